@@ -1,0 +1,3 @@
+"""iacgate: infrastructure-as-code misconfiguration scanner."""
+
+__version__ = "0.1.0"

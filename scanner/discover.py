@@ -1,0 +1,208 @@
+"""Stage 1: find the IaC files under the scanned paths and say what kind each one is.
+
+Honours .gitignore files (pathspec, git's wildmatch rules), never follows a symlink out of the
+scanned root, and reports symlink loops, unreadable files and oversized files as scan errors.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from scanner.records import ScanError, SourceFile
+
+SKIPPED_DIRS = {".git", ".terraform", "node_modules", ".hg", ".svn", "__pycache__", ".venv", ".tox"}
+MAX_FILE_BYTES = 20 * 1024 * 1024  # larger files are reported, not read
+_K8S_YAML = re.compile(rb"^\s*-?\s*apiVersion\s*:", re.MULTILINE)
+_K8S_KIND = re.compile(rb"^\s*-?\s*kind\s*:", re.MULTILINE)
+_K8S_JSON = re.compile(rb'"apiVersion"\s*:')
+_PLAN_JSON = re.compile(rb'"(planned_values|resource_changes)"\s*:')
+
+
+@dataclass
+class Discovery:
+    root: Path
+    files: list[SourceFile] = field(default_factory=list)
+    errors: list[ScanError] = field(default_factory=list)
+
+
+def scan_root(paths: list[Path]) -> Path:
+    """The directory all reported paths are relative to."""
+    resolved = [p.resolve() for p in paths]
+    dirs = [p if p.is_dir() else p.parent for p in resolved]
+    return Path(os.path.commonpath([str(d) for d in dirs]))
+
+
+def classify_name(name: str) -> str | None:
+    """Kind by file name alone; None when the content must decide (YAML/JSON) or it is not IaC."""
+    lower = name.lower()
+    if lower.endswith(".tf") or lower.endswith(".tf.json"):
+        return "terraform"
+    if lower.endswith(".tfvars") or lower.endswith(".tfvars.json"):
+        return "tfvars"
+    if (
+        lower in ("dockerfile", "containerfile")
+        or lower.endswith(".dockerfile")
+        or lower.endswith(".containerfile")
+        or (lower.startswith(("dockerfile.", "dockerfile-", "containerfile.")) and not lower.endswith(".template"))
+    ):
+        return "dockerfile"
+    if lower.endswith((".yaml", ".yml", ".json")):
+        return "structured"
+    return None
+
+
+def classify_content(name: str, head: bytes) -> str | None:
+    """YAML/JSON: Kubernetes manifest, Terraform plan, or not ours (Helm templates are skipped)."""
+    if b"{{" in head and not name.lower().endswith(".json"):
+        return None  # Go/Helm template: not valid YAML until rendered
+    if name.lower().endswith(".json"):
+        if _PLAN_JSON.search(head):
+            return "tfplan"
+        if _K8S_JSON.search(head) and b'"kind"' in head:
+            return "kubernetes"
+        return None
+    if _K8S_YAML.search(head) and _K8S_KIND.search(head):
+        return "kubernetes"
+    return None
+
+
+def _gitignore_spec(directory: Path) -> pathspec.PathSpec | None:
+    ignore = directory / ".gitignore"
+    try:
+        lines = ignore.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+def discover(paths: list[Path], *, root: Path | None = None, excludes: list[str] | None = None) -> Discovery:
+    root = root or scan_root(paths)
+    found = Discovery(root=root)
+    exclude_spec = pathspec.GitIgnoreSpec.from_lines(excludes or [])
+    seen: set[Path] = set()
+
+    def rel(p: Path) -> str:
+        try:
+            return p.relative_to(root).as_posix()
+        except ValueError:
+            return p.as_posix()
+
+    def add_file(path: Path, relpath: str, ignores: list[tuple[Path, pathspec.PathSpec]]) -> None:
+        if exclude_spec.match_file(relpath) or _ignored(path, ignores):
+            return
+        kind = classify_name(path.name)
+        if kind is None:
+            return
+        try:
+            real = path.resolve(strict=True)
+        except (OSError, RuntimeError) as exc:
+            found.errors.append(ScanError(relpath, None, f"cannot resolve symlink: {_reason(exc)}"))
+            return
+        if real in seen:
+            return
+        seen.add(real)
+        try:
+            size = real.stat().st_size
+        except OSError as exc:
+            found.errors.append(ScanError(relpath, None, f"cannot read file: {_reason(exc)}"))
+            return
+        if size > MAX_FILE_BYTES:
+            found.errors.append(
+                ScanError(relpath, None, f"file too large to scan ({size:,} bytes; limit {MAX_FILE_BYTES:,})")
+            )
+            return
+        if kind == "structured":
+            try:
+                with real.open("rb") as handle:
+                    head = handle.read(256 * 1024)
+            except OSError as exc:
+                found.errors.append(ScanError(relpath, None, f"cannot read file: {_reason(exc)}"))
+                return
+            kind = classify_content(path.name, head)
+            if kind is None:
+                return
+        found.files.append(SourceFile(path=real, rel=relpath, kind=kind))
+
+    def walk(directory: Path, ignores: list[tuple[Path, pathspec.PathSpec]], ancestors: frozenset[Path]) -> None:
+        spec = _gitignore_spec(directory)
+        if spec is not None:
+            ignores = [*ignores, (directory, spec)]
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as exc:
+            found.errors.append(ScanError(rel(directory), None, f"cannot list directory: {_reason(exc)}"))
+            return
+        for entry in entries:
+            path = Path(entry.path)
+            relpath = rel(path)
+            try:
+                is_dir = entry.is_dir(follow_symlinks=True)
+            except OSError:
+                is_dir = False
+            if entry.is_symlink():
+                try:
+                    target = path.resolve(strict=True)
+                except (OSError, RuntimeError) as exc:
+                    found.errors.append(ScanError(relpath, None, f"symlink cannot be followed: {_reason(exc)}"))
+                    continue
+                if is_dir:
+                    if target in ancestors:
+                        found.errors.append(
+                            ScanError(relpath, None, f"symlink loop: points back to {rel(target) or '.'}")
+                        )
+                        continue
+                    if not _inside(target, root) or target in seen:
+                        continue  # outside the scanned root, or already scanned through its real path
+            if is_dir:
+                if entry.name in SKIPPED_DIRS or exclude_spec.match_file(relpath + "/"):
+                    continue
+                if _ignored(path, ignores, is_dir=True):
+                    continue
+                real_dir = path.resolve()
+                seen.add(real_dir)
+                walk(path, ignores, ancestors | {real_dir})
+            else:
+                add_file(path, relpath, ignores)
+
+    for given in paths:
+        given = given.absolute()
+        if not given.exists() and not given.is_symlink():
+            found.errors.append(ScanError(rel(given), None, "path does not exist"))
+        elif given.is_dir():
+            real = given.resolve()
+            seen.add(real)
+            walk(given, [], frozenset({real}))
+        else:
+            add_file(given, rel(given), [])
+    found.files.sort(key=lambda f: f.rel)
+    return found
+
+
+def _ignored(path: Path, ignores: list[tuple[Path, pathspec.PathSpec]], is_dir: bool = False) -> bool:
+    for base, spec in ignores:
+        try:
+            relpath = path.relative_to(base).as_posix()
+        except ValueError:
+            continue
+        if spec.match_file(relpath + ("/" if is_dir else "")):
+            return True
+    return False
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+    except ValueError:
+        return False
+    return True
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == 40:  # ELOOP
+        return "symlink loop"
+    return getattr(exc, "strerror", None) or str(exc)

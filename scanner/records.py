@@ -1,0 +1,207 @@
+"""Plain typed records passed between the pipeline stages.
+
+discover -> SourceFile; parse/evaluate -> Resource and ScanError; checks -> Finding.
+Every stage takes and returns these and nothing else, so each can be tested alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+
+class Severity(str, Enum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse; used for thresholds and sorting."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {
+    Severity.INFO: 0,
+    Severity.LOW: 1,
+    Severity.MEDIUM: 2,
+    Severity.HIGH: 3,
+    Severity.CRITICAL: 4,
+}
+
+FRAMEWORKS = ("terraform", "kubernetes", "dockerfile")
+
+
+class Unknown:
+    """A value the evaluator could not compute (unset variable, data source, remote module...).
+
+    Checks never see it directly: `Resource.get` raises `UnknownValue` when it meets one, so a
+    predicate that depends on it answers "unknown" instead of a false failure.
+    """
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"Unknown({self.reason!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Unknown) and other.reason == self.reason
+
+    def __hash__(self) -> int:
+        return hash(("Unknown", self.reason))
+
+
+class UnknownValue(Exception):
+    """Raised by `Resource.get` when the requested value is unknown."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path  # absolute, resolved
+    rel: str  # posix path relative to the scan root
+    kind: str  # terraform | tfvars | kubernetes | dockerfile | tfplan
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str  # posix path relative to the scan root
+    start_line: int
+    end_line: int | None = None
+    start_column: int | None = None
+    note: str = ""  # why a person should look here ("value from terraform.tfvars")
+
+
+@dataclass
+class Resource:
+    """One framework-neutral thing a check can judge.
+
+    `attributes` is plain Python data (dict/list/str/int/float/bool/None, `Unknown` where a
+    value cannot be computed). Terraform nested blocks are lists of dicts, as in python-hcl2.
+    `attribute_lines` maps dotted attribute paths ("ingress.0.cidr_blocks") to their line;
+    `provenance` maps a path to where its value came from (variable default, tfvars line...).
+    """
+
+    framework: str
+    type: str
+    address: str
+    attributes: dict[str, Any]
+    location: Location
+    scope: str = ""  # Terraform: module root directory; others: the file
+    attribute_lines: dict[str, int] = field(default_factory=dict)
+    provenance: dict[str, list[Location]] = field(default_factory=dict)
+    references: list[tuple[str, str]] = field(default_factory=list)  # (attribute path, target address)
+    extra: dict[str, Any] = field(default_factory=dict)  # framework details (namespace, actions...)
+
+    @property
+    def key(self) -> str:
+        """Unique node key in the resource graph."""
+        return f"{self.framework}:{self.scope}:{self.address}"
+
+    def get(self, path: str, default: Any = None) -> Any:
+        """Value at a dotted path (`a.b.0.c`); `default` if absent; raises UnknownValue if unknown."""
+        value: Any = self.attributes
+        for part in path.split(".") if path else []:
+            if isinstance(value, Unknown):
+                raise UnknownValue(path, value.reason)
+            if isinstance(value, dict):
+                if part not in value:
+                    return default
+                value = value[part]
+            elif isinstance(value, list) and part.lstrip("-").isdigit():
+                index = int(part)
+                if not -len(value) <= index < len(value):
+                    return default
+                value = value[index]
+            else:
+                return default
+        if isinstance(value, Unknown):
+            raise UnknownValue(path, value.reason)
+        return value
+
+    def blocks(self, name: str) -> list[dict[str, Any]]:
+        """Nested blocks (or a single mapping) under `name` as a list of dicts."""
+        value = self.get(name)
+        if value is None:
+            return []
+        if isinstance(value, dict):
+            return [value]
+        if isinstance(value, list):
+            return [v for v in value if isinstance(v, dict)]
+        return []
+
+    def line_of(self, path: str | None) -> int:
+        """Line of the attribute at `path`, or of its closest known parent, or the resource."""
+        parts = path.split(".") if path else []
+        while parts:
+            line = self.attribute_lines.get(".".join(parts))
+            if line:
+                return line
+            parts.pop()
+        return self.location.start_line
+
+    def location_of(self, path: str | None) -> Location:
+        line = self.line_of(path)
+        if line == self.location.start_line and not (path and path in self.attribute_lines):
+            return self.location
+        return Location(self.location.file, line, line)
+
+
+@dataclass(frozen=True)
+class ScanError:
+    """A file (or part of one) that could not be read, parsed or evaluated."""
+
+    file: str
+    line: int | None
+    message: str
+    level: str = "error"  # error: the scan is incomplete; info: deliberately not scanned
+
+
+@dataclass
+class UnknownResult:
+    """A check that could not decide because a value it needs is unknown."""
+
+    check_id: str
+    resource: Resource
+    path: str
+    reason: str
+
+
+@dataclass
+class Suppression:
+    kind: str  # inSource | external | baseline
+    justification: str
+    location: Location | None = None
+
+
+@dataclass
+class Finding:
+    check_id: str
+    severity: Severity
+    title: str
+    message: str
+    resource: Resource
+    location: Location
+    attribute: str | None = None
+    related: list[Location] = field(default_factory=list)  # other resources of a graph finding
+    trace: list[Location] = field(default_factory=list)  # where the offending value came from
+    suppression: Suppression | None = None
+    baseline_state: str | None = None  # new | unchanged (with --baseline)
+    first_seen: str | None = None  # ISO date, from the baseline
+    overdue: bool = False  # baselined but older than its SLA
+    fingerprint: str = ""
+
+    @property
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.location.file, self.location.start_line, self.check_id, self.resource.address)

@@ -1,0 +1,74 @@
+"""JSON report. Schema (stable; additions only): see README "JSON output"."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from scanner import __version__
+from scanner.records import Finding, Location
+from scanner.report import ReportContext
+from scanner.scan import ScanResult
+
+SCHEMA_VERSION = 1
+
+
+def _location(loc: Location) -> dict[str, Any]:
+    out: dict[str, Any] = {"file": loc.file, "start_line": loc.start_line, "end_line": loc.end_line or loc.start_line}
+    if loc.note:
+        out["note"] = loc.note
+    return out
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    return {
+        "check_id": f.check_id,
+        "title": f.title,
+        "severity": f.severity.value,
+        "message": f.message,
+        "framework": f.resource.framework,
+        "resource_type": f.resource.type,
+        "resource": f.resource.address,
+        "attribute": f.attribute,
+        "location": _location(f.location),
+        "related": [_location(r) for r in f.related],
+        "trace": [_location(t) for t in f.trace],
+        "fingerprint": f.fingerprint,
+        "suppressed": None if f.suppression is None else {
+            "kind": f.suppression.kind, "justification": f.suppression.justification},
+        "baseline_state": f.baseline_state,
+        "first_seen": f.first_seen,
+        "overdue": f.overdue,
+    }
+
+
+def render(result: ScanResult, context: ReportContext) -> str:
+    active = [f for f in result.findings if f.suppression is None]
+    blocking = [f for f in active if f.severity.rank >= context.threshold.rank]
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "iacgate", "version": __version__},
+        "summary": {
+            "files": len(result.files),
+            "resources": len(result.resources),
+            "checks": len(result.checks),
+            "passed": result.passed,
+            "failed": len(active),
+            "blocking": len(blocking),
+            "suppressed": len(result.findings) - len(active),
+            "unknown": len(result.unknowns),
+            "errors": sum(1 for e in result.errors if e.level == "error"),
+            "threshold": context.threshold.value,
+            "by_severity": {s.value: sum(1 for f in active if f.severity is s) for s in sorted(
+                {f.severity for f in active} | set(), key=lambda s: -s.rank)},
+        },
+        "findings": [_finding(f) for f in result.findings],
+        "errors": [{"file": e.file, "line": e.line, "message": e.message, "level": e.level} for e in result.errors],
+        "unknown": [
+            {"check_id": u.check_id, "resource": u.resource.address, "file": u.resource.location.file,
+             "line": u.resource.line_of(u.path), "attribute": u.path, "reason": u.reason}
+            for u in sorted(result.unknowns, key=lambda u: (u.resource.location.file, u.resource.location.start_line,
+                                                              u.check_id, u.resource.address))
+        ] if context.show_unknown else [],
+    }
+    return json.dumps(document, indent=2, sort_keys=False) + "\n"

@@ -1,0 +1,96 @@
+"""The pipeline: discover -> parse -> evaluate -> graph -> checks -> filter. Reports are separate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scanner.discover import discover
+from scanner.engine import run_checks
+from scanner.evaluate import terraform as tf_eval
+from scanner.graph import ResourceGraph, build_graph
+from scanner.parsers import ParseCache, ParsedFile, parse_all
+from scanner.records import Finding, Resource, ScanError, SourceFile, UnknownResult
+from scanner.registry import Check, Selection, load_builtin_checks
+
+
+@dataclass
+class ScanOptions:
+    paths: list[Path]
+    selection: Selection = field(default_factory=Selection)
+    cache_dir: Path | None = None  # None: no cache
+    workers: int | None = None
+    excludes: list[str] = field(default_factory=list)
+    var_files: list[Path] = field(default_factory=list)
+    variables: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ScanResult:
+    root: Path
+    files: list[SourceFile]
+    resources: list[Resource]
+    checks: list[Check]
+    findings: list[Finding]
+    unknowns: list[UnknownResult]
+    errors: list[ScanError]
+    passed: int
+    graph: ResourceGraph | None = None
+
+    @property
+    def incomplete(self) -> bool:
+        return any(e.level == "error" for e in self.errors)
+
+
+def evaluate_parsed(parsed: list[ParsedFile], options: ScanOptions, root: Path) -> tuple[list[Resource], list[ScanError]]:
+    resources: list[Resource] = []
+    errors: list[ScanError] = []
+    tf_files, tfvars = [], []
+    for item in parsed:
+        errors.extend(item.errors)
+        resources.extend(item.resources)
+        if item.kind == "terraform" and item.payload is not None:
+            tf_files.append(item.payload)
+        elif item.kind == "tfvars" and item.payload is not None:
+            tfvars.append(item.payload)
+    if tf_files:
+        evaluation = tf_eval.evaluate(tf_files, tfvars)
+        resources.extend(evaluation.resources)
+        errors.extend(evaluation.errors)
+    return resources, errors
+
+
+def scan(options: ScanOptions, progress: Callable[[str, int, int], None] | None = None) -> ScanResult:
+    found = discover(options.paths, excludes=options.excludes)
+    sources = [f for f in found.files if _wanted(f.kind, options.selection.frameworks)]
+    done = [0]
+
+    def tick(n: int) -> None:
+        done[0] += n
+        if progress:
+            progress("parse", done[0], len(sources))
+
+    cache = ParseCache(options.cache_dir)
+    parsed = parse_all(sources, cache, workers=options.workers, progress=tick)
+    resources, errors = evaluate_parsed(parsed, options, found.root)
+    graph = build_graph(resources)
+    checks = options.selection.select(load_builtin_checks())
+    evaluated = run_checks(graph, checks)
+    all_errors = sorted([*found.errors, *errors, *evaluated.errors], key=lambda e: (e.file, e.line or 0, e.message))
+    return ScanResult(
+        root=found.root,
+        files=sources,
+        resources=resources,
+        checks=checks,
+        findings=evaluated.findings,
+        unknowns=evaluated.unknowns,
+        errors=all_errors,
+        passed=evaluated.passed,
+        graph=graph,
+    )
+
+
+def _wanted(kind: str, frameworks: set[str]) -> bool:
+    framework = {"tfvars": "terraform", "tfplan": "terraform"}.get(kind, kind)
+    return framework in frameworks
