@@ -16,7 +16,7 @@ PUBLIC_ACLS = ("public-read", "public-read-write", "authenticated-read")
     cwe="CWE-732",
     description="A canned ACL of public-read, public-read-write or authenticated-read lets anyone "
     "on the internet (or any AWS account) list or read, and possibly write, the bucket's objects.",
-    remediation="Use `acl = \"private\"` (or drop the ACL and rely on bucket ownership controls) and grant "
+    remediation='Use `acl = "private"` (or drop the ACL and rely on bucket ownership controls) and grant '
     "access through IAM or a bucket policy scoped to the principals that need it.",
     example='resource "aws_s3_bucket_acl" "logs" {\n  bucket = aws_s3_bucket.logs.id\n  acl    = "private"\n}',
 )

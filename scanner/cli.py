@@ -62,14 +62,28 @@ def main() -> None:
 @click.option("--framework", default=None, help="Comma-separated: terraform,kubernetes,dockerfile.")
 @click.option("--check", "only", default=None, help="Run only these check IDs (comma-separated).")
 @click.option("--skip-check", "skip", default=None, help="Skip these check IDs (comma-separated).")
-@click.option("--severity-threshold", type=click.Choice(SEVERITIES), default="low", show_default=True,
-              help="Findings below it are reported but do not fail the run.")
+@click.option(
+    "--severity-threshold",
+    type=click.Choice(SEVERITIES),
+    default="low",
+    show_default=True,
+    help="Findings below it are reported but do not fail the run.",
+)
 @click.option("--show-unknown", is_flag=True, help="List checks that could not decide and why.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Parser processes (default: CPUs).")
-def scan_command(paths: tuple[Path, ...], fmt: str, output: str | None, framework: str | None, only: str | None,
-                 skip: str | None, severity_threshold: str, show_unknown: bool, no_cache: bool,
-                 workers: int | None) -> None:
+def scan_command(
+    paths: tuple[Path, ...],
+    fmt: str,
+    output: str | None,
+    framework: str | None,
+    only: str | None,
+    skip: str | None,
+    severity_threshold: str,
+    show_unknown: bool,
+    no_cache: bool,
+    workers: int | None,
+) -> None:
     """Scan PATHS for misconfigurations."""
     checks = load_builtin_checks()
     selection = Selection(only=_csv(only), skip=_csv(skip), frameworks=_frameworks(framework))
@@ -87,8 +101,9 @@ def scan_command(paths: tuple[Path, ...], fmt: str, output: str | None, framewor
     )
     result = _run_with_progress(options)
     threshold = Severity(severity_threshold)
-    context = ReportContext(threshold=threshold, color=fmt == "console" and not output and sys.stdout.isatty(),
-                            show_unknown=show_unknown)
+    context = ReportContext(
+        threshold=threshold, color=fmt == "console" and not output and sys.stdout.isatty(), show_unknown=show_unknown
+    )
     _write(renderer(fmt)(result, context), output)
     sys.exit(exit_code(result, threshold))
 
@@ -115,8 +130,16 @@ def checks_command(fmt: str) -> None:
     checks = sorted(load_builtin_checks().values(), key=lambda c: c.id)
     if fmt == "json":
         rows = [
-            {"id": c.id, "title": c.title, "severity": c.severity.value, "framework": c.framework,
-             "resource_types": list(c.resource_types), "cwe": c.cwe, "tags": list(c.all_tags), "graph": c.graph}
+            {
+                "id": c.id,
+                "title": c.title,
+                "severity": c.severity.value,
+                "framework": c.framework,
+                "resource_types": list(c.resource_types),
+                "cwe": c.cwe,
+                "tags": list(c.all_tags),
+                "graph": c.graph,
+            }
             for c in checks
         ]
         click.echo(json.dumps(rows, indent=2))

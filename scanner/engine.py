@@ -41,8 +41,11 @@ def run_checks(graph: ResourceGraph, checks: list[Check]) -> Evaluated:
                 continue
             except Exception as exc:  # a check bug must not stop the scan
                 out.errors.append(
-                    ScanError(resource.location.file, resource.location.start_line,
-                              f"check {chk.id} failed on {resource.address}: {exc!r}")
+                    ScanError(
+                        resource.location.file,
+                        resource.location.start_line,
+                        f"check {chk.id} failed on {resource.address}: {exc!r}",
+                    )
                 )
                 continue
             fails = [verdict] if isinstance(verdict, Fail) else list(verdict or [])

@@ -115,8 +115,6 @@ class Selection:
         chosen = [
             c
             for c in checks.values()
-            if c.framework in self.frameworks
-            and (not self.only or c.id in self.only)
-            and c.id not in self.skip
+            if c.framework in self.frameworks and (not self.only or c.id in self.only) and c.id not in self.skip
         ]
         return sorted(chosen, key=lambda c: c.id)

@@ -43,7 +43,9 @@ class ScanResult:
         return any(e.level == "error" for e in self.errors)
 
 
-def evaluate_parsed(parsed: list[ParsedFile], options: ScanOptions, root: Path) -> tuple[list[Resource], list[ScanError]]:
+def evaluate_parsed(
+    parsed: list[ParsedFile], options: ScanOptions, root: Path
+) -> tuple[list[Resource], list[ScanError]]:
     resources: list[Resource] = []
     errors: list[ScanError] = []
     tf_files, tfvars = [], []

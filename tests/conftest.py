@@ -14,8 +14,9 @@ SHARED = REPO.parent / "shared"
 
 def run_scan(*paths: Path, checks: set[str] | None = None, **options) -> ScanResult:
     """Scan without the on-disk cache, in-process, so tests are hermetic."""
-    return scan(ScanOptions(paths=list(paths), selection=Selection(only=checks or set()), cache_dir=None,
-                            workers=1, **options))
+    return scan(
+        ScanOptions(paths=list(paths), selection=Selection(only=checks or set()), cache_dir=None, workers=1, **options)
+    )
 
 
 @pytest.fixture

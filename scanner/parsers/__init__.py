@@ -171,7 +171,7 @@ def parse_all(
         order = sorted(pending, key=lambda p: -len(p[2][0]))
         with ProcessPoolExecutor(max_workers=workers) as pool:
             parsed_iter = pool.map(_parse_job, [p[2] for p in order], chunksize=4)
-            for (index, key, _), parsed in zip(order, parsed_iter):
+            for (index, key, _), parsed in zip(order, parsed_iter, strict=False):
                 results[index] = parsed
                 cache.store(key, parsed)
                 if progress:

@@ -54,13 +54,21 @@ def parse(text: str, rel: str) -> ParsedFile:
             image = substitute(command.value[0], global_args) if command.value else ""
             alias = command.value[2] if len(command.value) >= 3 and command.value[1].upper() == "AS" else None
             platform = next((f for f in command.flags if f.startswith("--platform")), None)
-            stages.append({"base_image": image, "alias": alias, "platform": platform,
-                           "line": command.start_line, "instructions": [instruction], "args": dict(global_args)})
+            stages.append(
+                {
+                    "base_image": image,
+                    "alias": alias,
+                    "platform": platform,
+                    "line": command.start_line,
+                    "instructions": [instruction],
+                    "args": dict(global_args),
+                }
+            )
         elif not stages:
             if instruction["cmd"] == "ARG":
                 for item in command.value:
                     name, _, default = item.partition("=")
-                    global_args[name] = default.strip('"\'')
+                    global_args[name] = default.strip("\"'")
             # instructions before the first FROM other than ARG are invalid; BuildKit rejects them later
         else:
             stages[-1]["instructions"].append(instruction)

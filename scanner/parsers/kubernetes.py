@@ -16,9 +16,22 @@ from scanner.records import Location, Resource, ScanError
 
 MAX_NODES = 500_000  # nodes visited per document, aliases counted each time they are used
 CLUSTER_SCOPED = {
-    "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
-    "StorageClass", "PriorityClass", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
-    "APIService", "PodSecurityPolicy", "IngressClass", "RuntimeClass", "CSIDriver", "VolumeAttachment",
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "StorageClass",
+    "PriorityClass",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+    "APIService",
+    "PodSecurityPolicy",
+    "IngressClass",
+    "RuntimeClass",
+    "CSIDriver",
+    "VolumeAttachment",
 }
 
 
@@ -34,7 +47,12 @@ class _TooLarge(Exception):
 
 
 def _to_python(
-    node: yaml.Node, loader: yaml.SafeLoader, path: str, lines: dict[str, int], budget: list[int], dupes: list[tuple[str, int]]
+    node: yaml.Node,
+    loader: yaml.SafeLoader,
+    path: str,
+    lines: dict[str, int],
+    budget: list[int],
+    dupes: list[tuple[str, int]],
 ) -> Any:
     budget[0] -= 1
     if budget[0] < 0:
@@ -69,7 +87,7 @@ def _resources(doc: Any, rel: str, start: int, end: int, lines: dict[str, int], 
         out: list[Resource] = []
         for index, item in enumerate(doc.get("items") or []):
             sub = f"{prefix}items.{index}."
-            sub_lines = {k[len(sub):]: v for k, v in lines.items() if k.startswith(sub)}
+            sub_lines = {k[len(sub) :]: v for k, v in lines.items() if k.startswith(sub)}
             item_line = lines.get(f"{prefix}items.{index}", start)
             out += _resources(item, rel, item_line, item_line, sub_lines)
         return out
@@ -86,8 +104,12 @@ def _resources(doc: Any, rel: str, start: int, end: int, lines: dict[str, int], 
             location=Location(rel, start, end),
             scope=rel,
             attribute_lines=lines,
-            extra={"namespace": namespace, "name": name, "api_version": doc.get("apiVersion"),
-                   "namespace_explicit": "namespace" in metadata},
+            extra={
+                "namespace": namespace,
+                "name": name,
+                "api_version": doc.get("apiVersion"),
+                "namespace_explicit": "namespace" in metadata,
+            },
         )
     ]
 
@@ -121,8 +143,11 @@ def parse(text: str, rel: str) -> ParsedFile:
             try:
                 doc = _to_python(node, loader, "", lines, [MAX_NODES], dupes)
             except _TooLarge:
-                parsed.errors.append(ScanError(
-                    rel, start, f"YAML document expands to more than {MAX_NODES:,} nodes (alias bomb?): not scanned"))
+                parsed.errors.append(
+                    ScanError(
+                        rel, start, f"YAML document expands to more than {MAX_NODES:,} nodes (alias bomb?): not scanned"
+                    )
+                )
                 continue
             except yaml.YAMLError as exc:
                 mark = getattr(exc, "problem_mark", None)

@@ -23,8 +23,14 @@ STYLE = {
 
 def render(result: ScanResult, context: ReportContext) -> str:
     buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=context.color, no_color=not context.color, width=120,
-                      highlight=False, soft_wrap=True)
+    console = Console(
+        file=buffer,
+        force_terminal=context.color,
+        no_color=not context.color,
+        width=120,
+        highlight=False,
+        soft_wrap=True,
+    )
     shown = [f for f in result.findings if f.suppression is None]
     for file, items in groupby(shown, key=lambda f: f.location.file):
         console.print(Text(file, style="bold underline"))
@@ -36,8 +42,9 @@ def render(result: ScanResult, context: ReportContext) -> str:
             console.print(line)
             console.print(Text(f"           {f.resource.address}", style="dim"))
             for step in f.trace:
-                console.print(Text(f"           value from {step.file}:{step.start_line} {step.note}".rstrip(),
-                                   style="dim"))
+                console.print(
+                    Text(f"           value from {step.file}:{step.start_line} {step.note}".rstrip(), style="dim")
+                )
             for rel in f.related:
                 console.print(Text(f"           related {rel.file}:{rel.start_line} {rel.note}".rstrip(), style="dim"))
         console.print()
@@ -50,10 +57,15 @@ def render(result: ScanResult, context: ReportContext) -> str:
         console.print()
     if context.show_unknown and result.unknowns:
         console.print(Text("Undecided (value unknown)", style="bold"))
-        for u in sorted(result.unknowns, key=lambda u: (u.resource.location.file, u.resource.location.start_line,
-                                                          u.check_id)):
-            console.print(Text(f"  {u.resource.location.file}:{u.resource.line_of(u.path)} {u.check_id} "
-                               f"{u.resource.address} {u.path}: {u.reason}"))
+        for u in sorted(
+            result.unknowns, key=lambda u: (u.resource.location.file, u.resource.location.start_line, u.check_id)
+        ):
+            console.print(
+                Text(
+                    f"  {u.resource.location.file}:{u.resource.line_of(u.path)} {u.check_id} "
+                    f"{u.resource.address} {u.path}: {u.reason}"
+                )
+            )
         console.print()
     counts = {s: sum(1 for f in shown if f.severity is s) for s in Severity}
     summary = Text("Summary: ", style="bold")

@@ -34,8 +34,9 @@ def _finding(f: Finding) -> dict[str, Any]:
         "related": [_location(r) for r in f.related],
         "trace": [_location(t) for t in f.trace],
         "fingerprint": f.fingerprint,
-        "suppressed": None if f.suppression is None else {
-            "kind": f.suppression.kind, "justification": f.suppression.justification},
+        "suppressed": None
+        if f.suppression is None
+        else {"kind": f.suppression.kind, "justification": f.suppression.justification},
         "baseline_state": f.baseline_state,
         "first_seen": f.first_seen,
         "overdue": f.overdue,
@@ -59,16 +60,33 @@ def render(result: ScanResult, context: ReportContext) -> str:
             "unknown": len(result.unknowns),
             "errors": sum(1 for e in result.errors if e.level == "error"),
             "threshold": context.threshold.value,
-            "by_severity": {s.value: sum(1 for f in active if f.severity is s) for s in sorted(
-                {f.severity for f in active} | set(), key=lambda s: -s.rank)},
+            "by_severity": {
+                s.value: sum(1 for f in active if f.severity is s)
+                for s in sorted({f.severity for f in active} | set(), key=lambda s: -s.rank)
+            },
         },
         "findings": [_finding(f) for f in result.findings],
         "errors": [{"file": e.file, "line": e.line, "message": e.message, "level": e.level} for e in result.errors],
         "unknown": [
-            {"check_id": u.check_id, "resource": u.resource.address, "file": u.resource.location.file,
-             "line": u.resource.line_of(u.path), "attribute": u.path, "reason": u.reason}
-            for u in sorted(result.unknowns, key=lambda u: (u.resource.location.file, u.resource.location.start_line,
-                                                              u.check_id, u.resource.address))
-        ] if context.show_unknown else [],
+            {
+                "check_id": u.check_id,
+                "resource": u.resource.address,
+                "file": u.resource.location.file,
+                "line": u.resource.line_of(u.path),
+                "attribute": u.path,
+                "reason": u.reason,
+            }
+            for u in sorted(
+                result.unknowns,
+                key=lambda u: (
+                    u.resource.location.file,
+                    u.resource.location.start_line,
+                    u.check_id,
+                    u.resource.address,
+                ),
+            )
+        ]
+        if context.show_unknown
+        else [],
     }
     return json.dumps(document, indent=2, sort_keys=False) + "\n"
