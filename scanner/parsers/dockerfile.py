@@ -15,6 +15,7 @@ base image bump does not change finding fingerprints; it is in `extra["base_imag
 from __future__ import annotations
 
 import re
+import shlex
 from typing import Any
 
 import dockerfile
@@ -53,6 +54,10 @@ NON_ROOT_IMAGES = (
     (re.compile(r"^(?:docker\.io/)?nginxinc/nginx-unprivileged(?:[:@].*)?$"), "101"),
 )
 
+SHELLS = {"sh", "bash", "dash", "ash", "zsh", "ksh", "busybox"}
+_SEPARATORS = {";", "&&", "||", "&", "\n"}
+_PIPES = {"|", "|&"}
+
 _VARIABLE = re.compile(r"\$(?:\{([A-Za-z_]\w*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_]\w*))")
 
 
@@ -88,6 +93,51 @@ def substitute(value: str, variables: dict[str, str | None], undeclared_known: b
         names = ", ".join("$" + n for n in sorted(set(unknown)))
         return Unknown(f"{names} is only known at build time (--build-arg or base image ENV)")
     return result
+
+
+def shell_pipelines(script: str) -> list[list[list[str]]]:
+    """Split a shell script into pipelines of commands (argv lists), for checks to inspect.
+
+    Not a shell: a tokenizer (shlex, POSIX quoting) that splits on `;`, `&&`, `||`, `&`, newlines
+    and `|`. Enough to see `curl ... | sh` or `chmod 777 x` without executing anything; a line
+    with unbalanced quotes falls back to whitespace splitting.
+    """
+    pipelines: list[list[list[str]]] = []
+    current: list[list[str]] = [[]]
+    for line in script.replace("\\\n", " ").split("\n"):
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        try:
+            tokens = list(lexer)
+        except ValueError:
+            tokens = line.split()
+        for token in [*tokens, "\n"]:
+            if token in _SEPARATORS:
+                if any(current):
+                    pipelines.append([c for c in current if c])
+                current = [[]]
+            elif token in _PIPES:
+                current.append([])
+            else:
+                current[-1].append(token)
+    return pipelines
+
+
+def _run_script(command: dockerfile.Command) -> list[list[list[str]]]:
+    """The shell pipelines a RUN (or ONBUILD RUN) executes, heredoc scripts included."""
+    if command.json:
+        argv = list(command.value)
+        if len(argv) >= 3 and argv[0].rsplit("/", 1)[-1] in SHELLS and argv[1].startswith("-") and "c" in argv[1]:
+            return shell_pipelines(argv[2])
+        return [[argv]] if argv else []
+    line = " ".join(command.value)
+    pipelines = shell_pipelines(line)
+    first = pipelines[0][0] if pipelines and pipelines[0] else []
+    runs_heredoc = not first or first[0].rsplit("/", 1)[-1] in SHELLS or first[0] == "<<"
+    for heredoc in command.heredocs or ():
+        if runs_heredoc:
+            pipelines += shell_pipelines(heredoc.content)
+    return pipelines
 
 
 def _unquote(value: str) -> str:
@@ -230,6 +280,8 @@ def _instruction(command: dockerfile.Command, scope: dict[str, str | None]) -> d
         "end_line": command.end_line,
         "heredocs": [{"name": h.name, "content": h.content} for h in command.heredocs or ()],
     }
+    if cmd == "RUN" or command.sub_cmd and command.sub_cmd.upper() == "RUN":
+        instruction["commands"] = _run_script(command)
     if cmd in EXPANDED:
         instruction["expanded"] = [substitute(v, scope, cmd == "FROM") for v in command.value]
     return instruction
