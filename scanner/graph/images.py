@@ -1,12 +1,228 @@
-"""`runs` edges: a Kubernetes container image built by a Dockerfile in the scanned repository."""
+"""`runs` edges: a Kubernetes workload -> the final stage of the Dockerfile in the repo that builds its image.
+
+A Dockerfile does not name the image it builds, so the link is a conservative name match, and
+when in doubt there is no edge (a missing edge loses a cross-framework finding; a wrong one
+invents one). For every container image of a workload:
+
+1. The image reference must be concrete: no `$VAR`, `${VAR}` or `{{ }}` template.
+2. Docker Official Images (`nginx`, `docker.io/library/redis`...) are pulled, not built here: never linked.
+3. The image name is the last path segment of its repository, without tag or digest
+   (`gcr.io/proj/hello-app:1.0` -> `hello-app`). A Dockerfile's names are its
+   `LABEL org.opencontainers.image.title`, the `<name>` of `Dockerfile.<name>` / `<name>.Dockerfile`,
+   else the name of its directory (`hello-app/Dockerfile`).
+4. A Dockerfile matches if one of its names equals the image name ("exact"), or if a name of two or
+   more words (`metadata-db`) is a `-`-separated suffix of the image name (`k8s-goat-metadata-db`:
+   a project prefix). One-word directory names (`app`, `server`) never match by suffix.
+5. Exact matches beat suffix matches; among those, the Dockerfile whose directory shares the
+   longest path with the manifest wins. A tie is ambiguous: no edge.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import posixpath
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from scanner.records import Resource, Unknown
 
 if TYPE_CHECKING:
     from scanner.graph import ResourceGraph
 
+# where each workload kind keeps its pod spec
+POD_SPEC_PATHS = {
+    "Pod": "spec",
+    "Deployment": "spec.template.spec",
+    "StatefulSet": "spec.template.spec",
+    "DaemonSet": "spec.template.spec",
+    "ReplicaSet": "spec.template.spec",
+    "ReplicationController": "spec.template.spec",
+    "Job": "spec.template.spec",
+    "CronJob": "spec.jobTemplate.spec.template.spec",
+}
+WORKLOAD_KINDS = tuple(POD_SPEC_PATHS)
+
+# Docker Official Images most often named in manifests without a registry: always pulled from Docker Hub
+OFFICIAL_IMAGES = frozenset(
+    [
+        "alpine",
+        "amazonlinux",
+        "busybox",
+        "caddy",
+        "cassandra",
+        "centos",
+        "consul",
+        "couchdb",
+        "debian",
+        "eclipse-temurin",
+        "elasticsearch",
+        "fedora",
+        "flink",
+        "gcc",
+        "ghost",
+        "golang",
+        "gradle",
+        "haproxy",
+        "httpd",
+        "influxdb",
+        "jenkins",
+        "kibana",
+        "kong",
+        "logstash",
+        "mariadb",
+        "maven",
+        "memcached",
+        "mongo",
+        "mongo-express",
+        "mysql",
+        "nats",
+        "neo4j",
+        "nextcloud",
+        "nginx",
+        "node",
+        "openjdk",
+        "perl",
+        "php",
+        "postgres",
+        "python",
+        "rabbitmq",
+        "redis",
+        "registry",
+        "rockylinux",
+        "ruby",
+        "rust",
+        "solr",
+        "sonarqube",
+        "tomcat",
+        "traefik",
+        "ubuntu",
+        "vault",
+        "wordpress",
+        "zookeeper",
+    ]
+)
+_TEMPLATE = re.compile(r"\$|\{\{|\}\}")
+_TITLE_LABEL = "org.opencontainers.image.title"
+
+
+def containers(resource: Resource) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(dotted path, container) for every container and init container of a workload."""
+    spec_path = POD_SPEC_PATHS.get(resource.type)
+    if resource.framework != "kubernetes" or spec_path is None:
+        return
+    spec = _at(resource.attributes, spec_path)
+    if not isinstance(spec, dict):
+        return
+    for field in ("initContainers", "containers"):
+        items = spec.get(field)
+        for index, container in enumerate(items if isinstance(items, list) else []):
+            if isinstance(container, dict):
+                yield f"{spec_path}.{field}.{index}", container
+
+
+def pod_spec(resource: Resource) -> dict[str, Any]:
+    spec = _at(resource.attributes, POD_SPEC_PATHS.get(resource.type, ""))
+    return spec if isinstance(spec, dict) else {}
+
+
+def _at(data: Any, path: str) -> Any:
+    for part in path.split(".") if path else []:
+        data = data.get(part) if isinstance(data, dict) else None
+    return data
+
+
+def image_name(reference: str) -> str | None:
+    """The last repository segment of an image reference, or None if it is not one we may link."""
+    if not reference or _TEMPLATE.search(reference):
+        return None
+    name = reference.split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    if ":" in last:
+        name = name[: len(name) - len(last)] + last.split(":", 1)[0]
+    repository = name.lower()
+    for prefix in ("docker.io/library/", "index.docker.io/library/", "library/", "docker.io/"):
+        if repository.startswith(prefix) and "/" not in repository[len(prefix) :]:
+            repository = repository[len(prefix) :]
+            break
+    if "/" not in repository and repository in OFFICIAL_IMAGES:
+        return None
+    return repository.rsplit("/", 1)[-1] or None
+
+
+def dockerfile_names(stage: Resource) -> set[str]:
+    """Names a final stage's image may be known by: its OCI title label, file suffix or directory."""
+    names: set[str] = set()
+    for instruction in stage.attributes.get("instructions", []):
+        if instruction["cmd"] == "LABEL":
+            values = instruction.get("expanded", [])
+            for key, value in zip(values[::2], values[1::2], strict=False):
+                if key == _TITLE_LABEL and isinstance(value, str) and value.strip("\"'"):
+                    names.add(value.strip("\"'").lower())
+    directory, filename = posixpath.split(stage.location.file)
+    lower = filename.lower()
+    suffix = None
+    for prefix in ("dockerfile.", "containerfile."):
+        if lower.startswith(prefix):
+            suffix = lower[len(prefix) :]
+    for ending in (".dockerfile", ".containerfile"):
+        if lower.endswith(ending):
+            suffix = lower[: -len(ending)]
+    if suffix:
+        names.add(suffix)
+    elif directory:
+        names.add(posixpath.basename(directory).lower())
+    return names
+
+
+def _match(image: str, names: set[str]) -> int:
+    """2 exact, 1 project-prefix suffix, 0 none."""
+    if image in names:
+        return 2
+    if any("-" in n and image.endswith("-" + n) for n in names):
+        return 1
+    return 0
+
+
+def _shared_depth(a: str, b: str) -> int:
+    common = posixpath.commonpath([a or ".", b or "."]) if (a.startswith("/") == b.startswith("/")) else ""
+    return 0 if common in ("", ".") else len(common.split("/"))
+
+
+def stage_user(stage: Resource) -> tuple[str, int] | None:
+    """(user, line) of a stage's effective user, or None when it is only known at build time."""
+    user = stage.attributes.get("user") or {}
+    name = user.get("name")
+    if isinstance(name, Unknown) or name is None:
+        return None
+    return name.split(":", 1)[0].strip() or "root", user.get("line") or stage.location.start_line
+
 
 def link(graph: ResourceGraph) -> None:
-    return None
+    finals = [s for s in graph.resources("dockerfile", "stage") if s.extra.get("final")]
+    if not finals:
+        return
+    named = [(stage, dockerfile_names(stage)) for stage in finals]
+    for kind in WORKLOAD_KINDS:
+        for workload in graph.resources("kubernetes", kind):
+            manifest_dir = posixpath.dirname(workload.location.file)
+            for path, container in containers(workload):
+                image = container.get("image")
+                name = image_name(image) if isinstance(image, str) else None
+                if not name:
+                    continue
+                ranked = sorted(
+                    (
+                        (
+                            _match(name, names),
+                            _shared_depth(manifest_dir, posixpath.dirname(stage.location.file)),
+                            stage,
+                        )
+                        for stage, names in named
+                    ),
+                    key=lambda item: (item[0], item[1]),
+                    reverse=True,
+                )
+                ranked = [r for r in ranked if r[0]]
+                if not ranked or (len(ranked) > 1 and ranked[0][:2] == ranked[1][:2]):
+                    continue  # no Dockerfile by that name, or two equally likely ones
+                graph.add_edge(workload, ranked[0][2], "runs", f"{path}.image")
