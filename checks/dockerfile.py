@@ -532,6 +532,24 @@ _UNSIGNED = {
 }
 
 
+# `deb [trusted=yes] <uri>`: the URI tells a local repository (built in the same step) from a remote one
+_TRUSTED_SOURCE = re.compile(r"\[[^\]]*\btrusted=yes\b[^\]]*\]\s*[\"']?(\S+)")
+
+
+def _installs_local_files(name: str, args: list[str]) -> bool:
+    """Packages the build itself produced (local paths, no remote repository), or not an install at all.
+
+    `apk index --allow-untrusted` builds an index; `apk add --allow-untrusted /tmp/pkgs/*.apk`
+    installs files built in an earlier stage: neither downloads anything unverified.
+    """
+    if name == "apk" and not {"add", "upgrade", "fix"} & set(args):
+        return True
+    if any("://" in a and not a.startswith("file://") for a in args):
+        return False
+    operands = [a for a in args if not a.startswith("-") and a not in ("add", "install", "localinstall", "reinstall")]
+    return bool(operands) and all(a.startswith(("/", "./", "file://")) for a in operands)
+
+
 @check(
     id="IG-DKR-013",
     title="Package signature verification disabled",
@@ -555,11 +573,13 @@ def package_signatures_disabled(resource: Resource) -> list[Fail]:
         for name, args, _ in _commands(instruction):
             options = _UNSIGNED.get(name, ())
             found = next((a for a in args for o in options if a.lower().endswith(o)), None)
-            if found:
+            if found and not _installs_local_files(name, args):
                 break
+            found = None
         script = _script(instruction)
-        if not found and re.search(r"\[[^\]]*\btrusted=yes\b[^\]]*\]", script):
-            found = "[trusted=yes]"
+        for match in _TRUSTED_SOURCE.finditer(script):
+            if not match.group(1).startswith(("file:", "copy:", "/")):
+                found = found or "[trusted=yes]"
         if not found and re.search(r"\bgpgcheck\s*=\s*0\b", script):
             found = "gpgcheck=0"
         if found:
