@@ -166,7 +166,8 @@ def parse(text: str, rel: str) -> ParsedFile:
         if "no instructions" in str(exc):
             return parsed  # empty or comment-only file: nothing to scan, nothing wrong
         line = re.search(r"line (\d+)", str(exc))
-        parsed.errors.append(ScanError(rel, int(line.group(1)) if line else None, f"invalid Dockerfile: {exc}"))
+        number = int(line.group(1)) if line else _unterminated_heredoc(text)
+        parsed.errors.append(ScanError(rel, number, f"invalid Dockerfile: {exc}"))
         return parsed
     stages = _stages(commands, rel, parsed.errors)
     if stages is None:
@@ -179,6 +180,16 @@ def parse(text: str, rel: str) -> ParsedFile:
     for stage in stages:
         parsed.resources.append(_resource(stage, rel))
     return parsed
+
+
+def _unterminated_heredoc(text: str) -> int | None:
+    """Line of the first heredoc whose terminator never comes (BuildKit's message has no line)."""
+    lines = text.splitlines()
+    for number, line in enumerate(lines, 1):
+        for match in re.finditer(r"<<-?\s*[\"']?([A-Za-z_]\w*)", line):
+            if not any(later.strip() == match.group(1) for later in lines[number:]):
+                return number
+    return None
 
 
 def _stages(commands: tuple[dockerfile.Command, ...], rel: str, errors: list[ScanError]) -> list[dict] | None:
