@@ -177,9 +177,23 @@ def parse(text: str, rel: str) -> ParsedFile:
         stage["final"] = stage["index"] == len(stages) - 1
         parent = stage["from_stage"]
         stage["user"] = _effective_user(stage, by_name[parent.lower()] if parent else None)
+    directives = parser_directives(text)
     for stage in stages:
-        parsed.resources.append(_resource(stage, rel))
+        resource = _resource(stage, rel)
+        resource.extra["directives"] = directives
+        parsed.resources.append(resource)
     return parsed
+
+
+def parser_directives(text: str) -> dict[str, str]:
+    """`# syntax=...`, `# escape=...`, `# check=...`: only at the very top, before any other line."""
+    directives: dict[str, str] = {}
+    for line in text.lstrip("\ufeff").splitlines():
+        match = re.match(r"^#\s*([A-Za-z]+)\s*=\s*(\S.*?)\s*$", line)
+        if not match or match.group(1).lower() in directives:
+            break
+        directives[match.group(1).lower()] = match.group(2)
+    return directives
 
 
 def _unterminated_heredoc(text: str) -> int | None:
