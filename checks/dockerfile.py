@@ -29,7 +29,9 @@ _ARCHIVE = re.compile(r"\.(?:tar|tgz|tbz2?|txz|tzst|tar\.(?:gz|bz2|xz|zst|lz4))$
 _REMOTE = re.compile(r"^(?:https?|git|ssh)://|^git@", re.IGNORECASE)
 
 _SECRET_WORDS = {"password", "passwd", "passphrase", "secret", "token", "apikey", "credential", "credentials"}
-_SECRET_PAIRS = {("api", "key"), ("access", "key"), ("private", "key"), ("secret", "key"), ("auth", "key")}
+_SECRET_PAIRS = {("api", "key"), ("access", "key"), ("private", "key"), ("auth", "key")}
+# values that configure rather than hold a secret (`ENV TOKEN_AUTH=false`)
+_NOT_SECRET_VALUES = {"true", "false", "yes", "no", "none", "null", "0", "1", "on", "off"}
 # a name ending in one of these describes a secret (where it is, how long...), it is not one
 _NOT_SECRET_SUFFIX = {
     "file",
@@ -56,6 +58,16 @@ _NOT_SECRET_SUFFIX = {
     "user",
     "username",
     "version",
+    "algorithm",
+    "format",
+    "mode",
+    "prefix",
+    "timeout",
+    "min",
+    "max",
+    "count",
+    "provider",
+    "backend",
 }
 
 
@@ -264,7 +276,8 @@ def _declarations(resource: Resource) -> Iterator[tuple[int, str, str, str | Non
 def hardcoded_secret(resource: Resource) -> list[Fail]:
     fails: dict[int, Fail] = {}
     for index, kind, name, value in _declarations(resource):
-        if value and "$" not in value and _is_secret_name(name) and index not in fails:
+        literal = value and "$" not in value and value.lower() not in _NOT_SECRET_VALUES
+        if literal and _is_secret_name(name) and index not in fails:
             fails[index] = Fail(f"instructions.{index}", f"{kind} {name} has a hard-coded secret value")
     return list(fails.values())
 

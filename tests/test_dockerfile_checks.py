@@ -77,10 +77,11 @@ def test_secret_names_are_told_apart_from_names_about_secrets() -> None:
         "ENV GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D\n"
         "ENV POSTGRES_PASSWORD_FILE=/run/secrets/pg\n"
         "ENV PWD=/app\n"
+        "ENV JWT_SECRET_ALGORITHM=HS256 REDIS_PASSWORD=false\n"
         "ENV DB_PASS=hunter2\n"
         "ARG GITHUB_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789\n"
     )
-    assert verdicts("IG-DKR-004", text) == [5, 6]
+    assert verdicts("IG-DKR-004", text) == [6, 7]
 
 
 def test_chmod_of_a_scratch_directory_removed_in_the_same_step_passes() -> None:
