@@ -6,6 +6,7 @@ import dataclasses
 
 from scanner.graph import ResourceGraph
 from scanner.graph.images import WORKLOAD_KINDS, containers, pod_spec, stage_user
+from scanner.parsers.dockerfile import ROOT_USERS
 from scanner.records import Location, Resource
 from scanner.registry import Fail, check
 
@@ -57,7 +58,7 @@ def workload_runs_root_image(resource: Resource, graph: ResourceGraph) -> list[F
     fails = []
     for stage in stages:
         user = stage_user(stage)
-        if user is None or user[0] not in ("root", "0"):
+        if user is None or user[0].lower() not in ROOT_USERS:
             continue
         for attribute in graph.edge_attributes(resource, stage, "runs"):
             container = by_path.get((attribute or "").removesuffix(".image"))

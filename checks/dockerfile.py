@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from scanner.parsers.dockerfile import SHELLS
+from scanner.parsers.dockerfile import ROOT_USERS, SHELLS
 from scanner.records import Resource, Unknown
 from scanner.registry import Fail, check
 
@@ -146,7 +146,7 @@ def final_stage_runs_as_root(resource: Resource) -> Fail | None:
         return None
     user = resource.get("user")
     name = _user_part(resource.get("user.name"))
-    if name not in ("root", "0", ""):
+    if name.lower() not in ROOT_USERS:
         return None
     drops = any(re.search(r"\b(?:gosu|su-exec|setpriv)\b", i["original"]) for i in resource.get("instructions"))
     note = " (it installs gosu/su-exec: its entrypoint may drop privileges at run time)" if drops else ""

@@ -31,6 +31,12 @@ def test_root_user_is_only_judged_on_the_final_stage() -> None:
     assert verdicts("IG-DKR-001", text) == [6]
 
 
+def test_windows_container_administrator_counts_as_root_and_nanoserver_does_not() -> None:
+    servercore = "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nUSER ContainerAdministrator\n"
+    assert verdicts("IG-DKR-001", servercore) == [2]
+    assert verdicts("IG-DKR-001", "FROM mcr.microsoft.com/windows/nanoserver:ltsc2022\nCOPY app.exe /app/\n") == []
+
+
 def test_root_user_from_a_build_argument_is_unknown_not_a_failure() -> None:
     stage = dockerfile.parse("FROM alpine:3.20\nARG RUN_AS\nUSER ${RUN_AS}\n", "Dockerfile").resources[0]
     with pytest.raises(UnknownValue):

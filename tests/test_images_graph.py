@@ -9,6 +9,7 @@ import pytest
 from scanner.graph import build_graph
 from scanner.graph.images import containers, dockerfile_names, image_name
 from scanner.parsers import dockerfile, kubernetes
+from scanner.registry import load_builtin_checks
 from tests.conftest import run_scan
 
 DOCKERFILE = "FROM golang:1.22\nRUN go build -o /app .\n\nFROM debian:bookworm-slim\nCOPY --from=0 /app /app\n"
@@ -152,3 +153,38 @@ def test_corpus_pairs_of_manifests_and_dockerfiles_are_linked(shared: Path) -> N
     assert len(edges) == 11
     for image, path in edges:
         assert image.startswith("madhuakula/k8s-goat-") and image.endswith(path.split("/")[-2]), (image, path)
+
+
+def cross_findings(manifest: str, docker: str = DOCKERFILE) -> list[tuple[int, list[int]]]:
+    resources = kubernetes.parse(manifest, "k8s/app.yaml").resources
+    resources += dockerfile.parse(docker, "app/Dockerfile").resources
+    graph = build_graph(resources)
+    check = load_builtin_checks()["IG-X-001"]
+    out = []
+    for workload in graph.resources("kubernetes", "Deployment"):
+        for fail in check.fn(workload, graph):
+            out.append((workload.line_of(fail.attribute), [r.location.start_line for r in fail.related]))
+    return sorted(out)
+
+
+def test_cross_check_points_at_the_image_line_and_relates_the_dockerfile_user_line() -> None:
+    image = "registry.example.com/shop/app:1.4.2"
+    assert cross_findings(deployment("app", image)) == [(14, [4]), (17, [4])]
+    explicit_root = DOCKERFILE + "USER root\n"
+    assert cross_findings(deployment("app", image), explicit_root) == [(14, [6]), (17, [6])]
+
+
+def test_cross_check_accepts_a_pod_level_override_unless_a_container_sets_uid_0() -> None:
+    image = "registry.example.com/shop/app:1.4.2"
+    pod_level = deployment("app", image).replace(
+        "    spec:\n      initContainers:",
+        "    spec:\n      securityContext:\n        runAsNonRoot: true\n      initContainers:",
+    )
+    assert cross_findings(pod_level) == []
+    uid0 = pod_level + "          securityContext:\n            runAsUser: 0\n"
+    assert [line for line, _ in cross_findings(uid0)] == [19]
+
+
+def test_cross_check_is_silent_when_the_image_user_is_only_known_at_build_time() -> None:
+    unknown_user = DOCKERFILE + "ARG APP_UID\nUSER ${APP_UID}\n"
+    assert cross_findings(deployment("app", "registry.example.com/shop/app:1"), unknown_user) == []

@@ -51,7 +51,10 @@ NON_ROOT_IMAGES = (
     (re.compile(r"^gcr\.io/distroless/[^:@]+:(?:[\w.-]*-)?nonroot(?:-[\w.]+)?(?:@.*)?$"), "65532"),
     (re.compile(r"^cgr\.dev/chainguard/(?!.*:[\w.-]*-dev\b)[^@]+"), "65532"),
     (re.compile(r"^(?:docker\.io/)?nginxinc/nginx-unprivileged(?:[:@].*)?$"), "101"),
+    (re.compile(r"^mcr\.microsoft\.com/windows/nanoserver(?:[:@].*)?$", re.IGNORECASE), "ContainerUser"),
 )
+# user names with root's powers: Linux root and uid 0, Windows' ContainerAdministrator
+ROOT_USERS = {"root", "0", "", "containeradministrator"}
 
 SHELLS = {"sh", "bash", "dash", "ash", "zsh", "ksh", "busybox"}
 _SHELL_TOKEN = re.compile(
