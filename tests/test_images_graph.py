@@ -188,3 +188,24 @@ def test_cross_check_accepts_a_pod_level_override_unless_a_container_sets_uid_0(
 def test_cross_check_is_silent_when_the_image_user_is_only_known_at_build_time() -> None:
     unknown_user = DOCKERFILE + "ARG APP_UID\nUSER ${APP_UID}\n"
     assert cross_findings(deployment("app", "registry.example.com/shop/app:1"), unknown_user) == []
+
+
+def test_skaffold_artifact_declares_which_dockerfile_builds_an_image() -> None:
+    skaffold = """\
+apiVersion: skaffold/v4beta11
+kind: Config
+metadata: {name: shop}
+build:
+  artifacts:
+    - image: frontend
+      context: src/web
+      docker:
+        dockerfile: build/Dockerfile.prod
+    - image: ko-built
+      ko: {}
+"""
+    edges = runs(
+        {"skaffold.yaml": skaffold, "k8s/web.yaml": deployment("web", "frontend")},
+        {"src/web/build/Dockerfile.prod": DOCKERFILE, "frontend/Dockerfile": DOCKERFILE},
+    )
+    assert {e[1] for e in edges} == {"src/web/build/Dockerfile.prod"}

@@ -15,6 +15,10 @@ invents one). For every container image of a workload:
    a project prefix). One-word directory names (`app`, `server`) never match by suffix.
 5. Exact matches beat suffix matches; among those, the Dockerfile whose directory shares the
    longest path with the manifest wins. A tie is ambiguous: no edge.
+
+Before any name matching, an explicit declaration wins: a Skaffold config (`apiVersion:
+skaffold/...`, discovered as a Kubernetes document) whose `build.artifacts[]` names the image
+(repository without tag) and its `context` / `docker.dockerfile`.
 """
 
 from __future__ import annotations
@@ -135,11 +139,7 @@ def image_name(reference: str) -> str | None:
     """The last repository segment of an image reference, or None if it is not one we may link."""
     if not reference or _TEMPLATE.search(reference):
         return None
-    name = reference.split("@", 1)[0]
-    last = name.rsplit("/", 1)[-1]
-    if ":" in last:
-        name = name[: len(name) - len(last)] + last.split(":", 1)[0]
-    repository = name.lower()
+    repository = _repository(reference)
     for prefix in ("docker.io/library/", "index.docker.io/library/", "library/", "docker.io/"):
         if repository.startswith(prefix) and "/" not in repository[len(prefix) :]:
             repository = repository[len(prefix) :]
@@ -197,16 +197,50 @@ def stage_user(stage: Resource) -> tuple[str, int] | None:
     return name.split(":", 1)[0].strip() or "root", user.get("line") or stage.location.start_line
 
 
+def _repository(reference: str) -> str:
+    name = reference.split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    return (name[: len(name) - len(last)] + last.split(":", 1)[0]).lower()
+
+
+def skaffold_artifacts(graph: ResourceGraph) -> dict[str, str]:
+    """Image repository -> Dockerfile path, from the Docker artifacts of Skaffold configs."""
+    declared: dict[str, str] = {}
+    for config in graph.resources("kubernetes", "Config"):
+        if not str(config.extra.get("api_version") or config.attributes.get("apiVersion", "")).startswith("skaffold/"):
+            continue
+        build = config.attributes.get("build")
+        artifacts = build.get("artifacts") if isinstance(build, dict) else None
+        for artifact in artifacts if isinstance(artifacts, list) else []:
+            if not isinstance(artifact, dict) or not isinstance(artifact.get("image"), str):
+                continue
+            if any(builder in artifact for builder in ("ko", "jib", "bazel", "buildpacks", "custom")):
+                continue  # built without a Dockerfile
+            docker = artifact.get("docker") if isinstance(artifact.get("docker"), dict) else {}
+            context = str(artifact.get("context") or ".")
+            path = posixpath.join(
+                posixpath.dirname(config.location.file), context, str(docker.get("dockerfile") or "Dockerfile")
+            )
+            declared[_repository(artifact["image"])] = posixpath.normpath(path)
+    return declared
+
+
 def link(graph: ResourceGraph) -> None:
     finals = [s for s in graph.resources("dockerfile", "stage") if s.extra.get("final")]
     if not finals:
         return
+    by_file = {stage.location.file: stage for stage in finals}
+    declared = skaffold_artifacts(graph)
     named = [(stage, dockerfile_names(stage)) for stage in finals]
     for kind in WORKLOAD_KINDS:
         for workload in graph.resources("kubernetes", kind):
             manifest_dir = posixpath.dirname(workload.location.file)
             for path, container in containers(workload):
                 image = container.get("image")
+                explicit = by_file.get(declared.get(_repository(image), "")) if isinstance(image, str) else None
+                if explicit is not None:
+                    graph.add_edge(workload, explicit, "runs", f"{path}.image")
+                    continue
                 name = image_name(image) if isinstance(image, str) else None
                 if not name:
                     continue
