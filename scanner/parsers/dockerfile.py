@@ -45,8 +45,8 @@ INSTRUCTIONS = {
 # instructions whose arguments BuildKit expands with ARG/ENV values (RUN/CMD are left to the shell)
 EXPANDED = {"ADD", "COPY", "ENV", "EXPOSE", "FROM", "LABEL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR", "ARG"}
 
-# Base images whose default user is not root (their image config sets a non-root USER). Matched on
-# the image reference without registry-independent guesses: only images documented to do so.
+# Base images documented to run as a non-root user by default (their image config sets USER).
+# Deliberately short: an image missing here is assumed to run as root, as nearly all do.
 NON_ROOT_IMAGES = (
     (re.compile(r"^gcr\.io/distroless/[^:@]+:(?:[\w.-]*-)?nonroot(?:-[\w.]+)?(?:@.*)?$"), "65532"),
     (re.compile(r"^cgr\.dev/chainguard/(?!.*:[\w.-]*-dev\b)[^@]+"), "65532"),
@@ -158,7 +158,7 @@ def _run_script(command: dockerfile.Command) -> list[list[list[str]]]:
     line = " ".join(command.value)
     pipelines = shell_pipelines(line)
     first = pipelines[0][0] if pipelines and pipelines[0] else []
-    runs_heredoc = not first or first[0].rsplit("/", 1)[-1] in SHELLS or first[0] == "<<"
+    runs_heredoc = not first or first[0].rsplit("/", 1)[-1] in SHELLS  # `RUN <<EOF`, `RUN bash <<EOF`
     for heredoc in command.heredocs or ():
         if runs_heredoc:
             pipelines += shell_pipelines(heredoc.content)
