@@ -143,4 +143,4 @@ def test_every_corpus_dockerfile_parses_quickly_and_cleanly(shared: Path) -> Non
     elapsed = time.perf_counter() - start
     assert len(files) > 250
     assert [e for p in parsed for e in p.errors] == []
-    assert elapsed < 5, f"{len(files)} Dockerfiles took {elapsed:.2f}s"
+    assert elapsed < 10, f"{len(files)} Dockerfiles took {elapsed:.2f}s"
