@@ -237,7 +237,8 @@ def aws_imdsv2_not_required(resource):
     tokens = resource.get(f"{block}.http_tokens")
     if tokens != "required":
         at = f"{block}.http_tokens" if tokens is not None else block
-        return Fail(at, f"http_tokens is {tokens or 'not set'!r}: IMDSv1 is allowed")
+        shown = repr(tokens) if tokens is not None else "not set"
+        return Fail(at, f"http_tokens is {shown}: IMDSv1 is allowed")
     return None
 
 
