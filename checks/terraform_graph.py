@@ -266,7 +266,7 @@ def aws_public_instance_admin_ports(resource, graph):
         return None
     attribute, reason, via = public
     group, rule, text = exposures[0]
-    related = tuple(dict.fromkeys(r for r in (group, rule, *via) if r is not resource))
+    related = tuple({r.key: r for r in (group, rule, *via) if r is not resource}.values())
     at = attribute or next(p for p in ("vpc_security_group_ids", "security_groups") if resource.get(p) is not None)
     return Fail(at, f"public instance ({reason}) admits {text}", related=related)
 
