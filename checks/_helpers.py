@@ -72,32 +72,42 @@ def as_int(value: Any) -> int | None:
     return None
 
 
-def dynamic_blocks(resource: Resource) -> set[str]:
-    """Names of `dynamic "x"` blocks the evaluator left unexpanded (their content is unknown)."""
+def dynamic_blocks(resource: Resource, parent: str = "") -> set[str]:
+    """Names of `dynamic "x"` blocks (under the block at `parent`) that the evaluator left unexpanded."""
     names: set[str] = set()
-    for entry in resource.attributes.get("dynamic") or []:
+    entries = resource.attributes.get("dynamic") if not parent else resource.get(f"{parent}.dynamic")
+    for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, dict):
             names.update(entry)
     return names
 
 
-def block_paths(resource: Resource, name: str) -> list[str]:
-    """Paths (`name.0`, `name.1`...) of the static nested blocks called `name`."""
-    value = resource.get(name)
+def block_paths(resource: Resource, path: str, verdict: Verdict | None = None) -> list[str]:
+    """Paths (`x.0`, `x.1`...) of the static nested blocks at `path` (e.g. `settings.0.ip_configuration`).
+
+    With a verdict, an unexpanded `dynamic` block of that name is recorded as unknown: its content may
+    hold exactly the setting the check is looking for.
+    """
+    value = resource.get(path)
+    if verdict is not None:
+        parent, _, name = path.rpartition(".")
+        if name in dynamic_blocks(resource, parent):
+            verdict.unknown(path, f"dynamic {name} block")
     if isinstance(value, dict):
-        return [name]
+        return [path]
     if isinstance(value, list):
-        return [f"{name}.{i}" for i, item in enumerate(value) if isinstance(item, dict)]
+        return [f"{path}.{i}" for i, item in enumerate(value) if isinstance(item, dict)]
     return []
 
 
-def first_block(resource: Resource, name: str) -> str | None:
-    """Path of the first `name` block, None when absent; unknown when it is a dynamic block."""
-    paths = block_paths(resource, name)
+def first_block(resource: Resource, path: str) -> str | None:
+    """Path of the first block at `path`, None when absent; unknown when it is a dynamic block."""
+    paths = block_paths(resource, path)
     if paths:
         return paths[0]
-    if name in dynamic_blocks(resource):
-        raise UnknownValue(name, f"dynamic {name} block")
+    parent, _, name = path.rpartition(".")
+    if name in dynamic_blocks(resource, parent):
+        raise UnknownValue(path, f"dynamic {name} block")
     return None
 
 
@@ -184,9 +194,7 @@ def aws_rule_exposure(resource: Resource, prefix: str, verdict: Verdict) -> tupl
 def aws_ingress_rules(resource: Resource, verdict: Verdict) -> list[str]:
     """Prefixes of the ingress rules of an SG, an aws_security_group_rule or an ingress rule resource."""
     if resource.type == "aws_security_group":
-        if "ingress" in dynamic_blocks(resource):
-            verdict.unknown("ingress", "dynamic ingress block")
-        return block_paths(resource, "ingress")
+        return block_paths(resource, "ingress", verdict)
     if resource.type == "aws_security_group_rule":
         return [""] if resource.get("type") == "ingress" else []
     if resource.type == "aws_vpc_security_group_ingress_rule":

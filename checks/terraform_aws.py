@@ -10,7 +10,6 @@ from checks._helpers import (
     aws_ingress_rules,
     aws_rule_exposure,
     block_paths,
-    dynamic_blocks,
     first_block,
     is_false,
     is_true,
@@ -18,7 +17,6 @@ from checks._helpers import (
     statements,
     world_cidrs,
 )
-from scanner.records import UnknownValue
 from scanner.registry import Fail, check
 
 PUBLIC_ACLS = ("public-read", "public-read-write", "authenticated-read")
@@ -130,10 +128,10 @@ def aws_rds_public(resource):
 
 @check(
     id="IG-AWS-005",
-    title="RDS storage is not encrypted",
+    title="Database storage is not encrypted (RDS, Aurora, Neptune, DocumentDB)",
     severity="medium",
     framework="terraform",
-    types=["aws_db_instance", "aws_rds_cluster"],
+    types=["aws_db_instance", "aws_rds_cluster", "aws_neptune_cluster", "aws_docdb_cluster"],
     cwe="CWE-311",
     description="Without storage_encrypted the database volumes, automated backups, read replicas and snapshots "
     "are stored unencrypted; encryption cannot be turned on later without a snapshot-and-restore migration.",
@@ -182,7 +180,7 @@ def aws_ebs_unencrypted(resource):
         return None
     verdict = Verdict()
     for name in ("root_block_device", "ebs_block_device"):
-        for path in block_paths(resource, name):
+        for path in block_paths(resource, name, verdict):
             with verdict.item():
                 if resource.get(f"{path}.snapshot_id"):
                     continue
@@ -231,7 +229,9 @@ def aws_efs_unencrypted(resource):
 def aws_imdsv2_not_required(resource):
     block = first_block(resource, "metadata_options")
     if block is None:
-        return Fail(None, 'no metadata_options block: IMDSv1 is allowed (http_tokens defaults to "optional")')
+        return Fail(
+            None, "no metadata_options block: IMDSv1 stays allowed unless the AMI or account default requires tokens"
+        )
     if resource.get(f"{block}.http_endpoint") == "disabled":
         return None
     tokens = resource.get(f"{block}.http_tokens")
@@ -272,11 +272,11 @@ def _full_admin(statement: dict) -> bool:
     tags=("iam",),
 )
 def aws_iam_full_admin(resource):
+    verdict = Verdict()
     if resource.type == "aws_iam_role":
-        paths = [f"{p}.policy" for p in block_paths(resource, "inline_policy")]
+        paths = [f"{p}.policy" for p in block_paths(resource, "inline_policy", verdict)]
     else:
         paths = ["policy"]
-    verdict = Verdict()
     for path in paths:
         with verdict.item():
             document = parse_policy(resource, path)
@@ -391,24 +391,22 @@ def aws_cloudtrail_no_validation(resource):
 def aws_lb_plain_http(resource):
     if resource.type == "aws_elb":
         verdict = Verdict()
-        for path in block_paths(resource, "listener"):
+        for path in block_paths(resource, "listener", verdict):
             with verdict.item():
                 if str(resource.get(f"{path}.lb_protocol", "")).lower() == "http":
                     verdict.fail(f"{path}.lb_protocol", "classic load balancer listener accepts plain HTTP")
         return verdict.result()
     if str(resource.get("protocol", "")).upper() != "HTTP":
         return None
-    actions = block_paths(resource, "default_action")
-    if not actions and "default_action" in dynamic_blocks(resource):
-        raise UnknownValue("default_action", "dynamic default_action block")
-    for action in actions:
+    verdict = Verdict()
+    for action in block_paths(resource, "default_action", verdict):
         kind = resource.get(f"{action}.type")
         if kind == "fixed-response":
             continue
         if kind == "redirect" and str(resource.get(f"{action}.redirect.0.protocol", "")).upper() == "HTTPS":
             continue
         return Fail("protocol", "listener forwards plain HTTP traffic instead of redirecting to HTTPS")
-    return None
+    return verdict.result()
 
 
 @check(

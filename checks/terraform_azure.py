@@ -8,7 +8,6 @@ from checks._helpers import (
     Verdict,
     admin_ports_in_azure_range,
     block_paths,
-    dynamic_blocks,
     element_paths,
     first_block,
     is_false,
@@ -170,9 +169,7 @@ def azure_nsg_admin_ports_open(resource):
     if resource.type == "azurerm_network_security_rule":
         prefixes = [""]
     else:
-        prefixes = block_paths(resource, "security_rule")
-        if "security_rule" in dynamic_blocks(resource):
-            verdict.unknown("security_rule", "dynamic security_rule block")
+        prefixes = block_paths(resource, "security_rule", verdict)
     for prefix in prefixes:
         with verdict.item():
             _nsg_rule(resource, prefix, verdict)
@@ -239,10 +236,10 @@ def azure_db_firewall_open(resource):
 
 @check(
     id="IG-AZR-008",
-    title="SQL server accepts connections from public networks",
+    title="Database server accepts connections from public networks",
     severity="low",
     framework="terraform",
-    types=["azurerm_mssql_server", "azurerm_sql_server"],
+    types=["azurerm_mssql_server", "azurerm_mysql_server", "azurerm_postgresql_server", "azurerm_mariadb_server"],
     cwe="CWE-284",
     description="public_network_access_enabled defaults to true: the server has a public endpoint and is only "
     "protected by its firewall rules (see IG-AZR-007 for rules that open it to everyone), hence low severity.",
@@ -253,14 +250,37 @@ def azure_db_firewall_open(resource):
     '  minimum_tls_version           = "1.2"\n  public_network_access_enabled = false\n}',
     tags=("network", "database"),
 )
-def azure_sql_public_network(resource):
+def azure_db_public_network(resource):
     enabled = resource.get("public_network_access_enabled")
     if is_false(enabled):
         return None
     return Fail(
         "public_network_access_enabled" if enabled is not None else None,
-        "SQL server has a public endpoint (public_network_access_enabled is not false)",
+        "database server has a public endpoint (public_network_access_enabled is not false)",
     )
+
+
+@check(
+    id="IG-AZR-011",
+    title="MySQL/PostgreSQL server does not enforce SSL",
+    severity="medium",
+    framework="terraform",
+    types=["azurerm_mysql_server", "azurerm_postgresql_server", "azurerm_mariadb_server"],
+    cwe="CWE-319",
+    description="ssl_enforcement_enabled = false lets clients connect without TLS, so credentials and query "
+    "results cross the network in clear.",
+    remediation='Set ssl_enforcement_enabled = true and ssl_minimal_tls_version_enforced = "TLS1_2".',
+    example='resource "azurerm_postgresql_server" "main" {\n  name                             = "acme-pg"\n'
+    '  location                         = "westeurope"\n'
+    "  resource_group_name              = azurerm_resource_group.main.name\n"
+    '  sku_name                         = "GP_Gen5_2"\n  version                          = "11"\n'
+    '  ssl_enforcement_enabled          = true\n  ssl_minimal_tls_version_enforced = "TLS1_2"\n}',
+    tags=("database", "encryption"),
+)
+def azure_db_ssl_not_enforced(resource):
+    if is_false(resource.get("ssl_enforcement_enabled")):
+        return Fail("ssl_enforcement_enabled", "SSL enforcement is disabled: clients may connect in clear")
+    return None
 
 
 @check(

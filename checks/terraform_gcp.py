@@ -10,7 +10,6 @@ from checks._helpers import (
     as_int,
     block_paths,
     covers_port,
-    dynamic_blocks,
     element_paths,
     first_block,
     is_false,
@@ -32,10 +31,8 @@ def _firewall_exposures(resource: Resource, verdict: Verdict) -> tuple[str, list
     cidr = world_cidrs(resource, ["source_ranges"], verdict)
     if cidr is None:
         return "", []
-    if "allow" in dynamic_blocks(resource):
-        verdict.unknown("allow", "dynamic allow block")
     found: list[tuple[str, set[int] | None]] = []
-    for path in block_paths(resource, "allow"):
+    for path in block_paths(resource, "allow", verdict):
         with verdict.item():
             protocol = str(resource.get(f"{path}.protocol", "")).lower()
             if protocol not in ("all", *GCP_TCP):
@@ -192,19 +189,10 @@ def _sql_public_ip(resource: Resource) -> str | None:
     settings = first_block(resource, "settings")
     if settings is None:
         return None
-    config = first_block_under(resource, f"{settings}.ip_configuration")
+    config = first_block(resource, f"{settings}.ip_configuration")
     if config and is_false(resource.get(f"{config}.ipv4_enabled")):
         return None
     return config or settings
-
-
-def first_block_under(resource: Resource, path: str) -> str | None:
-    value = resource.get(path)
-    if isinstance(value, list) and value and isinstance(value[0], dict):
-        return f"{path}.0"
-    if isinstance(value, dict):
-        return path
-    return None
 
 
 @check(
@@ -230,7 +218,7 @@ def gcp_sql_world_authorized(resource):
     if config is None or not config.endswith("ip_configuration.0"):
         return None
     verdict = Verdict()
-    for network in block_paths(resource, f"{config}.authorized_networks"):
+    for network in block_paths(resource, f"{config}.authorized_networks", verdict):
         with verdict.item():
             if world_cidrs(resource, [f"{network}.value"], verdict):
                 verdict.fail(f"{network}.value", "authorized network 0.0.0.0/0 admits every IPv4 address")
@@ -337,7 +325,7 @@ def gcp_gke_master_networks(resource):
     if block is None:
         return Fail(None, "no master_authorized_networks_config: the API endpoint accepts any source address")
     verdict = Verdict()
-    for path in block_paths(resource, f"{block}.cidr_blocks"):
+    for path in block_paths(resource, f"{block}.cidr_blocks", verdict):
         with verdict.item():
             if world_cidrs(resource, [f"{path}.cidr_block"], verdict):
                 verdict.fail(f"{path}.cidr_block", "master authorized networks include 0.0.0.0/0")
@@ -389,7 +377,7 @@ def _default_service_account(email) -> bool:
 )
 def gcp_default_sa_full_scope(resource):
     verdict = Verdict()
-    for path in block_paths(resource, "service_account"):
+    for path in block_paths(resource, "service_account", verdict):
         with verdict.item():
             if not _default_service_account(resource.get(f"{path}.email")):
                 continue

@@ -198,9 +198,7 @@ def aws_s3_policy_public(resource, graph):
 
 def _admin_exposures(graph, group: Resource, verdict: Verdict) -> list[tuple[Resource, str]]:
     """(rule resource, description) for each world-open admin-port ingress of a security group."""
-    rules: list[tuple[Resource, str]] = [(group, p) for p in block_paths(group, "ingress")]
-    if "ingress" in dynamic_blocks(group):
-        verdict.unknown("ingress", f"dynamic ingress block in {group.address}")
+    rules: list[tuple[Resource, str]] = [(group, p) for p in block_paths(group, "ingress", verdict)]
     for kind in ("aws_security_group_rule", "aws_vpc_security_group_ingress_rule"):
         for rule in _linked(graph, group, kind, "security_group_id"):
             with verdict.item():
