@@ -172,6 +172,8 @@ def _policy_blocked(graph, bucket: Resource) -> Resource | None:
     tags=("s3",),
 )
 def aws_s3_policy_public(resource, graph):
+    if resource.type == "aws_s3_bucket" and _linked(graph, resource, "aws_s3_bucket_policy", "bucket"):
+        return None  # the aws_s3_bucket_policy resource is judged (a plan's computed copy would repeat it)
     found = _public_statements(resource, "policy")
     if not found:
         return None
@@ -316,17 +318,16 @@ def aws_s3_no_encryption_config(resource, graph):
     tags=("s3",),
 )
 def aws_s3_versioning_disabled(resource, graph):
+    linked = _linked(graph, resource, "aws_s3_bucket_versioning", "bucket")
+    if linked:  # the separate resource wins over the (possibly computed) inline block
+        if any(v.get("versioning_configuration.0.status") == "Enabled" for v in linked):
+            return None
+        return Fail(None, f"{linked[0].address} does not enable versioning", related=tuple(linked))
     for path in block_paths(resource, "versioning"):
         if is_true(resource.get(f"{path}.enabled")):
             return None
         if resource.get(f"{path}.enabled") is not None:
             return Fail(f"{path}.enabled", "versioning is disabled")
-    linked = _linked(graph, resource, "aws_s3_bucket_versioning", "bucket")
-    for versioning in linked:
-        if versioning.get("versioning_configuration.0.status") == "Enabled":
-            return None
-    if linked:
-        return Fail(None, f"{linked[0].address} does not enable versioning", related=tuple(linked))
     if "versioning" in dynamic_blocks(resource):
         raise UnknownValue("versioning", "dynamic versioning block")
     return Fail(None, "bucket versioning is not enabled")
