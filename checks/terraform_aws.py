@@ -143,16 +143,22 @@ def aws_rds_public(resource):
     tags=("encryption", "database"),
 )
 def aws_rds_unencrypted(resource):
+    encrypted = resource.get("storage_encrypted")
+    if is_true(encrypted):
+        return None
     for inherited in ("replicate_source_db", "snapshot_identifier", "replication_source_identifier"):
         if resource.get(inherited):
             return None  # encryption comes from the source
     if resource.type == "aws_rds_cluster" and resource.get("engine_mode") == "serverless":
         return None  # Aurora Serverless v1 is always encrypted
-    if not is_true(resource.get("storage_encrypted")):
-        if resource.get("storage_encrypted") is None:
-            return Fail(None, "storage_encrypted is not set: the database storage is unencrypted")
-        return Fail("storage_encrypted", "storage_encrypted is false")
-    return None
+    if encrypted is None:
+        return Fail(None, "storage_encrypted is not set: the database storage is unencrypted")
+    return Fail("storage_encrypted", "storage_encrypted is false")
+
+
+def _volume_unencrypted(resource, prefix: str) -> bool:
+    """Whether the volume at `prefix` is unencrypted; a volume made from a snapshot inherits its encryption."""
+    return not is_true(resource.get(f"{prefix}encrypted")) and not resource.get(f"{prefix}snapshot_id")
 
 
 @check(
@@ -172,19 +178,14 @@ def aws_rds_unencrypted(resource):
 )
 def aws_ebs_unencrypted(resource):
     if resource.type == "aws_ebs_volume":
-        if resource.get("snapshot_id"):
-            return None  # encryption is inherited from the snapshot
-        if not is_true(resource.get("encrypted")):
-            at = "encrypted" if resource.get("encrypted") is not None else None
-            return Fail(at, "volume is not encrypted")
+        if _volume_unencrypted(resource, ""):
+            return Fail("encrypted" if resource.get("encrypted") is not None else None, "volume is not encrypted")
         return None
     verdict = Verdict()
     for name in ("root_block_device", "ebs_block_device"):
         for path in block_paths(resource, name, verdict):
             with verdict.item():
-                if resource.get(f"{path}.snapshot_id"):
-                    continue
-                if not is_true(resource.get(f"{path}.encrypted")):
+                if _volume_unencrypted(resource, f"{path}."):
                     at = f"{path}.encrypted" if resource.get(f"{path}.encrypted") is not None else path
                     verdict.fail(at, f"{name} is not encrypted")
     return verdict.result()
