@@ -18,7 +18,7 @@ from scanner.registry import Fail
 
 ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
 # Azure service tags and wildcards that mean "any source on the internet".
-AZURE_ANY_SOURCES = {"*", "internet", "any", "0.0.0.0", "0.0.0.0/0", "::/0", "<nw>/0", "/0"}
+AZURE_ANY_SOURCES = {"*", "internet", "any"}  # plus any /0 CIDR
 
 
 class Verdict:
@@ -186,7 +186,8 @@ def aws_rule_exposure(resource: Resource, prefix: str, verdict: Verdict) -> tupl
     for attribute in attributes:
         cidr = world_cidrs(resource, [attribute], verdict)
         if cidr is not None:
-            protocol = resource.get(f"{p}ip_protocol", resource.get(f"{p}protocol"))
+            name = "ip_protocol" if resource.type == "aws_vpc_security_group_ingress_rule" else "protocol"
+            protocol = resource.get(f"{p}{name}")
             return cidr, attribute, protocol, resource.get(f"{p}from_port"), resource.get(f"{p}to_port")
     return None
 
