@@ -331,3 +331,40 @@ def aws_s3_versioning_disabled(resource, graph):
     if "versioning" in dynamic_blocks(resource):
         raise UnknownValue("versioning", "dynamic versioning block")
     return Fail(None, "bucket versioning is not enabled")
+
+
+def _log_destination(graph, bucket: Resource) -> bool:
+    """Whether the bucket receives logs (S3 access logs, CloudTrail, load balancer logs): logging it is circular."""
+    for other in graph.predecessors(bucket, kind="references"):
+        for attribute in graph.edge_attributes(other, bucket, "references"):
+            last = (attribute or "").split(".")[-1]
+            if last in ("target_bucket", "s3_bucket_name") or (attribute or "").startswith("access_logs."):
+                return True
+    return False
+
+
+@check(
+    id="IG-AWS-021",
+    title="S3 bucket has no server access logging",
+    severity="low",
+    framework="terraform",
+    types=["aws_s3_bucket"],
+    cwe="CWE-778",
+    description="Without server access logs there is no record of who read, wrote or deleted objects, so a data "
+    "leak cannot be scoped after the fact. Buckets that themselves receive S3 access logs, CloudTrail or load "
+    "balancer logs are not reported.",
+    remediation="Add an aws_s3_bucket_logging referencing the bucket with a target_bucket dedicated to logs (or "
+    "record S3 data events with CloudTrail).",
+    example='resource "aws_s3_bucket_logging" "data" {\n  bucket        = aws_s3_bucket.data.id\n'
+    '  target_bucket = aws_s3_bucket.logs.id\n  target_prefix = "s3/data/"\n}',
+    graph=True,
+    tags=("s3", "logging"),
+)
+def aws_s3_no_access_logging(resource, graph):
+    if block_paths(resource, "logging") or _linked(graph, resource, "aws_s3_bucket_logging", "bucket"):
+        return None
+    if _log_destination(graph, resource):
+        return None
+    if "logging" in dynamic_blocks(resource):
+        raise UnknownValue("logging", "dynamic logging block")
+    return Fail(None, "no server access logging: object reads and deletions leave no record")
