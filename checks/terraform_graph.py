@@ -333,12 +333,16 @@ def aws_s3_versioning_disabled(resource, graph):
     return Fail(None, "bucket versioning is not enabled")
 
 
+# attributes through which a resource sends its logs to a bucket: S3 access logs, CloudTrail, VPC flow logs
+LOG_TARGETS = ("target_bucket", "s3_bucket_name", "log_destination")
+
+
 def _log_destination(graph, bucket: Resource) -> bool:
-    """Whether the bucket receives logs (S3 access logs, CloudTrail, load balancer logs): logging it is circular."""
+    """Whether the bucket receives logs (S3 access, CloudTrail, flow or load balancer logs): logging it is circular."""
     for other in graph.predecessors(bucket, kind="references"):
         for attribute in graph.edge_attributes(other, bucket, "references"):
             last = (attribute or "").split(".")[-1]
-            if last in ("target_bucket", "s3_bucket_name") or (attribute or "").startswith("access_logs."):
+            if last in LOG_TARGETS or (attribute or "").startswith("access_logs."):
                 return True
     return False
 
@@ -351,8 +355,8 @@ def _log_destination(graph, bucket: Resource) -> bool:
     types=["aws_s3_bucket"],
     cwe="CWE-778",
     description="Without server access logs there is no record of who read, wrote or deleted objects, so a data "
-    "leak cannot be scoped after the fact. Buckets that themselves receive S3 access logs, CloudTrail or load "
-    "balancer logs are not reported.",
+    "leak cannot be scoped after the fact. Buckets that themselves receive S3 access logs, CloudTrail, VPC flow "
+    "or load balancer logs are not reported.",
     remediation="Add an aws_s3_bucket_logging referencing the bucket with a target_bucket dedicated to logs (or "
     "record S3 data events with CloudTrail).",
     example='resource "aws_s3_bucket_logging" "data" {\n  bucket        = aws_s3_bucket.data.id\n'
