@@ -2,6 +2,21 @@
 
 from __future__ import annotations
 
+from checks._helpers import (
+    Verdict,
+    as_list,
+    aws_admin_ports,
+    aws_all_ports,
+    aws_ingress_rules,
+    aws_rule_exposure,
+    block_paths,
+    first_block,
+    is_false,
+    is_true,
+    parse_policy,
+    statements,
+    world_cidrs,
+)
 from scanner.registry import Fail, check
 
 PUBLIC_ACLS = ("public-read", "public-read-write", "authenticated-read")
@@ -24,3 +39,404 @@ def s3_bucket_acl_public(resource):
     if resource.get("acl") in PUBLIC_ACLS:
         return Fail("acl", f"S3 bucket ACL is {resource.get('acl')!r}: objects are readable by anyone")
     return None
+
+
+SG_TYPES = ["aws_security_group", "aws_security_group_rule", "aws_vpc_security_group_ingress_rule"]
+
+
+def _world_open_ingress(resource, want_all_ports: bool):
+    verdict = Verdict()
+    for prefix in aws_ingress_rules(resource, verdict):
+        with verdict.item():
+            exposure = aws_rule_exposure(resource, prefix, verdict)
+            if exposure is None:
+                continue
+            cidr, attribute, protocol, from_port, to_port = exposure
+            if want_all_ports:
+                if aws_all_ports(protocol, from_port, to_port):
+                    verdict.fail(attribute, f"ingress from {cidr} is open on every port")
+            elif not aws_all_ports(protocol, from_port, to_port):
+                exposed = aws_admin_ports(protocol, from_port, to_port)
+                if exposed:
+                    verdict.fail(attribute, f"ingress from {cidr} reaches {' and '.join(exposed)}")
+    return verdict.result()
+
+
+@check(
+    id="IG-AWS-002",
+    title="Security group allows SSH or RDP from the whole internet",
+    severity="high",
+    framework="terraform",
+    types=SG_TYPES,
+    cwe="CWE-284",
+    description="An ingress rule from 0.0.0.0/0 or ::/0 whose port range includes 22 (SSH) or 3389 (RDP) "
+    "exposes remote administration to credential stuffing, brute force and pre-auth exploits from any "
+    "host on the internet. Rules open on every port are reported by IG-AWS-003 instead.",
+    remediation="Restrict the rule's cidr_blocks to your office or VPN ranges, or drop inbound SSH/RDP and "
+    "use AWS Systems Manager Session Manager or EC2 Instance Connect Endpoint.",
+    example='resource "aws_security_group_rule" "ssh" {\n  type              = "ingress"\n  from_port         = 22\n'
+    '  to_port           = 22\n  protocol          = "tcp"\n  cidr_blocks       = ["10.20.0.0/16"]\n'
+    "  security_group_id = aws_security_group.bastion.id\n}",
+    tags=("network",),
+)
+def aws_sg_admin_ports_world_open(resource):
+    return _world_open_ingress(resource, want_all_ports=False)
+
+
+@check(
+    id="IG-AWS-003",
+    title="Security group allows every port from the whole internet",
+    severity="high",
+    framework="terraform",
+    types=SG_TYPES,
+    cwe="CWE-284",
+    description="An ingress rule from 0.0.0.0/0 or ::/0 with protocol -1 (all traffic) or TCP 0-65535 exposes "
+    "every listening service of every attached instance, including databases and admin interfaces that were "
+    "never meant to be public.",
+    remediation="Open only the ports the service needs (e.g. 443) to the internet, and everything else only "
+    "to the security groups or CIDRs that need it.",
+    example='resource "aws_vpc_security_group_ingress_rule" "https" {\n'
+    "  security_group_id = aws_security_group.web.id\n"
+    '  cidr_ipv4         = "0.0.0.0/0"\n  ip_protocol       = "tcp"\n'
+    "  from_port         = 443\n  to_port           = 443\n}",
+    tags=("network",),
+)
+def aws_sg_all_ports_world_open(resource):
+    return _world_open_ingress(resource, want_all_ports=True)
+
+
+@check(
+    id="IG-AWS-004",
+    title="RDS database instance is publicly accessible",
+    severity="high",
+    framework="terraform",
+    types=["aws_db_instance", "aws_rds_cluster_instance"],
+    cwe="CWE-284",
+    description="publicly_accessible = true gives the instance a public DNS name that resolves to a public IP, "
+    "so the database listener is reachable from the internet wherever its security group allows.",
+    remediation="Set publicly_accessible = false and reach the database from inside the VPC (application subnets, "
+    "a bastion, or RDS Proxy).",
+    example='resource "aws_db_instance" "app" {\n  identifier          = "app"\n  engine              = "postgres"\n'
+    '  instance_class      = "db.t4g.medium"\n  publicly_accessible = false\n  storage_encrypted   = true\n}',
+    tags=("network", "database"),
+)
+def aws_rds_public(resource):
+    if is_true(resource.get("publicly_accessible")):
+        return Fail("publicly_accessible", "database instance has a public endpoint")
+    return None
+
+
+@check(
+    id="IG-AWS-005",
+    title="Database storage is not encrypted (RDS, Aurora, Neptune, DocumentDB)",
+    severity="medium",
+    framework="terraform",
+    types=["aws_db_instance", "aws_rds_cluster", "aws_neptune_cluster", "aws_docdb_cluster"],
+    cwe="CWE-311",
+    description="Without storage_encrypted the database volumes, automated backups, read replicas and snapshots "
+    "are stored unencrypted; encryption cannot be turned on later without a snapshot-and-restore migration.",
+    remediation="Set storage_encrypted = true (optionally with kms_key_id for a customer managed key). Replicas "
+    "and restores from snapshot inherit the source's encryption and are not reported.",
+    example='resource "aws_rds_cluster" "app" {\n  cluster_identifier = "app"\n'
+    '  engine             = "aurora-postgresql"\n'
+    "  storage_encrypted  = true\n  kms_key_id         = aws_kms_key.rds.arn\n}",
+    tags=("encryption", "database"),
+)
+def aws_rds_unencrypted(resource):
+    encrypted = resource.get("storage_encrypted")
+    if is_true(encrypted):
+        return None
+    for inherited in ("replicate_source_db", "snapshot_identifier", "replication_source_identifier"):
+        if resource.get(inherited):
+            return None  # encryption comes from the source
+    if resource.type == "aws_rds_cluster" and resource.get("engine_mode") == "serverless":
+        return None  # Aurora Serverless v1 is always encrypted
+    if encrypted is None:
+        return Fail(None, "storage_encrypted is not set: the database storage is unencrypted")
+    return Fail("storage_encrypted", "storage_encrypted is false")
+
+
+def _volume_unencrypted(resource, prefix: str) -> bool:
+    """Whether the volume at `prefix` is unencrypted; a volume made from a snapshot inherits its encryption."""
+    return not is_true(resource.get(f"{prefix}encrypted")) and not resource.get(f"{prefix}snapshot_id")
+
+
+@check(
+    id="IG-AWS-006",
+    title="EBS volume is not encrypted",
+    severity="medium",
+    framework="terraform",
+    types=["aws_ebs_volume", "aws_instance"],
+    cwe="CWE-311",
+    description="Unencrypted EBS volumes and their snapshots hold data in clear at rest; a snapshot shared or "
+    "copied by mistake exposes everything on the disk.",
+    remediation="Set encrypted = true on aws_ebs_volume and on each root_block_device/ebs_block_device, or "
+    "enable aws_ebs_encryption_by_default for the account and region.",
+    example='resource "aws_ebs_volume" "data" {\n  availability_zone = "eu-west-1a"\n  size              = 100\n'
+    "  encrypted         = true\n}",
+    tags=("encryption",),
+)
+def aws_ebs_unencrypted(resource):
+    if resource.type == "aws_ebs_volume":
+        if _volume_unencrypted(resource, ""):
+            return Fail("encrypted" if resource.get("encrypted") is not None else None, "volume is not encrypted")
+        return None
+    verdict = Verdict()
+    for name in ("root_block_device", "ebs_block_device"):
+        for path in block_paths(resource, name, verdict):
+            with verdict.item():
+                if _volume_unencrypted(resource, f"{path}."):
+                    at = f"{path}.encrypted" if resource.get(f"{path}.encrypted") is not None else path
+                    verdict.fail(at, f"{name} is not encrypted")
+    return verdict.result()
+
+
+@check(
+    id="IG-AWS-007",
+    title="EFS file system is not encrypted",
+    severity="medium",
+    framework="terraform",
+    types=["aws_efs_file_system"],
+    cwe="CWE-311",
+    description="EFS encryption at rest can only be chosen at creation; an unencrypted file system keeps "
+    "every file and its backups in clear at rest.",
+    remediation="Set encrypted = true (and kms_key_id for a customer managed key); migrate data to a new "
+    "file system for existing ones.",
+    example='resource "aws_efs_file_system" "shared" {\n  creation_token = "shared"\n  encrypted      = true\n}',
+    tags=("encryption",),
+)
+def aws_efs_unencrypted(resource):
+    if not is_true(resource.get("encrypted")):
+        at = "encrypted" if resource.get("encrypted") is not None else None
+        return Fail(at, "file system is not encrypted at rest")
+    return None
+
+
+@check(
+    id="IG-AWS-008",
+    title="EC2 instance metadata service does not require IMDSv2 tokens",
+    severity="medium",
+    framework="terraform",
+    types=["aws_instance", "aws_launch_template", "aws_launch_configuration"],
+    cwe="CWE-918",
+    description="With IMDSv1 allowed, any server-side request forgery in an application on the instance can read "
+    "the instance role's temporary credentials from http://169.254.169.254 with a plain GET.",
+    remediation='Add metadata_options { http_tokens = "required" } (or disable the endpoint with '
+    'http_endpoint = "disabled" when the instance needs no metadata).',
+    example='resource "aws_instance" "app" {\n  ami           = data.aws_ami.al2023.id\n'
+    '  instance_type = "t3.micro"\n\n'
+    '  metadata_options {\n    http_endpoint = "enabled"\n    http_tokens   = "required"\n  }\n}',
+)
+def aws_imdsv2_not_required(resource):
+    block = first_block(resource, "metadata_options")
+    if block is None:
+        return Fail(
+            None, "no metadata_options block: IMDSv1 stays allowed unless the AMI or account default requires tokens"
+        )
+    if resource.get(f"{block}.http_endpoint") == "disabled":
+        return None
+    tokens = resource.get(f"{block}.http_tokens")
+    if tokens != "required":
+        at = f"{block}.http_tokens" if tokens is not None else block
+        shown = repr(tokens) if tokens is not None else "not set"
+        return Fail(at, f"http_tokens is {shown}: IMDSv1 is allowed")
+    return None
+
+
+IAM_POLICY_TYPES = ["aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy"]
+
+
+def _full_admin(statement: dict) -> bool:
+    return (
+        statement.get("Effect") == "Allow"
+        and "*" in as_list(statement.get("Action"))
+        and "*" in as_list(statement.get("Resource"))
+    )
+
+
+@check(
+    id="IG-AWS-009",
+    title='IAM policy allows every action on every resource ("*" on "*")',
+    severity="high",
+    framework="terraform",
+    types=[*IAM_POLICY_TYPES, "aws_iam_role"],
+    cwe="CWE-269",
+    description='A statement allowing Action "*" on Resource "*" is full administrator access: whoever holds it can '
+    "create users and keys, read every secret and delete every resource, so one leaked credential is a full "
+    "account compromise.",
+    remediation="Grant the specific actions and resource ARNs the workload needs (IAM Access Analyzer can generate a "
+    "policy from CloudTrail activity); keep administrator access to a few break-glass roles, attached through the "
+    "managed AdministratorAccess policy with MFA.",
+    example='resource "aws_iam_policy" "app" {\n  name = "app"\n  policy = jsonencode({\n    Version = "2012-10-17"\n'
+    '    Statement = [{\n      Effect   = "Allow"\n      Action   = ["s3:GetObject"]\n'
+    '      Resource = ["${aws_s3_bucket.data.arn}/*"]\n    }]\n  })\n}',
+    tags=("iam",),
+)
+def aws_iam_full_admin(resource):
+    verdict = Verdict()
+    if resource.type == "aws_iam_role":
+        paths = [f"{p}.policy" for p in block_paths(resource, "inline_policy", verdict)]
+    else:
+        paths = ["policy"]
+    for path in paths:
+        with verdict.item():
+            document = parse_policy(resource, path)
+            if document and any(_full_admin(s) for s in statements(document)):
+                verdict.fail(path, 'policy allows "*" on "*" (full administrator access)')
+    return verdict.result()
+
+
+@check(
+    id="IG-AWS-010",
+    title="KMS key rotation is disabled",
+    severity="medium",
+    framework="terraform",
+    types=["aws_kms_key"],
+    cwe="CWE-320",
+    description="Without automatic rotation a symmetric customer managed key keeps the same key material forever, "
+    "so anything encrypted under material that leaked stays exposed and compliance rotation periods are missed.",
+    remediation="Set enable_key_rotation = true (asymmetric and HMAC keys cannot rotate and are not reported).",
+    example='resource "aws_kms_key" "data" {\n  description         = "data at rest"\n  enable_key_rotation = true\n}',
+    tags=("encryption",),
+)
+def aws_kms_rotation(resource):
+    spec = resource.get("customer_master_key_spec", resource.get("key_spec", "SYMMETRIC_DEFAULT"))
+    if spec != "SYMMETRIC_DEFAULT" or resource.get("key_usage", "ENCRYPT_DECRYPT") != "ENCRYPT_DECRYPT":
+        return None
+    if not is_true(resource.get("enable_key_rotation")):
+        at = "enable_key_rotation" if resource.get("enable_key_rotation") is not None else None
+        return Fail(at, "automatic key rotation is not enabled")
+    return None
+
+
+@check(
+    id="IG-AWS-011",
+    title="CloudTrail trail has logging turned off",
+    severity="medium",
+    framework="terraform",
+    types=["aws_cloudtrail"],
+    cwe="CWE-778",
+    description="enable_logging = false keeps the trail defined but records nothing, so API activity (including an "
+    "attacker's) leaves no audit record.",
+    remediation="Remove enable_logging or set it to true.",
+    example='resource "aws_cloudtrail" "main" {\n  name                          = "main"\n'
+    "  s3_bucket_name                = aws_s3_bucket.trail.id\n  enable_logging                = true\n"
+    "  is_multi_region_trail         = true\n  enable_log_file_validation    = true\n}",
+    tags=("logging",),
+)
+def aws_cloudtrail_logging_off(resource):
+    if is_false(resource.get("enable_logging")):
+        return Fail("enable_logging", "trail logging is turned off")
+    return None
+
+
+@check(
+    id="IG-AWS-012",
+    title="CloudTrail trail covers a single region",
+    severity="low",
+    framework="terraform",
+    types=["aws_cloudtrail"],
+    cwe="CWE-778",
+    description="A single-region trail does not record API calls made in other regions, which is where an attacker "
+    "would start resources to avoid notice.",
+    remediation="Set is_multi_region_trail = true (one multi-region trail covers all current and future regions).",
+    example='resource "aws_cloudtrail" "main" {\n  name                  = "main"\n'
+    "  s3_bucket_name        = aws_s3_bucket.trail.id\n  is_multi_region_trail = true\n}",
+    tags=("logging",),
+)
+def aws_cloudtrail_single_region(resource):
+    if not is_true(resource.get("is_multi_region_trail")):
+        at = "is_multi_region_trail" if resource.get("is_multi_region_trail") is not None else None
+        return Fail(at, "trail only records API activity in its own region")
+    return None
+
+
+@check(
+    id="IG-AWS-013",
+    title="CloudTrail log file validation is disabled",
+    severity="low",
+    framework="terraform",
+    types=["aws_cloudtrail"],
+    cwe="CWE-354",
+    description="Without log file validation there are no signed digest files, so deleted or altered log files "
+    "cannot be detected after an incident.",
+    remediation="Set enable_log_file_validation = true.",
+    example='resource "aws_cloudtrail" "main" {\n  name                       = "main"\n'
+    "  s3_bucket_name             = aws_s3_bucket.trail.id\n  enable_log_file_validation = true\n}",
+    tags=("logging",),
+)
+def aws_cloudtrail_no_validation(resource):
+    if not is_true(resource.get("enable_log_file_validation")):
+        at = "enable_log_file_validation" if resource.get("enable_log_file_validation") is not None else None
+        return Fail(at, "log file integrity validation is not enabled")
+    return None
+
+
+@check(
+    id="IG-AWS-014",
+    title="Load balancer listener serves plain HTTP",
+    severity="medium",
+    framework="terraform",
+    types=["aws_lb_listener", "aws_alb_listener", "aws_elb"],
+    cwe="CWE-319",
+    description="A listener on plain HTTP that forwards traffic sends requests, cookies and credentials "
+    "unencrypted between clients and the load balancer. HTTP listeners that only redirect to HTTPS "
+    "(or return a fixed response) are not reported.",
+    remediation='Listen on HTTPS with a certificate (protocol = "HTTPS", certificate_arn, a TLS 1.2+ ssl_policy) and '
+    "turn the HTTP listener into a redirect to HTTPS.",
+    example='resource "aws_lb_listener" "http" {\n  load_balancer_arn = aws_lb.web.arn\n  port              = 80\n'
+    '  protocol          = "HTTP"\n\n  default_action {\n    type = "redirect"\n    redirect {\n'
+    '      port        = "443"\n      protocol    = "HTTPS"\n      status_code = "HTTP_301"\n    }\n  }\n}',
+    tags=("encryption", "network"),
+)
+def aws_lb_plain_http(resource):
+    if resource.type == "aws_elb":
+        verdict = Verdict()
+        for path in block_paths(resource, "listener", verdict):
+            with verdict.item():
+                if str(resource.get(f"{path}.lb_protocol", "")).lower() == "http":
+                    verdict.fail(f"{path}.lb_protocol", "classic load balancer listener accepts plain HTTP")
+        return verdict.result()
+    if str(resource.get("protocol", "")).upper() != "HTTP":
+        return None
+    verdict = Verdict()
+    for action in block_paths(resource, "default_action", verdict):
+        kind = resource.get(f"{action}.type")
+        if kind == "fixed-response":
+            continue
+        if kind == "redirect" and str(resource.get(f"{action}.redirect.0.protocol", "")).upper() == "HTTPS":
+            continue
+        return Fail("protocol", "listener forwards plain HTTP traffic instead of redirecting to HTTPS")
+    return verdict.result()
+
+
+@check(
+    id="IG-AWS-015",
+    title="EKS cluster API endpoint is public to the whole internet",
+    severity="medium",
+    framework="terraform",
+    types=["aws_eks_cluster"],
+    cwe="CWE-284",
+    description="With endpoint_public_access (the default) and public_access_cidrs left at 0.0.0.0/0, the "
+    "Kubernetes API server accepts connections from anywhere; only authentication stands between the internet "
+    "and the cluster, so API server vulnerabilities and leaked kubeconfigs are directly exploitable.",
+    remediation="Set endpoint_public_access = false and endpoint_private_access = true, or restrict "
+    "public_access_cidrs to your CI and office ranges.",
+    example='resource "aws_eks_cluster" "main" {\n  name     = "main"\n  role_arn = aws_iam_role.eks.arn\n\n'
+    "  vpc_config {\n    subnet_ids              = var.private_subnet_ids\n"
+    "    endpoint_private_access = true\n    endpoint_public_access  = false\n  }\n}",
+    tags=("network", "kubernetes"),
+)
+def aws_eks_public_endpoint(resource):
+    block = first_block(resource, "vpc_config")
+    if block is None:
+        return None  # vpc_config is required; nothing to judge without it
+    if is_false(resource.get(f"{block}.endpoint_public_access")):
+        return None
+    cidrs = resource.get(f"{block}.public_access_cidrs")
+    if cidrs is None:
+        return Fail(block, "public API endpoint with public_access_cidrs defaulting to 0.0.0.0/0")
+    verdict = Verdict()
+    if world_cidrs(resource, [f"{block}.public_access_cidrs"], verdict) is not None:
+        return Fail(f"{block}.public_access_cidrs", "public API endpoint open to 0.0.0.0/0")
+    return verdict.result()

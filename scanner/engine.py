@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from scanner.graph import ResourceGraph
-from scanner.records import Finding, Location, Resource, ScanError, UnknownResult, UnknownValue
+from scanner.records import Finding, Location, Resource, ScanError, Severity, UnknownResult, UnknownValue
 from scanner.registry import Check, Fail
 
 
@@ -55,7 +55,7 @@ def run_checks(graph: ResourceGraph, checks: list[Check]) -> Evaluated:
                 out.findings.append(
                     Finding(
                         check_id=chk.id,
-                        severity=chk.severity,
+                        severity=Severity(fail.severity) if fail.severity else chk.severity,
                         title=chk.title,
                         message=fail.message or chk.title,
                         resource=resource,

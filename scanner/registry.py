@@ -23,6 +23,7 @@ class Fail:
     attribute: str | None = None
     message: str | None = None
     related: tuple[Resource, ...] = ()
+    severity: str | None = None  # overrides the check's severity when this instance is worse or milder
 
 
 @dataclass(frozen=True)

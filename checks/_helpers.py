@@ -1,0 +1,254 @@
+"""Logic shared by several Terraform checks: world-open sources, port ranges, IAM policy JSON.
+
+Everything reads through `Resource.get` so an Unknown value raises `UnknownValue`; `Verdict`
+lets a check judge independent items (rules, statements, CIDRs) so that one definite failure is
+reported even when a sibling item is unknown, and an unknown item only matters when nothing failed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from scanner.records import Resource, UnknownValue
+from scanner.registry import Fail
+
+ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
+# Azure service tags and wildcards that mean "any source on the internet".
+AZURE_ANY_SOURCES = {"*", "internet", "any"}  # plus any /0 CIDR
+
+
+class Verdict:
+    """Collects Fails over independent items; remembers the first unknown item."""
+
+    def __init__(self) -> None:
+        self.fails: list[Fail] = []
+        self._unknown: UnknownValue | None = None
+
+    @contextmanager
+    def item(self) -> Iterator[None]:
+        try:
+            yield
+        except UnknownValue as exc:
+            if self._unknown is None:
+                self._unknown = exc
+
+    def unknown(self, path: str, reason: str) -> None:
+        if self._unknown is None:
+            self._unknown = UnknownValue(path, reason)
+
+    def fail(self, attribute: str | None, message: str, related: tuple[Resource, ...] = ()) -> None:
+        self.fails.append(Fail(attribute, message, related))
+
+    def result(self) -> list[Fail] | None:
+        if self.fails:
+            return self.fails
+        if self._unknown is not None:
+            raise self._unknown
+        return None
+
+
+def is_true(value: Any) -> bool:
+    """Terraform accepts "true"/"false" strings for booleans."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def is_false(value: Any) -> bool:
+    return value is False or (isinstance(value, str) and value.strip().lower() == "false")
+
+
+def as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
+def dynamic_blocks(resource: Resource, parent: str = "") -> set[str]:
+    """Names of `dynamic "x"` blocks (under the block at `parent`) that the evaluator left unexpanded."""
+    names: set[str] = set()
+    entries = resource.attributes.get("dynamic") if not parent else resource.get(f"{parent}.dynamic")
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict):
+            names.update(entry)
+    return names
+
+
+def block_paths(resource: Resource, path: str, verdict: Verdict | None = None) -> list[str]:
+    """Paths (`x.0`, `x.1`...) of the static nested blocks at `path` (e.g. `settings.0.ip_configuration`).
+
+    With a verdict, an unexpanded `dynamic` block of that name is recorded as unknown: its content may
+    hold exactly the setting the check is looking for.
+    """
+    value = resource.get(path)
+    if verdict is not None:
+        parent, _, name = path.rpartition(".")
+        if name in dynamic_blocks(resource, parent):
+            verdict.unknown(path, f"dynamic {name} block")
+    if isinstance(value, dict):
+        return [path]
+    if isinstance(value, list):
+        return [f"{path}.{i}" for i, item in enumerate(value) if isinstance(item, dict)]
+    return []
+
+
+def first_block(resource: Resource, path: str) -> str | None:
+    """Path of the first block at `path`, None when absent; unknown when it is a dynamic block."""
+    paths = block_paths(resource, path)
+    if paths:
+        return paths[0]
+    parent, _, name = path.rpartition(".")
+    if name in dynamic_blocks(resource, parent):
+        raise UnknownValue(path, f"dynamic {name} block")
+    return None
+
+
+def element_paths(resource: Resource, path: str) -> list[str]:
+    """Paths of the elements of a list attribute (a scalar counts as one element)."""
+    value = resource.get(path)
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [f"{path}.{i}" for i in range(len(value))]
+    return [path]
+
+
+def is_world_cidr(value: Any) -> bool:
+    """0.0.0.0/0, ::/0 and any other prefix of length 0."""
+    if not isinstance(value, str):
+        return False
+    try:
+        return ipaddress.ip_network(value.strip(), strict=False).prefixlen == 0
+    except ValueError:
+        return False
+
+
+def world_cidrs(resource: Resource, paths: list[str], verdict: Verdict) -> str | None:
+    """The first world-open CIDR among the list attributes at `paths`; unknown elements go to the verdict."""
+    for path in paths:
+        with verdict.item():
+            for element in element_paths(resource, path):
+                with verdict.item():
+                    value = resource.get(element)
+                    if is_world_cidr(value):
+                        return value
+    return None
+
+
+def covers_port(from_port: Any, to_port: Any, port: int) -> bool:
+    low, high = as_int(from_port), as_int(to_port)
+    if low is None and high is None:
+        return False
+    low = high if low is None else low
+    high = low if high is None else high
+    return low <= port <= high  # type: ignore[operator]
+
+
+AWS_ALL_PROTOCOLS = {"-1", "all"}
+AWS_TCP = {"tcp", "6"}
+
+
+def aws_protocol_all(protocol: Any) -> bool:
+    """-1 / "all": every protocol and every port, whatever from_port/to_port say."""
+    return str(protocol).strip().lower() in AWS_ALL_PROTOCOLS
+
+
+def aws_all_ports(protocol: Any, from_port: Any, to_port: Any) -> bool:
+    """Every port: protocol -1, or TCP 0/1-65535."""
+    if aws_protocol_all(protocol):
+        return True
+    low, high = as_int(from_port), as_int(to_port)
+    return str(protocol).strip().lower() in AWS_TCP and low is not None and low <= 1 and high == 65535
+
+
+def aws_admin_ports(protocol: Any, from_port: Any, to_port: Any) -> list[str]:
+    """Admin services a TCP (or all-protocol) rule exposes, e.g. ["SSH (22)"]."""
+    if aws_protocol_all(protocol):
+        return [f"{name} ({port})" for port, name in ADMIN_PORTS.items()]
+    if str(protocol).strip().lower() not in AWS_TCP:
+        return []
+    return [f"{name} ({port})" for port, name in ADMIN_PORTS.items() if covers_port(from_port, to_port, port)]
+
+
+def aws_rule_exposure(resource: Resource, prefix: str, verdict: Verdict) -> tuple[str, str, Any, Any, Any] | None:
+    """For an ingress rule at `prefix` (a block path or "" for a rule resource): the world-open CIDR
+    and its attribute, plus protocol, from_port and to_port. None when no source is world-open."""
+    p = f"{prefix}." if prefix else ""
+    attributes = [f"{p}cidr_blocks", f"{p}ipv6_cidr_blocks", f"{p}cidr_ipv4", f"{p}cidr_ipv6"]
+    for attribute in attributes:
+        cidr = world_cidrs(resource, [attribute], verdict)
+        if cidr is not None:
+            name = "ip_protocol" if resource.type == "aws_vpc_security_group_ingress_rule" else "protocol"
+            protocol = resource.get(f"{p}{name}")
+            return cidr, attribute, protocol, resource.get(f"{p}from_port"), resource.get(f"{p}to_port")
+    return None
+
+
+def aws_ingress_rules(resource: Resource, verdict: Verdict) -> list[str]:
+    """Prefixes of the ingress rules of an SG, an aws_security_group_rule or an ingress rule resource."""
+    if resource.type == "aws_security_group":
+        return block_paths(resource, "ingress", verdict)
+    if resource.type == "aws_security_group_rule":
+        return [""] if resource.get("type") == "ingress" else []
+    if resource.type == "aws_vpc_security_group_ingress_rule":
+        return [""]
+    return []
+
+
+def parse_policy(resource: Resource, path: str) -> dict[str, Any] | None:
+    """The policy document at `path` (a JSON string or already an object); None when absent."""
+    value = resource.get(path)
+    if value is None or value == "":
+        return None
+    if isinstance(value, dict):
+        return value
+    if not isinstance(value, str):
+        raise UnknownValue(path, "policy is not a JSON document")
+    try:
+        document = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise UnknownValue(path, f"policy is not valid JSON: {exc.msg}") from None
+    if not isinstance(document, dict):
+        raise UnknownValue(path, "policy is not a JSON object")
+    return document
+
+
+def statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    found = document.get("Statement", [])
+    if isinstance(found, dict):
+        found = [found]
+    return [s for s in found if isinstance(s, dict)] if isinstance(found, list) else []
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def public_principal(principal: Any) -> bool:
+    """`"*"`, `{"AWS": "*"}` or `{"AWS": ["*", ...]}`: anyone, including anonymous callers."""
+    if principal == "*":
+        return True
+    if isinstance(principal, dict):
+        return "*" in as_list(principal.get("AWS"))
+    return False
+
+
+def admin_ports_in_azure_range(port_range: Any) -> list[int]:
+    """Admin ports inside an NSG port expression: "*", "22", "20-30"."""
+    text = str(port_range).strip()
+    if text == "*":
+        return list(ADMIN_PORTS)
+    if "-" in text:
+        low, _, high = text.partition("-")
+        return [p for p in ADMIN_PORTS if covers_port(low, high, p)]
+    return [p for p in ADMIN_PORTS if as_int(text) == p]

@@ -1,0 +1,374 @@
+"""Terraform checks that need relationships between resources (the `references` edges of the graph).
+
+Since AWS provider v4 a bucket's public access block, policy, encryption and versioning live in
+separate resources that reference the bucket, so judging a bucket means asking the graph which
+resources point at it.
+"""
+
+from __future__ import annotations
+
+from checks._helpers import (
+    Verdict,
+    as_list,
+    aws_admin_ports,
+    aws_rule_exposure,
+    block_paths,
+    dynamic_blocks,
+    is_true,
+    is_world_cidr,
+    parse_policy,
+    public_principal,
+    statements,
+)
+from scanner.records import Resource, UnknownValue
+from scanner.registry import Fail, check
+
+BLOCK_FLAGS = ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+# Condition keys that AWS itself accepts as making a "*" principal non-public (S3 Block Public Access rules).
+RESTRICTING_KEYS = {
+    "aws:sourceip",
+    "aws:sourcearn",
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+    "aws:sourceowner",
+    "aws:sourceaccount",
+    "aws:sourceorgid",
+    "aws:sourceorgpaths",
+    "aws:userid",
+    "aws:principalaccount",
+    "aws:principalarn",
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "s3:dataaccesspointarn",
+    "s3:dataaccesspointaccount",
+}
+
+
+def _linked(graph, resource: Resource, type: str, attribute: str) -> list[Resource]:
+    """Resources of `type` whose `attribute` references `resource` (e.g. a PAB's `bucket`)."""
+    return [
+        other
+        for other in graph.predecessors(resource, kind="references", type=type)
+        if attribute in graph.edge_attributes(other, resource, "references")
+    ]
+
+
+def _targets(graph, resource: Resource, type: str, *attributes: str) -> list[Resource]:
+    """Resources of `type` that `resource` references from one of `attributes` (or their elements)."""
+    return [
+        other
+        for other in graph.successors(resource, kind="references", type=type)
+        if any(
+            a and (a == want or a.startswith(f"{want}."))
+            for a in graph.edge_attributes(resource, other, "references")
+            for want in attributes
+        )
+    ]
+
+
+def _account_blocks(graph, resource: Resource, flags: tuple[str, ...]) -> Resource | None:
+    """An account-level public access block in the same module that sets all of `flags`."""
+    for account in graph.resources("terraform", "aws_s3_account_public_access_block"):
+        if account.scope == resource.scope and all(is_true(account.get(f)) for f in flags):
+            return account
+    return None
+
+
+@check(
+    id="IG-AWS-016",
+    title="S3 bucket public access block is missing or incomplete",
+    severity="medium",
+    framework="terraform",
+    types=["aws_s3_bucket", "aws_s3_bucket_public_access_block"],
+    cwe="CWE-284",
+    description="S3 Block Public Access is the guard rail that stops a later ACL or bucket policy from making the "
+    "bucket public. An aws_s3_bucket_public_access_block that leaves any of its four flags false (they default "
+    "to false) turns that guard rail off. A bucket with no block resource at all is reported with low severity: "
+    "since April 2023 S3 enables all four settings on new buckets, but nothing in the code keeps them on.",
+    remediation="Attach an aws_s3_bucket_public_access_block with block_public_acls, block_public_policy, "
+    "ignore_public_acls and restrict_public_buckets all true (or an account-level "
+    "aws_s3_account_public_access_block).",
+    example='resource "aws_s3_bucket_public_access_block" "data" {\n  bucket                  = aws_s3_bucket.data.id\n'
+    "  block_public_acls       = true\n  block_public_policy     = true\n  ignore_public_acls      = true\n"
+    "  restrict_public_buckets = true\n}",
+    graph=True,
+    tags=("s3",),
+)
+def aws_s3_public_access_block(resource, graph):
+    if resource.type == "aws_s3_bucket_public_access_block":
+        open_flags = [f for f in BLOCK_FLAGS if not is_true(resource.get(f))]
+        if not open_flags:
+            return None
+        buckets = tuple(_targets(graph, resource, "aws_s3_bucket", "bucket"))
+        at = next((f for f in open_flags if resource.get(f) is not None), None)
+        return Fail(at, f"public access block leaves {', '.join(open_flags)} off", related=buckets)
+    if _linked(graph, resource, "aws_s3_bucket_public_access_block", "bucket"):
+        return None  # judged on the block resource itself
+    if _account_blocks(graph, resource, BLOCK_FLAGS):
+        return None
+    return Fail(
+        None,
+        "no aws_s3_bucket_public_access_block references this bucket: nothing in the code keeps public access blocked",
+        severity="low",
+    )
+
+
+def _public_statements(resource: Resource, path: str) -> list[str]:
+    """Sids (or positions) of Allow statements granting "*" without a condition that restricts who."""
+    document = parse_policy(resource, path)
+    found = []
+    for index, statement in enumerate(statements(document or {})):
+        if statement.get("Effect") != "Allow" or not public_principal(statement.get("Principal")):
+            continue
+        if _restricting(statement.get("Condition")):
+            continue
+        found.append(str(statement.get("Sid") or f"#{index + 1}"))
+    return found
+
+
+def _restricting(condition) -> bool:
+    if not isinstance(condition, dict):
+        return False
+    for operator in condition.values():
+        if not isinstance(operator, dict):
+            continue
+        for key, values in operator.items():
+            if key.lower() not in RESTRICTING_KEYS:
+                continue
+            if key.lower() == "aws:sourceip" and any(is_world_cidr(v) for v in as_list(values)):
+                continue
+            return True
+    return False
+
+
+def _policy_blocked(graph, bucket: Resource) -> Resource | None:
+    """A bucket or account public access block that neutralises public bucket policies."""
+    for block in _linked(graph, bucket, "aws_s3_bucket_public_access_block", "bucket"):
+        if is_true(block.get("block_public_policy")) and is_true(block.get("restrict_public_buckets")):
+            return block
+    return _account_blocks(graph, bucket, ("block_public_policy", "restrict_public_buckets"))
+
+
+@check(
+    id="IG-AWS-017",
+    title="S3 bucket policy grants access to everyone",
+    severity="high",
+    framework="terraform",
+    types=["aws_s3_bucket_policy", "aws_s3_bucket"],
+    cwe="CWE-732",
+    description='A bucket policy statement that allows Principal "*" (or {"AWS": "*"}) without a condition on the '
+    "caller's account, organisation, VPC endpoint or source IP lets anyone on the internet, unauthenticated, "
+    "perform the allowed actions. Critical when no public access block neutralises the policy; medium when "
+    "block_public_policy and restrict_public_buckets are on (AWS then rejects or ignores the grant).",
+    remediation="Name the principals that need access (account or role ARNs), or add a Condition such as "
+    "aws:PrincipalOrgID or aws:SourceVpce; serve public content through CloudFront with origin access control.",
+    example='resource "aws_s3_bucket_policy" "site" {\n  bucket = aws_s3_bucket.site.id\n  policy = jsonencode({\n'
+    '    Version = "2012-10-17"\n    Statement = [{\n      Effect    = "Allow"\n'
+    '      Principal = { Service = "cloudfront.amazonaws.com" }\n      Action    = "s3:GetObject"\n'
+    '      Resource  = "${aws_s3_bucket.site.arn}/*"\n'
+    '      Condition = { StringEquals = { "AWS:SourceArn" = aws_cloudfront_distribution.site.arn } }\n'
+    "    }]\n  })\n}",
+    graph=True,
+    tags=("s3",),
+)
+def aws_s3_policy_public(resource, graph):
+    if resource.type == "aws_s3_bucket" and _linked(graph, resource, "aws_s3_bucket_policy", "bucket"):
+        return None  # the aws_s3_bucket_policy resource is judged (a plan's computed copy would repeat it)
+    found = _public_statements(resource, "policy")
+    if not found:
+        return None
+    buckets = [resource] if resource.type == "aws_s3_bucket" else _targets(graph, resource, "aws_s3_bucket", "bucket")
+    grant = f'policy statement {", ".join(found)} allows Principal "*" with no restricting condition'
+    if not buckets:
+        return Fail("policy", grant)
+    blockers = [b for b in (_policy_blocked(graph, bucket) for bucket in buckets) if b is not None]
+    related = tuple(r for r in buckets if r is not resource)
+    if len(blockers) == len(buckets):
+        return Fail(
+            "policy",
+            f"{grant}; neutralised today by the public access block",
+            related=related + tuple(blockers),
+            severity="medium",
+        )
+    return Fail(
+        "policy",
+        f"{grant}, and no public access block stops it: the bucket is public",
+        related=related,
+        severity="critical",
+    )
+
+
+def _admin_exposures(graph, group: Resource, verdict: Verdict) -> list[tuple[Resource, str]]:
+    """(rule resource, description) for each world-open admin-port ingress of a security group."""
+    rules: list[tuple[Resource, str]] = [(group, p) for p in block_paths(group, "ingress", verdict)]
+    for kind in ("aws_security_group_rule", "aws_vpc_security_group_ingress_rule"):
+        for rule in _linked(graph, group, kind, "security_group_id"):
+            with verdict.item():
+                if kind == "aws_vpc_security_group_ingress_rule" or rule.get("type") == "ingress":
+                    rules.append((rule, ""))
+    found = []
+    for owner, prefix in rules:
+        with verdict.item():
+            exposure = aws_rule_exposure(owner, prefix, verdict)
+            if exposure:
+                cidr, _, protocol, from_port, to_port = exposure
+                ports = aws_admin_ports(protocol, from_port, to_port)
+                if ports:
+                    found.append((owner, f"{' and '.join(ports)} from {cidr} via {group.address}"))
+    return found
+
+
+def _public_ip(graph, instance: Resource) -> tuple[str | None, str, tuple[Resource, ...]] | None:
+    """Why the instance has a public IP: (attribute, reason, related resources); None when it has none."""
+    assigned = instance.get("associate_public_ip_address")
+    if is_true(assigned):
+        return "associate_public_ip_address", "associate_public_ip_address = true", ()
+    eips = _linked(graph, instance, "aws_eip", "instance") + _linked(
+        graph, instance, "aws_eip_association", "instance_id"
+    )
+    if eips:
+        return None, f"Elastic IP {eips[0].address}", tuple(eips)
+    if assigned is None:
+        for subnet in _targets(graph, instance, "aws_subnet", "subnet_id"):
+            if is_true(subnet.get("map_public_ip_on_launch")):
+                return "subnet_id", f"subnet {subnet.address} maps a public IP on launch", (subnet,)
+    return None
+
+
+@check(
+    id="IG-AWS-018",
+    title="Internet-reachable EC2 instance allows SSH or RDP from anywhere",
+    severity="critical",
+    framework="terraform",
+    types=["aws_instance"],
+    cwe="CWE-284",
+    description="The instance has a public IP (associate_public_ip_address, an Elastic IP, or a subnet that maps "
+    "public IPs) and one of its security groups admits SSH (22) or RDP (3389) from 0.0.0.0/0 or ::/0: the login "
+    "service is one scan away from every botnet on the internet. This is the attack path, not just a loose rule.",
+    remediation="Remove the public IP (place the instance in a private subnet behind a load balancer), or restrict "
+    "the admin ingress to known ranges; prefer Session Manager or EC2 Instance Connect Endpoint to inbound SSH/RDP.",
+    example='resource "aws_instance" "app" {\n  ami                         = data.aws_ami.al2023.id\n'
+    '  instance_type               = "t3.micro"\n  subnet_id                   = aws_subnet.private.id\n'
+    "  associate_public_ip_address = false\n  vpc_security_group_ids      = [aws_security_group.app.id]\n}",
+    graph=True,
+    tags=("network",),
+)
+def aws_public_instance_admin_ports(resource, graph):
+    verdict = Verdict()
+    exposures: list[tuple[Resource, Resource, str]] = []
+    for group in _targets(graph, resource, "aws_security_group", "vpc_security_group_ids", "security_groups"):
+        with verdict.item():
+            exposures += [(group, rule, text) for rule, text in _admin_exposures(graph, group, verdict)]
+    if not exposures:
+        return verdict.result()
+    public = _public_ip(graph, resource)
+    if public is None:
+        return None
+    attribute, reason, via = public
+    group, rule, text = exposures[0]
+    related = tuple({r.key: r for r in (group, rule, *via) if r is not resource}.values())
+    at = attribute or next(p for p in ("vpc_security_group_ids", "security_groups") if resource.get(p) is not None)
+    return Fail(at, f"public instance ({reason}) admits {text}", related=related)
+
+
+@check(
+    id="IG-AWS-019",
+    title="S3 bucket has no explicit server-side encryption configuration",
+    severity="low",
+    framework="terraform",
+    types=["aws_s3_bucket"],
+    cwe="CWE-311",
+    description="Since January 2023 S3 encrypts every new object with SSE-S3 (AWS owned keys), so a bucket without "
+    "an encryption configuration is not stored in clear; what is missing is the choice of key. Without SSE-KMS "
+    "and a customer managed key, access to the data cannot be restricted or audited through the key policy, "
+    "hence low severity.",
+    remediation="Add an aws_s3_bucket_server_side_encryption_configuration referencing the bucket, with "
+    'sse_algorithm = "aws:kms" and a customer managed kms_master_key_id (and bucket_key_enabled = true).',
+    example='resource "aws_s3_bucket_server_side_encryption_configuration" "data" {\n'
+    "  bucket = aws_s3_bucket.data.id\n  rule {\n    apply_server_side_encryption_by_default {\n"
+    '      sse_algorithm     = "aws:kms"\n      kms_master_key_id = aws_kms_key.s3.arn\n    }\n'
+    "    bucket_key_enabled = true\n  }\n}",
+    graph=True,
+    tags=("s3", "encryption"),
+)
+def aws_s3_no_encryption_config(resource, graph):
+    if block_paths(resource, "server_side_encryption_configuration"):
+        return None
+    if _linked(graph, resource, "aws_s3_bucket_server_side_encryption_configuration", "bucket"):
+        return None
+    if "server_side_encryption_configuration" in dynamic_blocks(resource):
+        raise UnknownValue("server_side_encryption_configuration", "dynamic encryption block")
+    return Fail(None, "no server-side encryption configuration: objects get the SSE-S3 default, not a managed key")
+
+
+@check(
+    id="IG-AWS-020",
+    title="S3 bucket versioning is not enabled",
+    severity="low",
+    framework="terraform",
+    types=["aws_s3_bucket"],
+    cwe="CWE-693",
+    description="Without versioning an overwritten or deleted object is gone: a buggy deploy, a compromised "
+    "credential or ransomware can destroy data with no way back.",
+    remediation="Add an aws_s3_bucket_versioning referencing the bucket with versioning_configuration { status = "
+    '"Enabled" } (and lifecycle rules to expire old versions).',
+    example='resource "aws_s3_bucket_versioning" "data" {\n  bucket = aws_s3_bucket.data.id\n'
+    '  versioning_configuration {\n    status = "Enabled"\n  }\n}',
+    graph=True,
+    tags=("s3",),
+)
+def aws_s3_versioning_disabled(resource, graph):
+    linked = _linked(graph, resource, "aws_s3_bucket_versioning", "bucket")
+    if linked:  # the separate resource wins over the (possibly computed) inline block
+        if any(v.get("versioning_configuration.0.status") == "Enabled" for v in linked):
+            return None
+        return Fail(None, f"{linked[0].address} does not enable versioning", related=tuple(linked))
+    for path in block_paths(resource, "versioning"):
+        if is_true(resource.get(f"{path}.enabled")):
+            return None
+        if resource.get(f"{path}.enabled") is not None:
+            return Fail(f"{path}.enabled", "versioning is disabled")
+    if "versioning" in dynamic_blocks(resource):
+        raise UnknownValue("versioning", "dynamic versioning block")
+    return Fail(None, "bucket versioning is not enabled")
+
+
+# attributes through which a resource sends its logs to a bucket: S3 access logs, CloudTrail, VPC flow logs
+LOG_TARGETS = ("target_bucket", "s3_bucket_name", "log_destination")
+
+
+def _log_destination(graph, bucket: Resource) -> bool:
+    """Whether the bucket receives logs (S3 access, CloudTrail, flow or load balancer logs): logging it is circular."""
+    for other in graph.predecessors(bucket, kind="references"):
+        for attribute in graph.edge_attributes(other, bucket, "references"):
+            last = (attribute or "").split(".")[-1]
+            if last in LOG_TARGETS or (attribute or "").startswith("access_logs."):
+                return True
+    return False
+
+
+@check(
+    id="IG-AWS-021",
+    title="S3 bucket has no server access logging",
+    severity="low",
+    framework="terraform",
+    types=["aws_s3_bucket"],
+    cwe="CWE-778",
+    description="Without server access logs there is no record of who read, wrote or deleted objects, so a data "
+    "leak cannot be scoped after the fact. Buckets that themselves receive S3 access logs, CloudTrail, VPC flow "
+    "or load balancer logs are not reported.",
+    remediation="Add an aws_s3_bucket_logging referencing the bucket with a target_bucket dedicated to logs (or "
+    "record S3 data events with CloudTrail).",
+    example='resource "aws_s3_bucket_logging" "data" {\n  bucket        = aws_s3_bucket.data.id\n'
+    '  target_bucket = aws_s3_bucket.logs.id\n  target_prefix = "s3/data/"\n}',
+    graph=True,
+    tags=("s3", "logging"),
+)
+def aws_s3_no_access_logging(resource, graph):
+    if block_paths(resource, "logging") or _linked(graph, resource, "aws_s3_bucket_logging", "bucket"):
+        return None
+    if _log_destination(graph, resource):
+        return None
+    if "logging" in dynamic_blocks(resource):
+        raise UnknownValue("logging", "dynamic logging block")
+    return Fail(None, "no server access logging: object reads and deletions leave no record")
