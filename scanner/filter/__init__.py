@@ -66,7 +66,11 @@ def apply(result: ScanResult, options: FilterOptions) -> ScanResult:
         findings = kept
     errors = sorted([*result.errors, *warnings], key=lambda e: (e.file, e.line or 0, e.message))
     return dataclasses.replace(
-        result, findings=sorted(findings, key=lambda f: f.sort_key), errors=errors, outside_diff=outside
+        result,
+        findings=sorted(findings, key=lambda f: f.sort_key),
+        errors=errors,
+        outside_diff=outside,
+        scanned_on=today.isoformat(),
     )
 
 
