@@ -105,7 +105,7 @@ def comment_directives(
 ) -> tuple[list[Directive], list[ScanError]]:
     """Suppression comments of one file. A comment alone on its line covers the next code line."""
     pattern = _COMMENT.get(kind)
-    if pattern is None or MARKER not in text:
+    if pattern is None or rel.endswith(".json") or MARKER not in text:  # JSON has no comments
         return [], []
     lines = text.splitlines()
     directives: list[Directive] = []
