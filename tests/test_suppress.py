@@ -228,3 +228,16 @@ def test_suppression_body_parsing_accepts_spaces_after_commas_and_dash_before_re
         "2030-01-01",
     )
     assert suppress.parse_body("") == ([], "", None)
+
+
+def test_yaml_comment_before_the_document_separator_covers_the_next_object() -> None:
+    text = (
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n"
+        "# iacgate:ignore IG-K8S-007 the shop namespace is labelled by the platform team\n"
+        "---\n"
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: checkout\n  namespace: shop\n"
+    )
+    directives, _ = suppress.comment_directives(text, "shop.yaml", "kubernetes", date(2025, 1, 1), set())
+    account = kubernetes.parse(text, "shop.yaml").resources[1]
+    assert account.location.start_line == 7
+    assert [sorted(d.lines) for d in directives] == [[5, 7]]

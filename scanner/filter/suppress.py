@@ -33,7 +33,7 @@ _COMMENT = {
     "kubernetes": re.compile(r"#\s*iacgate:ignore\b(?P<body>.*)$"),
     "dockerfile": re.compile(r"^\s*#\s*iacgate:ignore\b(?P<body>.*)$"),
 }
-_COMMENT_LINE = re.compile(r"^\s*(?:#|//)")
+_NOT_CODE = re.compile(r"^\s*(?:#|//)|^---\s*$")  # comments and YAML document separators
 _IDS = re.compile(r"^\s*(?P<ids>[A-Za-z][\w.-]*(?:\s*,\s*[A-Za-z][\w.-]*)*)")
 _EXPIRY = re.compile(r"(?:^|\s)exp:(?P<date>\S*)")
 
@@ -118,7 +118,7 @@ def comment_directives(
         covered = {number}
         if not line[: match.start()].strip():  # a comment line: covers the next line of code
             following = next(
-                (i + 1 for i in range(index + 1, len(lines)) if lines[i].strip() and not _COMMENT_LINE.match(lines[i])),
+                (i + 1 for i in range(index + 1, len(lines)) if lines[i].strip() and not _NOT_CODE.match(lines[i])),
                 None,
             )
             if following:
