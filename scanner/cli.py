@@ -1,7 +1,8 @@
 """Command line: wires options to the pipeline and the renderers; no logic of its own.
 
-Exit status: 0 nothing at or above the threshold; 1 findings at or above it; 2 usage or
-configuration error; +4 when the scan was incomplete (a file could not be read or parsed).
+Exit status: 0 nothing at or above the threshold; 1 findings at or above it (not suppressed, and
+new or overdue when a baseline is used); 2 usage, configuration, baseline or git error; +4 when the
+scan was incomplete (a file could not be read or parsed).
 """
 
 from __future__ import annotations
@@ -134,6 +135,9 @@ def scan_command(
 ) -> None:
     """Scan PATHS for misconfigurations."""
     checks = load_builtin_checks()
+    unknown_ids = (_csv(only) | _csv(skip)) - set(checks)
+    if unknown_ids:
+        raise click.BadParameter(f"unknown check id(s): {', '.join(sorted(unknown_ids))}", param_hint="--check")
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise click.BadParameter(f"no such path: {', '.join(missing)}", param_hint="PATHS")
@@ -150,9 +154,6 @@ def scan_command(
         skip=_csv(skip) or config.skip_checks,
         frameworks=_frameworks(framework, config.frameworks),
     )
-    unknown_ids = (_csv(only) | _csv(skip)) - set(checks)
-    if unknown_ids:
-        raise click.BadParameter(f"unknown check id(s): {', '.join(sorted(unknown_ids))}", param_hint="--check")
     options = ScanOptions(
         paths=list(paths),
         selection=selection,
