@@ -227,6 +227,7 @@ def test_suppression_body_parsing_accepts_spaces_after_commas_and_dash_before_re
         "vendor module",
         "2030-01-01",
     )
+    assert suppress.parse_body("=ig-aws-001 lower case") == (["IG-AWS-001"], "lower case", None)
     assert suppress.parse_body("") == ([], "", None)
 
 

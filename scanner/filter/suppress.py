@@ -51,11 +51,12 @@ class Directive:
 
 
 def parse_body(body: str) -> tuple[list[str], str, str | None]:
-    """`IG-A-1, IG-B-2 reason exp:2025-01-31` -> (ids, reason, raw expiry)."""
+    """`IG-A-1, IG-B-2 reason exp:2025-01-31` -> (ids, reason, raw expiry). IDs are case-insensitive."""
+    body = body.lstrip(":=")  # tolerate `iacgate:ignore:ID` and `iacgate:ignore=ID`
     match = _IDS.match(body)
     if not match:
         return [], body.strip(), None
-    ids = [i.strip() for i in match.group("ids").split(",")]
+    ids = [i.strip().upper() for i in match.group("ids").split(",")]
     rest = body[match.end() :]
     expiry = _EXPIRY.search(rest)
     raw = expiry.group("date") if expiry else None
