@@ -216,8 +216,8 @@ def test_unknown_check_id_and_bad_date_in_a_suppression_are_reported() -> None:
     directives, warnings = suppress.comment_directives(text, "main.tf", "terraform", date(2025, 1, 1), {"IG-AWS-001"})
     assert directives == []
     assert [w.message for w in warnings] == [
-        "suppression names unknown check ID IG-AWS-00l",
-        "suppression of IG-AWS-001, IG-AWS-00l has an invalid date exp:2025-13-01: ignored",
+        "suppression names unknown check ID IG-AWS-00L",
+        "suppression of IG-AWS-001, IG-AWS-00L has an invalid date exp:2025-13-01: ignored",
     ]
 
 
