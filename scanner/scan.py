@@ -42,7 +42,6 @@ class ScanResult:
     passed: int
     graph: ResourceGraph | None = None
     outside_diff: int = 0  # findings dropped by --diff-base
-    scanned_on: str | None = None  # ISO date the filter stage judged ages and expiries by
 
     @property
     def incomplete(self) -> bool:

@@ -145,29 +145,38 @@ def test_unusable_baseline_file_is_an_error(project: Path, tmp_path: Path, conte
         _scan(project, baseline, "use", date(2025, 1, 10))
 
 
+def _json_states(output: str) -> dict[str, tuple[str | None, bool]]:
+    return {f["resource"]: (f["baseline_state"], f["overdue"]) for f in json.loads(output)["findings"]}
+
+
 def test_cli_baseline_workflow_and_exit_codes(project: Path, tmp_path: Path) -> None:
     baseline = str(tmp_path / "baseline.json")
     runner = CliRunner()
-    created = runner.invoke(main, ["scan", str(project), "--no-cache", "--create-baseline", baseline])
+    scan = ["scan", str(project), "--no-cache", "--format", "json"]
+    created = runner.invoke(main, [*scan, "--create-baseline", baseline])
     assert created.exit_code == 0, created.output
-    assert "2 baseline" in created.output
+    assert set(_json_states(created.output).values()) == {("unchanged", False)}
     (project / "main.tf").write_text((project / "main.tf").read_text() + NEW_BUCKET)
-    used = runner.invoke(main, ["scan", str(project), "--no-cache", "--baseline", baseline])
+    used = runner.invoke(main, [*scan, "--baseline", baseline])
     assert used.exit_code == 1
-    assert "aws_s3_bucket.exports" in used.output and "aws_s3_bucket.site" not in used.output
-    assert "1 failed (1 high), 0 suppressed, 2 baseline" in used.output
-    assert "Open baselined findings by age: 0-7d: 2" in used.output
+    assert _json_states(used.output) == {
+        "aws_s3_bucket_acl.shared_drop": ("unchanged", False),
+        "aws_s3_bucket.site": ("unchanged", False),
+        "aws_s3_bucket.exports": ("new", False),
+    }
+    console = runner.invoke(main, ["scan", str(project), "--no-cache", "--baseline", baseline])
+    assert "aws_s3_bucket.exports" in console.output
     both = runner.invoke(main, ["scan", str(project), "--baseline", baseline, "--update-baseline", baseline])
     assert both.exit_code == 2 and "only one of" in both.output
     missing = runner.invoke(main, ["scan", str(project), "--no-cache", "--baseline", str(tmp_path / "nope.json")])
     assert missing.exit_code == 2 and "cannot read baseline" in missing.output
 
 
-def test_cli_overdue_findings_are_marked_and_fail(project: Path, tmp_path: Path) -> None:
+def test_cli_overdue_findings_from_the_configured_baseline_and_sla_fail(project: Path, tmp_path: Path) -> None:
     baseline = tmp_path / "baseline.json"
     _scan(project, baseline, "create", date(2020, 1, 1))
     (project / ".iacgate.yaml").write_text(f"baseline: {baseline}\nsla:\n  high: 7d\n")
-    out = CliRunner().invoke(main, ["scan", str(project), "--no-cache"])
+    out = CliRunner().invoke(main, ["scan", str(project), "--no-cache", "--format", "json"])
     assert out.exit_code == 1, out.output
-    assert "[overdue: open since 2020-01-01]" in out.output
-    assert "Open baselined findings by age: >90d: 2 (2 overdue)" in out.output
+    assert set(_json_states(out.output).values()) == {("unchanged", True)}
+    assert {f["first_seen"] for f in json.loads(out.output)["findings"]} == {"2020-01-01"}

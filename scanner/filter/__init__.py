@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from scanner.config import PathOverride
 from scanner.filter import baseline, diff, suppress
-from scanner.fingerprint import fingerprint
+from scanner.fingerprint import assign_fingerprints
 from scanner.records import Finding, Severity
 from scanner.registry import load_builtin_checks
 
@@ -41,8 +41,7 @@ class FilterOptions:
 def apply(result: ScanResult, options: FilterOptions) -> ScanResult:
     today = options.today()
     findings = [f for f in (_override(f, options) for f in result.findings) if f is not None]
-    for finding in findings:
-        finding.fingerprint = finding.fingerprint or fingerprint(finding)
+    assign_fingerprints(findings)  # deterministic, so harmless if the scan has already assigned them
     warnings = suppress.apply(findings, result.files, result.resources, today, set(load_builtin_checks()))
     if options.baseline is not None:
         if options.baseline_mode not in BASELINE_MODES:
@@ -66,11 +65,7 @@ def apply(result: ScanResult, options: FilterOptions) -> ScanResult:
         findings = kept
     errors = sorted([*result.errors, *warnings], key=lambda e: (e.file, e.line or 0, e.message))
     return dataclasses.replace(
-        result,
-        findings=sorted(findings, key=lambda f: f.sort_key),
-        errors=errors,
-        outside_diff=outside,
-        scanned_on=today.isoformat(),
+        result, findings=sorted(findings, key=lambda f: f.sort_key), errors=errors, outside_diff=outside
     )
 
 

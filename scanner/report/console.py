@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 from itertools import groupby
 
 from rich.console import Console
 from rich.text import Text
 
-from scanner.records import Finding, Severity
+from scanner.records import Severity
 from scanner.report import ReportContext
 from scanner.scan import ScanResult
 
@@ -32,8 +31,7 @@ def render(result: ScanResult, context: ReportContext) -> str:
         highlight=False,
         soft_wrap=True,
     )
-    open_ = [f for f in result.findings if f.suppression is None]
-    shown = [f for f in open_ if f.baseline_state != "unchanged" or f.overdue]  # baselined: counted only
+    shown = [f for f in result.findings if f.suppression is None]
     for file, items in groupby(shown, key=lambda f: f.location.file):
         console.print(Text(file, style="bold underline"))
         for f in items:
@@ -41,8 +39,6 @@ def render(result: ScanResult, context: ReportContext) -> str:
             line.append(f"{f.severity.value.upper():8}", style=STYLE[f.severity])
             line.append(f" {f.check_id} ", style="bold")
             line.append(f"line {f.location.start_line}: {f.message}")
-            if f.overdue:
-                line.append(f" [overdue: open since {f.first_seen}]", style="bold red")
             console.print(line)
             console.print(Text(f"           {f.resource.address}", style="dim"))
             for step in f.trace:
@@ -76,31 +72,7 @@ def render(result: ScanResult, context: ReportContext) -> str:
     summary.append(f"{len(result.files)} files, {len(result.resources)} resources, {len(result.checks)} checks; ")
     summary.append(f"{result.passed} passed, {len(shown)} failed (")
     summary.append(", ".join(f"{counts[s]} {s.value}" for s in Severity if counts[s]) or "none")
-    summary.append(f"), {len(result.findings) - len(open_)} suppressed, ")
-    if len(open_) > len(shown):
-        summary.append(f"{len(open_) - len(shown)} baseline, ")
-    if result.outside_diff:
-        summary.append(f"{result.outside_diff} outside diff, ")
-    summary.append(f"{len(result.unknowns)} unknown, {len(errors)} scan errors")
+    summary.append(f"), {len(result.findings) - len(shown)} suppressed, {len(result.unknowns)} unknown, ")
+    summary.append(f"{len(errors)} scan errors")
     console.print(summary)
-    ages = _ages(open_, result.scanned_on)
-    if ages:
-        console.print(Text("Open baselined findings by age: ", style="bold").append(ages))
     return buffer.getvalue()
-
-
-AGE_BUCKETS = ((7, "0-7d"), (30, "8-30d"), (90, "31-90d"), (None, ">90d"))
-
-
-def _ages(findings: list[Finding], today: str | None) -> str:
-    """'0-7d: 2, >90d: 1 (1 overdue)' for baselined findings; empty without a baseline."""
-    dated = [f for f in findings if f.first_seen]
-    if not dated or not today:
-        return ""
-    counts = dict.fromkeys([label for _, label in AGE_BUCKETS], 0)
-    for f in dated:
-        age = (date.fromisoformat(today) - date.fromisoformat(f.first_seen)).days
-        counts[next(label for limit, label in AGE_BUCKETS if limit is None or age <= limit)] += 1
-    text = ", ".join(f"{label}: {n}" for label, n in counts.items() if n)
-    overdue = sum(1 for f in dated if f.overdue)
-    return text + (f" ({overdue} overdue)" if overdue else "")
