@@ -13,12 +13,9 @@ from pathlib import Path
 
 import click
 
+import scanner.config as configuration
+import scanner.filter as filtering
 from scanner import __version__
-from scanner.config import Config, ConfigError, load_config
-from scanner.discover import scan_root
-from scanner.filter import FilterOptions, blocking
-from scanner.filter.baseline import BaselineError
-from scanner.filter.diff import DiffError
 from scanner.parsers import ParseCache
 from scanner.records import FRAMEWORKS, Severity
 from scanner.registry import Selection, load_builtin_checks
@@ -51,7 +48,7 @@ def _frameworks(value: str | None, configured: set[str] | None = None) -> set[st
 
 def exit_code(result: ScanResult, threshold: Severity) -> int:
     """Suppressed and baselined (not overdue) findings never fail the run; see `filter.blocking`."""
-    failing = any(blocking(f, threshold) for f in result.findings)
+    failing = any(filtering.blocking(f, threshold) for f in result.findings)
     return (EXIT_FINDINGS if failing else 0) + (EXIT_INCOMPLETE if result.incomplete else 0)
 
 
@@ -141,11 +138,11 @@ def scan_command(
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise click.BadParameter(f"no such path: {', '.join(missing)}", param_hint="PATHS")
-    root = root.resolve() if root else scan_root(list(paths))
     try:
-        config = load_config(root, config_file)
-    except ConfigError as exc:
+        root, config = configuration.for_scan(list(paths), root, config_file)
+    except configuration.ConfigError as exc:
         raise ConfigProblem(str(exc)) from exc
+    severity_threshold = severity_threshold or (config.severity_threshold or Severity.LOW).value
     unknown_in_config = config.check_ids() - set(checks)
     if unknown_in_config:
         raise ConfigProblem(f"unknown check id(s) {', '.join(sorted(unknown_in_config))} in {config.source}")
@@ -164,11 +161,8 @@ def scan_command(
         filters=_filter_options(config, baseline, create_baseline, update_baseline, diff_base),
         root=root,
     )
-    try:
-        result = _run_with_progress(options)
-    except (BaselineError, DiffError) as exc:
-        raise ConfigProblem(str(exc)) from exc
-    threshold = Severity(severity_threshold or config.severity_threshold or Severity.LOW)
+    result = _run_with_progress(options)
+    threshold = Severity(severity_threshold)
     context = ReportContext(
         threshold=threshold, color=fmt == "console" and not output and sys.stdout.isatty(), show_unknown=show_unknown
     )
@@ -177,19 +171,19 @@ def scan_command(
 
 
 def _filter_options(
-    config: Config,
+    config: configuration.Config,
     baseline: Path | None,
     create_baseline: Path | None,
     update_baseline: Path | None,
     diff_base: str | None,
-) -> FilterOptions:
+) -> filtering.FilterOptions:
     """At most one baseline flag; without one, the config's `baseline` is used."""
     given = (("use", baseline), ("create", create_baseline), ("update", update_baseline))
     chosen = [(mode, path) for mode, path in given if path is not None]
     if len(chosen) > 1:
         raise click.UsageError("use only one of --baseline, --create-baseline and --update-baseline")
     mode, path = chosen[0] if chosen else ("use", config.baseline)
-    return FilterOptions(
+    return filtering.FilterOptions(
         severity_overrides=config.severity_overrides,
         per_path=config.per_path,
         baseline=path,
@@ -200,6 +194,14 @@ def _filter_options(
 
 
 def _run_with_progress(options: ScanOptions) -> ScanResult:
+    """The scan; an unusable baseline or a failing `git diff` is a usage error (exit 2)."""
+    try:
+        return _scan_with_progress(options)
+    except (filtering.baseline.BaselineError, filtering.diff.DiffError) as exc:
+        raise ConfigProblem(str(exc)) from exc
+
+
+def _scan_with_progress(options: ScanOptions) -> ScanResult:
     if not sys.stderr.isatty():
         return scan(options)
     from rich.console import Console

@@ -19,6 +19,7 @@ import jsonschema
 import pathspec
 import yaml
 
+from scanner.discover import scan_root
 from scanner.records import Severity
 
 if sys.version_info >= (3, 11):
@@ -84,6 +85,12 @@ def find_config(root: Path) -> Path | None:
     if pyproject.is_file() and _toml_table(pyproject) is not None:
         return pyproject
     return None
+
+
+def for_scan(paths: list[Path], root: Path | None, explicit: Path | None) -> tuple[Path, Config]:
+    """The scan root (given, or the paths' common directory) and the configuration that applies."""
+    root = root.resolve() if root else scan_root(paths)
+    return root, load_config(root, explicit)
 
 
 def load_config(root: Path, explicit: Path | None = None) -> Config:

@@ -6,11 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import scanner.filter as filtering
 from scanner.discover import discover
 from scanner.engine import run_checks
 from scanner.evaluate import terraform as tf_eval
-from scanner.filter import FilterOptions
-from scanner.filter import apply as apply_filters
 from scanner.graph import ResourceGraph, build_graph
 from scanner.parsers import ParseCache, ParsedFile, parse_all
 from scanner.records import Finding, Resource, ScanError, SourceFile, UnknownResult
@@ -26,7 +25,7 @@ class ScanOptions:
     excludes: list[str] = field(default_factory=list)
     var_files: list[Path] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
-    filters: FilterOptions = field(default_factory=FilterOptions)
+    filters: filtering.FilterOptions = field(default_factory=filtering.FilterOptions)
     root: Path | None = None  # report paths relative to it (default: the paths' common directory)
 
 
@@ -96,7 +95,7 @@ def scan(options: ScanOptions, progress: Callable[[str, int, int], None] | None 
         passed=evaluated.passed,
         graph=graph,
     )
-    return apply_filters(result, options.filters)
+    return filtering.apply(result, options.filters)
 
 
 def _wanted(kind: str, frameworks: set[str]) -> bool:
