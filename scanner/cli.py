@@ -52,6 +52,29 @@ def exit_code(result: ScanResult, threshold: Severity) -> int:
     return (EXIT_FINDINGS if failing else 0) + (EXIT_INCOMPLETE if result.incomplete else 0)
 
 
+def _filter_options(
+    config: configuration.Config,
+    baseline: Path | None,
+    create_baseline: Path | None,
+    update_baseline: Path | None,
+    diff_base: str | None,
+) -> filtering.FilterOptions:
+    """At most one baseline flag; without one, the config's `baseline` is used."""
+    given = (("use", baseline), ("create", create_baseline), ("update", update_baseline))
+    chosen = [(mode, path) for mode, path in given if path is not None]
+    if len(chosen) > 1:
+        raise click.UsageError("use only one of --baseline, --create-baseline and --update-baseline")
+    mode, path = chosen[0] if chosen else ("use", config.baseline)
+    return filtering.FilterOptions(
+        severity_overrides=config.severity_overrides,
+        per_path=config.per_path,
+        baseline=path,
+        baseline_mode=mode,
+        sla=config.sla,
+        diff_base=diff_base,
+    )
+
+
 def _write(text: str, output: str | None) -> None:
     if output and output != "-":
         Path(output).write_text(text, encoding="utf-8")
@@ -168,29 +191,6 @@ def scan_command(
     )
     _write(renderer(fmt)(result, context), output)
     sys.exit(exit_code(result, threshold))
-
-
-def _filter_options(
-    config: configuration.Config,
-    baseline: Path | None,
-    create_baseline: Path | None,
-    update_baseline: Path | None,
-    diff_base: str | None,
-) -> filtering.FilterOptions:
-    """At most one baseline flag; without one, the config's `baseline` is used."""
-    given = (("use", baseline), ("create", create_baseline), ("update", update_baseline))
-    chosen = [(mode, path) for mode, path in given if path is not None]
-    if len(chosen) > 1:
-        raise click.UsageError("use only one of --baseline, --create-baseline and --update-baseline")
-    mode, path = chosen[0] if chosen else ("use", config.baseline)
-    return filtering.FilterOptions(
-        severity_overrides=config.severity_overrides,
-        per_path=config.per_path,
-        baseline=path,
-        baseline_mode=mode,
-        sla=config.sla,
-        diff_base=diff_base,
-    )
 
 
 def _run_with_progress(options: ScanOptions) -> ScanResult:
