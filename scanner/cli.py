@@ -96,15 +96,6 @@ def main() -> None:
 @click.option("--check", "only", default=None, help="Run only these check IDs (comma-separated).")
 @click.option("--skip-check", "skip", default=None, help="Skip these check IDs (comma-separated).")
 @click.option(
-    "--severity-threshold",
-    type=click.Choice(SEVERITIES),
-    default=None,
-    help="Findings below it are reported but do not fail the run (default: the config's, else low).",
-)
-@click.option("--show-unknown", is_flag=True, help="List checks that could not decide and why.")
-@click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache.")
-@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Parser processes (default: CPUs).")
-@click.option(
     "--config",
     "config_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -112,17 +103,23 @@ def main() -> None:
     help="Configuration file (default: .iacgate.yaml or [tool.iacgate] in pyproject.toml at the root).",
 )
 @click.option(
-    "--baseline", type=click.Path(path_type=Path), default=None, help="Gate only on findings not in this baseline."
+    "--baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    default=None,
+    help="Gate only on findings not in this baseline (baselined ones fail again once past their SLA).",
 )
 @click.option(
     "--create-baseline",
-    type=click.Path(path_type=Path),
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
     default=None,
     help="Write the current findings to FILE as the accepted baseline.",
 )
 @click.option(
     "--update-baseline",
-    type=click.Path(path_type=Path),
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
     default=None,
     help="Rewrite baseline FILE: drop fixed findings, keep first-seen dates, add new ones.",
 )
@@ -135,6 +132,15 @@ def main() -> None:
     default=None,
     help="Directory reported paths are relative to and the config is read from (default: the PATHS' common one).",
 )
+@click.option(
+    "--severity-threshold",
+    type=click.Choice(SEVERITIES),
+    default=None,
+    help="Findings below it are reported but do not fail the run (default: the config's, else low).",
+)
+@click.option("--show-unknown", is_flag=True, help="List checks that could not decide and why.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Parser processes (default: CPUs).")
 def scan_command(
     paths: tuple[Path, ...],
     fmt: str,
@@ -142,16 +148,16 @@ def scan_command(
     framework: str | None,
     only: str | None,
     skip: str | None,
-    severity_threshold: str,
-    show_unknown: bool,
-    no_cache: bool,
-    workers: int | None,
     config_file: Path | None,
     baseline: Path | None,
     create_baseline: Path | None,
     update_baseline: Path | None,
     diff_base: str | None,
     root: Path | None,
+    severity_threshold: str,
+    show_unknown: bool,
+    no_cache: bool,
+    workers: int | None,
 ) -> None:
     """Scan PATHS for misconfigurations."""
     checks = load_builtin_checks()
