@@ -152,7 +152,7 @@ def _json_states(output: str) -> dict[str, tuple[str | None, bool]]:
 def test_cli_baseline_workflow_and_exit_codes(project: Path, tmp_path: Path) -> None:
     baseline = str(tmp_path / "baseline.json")
     runner = CliRunner()
-    scan = ["scan", str(project), "--no-cache", "--format", "json"]
+    scan = ["scan", str(project), "--no-cache", "--check", "IG-AWS-001", "--format", "json"]
     created = runner.invoke(main, [*scan, "--create-baseline", baseline])
     assert created.exit_code == 0, created.output
     assert set(_json_states(created.output).values()) == {("unchanged", False)}
@@ -164,11 +164,13 @@ def test_cli_baseline_workflow_and_exit_codes(project: Path, tmp_path: Path) -> 
         "aws_s3_bucket.site": ("unchanged", False),
         "aws_s3_bucket.exports": ("new", False),
     }
-    console = runner.invoke(main, ["scan", str(project), "--no-cache", "--baseline", baseline])
+    console = runner.invoke(main, ["scan", str(project), "--no-cache", "--check", "IG-AWS-001", "--baseline", baseline])
     assert "aws_s3_bucket.exports" in console.output
     both = runner.invoke(main, ["scan", str(project), "--baseline", baseline, "--update-baseline", baseline])
     assert both.exit_code == 2 and "only one of" in both.output
-    missing = runner.invoke(main, ["scan", str(project), "--no-cache", "--baseline", str(tmp_path / "nope.json")])
+    missing = runner.invoke(
+        main, ["scan", str(project), "--no-cache", "--check", "IG-AWS-001", "--baseline", str(tmp_path / "nope.json")]
+    )
     assert missing.exit_code == 2 and "cannot read baseline" in missing.output
 
 
@@ -176,7 +178,7 @@ def test_cli_overdue_findings_from_the_configured_baseline_and_sla_fail(project:
     baseline = tmp_path / "baseline.json"
     _scan(project, baseline, "create", date(2020, 1, 1))
     (project / ".iacgate.yaml").write_text(f"baseline: {baseline}\nsla:\n  high: 7d\n")
-    out = CliRunner().invoke(main, ["scan", str(project), "--no-cache", "--format", "json"])
+    out = CliRunner().invoke(main, ["scan", str(project), "--no-cache", "--check", "IG-AWS-001", "--format", "json"])
     assert out.exit_code == 1, out.output
     assert set(_json_states(out.output).values()) == {("unchanged", True)}
     assert {f["first_seen"] for f in json.loads(out.output)["findings"]} == {"2020-01-01"}

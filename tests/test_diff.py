@@ -105,7 +105,9 @@ def test_trace_and_related_locations_on_changed_lines_keep_a_finding() -> None:
 def test_unknown_ref_is_an_error(repo: Path) -> None:
     with pytest.raises(DiffError, match="git diff failed"):
         _scan(repo / "infra", "no-such-branch")
-    out = CliRunner().invoke(main, ["scan", str(repo / "infra"), "--no-cache", "--diff-base", "no-such-branch"])
+    out = CliRunner().invoke(
+        main, ["scan", str(repo / "infra"), "--no-cache", "--check", "IG-AWS-001", "--diff-base", "no-such-branch"]
+    )
     assert out.exit_code == 2
     with pytest.raises(DiffError, match="invalid git ref"):
         changed_lines(repo, "--output=/tmp/x")
@@ -133,10 +135,10 @@ def test_repository_diff_drivers_and_fsmonitor_are_never_run(repo: Path, tmp_pat
 
 def test_cli_reports_and_gates_only_findings_inside_the_diff(repo: Path) -> None:
     infra = repo / "infra"
-    out = CliRunner().invoke(main, ["scan", str(infra), "--no-cache", "--diff-base", "HEAD"])
+    out = CliRunner().invoke(main, ["scan", str(infra), "--no-cache", "--check", "IG-AWS-001", "--diff-base", "HEAD"])
     assert out.exit_code == 0, out.output  # the two existing public buckets are outside the diff
     _make_reports_public(infra)
-    out = CliRunner().invoke(main, ["scan", str(infra), "--no-cache", "--diff-base", "HEAD"])
+    out = CliRunner().invoke(main, ["scan", str(infra), "--no-cache", "--check", "IG-AWS-001", "--diff-base", "HEAD"])
     assert out.exit_code == 1, out.output
     assert "aws_s3_bucket.reports" in out.output and "aws_s3_bucket.site" not in out.output
 

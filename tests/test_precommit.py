@@ -61,17 +61,19 @@ def test_files_inside_a_chosen_module_directory_are_not_scanned_twice(repo: Path
 
 
 def test_hook_scans_the_whole_module_and_fails_on_findings(repo: Path) -> None:
-    out = CliRunner().invoke(precommit.main, ["envs/prod/terraform.tfvars"])
+    out = CliRunner().invoke(precommit.main, ["--check", "IG-AWS-001", "envs/prod/terraform.tfvars"])
     assert out.exit_code == 1, out.output
     assert "envs/prod/main.tf" in out.output  # reported relative to the repository root
     assert "2 files" in out.output  # main.tf came along with the changed tfvars file
 
 
 def test_hook_forwards_options(repo: Path) -> None:
-    out = CliRunner().invoke(precommit.main, ["--severity-threshold", "critical", "envs/prod/main.tf"])
+    out = CliRunner().invoke(
+        precommit.main, ["--check", "IG-AWS-001", "--severity-threshold", "critical", "envs/prod/main.tf"]
+    )
     assert out.exit_code == 0, out.output
     (repo / ".iacgate.yaml").write_text("skip-checks: [IG-AWS-001]\n")
-    out = CliRunner().invoke(precommit.main, ["envs/prod/main.tf"])
+    out = CliRunner().invoke(precommit.main, ["--check", "IG-AWS-001", "envs/prod/main.tf"])
     assert out.exit_code == 0 and "0 failed" in out.output  # the root's config file applies
 
 

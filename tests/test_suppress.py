@@ -95,7 +95,7 @@ def test_only_suppressed_findings_exit_zero(tmp_path: Path) -> None:
         '  acl    = "public-read"\n'
         "}\n"
     )
-    out = CliRunner().invoke(main, ["scan", str(tmp_path), "--no-cache"])
+    out = CliRunner().invoke(main, ["scan", str(tmp_path), "--no-cache", "--check", "IG-AWS-001"])
     assert out.exit_code == 0, out.output
     assert "1 suppressed" in out.output
 
