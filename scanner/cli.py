@@ -1,7 +1,8 @@
 """Command line: wires options to the pipeline and the renderers; no logic of its own.
 
-Exit status: 0 nothing at or above the threshold; 1 findings at or above it; 2 usage or
-configuration error; +4 when the scan was incomplete (a file could not be read or parsed).
+Exit status: 0 nothing at or above the threshold; 1 findings at or above it (not suppressed, and
+new or overdue when a baseline is used); 2 usage, configuration, baseline or git error; +4 when the
+scan was incomplete (a file could not be read or parsed).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from pathlib import Path
 
 import click
 
+import scanner.config as configuration
+import scanner.filter as filtering
 from scanner import __version__
 from scanner.parsers import ParseCache
 from scanner.records import FRAMEWORKS, Severity
@@ -29,8 +32,14 @@ def _csv(value: str | None) -> set[str]:
     return {v.strip() for v in (value or "").split(",") if v.strip()}
 
 
-def _frameworks(value: str | None) -> set[str]:
-    chosen = _csv(value) or set(FRAMEWORKS)
+class ConfigProblem(click.ClickException):
+    """A configuration, baseline or git problem: reported without the usage text, exit 2."""
+
+    exit_code = EXIT_USAGE
+
+
+def _frameworks(value: str | None, configured: set[str] | None = None) -> set[str]:
+    chosen = _csv(value) or configured or set(FRAMEWORKS)
     unknown = chosen - set(FRAMEWORKS)
     if unknown:
         raise click.BadParameter(f"unknown framework(s): {', '.join(sorted(unknown))}", param_hint="--framework")
@@ -38,8 +47,32 @@ def _frameworks(value: str | None) -> set[str]:
 
 
 def exit_code(result: ScanResult, threshold: Severity) -> int:
-    blocking = any(f.suppression is None and f.severity.rank >= threshold.rank for f in result.findings)
-    return (EXIT_FINDINGS if blocking else 0) + (EXIT_INCOMPLETE if result.incomplete else 0)
+    """Suppressed and baselined (not overdue) findings never fail the run; see `filter.blocking`."""
+    failing = any(filtering.blocking(f, threshold) for f in result.findings)
+    return (EXIT_FINDINGS if failing else 0) + (EXIT_INCOMPLETE if result.incomplete else 0)
+
+
+def _filter_options(
+    config: configuration.Config,
+    baseline: Path | None,
+    create_baseline: Path | None,
+    update_baseline: Path | None,
+    diff_base: str | None,
+) -> filtering.FilterOptions:
+    """At most one baseline flag; without one, the config's `baseline` is used."""
+    given = (("use", baseline), ("create", create_baseline), ("update", update_baseline))
+    chosen = [(mode, path) for mode, path in given if path is not None]
+    if len(chosen) > 1:
+        raise click.UsageError("use only one of --baseline, --create-baseline and --update-baseline")
+    mode, path = chosen[0] if chosen else ("use", config.baseline)
+    return filtering.FilterOptions(
+        severity_overrides=config.severity_overrides,
+        per_path=config.per_path,
+        baseline=path,
+        baseline_mode=mode,
+        sla=config.sla,
+        diff_base=diff_base,
+    )
 
 
 def _write(text: str, output: str | None) -> None:
@@ -63,11 +96,47 @@ def main() -> None:
 @click.option("--check", "only", default=None, help="Run only these check IDs (comma-separated).")
 @click.option("--skip-check", "skip", default=None, help="Skip these check IDs (comma-separated).")
 @click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Configuration file (default: .iacgate.yaml or [tool.iacgate] in pyproject.toml at the root).",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    default=None,
+    help="Gate only on findings not in this baseline (baselined ones fail again once past their SLA).",
+)
+@click.option(
+    "--create-baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    default=None,
+    help="Write the current findings to FILE as the accepted baseline.",
+)
+@click.option(
+    "--update-baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    default=None,
+    help="Rewrite baseline FILE: drop fixed findings, keep first-seen dates, add new ones.",
+)
+@click.option(
+    "--diff-base", default=None, metavar="GIT_REF", help="Report only findings on lines changed since GIT_REF."
+)
+@click.option(
+    "--root",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Directory reported paths are relative to and the config is read from (default: the PATHS' common one).",
+)
+@click.option(
     "--severity-threshold",
     type=click.Choice(SEVERITIES),
-    default="low",
-    show_default=True,
-    help="Findings below it are reported but do not fail the run.",
+    default=None,
+    help="Findings below it are reported but do not fail the run (default: the config's, else low).",
 )
 @click.option("--show-unknown", is_flag=True, help="List checks that could not decide and why.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache.")
@@ -79,6 +148,12 @@ def scan_command(
     framework: str | None,
     only: str | None,
     skip: str | None,
+    config_file: Path | None,
+    baseline: Path | None,
+    create_baseline: Path | None,
+    update_baseline: Path | None,
+    diff_base: str | None,
+    root: Path | None,
     severity_threshold: str,
     show_unknown: bool,
     no_cache: bool,
@@ -86,18 +161,34 @@ def scan_command(
 ) -> None:
     """Scan PATHS for misconfigurations."""
     checks = load_builtin_checks()
-    selection = Selection(only=_csv(only), skip=_csv(skip), frameworks=_frameworks(framework))
-    unknown_ids = (selection.only | selection.skip) - set(checks)
+    unknown_ids = (_csv(only) | _csv(skip)) - set(checks)
     if unknown_ids:
         raise click.BadParameter(f"unknown check id(s): {', '.join(sorted(unknown_ids))}", param_hint="--check")
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise click.BadParameter(f"no such path: {', '.join(missing)}", param_hint="PATHS")
+    try:
+        root, config = configuration.for_scan(list(paths), root, config_file)
+    except configuration.ConfigError as exc:
+        raise ConfigProblem(str(exc)) from exc
+    severity_threshold = severity_threshold or (config.severity_threshold or Severity.LOW).value
+    unknown_in_config = config.check_ids() - set(checks)
+    if unknown_in_config:
+        raise ConfigProblem(f"unknown check id(s) {', '.join(sorted(unknown_in_config))} in {config.source}")
+    selection = Selection(
+        only=_csv(only) or config.checks,
+        skip=_csv(skip) or config.skip_checks,
+        frameworks=_frameworks(framework, config.frameworks),
+    )
     options = ScanOptions(
         paths=list(paths),
         selection=selection,
         cache_dir=None if no_cache else ParseCache.default_directory(),
         workers=workers,
+        excludes=config.exclude_paths,
+        var_files=config.var_files,
+        filters=_filter_options(config, baseline, create_baseline, update_baseline, diff_base),
+        root=root,
     )
     result = _run_with_progress(options)
     threshold = Severity(severity_threshold)
@@ -109,6 +200,14 @@ def scan_command(
 
 
 def _run_with_progress(options: ScanOptions) -> ScanResult:
+    """The scan; an unusable baseline or a failing `git diff` is a usage error (exit 2)."""
+    try:
+        return _scan_with_progress(options)
+    except (filtering.baseline.BaselineError, filtering.diff.DiffError) as exc:
+        raise ConfigProblem(str(exc)) from exc
+
+
+def _scan_with_progress(options: ScanOptions) -> ScanResult:
     if not sys.stderr.isatty():
         return scan(options)
     from rich.console import Console

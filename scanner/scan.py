@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import scanner.filter as filtering
 from scanner.discover import discover
 from scanner.engine import run_checks
 from scanner.evaluate import terraform as tf_eval
@@ -24,6 +25,8 @@ class ScanOptions:
     excludes: list[str] = field(default_factory=list)
     var_files: list[Path] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
+    filters: filtering.FilterOptions = field(default_factory=filtering.FilterOptions)
+    root: Path | None = None  # report paths relative to it (default: the paths' common directory)
 
 
 @dataclass
@@ -37,6 +40,7 @@ class ScanResult:
     errors: list[ScanError]
     passed: int
     graph: ResourceGraph | None = None
+    outside_diff: int = 0  # findings dropped by --diff-base
 
     @property
     def incomplete(self) -> bool:
@@ -64,7 +68,7 @@ def evaluate_parsed(
 
 
 def scan(options: ScanOptions, progress: Callable[[str, int, int], None] | None = None) -> ScanResult:
-    found = discover(options.paths, excludes=options.excludes)
+    found = discover(options.paths, root=options.root, excludes=options.excludes)
     sources = [f for f in found.files if _wanted(f.kind, options.selection.frameworks)]
     done = [0]
 
@@ -80,7 +84,7 @@ def scan(options: ScanOptions, progress: Callable[[str, int, int], None] | None 
     checks = options.selection.select(load_builtin_checks())
     evaluated = run_checks(graph, checks)
     all_errors = sorted([*found.errors, *errors, *evaluated.errors], key=lambda e: (e.file, e.line or 0, e.message))
-    return ScanResult(
+    result = ScanResult(
         root=found.root,
         files=sources,
         resources=resources,
@@ -91,6 +95,7 @@ def scan(options: ScanOptions, progress: Callable[[str, int, int], None] | None 
         passed=evaluated.passed,
         graph=graph,
     )
+    return filtering.apply(result, options.filters)
 
 
 def _wanted(kind: str, frameworks: set[str]) -> bool:

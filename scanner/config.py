@@ -1,0 +1,195 @@
+"""Project configuration: `.iacgate.yaml` at the scanned root, `--config FILE`, or `[tool.iacgate]`.
+
+The file is validated against `config.schema.json` (jsonschema), so an unknown key or a wrong type
+is an error naming the key rather than a setting that silently does nothing. Relative paths in the
+file (`var-files`, `baseline`) are relative to the file's own directory. CLI flags win; the CLI
+does the merging.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pathspec
+import yaml
+
+from scanner.discover import scan_root
+from scanner.records import Severity
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+CONFIG_NAMES = (".iacgate.yaml", ".iacgate.yml")
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used; the CLI exits 2 with this message."""
+
+
+@dataclass
+class PathOverride:
+    """Settings for findings whose file matches `paths` (gitignore-style, relative to the root)."""
+
+    paths: list[str]
+    skip_checks: set[str] = field(default_factory=set)
+    severity_overrides: dict[str, Severity] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._spec = pathspec.GitIgnoreSpec.from_lines(self.paths)
+
+    def matches(self, rel: str) -> bool:
+        return self._spec.match_file(rel)
+
+
+@dataclass
+class Config:
+    source: str | None = None  # the file's name as shown in messages; None: no file
+    checks: set[str] = field(default_factory=set)
+    skip_checks: set[str] = field(default_factory=set)
+    frameworks: set[str] = field(default_factory=set)  # empty: not set
+    severity_overrides: dict[str, Severity] = field(default_factory=dict)
+    severity_threshold: Severity | None = None
+    exclude_paths: list[str] = field(default_factory=list)
+    per_path: list[PathOverride] = field(default_factory=list)
+    var_files: list[Path] = field(default_factory=list)
+    sla: dict[Severity, int] = field(default_factory=dict)  # severity -> days
+    baseline: Path | None = None
+
+    def check_ids(self) -> set[str]:
+        """Every check ID the file names, so the CLI can reject typos."""
+        ids = self.checks | self.skip_checks | set(self.severity_overrides)
+        for override in self.per_path:
+            ids |= override.skip_checks | set(override.severity_overrides)
+        return ids
+
+
+@cache
+def schema() -> dict[str, Any]:
+    return json.loads((Path(__file__).parent / "config.schema.json").read_text(encoding="utf-8"))
+
+
+def find_config(root: Path) -> Path | None:
+    """The configuration file that applies to a scan of `root`, if any."""
+    for name in CONFIG_NAMES:
+        if (root / name).is_file():
+            return root / name
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file() and _toml_table(pyproject) is not None:
+        return pyproject
+    return None
+
+
+def for_scan(paths: list[Path], root: Path | None, explicit: Path | None) -> tuple[Path, Config]:
+    """The scan root (given, or the paths' common directory) and the configuration that applies."""
+    root = root.resolve() if root else scan_root(paths)
+    return root, load_config(root, explicit)
+
+
+def load_config(root: Path, explicit: Path | None = None) -> Config:
+    """Read and validate the configuration for a scan of `root` (`explicit` wins over discovery)."""
+    path = explicit or find_config(root)
+    if path is None:
+        return Config()
+    name = path.name
+    if path.name == "pyproject.toml" or path.suffix == ".toml":
+        data = _toml_table(path)
+        if data is None:
+            raise ConfigError(f"{path}: no [tool.iacgate] table")
+        name = f"[tool.iacgate] in {path.name}"
+    else:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"{name}:{mark.line + 1}" if mark else name
+            raise ConfigError(f"invalid YAML in {where}: {getattr(exc, 'problem', exc)}") from exc
+        data = {} if data is None else data
+    return parse_config(data, name, path.parent)
+
+
+def parse_config(data: Any, name: str, base: Path) -> Config:
+    """Validate plain data against the schema and turn it into a Config."""
+    validator = jsonschema.Draft202012Validator(schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    if errors:
+        raise ConfigError(_explain(errors[0], name))
+
+    def severities(mapping: dict[str, str]) -> dict[str, Severity]:
+        return {check_id: Severity(value) for check_id, value in mapping.items()}
+
+    return Config(
+        source=name,
+        checks=set(data.get("checks", [])),
+        skip_checks=set(data.get("skip-checks", [])),
+        frameworks=set(data.get("frameworks", [])),
+        severity_overrides=severities(data.get("severity-overrides", {})),
+        severity_threshold=Severity(data["severity-threshold"]) if "severity-threshold" in data else None,
+        exclude_paths=list(data.get("exclude-paths", [])),
+        per_path=[
+            PathOverride(
+                paths=list(item["paths"]),
+                skip_checks=set(item.get("skip-checks", [])),
+                severity_overrides=severities(item.get("severity-overrides", {})),
+            )
+            for item in data.get("per-path", [])
+        ],
+        var_files=[base / p for p in data.get("var-files", [])],
+        sla={Severity(sev): parse_days(value) for sev, value in data.get("sla", {}).items()},
+        baseline=base / data["baseline"] if "baseline" in data else None,
+    )
+
+
+def parse_days(value: int | str) -> int:
+    """`7`, `"7d"` or `"1w"` as a number of days (the schema has checked the form)."""
+    if isinstance(value, int):
+        return value
+    number, unit = int(value[:-1]), value[-1]
+    return number * 7 if unit == "w" else number
+
+
+def _explain(error: jsonschema.ValidationError, name: str) -> str:
+    path = _dotted(error.absolute_path)
+    inside = f"{path} of {name}" if path else name
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = set(error.schema.get("properties", {}))
+        extra = sorted(str(k) for k in error.instance if k not in known)
+        return f"unknown key {extra[0]!r} in {inside}"
+    if error.validator == "required":
+        return f"{error.message} in {inside}"
+    return f"invalid value for {path or 'the top level'!r} in {name}: {_short(error)}"
+
+
+def _short(error: jsonschema.ValidationError) -> str:
+    if error.validator == "oneOf":
+        return f"{error.instance!r} is not a number of days (e.g. 7, '7d' or '2w')"
+    if error.validator == "type":
+        return f"{error.instance!r} is not of type {error.validator_value!r}"
+    return error.message
+
+
+def _dotted(path: Any) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _toml_table(path: Path) -> dict[str, Any] | None:
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML in {path.name}: {exc}") from exc
+    table = document.get("tool", {}).get("iacgate")
+    return table if isinstance(table, dict) else None

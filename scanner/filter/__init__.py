@@ -1,0 +1,90 @@
+"""Stage 6: the filter. Turns raw check findings into what the team has decided to see and gate on.
+
+In order: severity overrides and per-path skips from the config; fingerprints; inline
+suppressions (kept, marked `suppression`); the baseline (kept, marked `baseline_state`,
+`first_seen`, `overdue`); and `--diff-base` (findings outside the change are dropped and
+counted). Nothing here drops a finding silently: every removal is counted or configured.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scanner.config import PathOverride
+from scanner.filter import baseline, diff, suppress
+from scanner.fingerprint import assign_fingerprints
+from scanner.records import Finding, Severity
+from scanner.registry import load_builtin_checks
+
+if TYPE_CHECKING:
+    from scanner.scan import ScanResult
+
+BASELINE_MODES = ("use", "create", "update")
+
+
+@dataclass
+class FilterOptions:
+    severity_overrides: dict[str, Severity] = field(default_factory=dict)
+    per_path: list[PathOverride] = field(default_factory=list)
+    baseline: Path | None = None
+    baseline_mode: str = "use"  # use: read it; create: write the current findings; update: rewrite, keep dates
+    sla: dict[Severity, int] = field(default_factory=dict)  # days a baselined finding may stay open
+    diff_base: str | None = None  # git ref; report only findings touching lines changed since it
+    today: Callable[[], date] = date.today  # injectable clock for first-seen dates and expiries
+
+
+def apply(result: ScanResult, options: FilterOptions) -> ScanResult:
+    today = options.today()
+    findings = [f for f in (_override(f, options) for f in result.findings) if f is not None]
+    assign_fingerprints(findings)  # deterministic, so harmless if the scan has already assigned them
+    warnings = suppress.apply(findings, result.files, result.resources, today, set(load_builtin_checks()))
+    if options.baseline is not None:
+        if options.baseline_mode not in BASELINE_MODES:
+            raise ValueError(f"unknown baseline mode {options.baseline_mode!r}")
+        if options.baseline_mode == "use":
+            entries = baseline.load(options.baseline)
+        else:
+            previous = (
+                baseline.load(options.baseline)
+                if options.baseline_mode == "update" and options.baseline.exists()
+                else None
+            )
+            entries = baseline.build(findings, today, previous)
+            baseline.write(entries, options.baseline)
+        baseline.mark(findings, entries, options.sla, today)
+    outside = 0
+    if options.diff_base is not None:
+        changed = diff.changed_lines(result.root, options.diff_base)
+        kept = [f for f in findings if diff.touches(f, changed)]
+        outside = len(findings) - len(kept)
+        findings = kept
+    errors = sorted([*result.errors, *warnings], key=lambda e: (e.file, e.line or 0, e.message))
+    return dataclasses.replace(
+        result, findings=sorted(findings, key=lambda f: f.sort_key), errors=errors, outside_diff=outside
+    )
+
+
+def _override(finding: Finding, options: FilterOptions) -> Finding | None:
+    """Apply severity overrides (per-path ones win) and per-path skips; None when skipped."""
+    severity = options.severity_overrides.get(finding.check_id, finding.severity)
+    for override in options.per_path:
+        if override.matches(finding.location.file):
+            if finding.check_id in override.skip_checks:
+                return None
+            severity = override.severity_overrides.get(finding.check_id, severity)
+    finding.severity = severity
+    return finding
+
+
+def blocking(finding: Finding, threshold: Severity) -> bool:
+    """The gate: unsuppressed, new (or baselined but overdue), and at or above the threshold."""
+    return (
+        finding.suppression is None
+        and (finding.baseline_state != "unchanged" or finding.overdue)
+        and finding.severity.rank >= threshold.rank
+    )
