@@ -1,0 +1,143 @@
+"""Kubernetes checks that need relationships: exposure, RBAC reach and network isolation."""
+
+from __future__ import annotations
+
+from scanner.graph import ResourceGraph
+from scanner.graph.kubernetes import workloads_running_as
+from scanner.kube import WORKLOAD_KINDS, containers, pod_spec
+from scanner.records import Resource
+from scanner.registry import Fail, check
+
+WORKLOADS = list(WORKLOAD_KINDS)
+
+
+def _privileged(workload: Resource) -> bool:
+    return any(c.security_context.get("privileged") is True for c in containers(workload))
+
+
+@check(
+    id="IG-K8S-020",
+    title="Externally exposed Service selects a privileged workload",
+    severity="critical",
+    framework="kubernetes",
+    types=["Service"],
+    cwe="CWE-250",
+    description="A LoadBalancer or NodePort Service sends traffic from outside the cluster to pods that "
+    "run privileged containers: one exploitable bug in the exposed process is root on a node.",
+    remediation="Remove `privileged: true` from the selected workload, or keep the Service internal "
+    "(ClusterIP behind an authenticated Ingress).",
+    example="spec:\n  type: ClusterIP",
+    graph=True,
+)
+def exposed_privileged_workload(resource: Resource, graph: ResourceGraph) -> Fail | None:
+    kind = resource.get("spec.type")
+    if kind not in ("LoadBalancer", "NodePort"):
+        return None
+    privileged = [w for w in graph.successors(resource, "selects") if _privileged(w)]
+    if not privileged:
+        return None
+    names = ", ".join(w.address for w in privileged)
+    return Fail("spec.type", f"{kind} Service routes outside traffic to privileged pods of {names}", tuple(privileged))
+
+
+def _is_cluster_admin(binding: Resource) -> bool:
+    ref = binding.get("roleRef")
+    return isinstance(ref, dict) and ref.get("kind") == "ClusterRole" and ref.get("name") == "cluster-admin"
+
+
+@check(
+    id="IG-K8S-021",
+    title="cluster-admin is bound to a ServiceAccount a workload runs as",
+    severity="critical",
+    framework="kubernetes",
+    types=["ClusterRoleBinding", "RoleBinding"],
+    cwe="CWE-269",
+    description="Every pod of the workload carries a token with full control of the cluster (or of the "
+    "namespace, for a RoleBinding): whoever gets code execution in one of those pods owns every "
+    "secret and workload it can reach.",
+    remediation="Bind a Role that lists only the resources and verbs the workload uses; never bind "
+    "cluster-admin to a ServiceAccount that pods run as.",
+    example="roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n  name: app-reader",
+    graph=True,
+)
+def cluster_admin_workload(resource: Resource, graph: ResourceGraph) -> list[Fail]:
+    if not _is_cluster_admin(resource):
+        return []
+    namespace = resource.extra.get("namespace")
+    declared = {a.key: a for a in graph.successors(resource, "binds", "ServiceAccount")}
+    fails = []
+    for index, subject in enumerate(resource.get("subjects") or []):
+        if not isinstance(subject, dict) or subject.get("kind") != "ServiceAccount":
+            continue
+        account_ns, name = subject.get("namespace") or namespace, str(subject.get("name"))
+        if account_ns is None:
+            continue  # a ClusterRoleBinding subject without a namespace is invalid; nothing runs as it
+        account = next(
+            (a for a in declared.values() if a.extra["name"] == name and a.extra["namespace"] == account_ns), None
+        )
+        if account is not None:
+            workloads = graph.predecessors(account, "uses")
+        else:  # the ServiceAccount is not declared in the repo (e.g. "default"): match by name
+            workloads = workloads_running_as(graph, account_ns, name)
+        if workloads:
+            names = ", ".join(w.address for w in workloads)
+            related = tuple(workloads) + ((account,) if account is not None else ())
+            fails.append(
+                Fail(
+                    f"subjects.{index}",
+                    f"cluster-admin is bound to ServiceAccount {account_ns}/{name}, which {names} runs as",
+                    related,
+                )
+            )
+    return fails
+
+
+@check(
+    id="IG-K8S-022",
+    title="Workload is not covered by any NetworkPolicy",
+    severity="medium",
+    framework="kubernetes",
+    types=WORKLOADS,
+    cwe="CWE-923",
+    description="Pods no NetworkPolicy selects accept traffic from every pod in the cluster. Judged only "
+    "when the scanned files declare at least one NetworkPolicy: then policy is managed here and an "
+    "uncovered workload is a gap, not a choice made elsewhere.",
+    remediation="Add a NetworkPolicy selecting the workload's pods (or a default-deny policy with an "
+    "empty podSelector for the namespace) and allow only the traffic it needs.",
+    example="kind: NetworkPolicy\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]",
+    graph=True,
+)
+def workload_without_network_policy(resource: Resource, graph: ResourceGraph) -> Fail | None:
+    if pod_spec(resource) is None or not graph.resources("kubernetes", "NetworkPolicy"):
+        return None
+    if graph.predecessors(resource, "isolates"):
+        return None
+    return Fail(
+        None,
+        f"no NetworkPolicy in namespace {resource.extra.get('namespace')!r} selects the pods of {resource.address}",
+    )
+
+
+@check(
+    id="IG-K8S-023",
+    title="Ingress routes to a Service that selects no workload",
+    severity="low",
+    framework="kubernetes",
+    types=["Ingress"],
+    cwe="CWE-1164",
+    description="The backend Service's selector matches no pod template in the scanned files: the route "
+    "serves errors, or (if pods are created elsewhere) the Service is selecting pods nobody reviewed "
+    "here. Services without a selector (manual endpoints) are not reported.",
+    remediation="Fix the Service selector (or the workload's pod labels) so they match.",
+    example="spec:\n  selector:\n    app: web",
+    graph=True,
+    precision="medium",
+)
+def ingress_to_empty_service(resource: Resource, graph: ResourceGraph) -> list[Fail]:
+    fails = []
+    for service in graph.successors(resource, "routes"):
+        selector = service.get("spec.selector")
+        if isinstance(selector, dict) and selector and not graph.successors(service, "selects"):
+            for attribute in graph.edge_attributes(resource, service, "routes"):
+                fails.append(Fail(attribute, f"backend Service {service.address} selects no workload", (service,)))
+    return fails
