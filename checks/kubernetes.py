@@ -51,7 +51,17 @@ SENSITIVE_HOST_PATHS = (
     "/var/run",
     "/run",
 )
-SENSITIVE_HOST_TREES = ("/etc", "/proc", "/sys", "/boot", "/root", "/var/lib/kubelet", "/var/lib/etcd")
+SENSITIVE_HOST_TREES = (
+    "/etc",
+    "/proc",
+    "/sys",
+    "/boot",
+    "/root",
+    "/var/lib/kubelet",
+    "/var/lib/etcd",
+    "/var/lib/docker",
+    "/var/lib/containerd",
+)
 _SECRET_NAME = re.compile(
     r"(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH_?KEY)", re.I
 )
@@ -59,6 +69,32 @@ _NOT_A_SECRET_SUFFIX = re.compile(
     r"_(FILE|PATH|DIR|NAME|URL|URI|ENDPOINT|HOST|PORT|TTL|EXPIRY|EXPIRATION|LENGTH|TYPE|ENABLED|REF|ID_FILE)$", re.I
 )
 READ_VERBS = {"get", "list", "watch", "*"}
+# API groups served by Kubernetes itself; wildcards inside an operator's own (CRD or aggregated
+# API) group stay inside what that operator manages and are not reported.
+BUILTIN_API_GROUPS = frozenset(
+    {
+        "",
+        "*",
+        "apps",
+        "batch",
+        "extensions",
+        "policy",
+        "autoscaling",
+        "networking.k8s.io",
+        "rbac.authorization.k8s.io",
+        "admissionregistration.k8s.io",
+        "apiextensions.k8s.io",
+        "apiregistration.k8s.io",
+        "certificates.k8s.io",
+        "coordination.k8s.io",
+        "discovery.k8s.io",
+        "storage.k8s.io",
+        "scheduling.k8s.io",
+        "node.k8s.io",
+        "authentication.k8s.io",
+        "authorization.k8s.io",
+    }
+)
 
 
 def _security_value(
@@ -521,19 +557,20 @@ def _strings(value: Any) -> list[str]:
     types=["Role", "ClusterRole"],
     cwe="CWE-269",
     description="`*` in resources grants every resource of the API groups, including ones added later "
-    "(secrets, CRDs); `*` verbs on core resources include escalate, impersonate and delete. Wildcards "
-    "on an operator's own API group are not reported.",
+    "(secrets, CRDs); `*` verbs include escalate, impersonate and delete. Reported for Kubernetes' own "
+    "API groups; wildcards inside an operator's own API group (its CRDs) are not.",
     remediation="List the resources and verbs the subject needs explicitly.",
     example='rules:\n  - apiGroups: [""]\n    resources: [configmaps]\n    verbs: [get, list, watch]',
 )
 def rbac_wildcard(resource: Resource) -> list[Fail]:
     fails = []
     for index, rule in _rules(resource):
-        groups = _strings(rule.get("apiGroups"))
-        if "*" in _strings(rule.get("resources")):
-            fails.append(Fail(f"rules.{index}.resources", "role grants access to every resource (`*`)"))
-        elif "*" in _strings(rule.get("verbs")) and ("" in groups or "*" in groups):
-            fails.append(Fail(f"rules.{index}.verbs", "role grants every verb (`*`) on core resources"))
+        builtin = sorted(BUILTIN_API_GROUPS.intersection(_strings(rule.get("apiGroups"))))
+        groups = ", ".join(repr(g) for g in builtin)
+        if builtin and "*" in _strings(rule.get("resources")):
+            fails.append(Fail(f"rules.{index}.resources", f"role grants access to every resource (`*`) of {groups}"))
+        elif builtin and "*" in _strings(rule.get("verbs")):
+            fails.append(Fail(f"rules.{index}.verbs", f"role grants every verb (`*`) on resources of {groups}"))
         elif "*" in _strings(rule.get("nonResourceURLs")) and "*" in _strings(rule.get("verbs")):
             fails.append(Fail(f"rules.{index}.nonResourceURLs", "role grants every verb on every API URL"))
     return fails
@@ -577,12 +614,15 @@ def rbac_reads_secrets(resource: Resource) -> list[Fail]:
     description="The default namespace is shared by everything deployed without thought; objects there "
     "cannot be isolated by namespace-scoped RBAC, quotas or NetworkPolicies. Only an explicit "
     "`namespace: default` is reported: a manifest without a namespace may be applied with `-n` or a "
-    "kustomize namespace.",
+    "kustomize namespace. Roles and RoleBindings are not reported: granting access to the default "
+    "namespace requires them to live there.",
     remediation="Deploy the application into its own namespace.",
     example="metadata:\n  name: api\n  namespace: shop",
 )
 def default_namespace(resource: Resource) -> Fail | None:
     if resource.extra.get("namespace_explicit") and resource.extra.get("namespace") == "default":
+        if resource.type in ("Role", "RoleBinding"):
+            return None  # grants access to the default namespace; it has to live there
         if resource.type in ("Service", "Endpoints", "EndpointSlice") and resource.extra.get("name") == "kubernetes":
             return None  # the API server's own Service
         return Fail("metadata.namespace", f"{resource.type} {resource.extra.get('name')!r} is in the default namespace")

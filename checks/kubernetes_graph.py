@@ -100,17 +100,23 @@ def cluster_admin_workload(resource: Resource, graph: ResourceGraph) -> list[Fai
     types=WORKLOADS,
     cwe="CWE-923",
     description="Pods no NetworkPolicy selects accept traffic from every pod in the cluster. Judged only "
-    "when the scanned files declare at least one NetworkPolicy: then policy is managed here and an "
-    "uncovered workload is a gap, not a choice made elsewhere.",
+    "when the scanned files declare at least one NetworkPolicy and the workload's namespace either has "
+    "a NetworkPolicy or is declared (a Namespace object) in the scanned files: then network policy for "
+    "that namespace is managed here and an uncovered workload is a gap, not a choice made elsewhere.",
     remediation="Add a NetworkPolicy selecting the workload's pods (or a default-deny policy with an "
     "empty podSelector for the namespace) and allow only the traffic it needs.",
     example="kind: NetworkPolicy\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]",
     graph=True,
 )
 def workload_without_network_policy(resource: Resource, graph: ResourceGraph) -> Fail | None:
-    if pod_spec(resource) is None or not graph.resources("kubernetes", "NetworkPolicy"):
+    policies = graph.resources("kubernetes", "NetworkPolicy")
+    if pod_spec(resource) is None or not policies or graph.predecessors(resource, "isolates"):
         return None
-    if graph.predecessors(resource, "isolates"):
+    namespace = resource.extra.get("namespace")
+    managed = any(p.extra.get("namespace") == namespace for p in policies) or any(
+        n.extra.get("name") == namespace for n in graph.resources("kubernetes", "Namespace")
+    )
+    if not managed:
         return None
     return Fail(
         None,
