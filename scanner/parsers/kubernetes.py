@@ -44,6 +44,8 @@ CLUSTER_SCOPED = frozenset(
     }
 )
 _STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
 _MERGE = "tag:yaml.org,2002:merge"
 
 
@@ -85,6 +87,10 @@ class _Builder:
             raise _Unbuildable
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
+        if node.tag not in (_MAP, _SEQ):  # e.g. !!python/object/apply: refused, never constructed
+            raise yaml.constructor.ConstructorError(
+                None, None, f"could not determine a constructor for the tag {node.tag!r}", node.start_mark
+            )
         lines = self.lines
         prefix = f"{path}." if path else ""
         if isinstance(node, yaml.SequenceNode):
@@ -199,6 +205,12 @@ def _yaml_error(rel: str, exc: yaml.YAMLError, default_line: int | None) -> Scan
 
 
 def parse(text: str, rel: str) -> ParsedFile:
+    if rel.lower().endswith(".json"):
+        return _parse_json(text, rel)
+    return _parse_yaml(text, rel)
+
+
+def _parse_yaml(text: str, rel: str) -> ParsedFile:
     parsed = ParsedFile(rel, "kubernetes")
     loader = _Loader(text)
     try:
@@ -208,8 +220,6 @@ def parse(text: str, rel: str) -> ParsedFile:
                     break
                 node = loader.get_node()
             except yaml.YAMLError as exc:
-                if rel.endswith(".json") and not parsed.resources:
-                    return _parse_json(text, rel)
                 parsed.errors.append(_yaml_error(rel, exc, None))
                 break
             if node is None:
@@ -224,14 +234,22 @@ def parse(text: str, rel: str) -> ParsedFile:
 
 
 def _parse_json(text: str, rel: str) -> ParsedFile:
-    """JSON that is not valid YAML 1.1 (rare: tabs, odd escapes): objects without attribute lines."""
+    """Strict JSON first (YAML would accept invalid JSON), then the YAML path for line marks.
+
+    JSON that YAML 1.1 cannot read (tabs in indentation, some escapes) keeps its objects, without
+    attribute lines.
+    """
     parsed = ParsedFile(rel, "kubernetes")
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         parsed.errors.append(ScanError(rel, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})"))
         return parsed
-    docs = doc["items"] if isinstance(doc, dict) and str(doc.get("kind", "")).endswith("List") else [doc]
+    with_lines = _parse_yaml(text, rel)
+    if not with_lines.errors:
+        return with_lines
+    items = doc.get("items") if isinstance(doc, dict) and str(doc.get("kind", "")).endswith("List") else None
     end = text.count("\n") + 1
+    docs = items if isinstance(items, list) else [doc]
     parsed.resources = [r for r in (_resource(d, rel, 1, end, {}) for d in docs) if r is not None]
     return parsed
