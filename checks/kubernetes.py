@@ -25,7 +25,6 @@ DANGEROUS_CAPABILITIES = frozenset(
         "SYS_MODULE",
         "SYS_RAWIO",
         "SYS_BOOT",
-        "SYS_TIME",
         "DAC_READ_SEARCH",
         "BPF",
         "PERFMON",
