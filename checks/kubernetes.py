@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from scanner.kube import WORKLOAD_KINDS, Container, containers, pod_spec
+from scanner.kube import WORKLOAD_KINDS, Container, containers, is_patch_fragment, pod_spec
 from scanner.records import Resource
 from scanner.registry import Fail, check
 
@@ -169,9 +169,10 @@ def privileged_container(resource: Resource) -> list[Fail]:
 )
 def privilege_escalation(resource: Resource) -> list[Fail]:
     fails = []
+    fragment = is_patch_fragment(resource)
     for c in _linux_containers(resource):
         value = c.security_context.get("allowPrivilegeEscalation")
-        if value is False:
+        if value is False or (value is None and fragment):
             continue
         if value is None:
             fails.append(Fail(c.path, f"{_label(c)} does not set allowPrivilegeEscalation: false"))
@@ -207,7 +208,7 @@ def runs_as_root(resource: Resource) -> list[Fail]:
             continue
         elif non_root is False:
             fails.append(Fail(non_root_path, f"{_label(c)} sets runAsNonRoot: false and no non-zero runAsUser"))
-        else:
+        elif not is_patch_fragment(resource):
             fails.append(Fail(c.path, f"{_label(c)} sets neither runAsNonRoot: true nor a non-zero runAsUser"))
     return fails
 
@@ -353,6 +354,8 @@ def capabilities_not_dropped(resource: Resource) -> list[Fail]:
         drop = _capabilities(c).get("drop")
         if isinstance(drop, list) and any(str(d).upper() in ("ALL", "CAP_ALL") for d in drop):
             continue
+        if drop is None and is_patch_fragment(resource):
+            continue
         if drop is not None:
             path = f"{c.path}.securityContext.capabilities.drop"
         elif "capabilities" in c.security_context:
@@ -377,9 +380,10 @@ def capabilities_not_dropped(resource: Resource) -> list[Fail]:
 )
 def writable_root_filesystem(resource: Resource) -> list[Fail]:
     fails = []
+    fragment = is_patch_fragment(resource)
     for c in _linux_containers(resource):
         value = c.security_context.get("readOnlyRootFilesystem")
-        if value is True:
+        if value is True or (value is None and fragment):
             continue
         if value is None:
             fails.append(Fail(c.path, f"{_label(c)} does not set readOnlyRootFilesystem: true"))
@@ -404,6 +408,8 @@ def writable_root_filesystem(resource: Resource) -> list[Fail]:
     example="resources:\n  requests: {cpu: 100m, memory: 128Mi}\n  limits: {cpu: 500m, memory: 256Mi}",
 )
 def missing_limits(resource: Resource) -> list[Fail]:
+    if is_patch_fragment(resource):
+        return []
     fails = []
     for c in containers(resource):
         if c.list_name == "ephemeralContainers":
@@ -427,6 +433,8 @@ def _image_tag_problem(image: str) -> str | None:
     """Why an image reference is not pinned, or None when it has a digest or a non-latest tag."""
     if "@" in image:
         return None
+    if image.split(":", 1)[0] != image.split(":", 1)[0].lower():
+        return None  # image names are lowercase: IMAGE_URL-style placeholders replaced at deploy time
     last = image.rsplit("/", 1)[-1]
     if ":" not in last:
         return "has no tag (it means :latest)"
@@ -481,7 +489,7 @@ def default_token_mounted(resource: Resource) -> Fail | None:
     path, spec = found
     account = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
     value = spec.get("automountServiceAccountToken")
-    if account != "default" or value is False:
+    if account != "default" or value is False or (value is None and is_patch_fragment(resource)):
         return None
     if value is True:
         return Fail(f"{path}.automountServiceAccountToken", "pod mounts the default ServiceAccount's API token")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scanner.graph import ResourceGraph
 from scanner.graph.kubernetes import workloads_running_as
-from scanner.kube import WORKLOAD_KINDS, containers, pod_spec
+from scanner.kube import WORKLOAD_KINDS, containers, is_patch_fragment, pod_spec
 from scanner.records import Resource
 from scanner.registry import Fail, check
 
@@ -100,9 +100,10 @@ def cluster_admin_workload(resource: Resource, graph: ResourceGraph) -> list[Fai
     types=WORKLOADS,
     cwe="CWE-923",
     description="Pods no NetworkPolicy selects accept traffic from every pod in the cluster. Judged only "
-    "when the scanned files declare at least one NetworkPolicy and the workload's namespace either has "
-    "a NetworkPolicy or is declared (a Namespace object) in the scanned files: then network policy for "
-    "that namespace is managed here and an uncovered workload is a gap, not a choice made elsewhere.",
+    "for a workload with an explicit metadata.namespace, when the scanned files declare at least one "
+    "NetworkPolicy and that namespace either has a NetworkPolicy (with an explicit namespace) or is "
+    "declared by a Namespace object: then network policy for that namespace is managed here and an "
+    "uncovered workload is a gap, not a choice made elsewhere.",
     remediation="Add a NetworkPolicy selecting the workload's pods (or a default-deny policy with an "
     "empty podSelector for the namespace) and allow only the traffic it needs.",
     example="kind: NetworkPolicy\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]",
@@ -112,8 +113,10 @@ def workload_without_network_policy(resource: Resource, graph: ResourceGraph) ->
     policies = graph.resources("kubernetes", "NetworkPolicy")
     if pod_spec(resource) is None or not policies or graph.predecessors(resource, "isolates"):
         return None
+    if not resource.extra.get("namespace_explicit") or is_patch_fragment(resource):
+        return None  # applied with -n or a kustomize namespace: which policies apply is not known here
     namespace = resource.extra.get("namespace")
-    managed = any(p.extra.get("namespace") == namespace for p in policies) or any(
+    managed = any(p.extra.get("namespace") == namespace and p.extra.get("namespace_explicit") for p in policies) or any(
         n.extra.get("name") == namespace for n in graph.resources("kubernetes", "Namespace")
     )
     if not managed:

@@ -24,6 +24,7 @@ POD_SPEC_PATHS = {
     "PodTemplate": "template.spec",
 }
 WORKLOAD_KINDS = tuple(POD_SPEC_PATHS)
+_SELECTOR_REQUIRED = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 
 
@@ -85,3 +86,17 @@ def containers(resource: Resource) -> Iterator[Container]:
         for index, item in enumerate(items):
             if isinstance(item, dict):
                 yield Container(f"{path}.{list_name}.{index}", item, list_name)
+
+
+def is_patch_fragment(resource: Resource) -> bool:
+    """A kustomize patch, not a whole object: an apps/v1 controller without its required selector,
+    or a container without an image. Missing settings in a fragment come from the base it patches,
+    so checks report only the values a fragment sets.
+    """
+    if (
+        resource.type in _SELECTOR_REQUIRED
+        and resource.extra.get("api_version") == "apps/v1"
+        and _at(resource.attributes, "spec.selector") is None
+    ):
+        return True
+    return any(not c.spec.get("image") for c in containers(resource) if c.list_name != "ephemeralContainers")
