@@ -65,8 +65,11 @@ _SECRET_NAME = re.compile(
     r"(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH_?KEY)", re.I
 )
 _NOT_A_SECRET_SUFFIX = re.compile(
-    r"_(FILE|PATH|DIR|NAME|URL|URI|ENDPOINT|HOST|PORT|TTL|EXPIRY|EXPIRATION|LENGTH|TYPE|ENABLED|REF|ID_FILE)$", re.I
+    r"(_(FILE|PATH|DIR|NAME|URL|URI|ENDPOINT|HOST|PORT|TTL|EXPIRY|EXPIRATION|LENGTH|TYPE|ENABLED|REF|ID|VERSION)"
+    r"|TOKENS)$",  # MAX_TOTAL_TOKENS and the like are sizes
+    re.I,
 )
+_NOT_A_SECRET_VALUE = re.compile(r"(-?\d+(\.\d+)?|true|false|yes|no|on|off|<.*>|\$\(.*\)|\$\{.*\}|/.*)", re.I)
 READ_VERBS = {"get", "list", "watch", "*"}
 # API groups served by Kubernetes itself; wildcards inside an operator's own (CRD or aggregated
 # API) group stay inside what that operator manages and are not reported.
@@ -518,8 +521,10 @@ def secret_in_env(resource: Resource) -> list[Fail]:
             name, value = str(env.get("name") or ""), env.get("value")
             if not _SECRET_NAME.search(name) or _NOT_A_SECRET_SUFFIX.search(name):
                 continue
-            if not isinstance(value, str) or not value.strip() or value.startswith(("$(", "/")) or "{{" in value:
-                continue  # empty, a reference to another variable, a file path or a template
+            if not isinstance(value, str) or not value.strip() or "{{" in value or value.strip() == name:
+                continue
+            if _NOT_A_SECRET_VALUE.fullmatch(value.strip()):
+                continue  # a number, a switch, a <placeholder>, a $(VAR) reference or a file path
             fails.append(Fail(f"{c.path}.env.{index}.value", f"{_label(c)} sets {name} to a literal value"))
     return fails
 
