@@ -64,7 +64,7 @@ def cluster_admin_workload(resource: Resource, graph: ResourceGraph) -> list[Fai
     if not _is_cluster_admin(resource):
         return []
     namespace = resource.extra.get("namespace")
-    declared = {a.key: a for a in graph.successors(resource, "binds", "ServiceAccount")}
+    declared = graph.successors(resource, "binds", "ServiceAccount")
     fails = []
     for index, subject in enumerate(resource.get("subjects") or []):
         if not isinstance(subject, dict) or subject.get("kind") != "ServiceAccount":
@@ -72,21 +72,20 @@ def cluster_admin_workload(resource: Resource, graph: ResourceGraph) -> list[Fai
         account_ns, name = subject.get("namespace") or namespace, str(subject.get("name"))
         if account_ns is None:
             continue  # a ClusterRoleBinding subject without a namespace is invalid; nothing runs as it
-        account = next(
-            (a for a in declared.values() if a.extra["name"] == name and a.extra["namespace"] == account_ns), None
-        )
-        if account is not None:
-            workloads = graph.predecessors(account, "uses")
+        accounts = [a for a in declared if a.extra["name"] == name and a.extra["namespace"] == account_ns]
+        if accounts:
+            workloads = sorted(
+                {w.key: w for a in accounts for w in graph.predecessors(a, "uses")}.values(), key=lambda w: w.key
+            )
         else:  # the ServiceAccount is not declared in the repo (e.g. "default"): match by name
             workloads = workloads_running_as(graph, account_ns, name)
         if workloads:
             names = ", ".join(w.address for w in workloads)
-            related = tuple(workloads) + ((account,) if account is not None else ())
             fails.append(
                 Fail(
                     f"subjects.{index}",
                     f"cluster-admin is bound to ServiceAccount {account_ns}/{name}, which {names} runs as",
-                    related,
+                    tuple(workloads) + tuple(accounts),
                 )
             )
     return fails

@@ -193,3 +193,15 @@ def test_kube_helper_yields_cronjob_containers_with_paths_in_order() -> None:
         ("spec.jobTemplate.spec.template.spec.ephemeralContainers.0", "debug", "ephemeralContainers"),
     ]
     assert pod_labels(cronjob) == {"app": "backup"}
+
+
+def test_a_name_declared_in_several_files_links_the_same_file_first_else_every_declaration() -> None:
+    account = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n  namespace: shop\n"
+    workload = _deployment("web", spec="      serviceAccountName: web\n")
+    both = parse(account + "---\n" + workload, "variant-a.yaml").resources + parse(account, "variant-b.yaml").resources
+    graph = build_graph(both)
+    (web,) = [r for r in both if r.type == "Deployment"]
+    assert [r.location.file for r in graph.successors(web, "uses")] == ["variant-a.yaml"]
+    alone = parse(workload, "deploy.yaml").resources + both[:1] + parse(account, "variant-b.yaml").resources
+    graph = build_graph(alone)
+    assert sorted(r.location.file for r in graph.successors(alone[0], "uses")) == ["variant-a.yaml", "variant-b.yaml"]

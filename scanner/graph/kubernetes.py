@@ -55,18 +55,24 @@ def service_account_name(workload: Resource) -> str | None:
 
 
 class _Index:
-    """Namespaced lookup of the declared objects: (type, namespace, name) -> resource."""
+    """Namespaced lookup of the declared objects: (type, namespace, name) -> resources.
+
+    One name can be declared in several files (variants, overlays): a declaration in the source's
+    own file wins, else every declaration is linked, since which one is applied is not known here.
+    """
 
     def __init__(self, graph: ResourceGraph) -> None:
-        self.objects: dict[tuple[str, str | None, str], Resource] = {}
+        self.objects: dict[tuple[str, str | None, str], list[Resource]] = defaultdict(list)
         self.workloads: dict[str | None, list[Resource]] = defaultdict(list)
         for resource in graph.resources("kubernetes"):
-            self.objects.setdefault((resource.type, resource.extra.get("namespace"), resource.extra["name"]), resource)
+            self.objects[(resource.type, resource.extra.get("namespace"), resource.extra["name"])].append(resource)
             if resource.type in WORKLOAD_KINDS and pod_spec(resource) is not None:
                 self.workloads[resource.extra.get("namespace")].append(resource)
 
-    def find(self, type: str, namespace: str | None, name: Any) -> Resource | None:
-        return self.objects.get((type, namespace, str(name))) if name else None
+    def find(self, source: Resource, type: str, namespace: str | None, name: Any) -> list[Resource]:
+        found = self.objects.get((type, namespace, str(name)), []) if name else []
+        same_file = [r for r in found if r.location.file == source.location.file]
+        return same_file or found
 
 
 def workloads_running_as(graph: ResourceGraph, namespace: str | None, name: str) -> list[Resource]:
@@ -117,10 +123,10 @@ def _binding(graph: ResourceGraph, index: _Index, binding: Resource) -> None:
     role_ref = binding.get("roleRef")
     if isinstance(role_ref, dict):
         if role_ref.get("kind") == "ClusterRole":
-            role = index.find("ClusterRole", None, role_ref.get("name"))
+            roles = index.find(binding, "ClusterRole", None, role_ref.get("name"))
         else:
-            role = index.find("Role", namespace, role_ref.get("name"))
-        if role is not None:
+            roles = index.find(binding, "Role", namespace, role_ref.get("name"))
+        for role in roles:
             graph.add_edge(binding, role, "binds", "roleRef")
     for position, subject in enumerate(binding.get("subjects") or []):
         if not isinstance(subject, dict) or subject.get("kind") != "ServiceAccount":
@@ -128,8 +134,7 @@ def _binding(graph: ResourceGraph, index: _Index, binding: Resource) -> None:
         account_namespace = subject.get("namespace") or namespace
         if account_namespace is None:
             continue
-        account = index.find("ServiceAccount", str(account_namespace), subject.get("name"))
-        if account is not None:
+        for account in index.find(binding, "ServiceAccount", str(account_namespace), subject.get("name")):
             graph.add_edge(binding, account, "binds", f"subjects.{position}")
 
 
@@ -151,8 +156,7 @@ def _ingress(graph: ResourceGraph, index: _Index, ingress: Resource) -> None:
             name, attribute = backend["service"].get("name"), f"{path}.service.name"
         else:  # extensions/v1beta1 and networking.k8s.io/v1beta1
             name, attribute = backend.get("serviceName"), f"{path}.serviceName"
-        service = index.find("Service", namespace, name)
-        if service is not None:
+        for service in index.find(ingress, "Service", namespace, name):
             graph.add_edge(ingress, service, "routes", attribute)
 
 
@@ -164,8 +168,7 @@ def _workload(graph: ResourceGraph, index: _Index, workload: Resource) -> None:
     namespace = workload.extra.get("namespace")
 
     def use(type: str, name: Any, attribute: str) -> None:
-        target = index.find(type, namespace, name)
-        if target is not None:
+        for target in index.find(workload, type, namespace, name):
             graph.add_edge(workload, target, "uses", attribute)
 
     account_field = "serviceAccountName" if spec.get("serviceAccountName") else "serviceAccount"
