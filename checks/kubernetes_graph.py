@@ -40,28 +40,45 @@ def exposed_privileged_workload(resource: Resource, graph: ResourceGraph) -> Fai
     return Fail("spec.type", f"{kind} Service routes outside traffic to privileged pods of {names}", tuple(privileged))
 
 
-def _is_cluster_admin(binding: Resource) -> bool:
+def _grants_everything(role: Resource) -> bool:
+    """A declared role with a `*` verbs on `*` resources of `*` API groups rule: cluster-admin by another name."""
+    return any(
+        isinstance(rule, dict) and all("*" in (rule.get(field) or []) for field in ("apiGroups", "resources", "verbs"))
+        for rule in role.get("rules") or []
+    )
+
+
+def _admin_role_name(binding: Resource, graph: ResourceGraph) -> str | None:
+    """The built-in cluster-admin (read from roleRef: it is not declared) or a bound all-powerful role."""
     ref = binding.get("roleRef")
-    return isinstance(ref, dict) and ref.get("kind") == "ClusterRole" and ref.get("name") == "cluster-admin"
+    if isinstance(ref, dict) and ref.get("kind") == "ClusterRole" and ref.get("name") == "cluster-admin":
+        return "cluster-admin"
+    for role in graph.successors(binding, "binds"):
+        if role.type in ("ClusterRole", "Role") and _grants_everything(role):
+            return f"{role.type} {role.extra['name']} (every verb on every resource)"
+    return None
 
 
 @check(
     id="IG-K8S-021",
-    title="cluster-admin is bound to a ServiceAccount a workload runs as",
+    title="cluster-admin (or an equivalent role) is bound to a ServiceAccount a workload runs as",
     severity="critical",
     framework="kubernetes",
     types=["ClusterRoleBinding", "RoleBinding"],
     cwe="CWE-269",
     description="Every pod of the workload carries a token with full control of the cluster (or of the "
     "namespace, for a RoleBinding): whoever gets code execution in one of those pods owns every "
-    "secret and workload it can reach.",
+    "secret and workload it can reach. cluster-admin is built in, so it is recognised by the binding's "
+    "roleRef; a role declared in the scanned files counts when it grants `*` verbs on `*` resources of `*` "
+    "API groups.",
     remediation="Bind a Role that lists only the resources and verbs the workload uses; never bind "
     "cluster-admin to a ServiceAccount that pods run as.",
     example="roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n  name: app-reader",
     graph=True,
 )
 def cluster_admin_workload(resource: Resource, graph: ResourceGraph) -> list[Fail]:
-    if not _is_cluster_admin(resource):
+    role = _admin_role_name(resource, graph)
+    if role is None:
         return []
     namespace = resource.extra.get("namespace")
     declared = graph.successors(resource, "binds", "ServiceAccount")
@@ -84,7 +101,7 @@ def cluster_admin_workload(resource: Resource, graph: ResourceGraph) -> list[Fai
             fails.append(
                 Fail(
                     f"subjects.{index}",
-                    f"cluster-admin is bound to ServiceAccount {account_ns}/{name}, which {names} runs as",
+                    f"{role} is bound to ServiceAccount {account_ns}/{name}, which {names} runs as",
                     tuple(workloads) + tuple(accounts),
                 )
             )
