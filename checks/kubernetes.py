@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from scanner.graph import ResourceGraph
 from scanner.kube import WORKLOAD_KINDS, Container, containers, is_patch_fragment, pod_spec
 from scanner.records import Resource
 from scanner.registry import Fail, check
@@ -480,12 +481,14 @@ def image_not_pinned(resource: Resource) -> list[Fail]:
     description="A pod that runs as the namespace's default ServiceAccount rarely calls the Kubernetes "
     "API, yet gets an API token mounted; an attacker in the pod can use it (and any permissions later "
     "granted to the default account). Pods with their own ServiceAccount are not reported: they are "
-    "assumed to need the API.",
+    "assumed to need the API. A default ServiceAccount declared in the scanned files with "
+    "`automountServiceAccountToken: false` covers its pods.",
     remediation="Set `automountServiceAccountToken: false` on the pod spec (or on the default "
     "ServiceAccount), or give the pod a dedicated ServiceAccount if it needs the API.",
     example="spec:\n  automountServiceAccountToken: false",
+    graph=True,
 )
-def default_token_mounted(resource: Resource) -> Fail | None:
+def default_token_mounted(resource: Resource, graph: ResourceGraph) -> Fail | None:
     found = pod_spec(resource)
     if found is None:
         return None
@@ -494,6 +497,9 @@ def default_token_mounted(resource: Resource) -> Fail | None:
     value = spec.get("automountServiceAccountToken")
     if account != "default" or value is False or (value is None and is_patch_fragment(resource)):
         return None
+    accounts = graph.successors(resource, "uses", "ServiceAccount")
+    if value is None and accounts and all(a.get("automountServiceAccountToken") is False for a in accounts):
+        return None  # the declared default ServiceAccount opts its pods out
     if value is True:
         return Fail(f"{path}.automountServiceAccountToken", "pod mounts the default ServiceAccount's API token")
     return Fail(path, "pod runs as the default ServiceAccount and does not set automountServiceAccountToken: false")

@@ -22,8 +22,9 @@ def _privileged(workload: Resource) -> bool:
     framework="kubernetes",
     types=["Service"],
     cwe="CWE-250",
-    description="A LoadBalancer or NodePort Service sends traffic from outside the cluster to pods that "
-    "run privileged containers: one exploitable bug in the exposed process is root on a node.",
+    description="A LoadBalancer or NodePort Service, or a Service an Ingress routes to, sends traffic from "
+    "outside the cluster to pods that run privileged containers: one exploitable bug in the exposed "
+    "process is root on a node.",
     remediation="Remove `privileged: true` from the selected workload, or keep the Service internal "
     "(ClusterIP behind an authenticated Ingress).",
     example="spec:\n  type: ClusterIP",
@@ -31,13 +32,23 @@ def _privileged(workload: Resource) -> bool:
 )
 def exposed_privileged_workload(resource: Resource, graph: ResourceGraph) -> Fail | None:
     kind = resource.get("spec.type")
-    if kind not in ("LoadBalancer", "NodePort"):
+    ingresses = graph.predecessors(resource, "routes", "Ingress")
+    if kind not in ("LoadBalancer", "NodePort") and not ingresses:
         return None
     privileged = [w for w in graph.successors(resource, "selects") if _privileged(w)]
     if not privileged:
         return None
     names = ", ".join(w.address for w in privileged)
-    return Fail("spec.type", f"{kind} Service routes outside traffic to privileged pods of {names}", tuple(privileged))
+    if kind in ("LoadBalancer", "NodePort"):
+        return Fail(
+            "spec.type", f"{kind} Service routes outside traffic to privileged pods of {names}", tuple(privileged)
+        )
+    via = ", ".join(i.address for i in ingresses)
+    return Fail(
+        "spec.selector",
+        f"Service behind {via} routes outside traffic to privileged pods of {names}",
+        tuple(privileged) + tuple(ingresses),
+    )
 
 
 def _grants_everything(role: Resource) -> bool:
