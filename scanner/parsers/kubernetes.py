@@ -1,7 +1,9 @@
 """Kubernetes manifests: PyYAML's C loader (safe: builds only plain data), with line marks.
 
-Composes each document to nodes first so every attribute path gets its line, duplicate keys are
-reported, and alias expansion is bounded (a "billion laughs" file is an error, not a hang).
+Each document is composed to nodes by libyaml, then turned into plain Python data by one walk
+that also records the line of every attribute path, reports duplicate keys and bounds alias
+expansion (a "billion laughs" file is an error, not a hang) and nesting (recursive aliases).
+JSON manifests go through the same path (JSON is YAML) so they get line marks too.
 """
 
 from __future__ import annotations
@@ -14,116 +16,222 @@ import yaml
 from scanner.parsers import ParsedFile
 from scanner.records import Location, Resource, ScanError
 
-MAX_NODES = 500_000  # nodes visited per document, aliases counted each time they are used
-CLUSTER_SCOPED = {
-    "Namespace",
-    "Node",
-    "PersistentVolume",
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "CustomResourceDefinition",
-    "StorageClass",
-    "PriorityClass",
-    "MutatingWebhookConfiguration",
-    "ValidatingWebhookConfiguration",
-    "APIService",
-    "PodSecurityPolicy",
-    "IngressClass",
-    "RuntimeClass",
-    "CSIDriver",
-    "VolumeAttachment",
-}
+MAX_NODES = 250_000  # values built per document, aliases counted each time they are used (largest corpus
+# manifest: 24k, a kuberay CRD bundle)
+MAX_DEPTH = 400  # nesting of the built data; only recursive aliases get near it in real manifests
+CLUSTER_SCOPED = frozenset(
+    {
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "CustomResourceDefinition",
+        "StorageClass",
+        "PriorityClass",
+        "MutatingWebhookConfiguration",
+        "ValidatingWebhookConfiguration",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "APIService",
+        "PodSecurityPolicy",
+        "IngressClass",
+        "RuntimeClass",
+        "CSIDriver",
+        "CSINode",
+        "VolumeAttachment",
+        "ClusterIssuer",
+        "GatewayClass",
+    }
+)
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_MERGE = "tag:yaml.org,2002:merge"
 
 
-class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
-    """Safe loader that also accepts the YAML `=` (value) tag some CRDs use."""
+_RESOLVED: dict[tuple[bool, bool], dict[str, str]] = {}  # (plain, quoted) -> scalar -> implicit tag
+_RESOLVED_MAX = 50_000  # scalars remembered per style; keys and enum-like values repeat a lot
+
+
+class _Loader(yaml.CSafeLoader):
+    """Safe C loader that also accepts the YAML `=` (value) tag some CRDs use (as its string)."""
+
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        """PyYAML's regex resolution, memoised: it was a third of the parse time on manifests."""
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)
+        cache = _RESOLVED.get(implicit)
+        if cache is None:
+            cache = _RESOLVED.setdefault(tuple(implicit), {})
+        tag = cache.get(value)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(cache) < _RESOLVED_MAX and len(value) < 128:
+                cache[value] = tag
+        return tag
 
 
 _Loader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))
 
 
-class _TooLarge(Exception):
-    pass
+class _Unbuildable(Exception):
+    """The document expands beyond MAX_NODES or nests beyond MAX_DEPTH."""
 
 
-def _to_python(
-    node: yaml.Node,
-    loader: yaml.SafeLoader,
-    path: str,
-    lines: dict[str, int],
-    budget: list[int],
-    dupes: list[tuple[str, int]],
-) -> Any:
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise _TooLarge
-    if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)
+class _Builder:
+    """Turns composed nodes into plain data plus `path -> line` marks and duplicate keys.
+
+    One builder per YAML document, so the expansion budget covers every object of a `*List`.
+    """
+
+    __slots__ = ("loader", "constructors", "budget", "lines", "dupes")
+
+    def __init__(self, loader: _Loader) -> None:
+        self.loader = loader
+        self.constructors = loader.yaml_constructors
+        self.budget = MAX_NODES
+        self.lines: dict[str, int] = {}
+        self.dupes: list[tuple[str, int]] = []
+
+    def scalar(self, node: yaml.Node) -> Any:
+        if node.tag == _STR:
+            return node.value
+        constructor = self.constructors.get(node.tag, self.constructors[None])
+        return constructor(self.loader, node)
+
+    def build(self, node: yaml.Node, path: str, depth: int) -> Any:
+        self.budget -= 1
+        if self.budget < 0 or depth > MAX_DEPTH:
+            raise _Unbuildable
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node)
+        if node.tag not in (_MAP, _SEQ):  # e.g. !!python/object/apply: refused, never constructed
+            raise yaml.constructor.ConstructorError(
+                None, None, f"could not determine a constructor for the tag {node.tag!r}", node.start_mark
+            )
+        lines = self.lines
+        prefix = f"{path}." if path else ""
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for index, item in enumerate(node.value):
+                child = f"{prefix}{index}"
+                lines[child] = item.start_mark.line + 1
+                items.append(self.build(item, child, depth + 1))
+            return items
+        merged = 0
+        for key_node, _ in node.value:
+            if key_node.tag == _MERGE:
+                own = sum(1 for key, _ in node.value if key.tag != _MERGE)
+                self.loader.flatten_mapping(node)  # merged pairs come first; the mapping's own keys win
+                merged = len(node.value) - own
+                break
         out: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            key = str(key) if not isinstance(key, str) else key
-            child = f"{path}.{key}" if path else key
-            if key in out:
-                dupes.append((child, key_node.start_mark.line + 1))
-            lines[child] = key_node.start_mark.line + 1
-            out[key] = _to_python(value_node, loader, child, lines, budget, dupes)
+        own: set[str] = set()
+        for position, (key_node, value_node) in enumerate(node.value):
+            key = self.scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else key_node.start_mark.line + 1
+            key = key if isinstance(key, str) else str(key)
+            child = prefix + key
+            line = key_node.start_mark.line + 1
+            if position >= merged:
+                if key in own:
+                    self.dupes.append((child, line))
+                own.add(key)
+            lines[child] = line
+            out[key] = self.build(value_node, child, depth + 1)
         return out
-    if isinstance(node, yaml.SequenceNode):
-        items = []
-        for index, item in enumerate(node.value):
-            child = f"{path}.{index}" if path else str(index)
-            lines[child] = item.start_mark.line + 1
-            items.append(_to_python(item, loader, child, lines, budget, dupes))
-        return items
-    return loader.construct_object(node, deep=True)
 
 
-def _resources(doc: Any, rel: str, start: int, end: int, lines: dict[str, int], prefix: str = "") -> list[Resource]:
-    if not isinstance(doc, dict) or "kind" not in doc or "apiVersion" not in doc:
-        return []
-    kind = str(doc.get("kind"))
-    if kind == "List" or kind.endswith("List") and isinstance(doc.get("items"), list):
-        out: list[Resource] = []
-        for index, item in enumerate(doc.get("items") or []):
-            sub = f"{prefix}items.{index}."
-            sub_lines = {k[len(sub) :]: v for k, v in lines.items() if k.startswith(sub)}
-            item_line = lines.get(f"{prefix}items.{index}", start)
-            out += _resources(item, rel, item_line, item_line, sub_lines)
-        return out
+def _field(node: yaml.Node, name: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == name:
+                return value
+    return None
+
+
+def _end_line(node: yaml.Node) -> int:
+    return max(node.start_mark.line + 1, node.end_mark.line + (0 if node.end_mark.column == 0 else 1))
+
+
+def _objects(node: yaml.Node, builder: _Builder, rel: str, parsed: ParsedFile) -> None:
+    """Resources of one document node; a `kind: *List` is unpacked item by item."""
+    kind = _field(node, "kind")
+    items = _field(node, "items")
+    if (
+        isinstance(kind, yaml.ScalarNode)
+        and kind.value.endswith("List")
+        and isinstance(items, yaml.SequenceNode)
+        and _field(node, "apiVersion") is not None
+    ):
+        for item in items.value:
+            _objects(item, builder, rel, parsed)
+        return
+    builder.lines, builder.dupes = {}, []
+    start = node.start_mark.line + 1
+    try:
+        doc = builder.build(node, "", 0)
+    except _Unbuildable:
+        parsed.errors.append(
+            ScanError(
+                rel,
+                start,
+                f"YAML document expands to more than {MAX_NODES:,} values or nests deeper than {MAX_DEPTH} "
+                "(alias bomb or recursive alias?): not scanned",
+            )
+        )
+        return
+    for path, line in builder.dupes:
+        parsed.errors.append(ScanError(rel, line, f"duplicate key {path!r}: the last value is used", "warning"))
+    resource = _resource(doc, rel, start, _end_line(node), builder.lines)
+    if resource is not None:
+        parsed.resources.append(resource)
+
+
+def _resource(doc: Any, rel: str, start: int, end: int, lines: dict[str, int]) -> Resource | None:
+    """A Kubernetes object, or None for documents that are not one (skipped silently)."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("kind"), str) or not isinstance(doc.get("apiVersion"), str):
+        return None
+    kind = doc["kind"]
     metadata = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
     name = str(metadata.get("name") or metadata.get("generateName") or "unnamed")
     namespace = None if kind in CLUSTER_SCOPED else str(metadata.get("namespace") or "default")
-    address = f"{kind}/{namespace}/{name}" if namespace else f"{kind}/{name}"
-    return [
-        Resource(
-            framework="kubernetes",
-            type=kind,
-            address=address,
-            attributes=doc,
-            location=Location(rel, start, end),
-            scope=rel,
-            attribute_lines=lines,
-            extra={
-                "namespace": namespace,
-                "name": name,
-                "api_version": doc.get("apiVersion"),
-                "namespace_explicit": "namespace" in metadata,
-            },
-        )
-    ]
+    return Resource(
+        framework="kubernetes",
+        type=kind,
+        address=f"{kind}/{namespace}/{name}" if namespace else f"{kind}/{name}",
+        attributes=doc,
+        location=Location(rel, start, end),
+        scope=rel,
+        attribute_lines=lines,
+        extra={
+            "namespace": namespace,
+            "name": name,
+            "api_version": doc["apiVersion"],
+            "namespace_explicit": "namespace" in metadata,
+        },
+    )
+
+
+def _yaml_error(rel: str, exc: yaml.YAMLError, default_line: int | None) -> ScanError:
+    mark = getattr(exc, "problem_mark", None)
+    problem = str(getattr(exc, "problem", None) or exc).strip()
+    context = getattr(exc, "context", None)
+    context_mark = getattr(exc, "context_mark", None)
+    where = f" (column {mark.column + 1})" if mark else ""
+    if context and context_mark:
+        where += f" {context} that starts at line {context_mark.line + 1}"
+    return ScanError(rel, mark.line + 1 if mark else default_line, f"invalid YAML: {problem}{where}")
 
 
 def parse(text: str, rel: str) -> ParsedFile:
+    if rel.lower().endswith(".json"):
+        return _parse_json(text, rel)
+    return _parse_yaml(text, rel)
+
+
+def _parse_yaml(text: str, rel: str) -> ParsedFile:
     parsed = ParsedFile(rel, "kubernetes")
-    if rel.endswith(".json"):
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            parsed.errors.append(ScanError(rel, exc.lineno, f"invalid JSON: {exc.msg}"))
-            return parsed
-        parsed.resources = _resources(doc, rel, 1, text.count("\n") + 1, {})
-        return parsed
     loader = _Loader(text)
     try:
         while True:
@@ -132,34 +240,36 @@ def parse(text: str, rel: str) -> ParsedFile:
                     break
                 node = loader.get_node()
             except yaml.YAMLError as exc:
-                mark = getattr(exc, "problem_mark", None)
-                parsed.errors.append(ScanError(rel, mark.line + 1 if mark else None, f"invalid YAML: {_problem(exc)}"))
+                parsed.errors.append(_yaml_error(rel, exc, None))
                 break
             if node is None:
                 continue
-            lines: dict[str, int] = {}
-            dupes: list[tuple[str, int]] = []
-            start, end = node.start_mark.line + 1, node.end_mark.line + (0 if node.end_mark.column == 0 else 1)
             try:
-                doc = _to_python(node, loader, "", lines, [MAX_NODES], dupes)
-            except _TooLarge:
-                parsed.errors.append(
-                    ScanError(
-                        rel, start, f"YAML document expands to more than {MAX_NODES:,} nodes (alias bomb?): not scanned"
-                    )
-                )
-                continue
+                _objects(node, _Builder(loader), rel, parsed)
             except yaml.YAMLError as exc:
-                mark = getattr(exc, "problem_mark", None)
-                parsed.errors.append(ScanError(rel, mark.line + 1 if mark else start, f"invalid YAML: {_problem(exc)}"))
-                continue
-            for path, line in dupes:
-                parsed.errors.append(ScanError(rel, line, f"duplicate key {path!r}: the last value is used", "warning"))
-            parsed.resources += _resources(doc, rel, start, max(start, end), lines)
+                parsed.errors.append(_yaml_error(rel, exc, node.start_mark.line + 1))
     finally:
         loader.dispose()
     return parsed
 
 
-def _problem(exc: yaml.YAMLError) -> str:
-    return str(getattr(exc, "problem", None) or exc).strip()
+def _parse_json(text: str, rel: str) -> ParsedFile:
+    """Strict JSON first (YAML would accept invalid JSON), then the YAML path for line marks.
+
+    JSON that YAML 1.1 cannot read (tabs in indentation, some escapes) keeps its objects, without
+    attribute lines.
+    """
+    parsed = ParsedFile(rel, "kubernetes")
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        parsed.errors.append(ScanError(rel, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})"))
+        return parsed
+    with_lines = _parse_yaml(text, rel)
+    if not with_lines.errors:
+        return with_lines
+    items = doc.get("items") if isinstance(doc, dict) and str(doc.get("kind", "")).endswith("List") else None
+    end = text.count("\n") + 1
+    docs = items if isinstance(items, list) else [doc]
+    parsed.resources = [r for r in (_resource(d, rel, 1, end, {}) for d in docs) if r is not None]
+    return parsed

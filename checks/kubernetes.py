@@ -1,0 +1,647 @@
+"""Kubernetes manifest checks: pod security, images, secrets, exposure and RBAC.
+
+Every container check covers init, regular and ephemeral containers of every workload kind
+(`scanner.kube`), and points at the offending attribute, or at the container when the safe
+setting is missing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from scanner.graph import ResourceGraph
+from scanner.kube import WORKLOAD_KINDS, Container, containers, is_patch_fragment, pod_spec
+from scanner.records import Resource
+from scanner.registry import Fail, check
+
+WORKLOADS = list(WORKLOAD_KINDS)
+DANGEROUS_CAPABILITIES = frozenset(
+    {
+        "ALL",
+        "SYS_ADMIN",
+        "NET_ADMIN",
+        "SYS_PTRACE",
+        "SYS_MODULE",
+        "SYS_RAWIO",
+        "SYS_BOOT",
+        "DAC_READ_SEARCH",
+        "BPF",
+        "PERFMON",
+        "MAC_ADMIN",
+        "MAC_OVERRIDE",
+    }
+)
+# Host paths that give a container the node: its root, configuration, kernel interfaces,
+# kubelet/runtime state and credentials, or a container runtime socket.
+SENSITIVE_HOST_PATHS = (
+    "/",
+    "/etc",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/boot",
+    "/root",
+    "/home",
+    "/var/lib/kubelet",
+    "/var/lib/docker",
+    "/var/lib/containerd",
+    "/var/lib/etcd",
+    "/var/run",
+    "/run",
+)
+SENSITIVE_HOST_TREES = (
+    "/etc",
+    "/proc",
+    "/sys",
+    "/boot",
+    "/root",
+    "/var/lib/kubelet",
+    "/var/lib/etcd",
+    "/var/lib/docker",
+    "/var/lib/containerd",
+)
+_SECRET_NAME = re.compile(
+    r"(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH_?KEY)", re.I
+)
+_NOT_A_SECRET_SUFFIX = re.compile(
+    r"(_(FILE|PATH|DIR|NAME|URL|URI|ENDPOINT|HOST|PORT|TTL|EXPIRY|EXPIRATION|LENGTH|TYPE|ENABLED|REF|ID|VERSION)"
+    r"|TOKENS)$",  # MAX_TOTAL_TOKENS and the like are sizes
+    re.I,
+)
+_NOT_A_SECRET_VALUE = re.compile(r"(-?\d+(\.\d+)?|true|false|yes|no|on|off|<.*>|\$\(.*\)|\$\{.*\}|/.*)", re.I)
+READ_VERBS = {"get", "list", "watch", "*"}
+# API groups served by Kubernetes itself; wildcards inside an operator's own (CRD or aggregated
+# API) group stay inside what that operator manages and are not reported.
+BUILTIN_API_GROUPS = frozenset(
+    {
+        "",
+        "*",
+        "apps",
+        "batch",
+        "extensions",
+        "policy",
+        "autoscaling",
+        "networking.k8s.io",
+        "rbac.authorization.k8s.io",
+        "admissionregistration.k8s.io",
+        "apiextensions.k8s.io",
+        "apiregistration.k8s.io",
+        "certificates.k8s.io",
+        "coordination.k8s.io",
+        "discovery.k8s.io",
+        "storage.k8s.io",
+        "scheduling.k8s.io",
+        "node.k8s.io",
+        "authentication.k8s.io",
+        "authorization.k8s.io",
+    }
+)
+
+
+def _security_value(
+    resource: Resource, container: Container, name: str, pod_level: bool = True
+) -> tuple[Any, str | None]:
+    """(value, path) of a security setting; the container's wins over the pod's."""
+    if name in container.security_context:
+        return container.security_context[name], f"{container.path}.securityContext.{name}"
+    found = pod_spec(resource)
+    if pod_level and found is not None:
+        pod_context = found[1].get("securityContext")
+        if isinstance(pod_context, dict) and name in pod_context:
+            return pod_context[name], f"{found[0]}.securityContext.{name}"
+    return None, None
+
+
+def _is_windows(resource: Resource) -> bool:
+    """Windows pods have no UID 0, read-only root or Linux capabilities to judge."""
+    found = pod_spec(resource)
+    if found is None:
+        return False
+    spec = found[1]
+    selector = spec.get("nodeSelector") if isinstance(spec.get("nodeSelector"), dict) else {}
+    context = spec.get("securityContext") if isinstance(spec.get("securityContext"), dict) else {}
+    return selector.get("kubernetes.io/os") == "windows" or "windowsOptions" in context
+
+
+def _linux_containers(resource: Resource) -> Iterator[Container]:
+    if not _is_windows(resource):
+        yield from containers(resource)
+
+
+def _label(container: Container) -> str:
+    kind = {"initContainers": "init container", "ephemeralContainers": "ephemeral container"}.get(
+        container.list_name, "container"
+    )
+    return f"{kind} {container.name!r}"
+
+
+@check(
+    id="IG-K8S-001",
+    title="Container runs privileged",
+    severity="high",
+    framework="kubernetes",
+    types=WORKLOADS,
+    cwe="CWE-250",
+    description="A privileged container has every capability and the host's devices; escaping to the node "
+    "is trivial (mount the host disk, load a kernel module). One compromised process owns the node.",
+    remediation="Remove `privileged: true`; grant only the specific capability the workload needs "
+    "(`capabilities.add`) and drop the rest.",
+    example="securityContext:\n  privileged: false\n  allowPrivilegeEscalation: false\n"
+    "  capabilities:\n    drop: [ALL]",
+)
+def privileged_container(resource: Resource) -> list[Fail]:
+    return [
+        Fail(f"{c.path}.securityContext.privileged", f"{_label(c)} runs privileged: it has full access to the node")
+        for c in containers(resource)
+        if c.security_context.get("privileged") is True
+    ]
+
+
+@check(
+    id="IG-K8S-002",
+    title="Container allows privilege escalation",
+    severity="medium",
+    framework="kubernetes",
+    types=WORKLOADS,
+    cwe="CWE-269",
+    description="Unless `allowPrivilegeEscalation` is false, a process can gain more privileges than its "
+    "parent (setuid binaries, file capabilities), which turns many container bugs into root.",
+    remediation="Set `securityContext.allowPrivilegeEscalation: false` on every container.",
+    example="securityContext:\n  allowPrivilegeEscalation: false",
+)
+def privilege_escalation(resource: Resource) -> list[Fail]:
+    fails = []
+    fragment = is_patch_fragment(resource)
+    for c in _linux_containers(resource):
+        value = c.security_context.get("allowPrivilegeEscalation")
+        if value is False or (value is None and fragment):
+            continue
+        if value is None:
+            fails.append(Fail(c.path, f"{_label(c)} does not set allowPrivilegeEscalation: false"))
+        else:
+            fails.append(
+                Fail(f"{c.path}.securityContext.allowPrivilegeEscalation", f"{_label(c)} allows privilege escalation")
+            )
+    return fails
+
+
+@check(
+    id="IG-K8S-003",
+    title="Container may run as root",
+    severity="medium",
+    framework="kubernetes",
+    types=WORKLOADS,
+    cwe="CWE-250",
+    description="Without `runAsNonRoot: true` or a non-zero `runAsUser` (on the container or inherited "
+    "from the pod), the image decides the user, and most images run as root. Root in a container is "
+    "one kernel or runtime bug away from root on the node.",
+    remediation="Set `runAsNonRoot: true` and a non-zero `runAsUser` in the pod's or the container's "
+    "securityContext, and build the image with a non-root USER.",
+    example="securityContext:\n  runAsNonRoot: true\n  runAsUser: 10001",
+)
+def runs_as_root(resource: Resource) -> list[Fail]:
+    fails = []
+    for c in _linux_containers(resource):
+        user, user_path = _security_value(resource, c, "runAsUser")
+        non_root, non_root_path = _security_value(resource, c, "runAsNonRoot")
+        if user == 0:
+            fails.append(Fail(user_path, f"{_label(c)} runs as UID 0 (root)"))
+        elif non_root is True or (isinstance(user, int) and not isinstance(user, bool) and user > 0):
+            continue
+        elif non_root is False:
+            fails.append(Fail(non_root_path, f"{_label(c)} sets runAsNonRoot: false and no non-zero runAsUser"))
+        elif not is_patch_fragment(resource):
+            fails.append(Fail(c.path, f"{_label(c)} sets neither runAsNonRoot: true nor a non-zero runAsUser"))
+    return fails
+
+
+@check(
+    id="IG-K8S-004",
+    title="Pod shares the host's network, PID or IPC namespace",
+    severity="high",
+    framework="kubernetes",
+    types=WORKLOADS,
+    cwe="CWE-668",
+    description="hostNetwork exposes the node's interfaces and localhost services (kubelet, metadata "
+    "endpoints); hostPID lets the pod see and signal every process on the node; hostIPC shares its "
+    "shared memory. Each removes a layer of isolation between the pod and the node.",
+    remediation="Remove hostNetwork, hostPID and hostIPC unless this is a node agent that truly needs "
+    "them; expose ports through a Service instead.",
+    example="spec:\n  hostNetwork: false\n  hostPID: false\n  hostIPC: false",
+)
+def host_namespaces(resource: Resource) -> list[Fail]:
+    found = pod_spec(resource)
+    if found is None:
+        return []
+    path, spec = found
+    return [
+        Fail(f"{path}.{name}", f"pod uses {name}: it shares the node's {what}")
+        for name, what in (("hostNetwork", "network"), ("hostPID", "process table"), ("hostIPC", "IPC namespace"))
+        if spec.get(name) is True
+    ]
+
+
+def _host_paths(resource: Resource) -> Iterator[tuple[str, str]]:
+    found = pod_spec(resource)
+    if found is None:
+        return
+    path, spec = found
+    for index, volume in enumerate(spec.get("volumes") or []):
+        host = volume.get("hostPath") if isinstance(volume, dict) else None
+        if isinstance(host, dict) and isinstance(host.get("path"), str):
+            yield f"{path}.volumes.{index}.hostPath.path", host["path"]
+
+
+def _is_sensitive_host_path(host_path: str) -> bool:
+    normal = "/" + host_path.strip().strip("/")
+    return (
+        normal in SENSITIVE_HOST_PATHS
+        or normal.endswith(".sock")
+        or any(normal.startswith(tree + "/") for tree in SENSITIVE_HOST_TREES)
+    )
+
+
+@check(
+    id="IG-K8S-005",
+    title="Pod mounts a host directory",
+    severity="medium",
+    framework="kubernetes",
+    types=WORKLOADS,
+    cwe="CWE-668",
+    description="A hostPath volume ties the pod to one node and lets it read (and unless mounted "
+    "read-only, write) the node's files; other tenants' data and logs often live there.",
+    remediation="Use a PersistentVolumeClaim, emptyDir, ConfigMap or Secret instead; if a node agent "
+    "needs the host path, mount it readOnly and narrow it to the directory it needs.",
+    example="volumes:\n  - name: cache\n    emptyDir: {}",
+)
+def host_path_volume(resource: Resource) -> list[Fail]:
+    return [
+        Fail(path, f"pod mounts host path {host!r}")
+        for path, host in _host_paths(resource)
+        if not _is_sensitive_host_path(host)
+    ]
+
+
+@check(
+    id="IG-K8S-006",
+    title="Pod mounts a sensitive host path",
+    severity="high",
+    framework="kubernetes",
+    types=WORKLOADS,
+    cwe="CWE-668",
+    description="Mounting the node's root, /etc, /proc, /sys, kubelet or runtime state, or a container "
+    "runtime socket (docker.sock, containerd.sock) gives the pod the node: it can read credentials, "
+    "start privileged containers or change the host's configuration.",
+    remediation="Remove the hostPath volume. Talk to the Kubernetes API instead of the runtime socket; "
+    "node agents that must read host metrics should mount narrow paths readOnly.",
+    example="volumes:\n  - name: data\n    persistentVolumeClaim:\n      claimName: data",
+)
+def sensitive_host_path(resource: Resource) -> list[Fail]:
+    return [
+        Fail(path, f"pod mounts sensitive host path {host!r}: it can take over the node")
+        for path, host in _host_paths(resource)
+        if _is_sensitive_host_path(host)
+    ]
+
+
+def _capabilities(container: Container) -> dict[str, Any]:
+    value = container.security_context.get("capabilities")
+    return value if isinstance(value, dict) else {}
+
+
+@check(
+    id="IG-K8S-007",
+    title="Container adds a dangerous Linux capability",
+    severity="high",
+    framework="kubernetes",
+    types=WORKLOADS,
+    cwe="CWE-250",
+    description="SYS_ADMIN, NET_ADMIN, SYS_PTRACE, SYS_MODULE, BPF, ALL and similar capabilities are "
+    "most of root: they allow mounting filesystems, reconfiguring the network, tracing other "
+    "processes or loading kernel code, and are the usual container escape routes.",
+    remediation="Remove the capability from `capabilities.add`; if the workload truly needs it, run it on "
+    "dedicated nodes and document why.",
+    example="securityContext:\n  capabilities:\n    drop: [ALL]\n    add: [NET_BIND_SERVICE]",
+)
+def dangerous_capabilities(resource: Resource) -> list[Fail]:
+    fails = []
+    for c in _linux_containers(resource):
+        for index, capability in enumerate(_capabilities(c).get("add") or []):
+            name = str(capability).upper().removeprefix("CAP_")
+            if name in DANGEROUS_CAPABILITIES:
+                fails.append(
+                    Fail(f"{c.path}.securityContext.capabilities.add.{index}", f"{_label(c)} adds capability {name}")
+                )
+    return fails
+
+
+@check(
+    id="IG-K8S-008",
+    title="Container does not drop all capabilities",
+    severity="low",
+    framework="kubernetes",
+    types=WORKLOADS,
+    cwe="CWE-250",
+    description="Container runtimes grant a default set of capabilities (NET_RAW, CHOWN, SETUID, ...) "
+    "that most applications never use; NET_RAW alone allows ARP and DNS spoofing inside the cluster "
+    "network.",
+    remediation="Drop ALL capabilities and add back only those the process needs.",
+    example="securityContext:\n  capabilities:\n    drop: [ALL]",
+)
+def capabilities_not_dropped(resource: Resource) -> list[Fail]:
+    fails = []
+    for c in _linux_containers(resource):
+        if c.security_context.get("privileged") is True:
+            continue  # privileged has every capability whatever is dropped; IG-K8S-001 reports it
+        drop = _capabilities(c).get("drop")
+        if isinstance(drop, list) and any(str(d).upper() in ("ALL", "CAP_ALL") for d in drop):
+            continue
+        if drop is None and is_patch_fragment(resource):
+            continue
+        if drop is not None:
+            path = f"{c.path}.securityContext.capabilities.drop"
+        elif "capabilities" in c.security_context:
+            path = f"{c.path}.securityContext.capabilities"
+        else:
+            path = c.path
+        fails.append(Fail(path, f"{_label(c)} does not drop ALL capabilities"))
+    return fails
+
+
+@check(
+    id="IG-K8S-009",
+    title="Container root filesystem is writable",
+    severity="low",
+    framework="kubernetes",
+    types=WORKLOADS,
+    cwe="CWE-732",
+    description="A writable root filesystem lets an attacker who gets code execution drop tools and "
+    "persist changes to the container's binaries and configuration.",
+    remediation="Set `readOnlyRootFilesystem: true` and mount an emptyDir where the process must write (/tmp, caches).",
+    example="securityContext:\n  readOnlyRootFilesystem: true",
+)
+def writable_root_filesystem(resource: Resource) -> list[Fail]:
+    fails = []
+    fragment = is_patch_fragment(resource)
+    for c in _linux_containers(resource):
+        value = c.security_context.get("readOnlyRootFilesystem")
+        if value is True or (value is None and fragment):
+            continue
+        if value is None:
+            fails.append(Fail(c.path, f"{_label(c)} does not set readOnlyRootFilesystem: true"))
+        else:
+            fails.append(
+                Fail(f"{c.path}.securityContext.readOnlyRootFilesystem", f"{_label(c)} has a writable root filesystem")
+            )
+    return fails
+
+
+@check(
+    id="IG-K8S-010",
+    title="Container has no memory or CPU limit",
+    severity="low",
+    framework="kubernetes",
+    types=WORKLOADS,
+    cwe="CWE-770",
+    description="Without limits one container (a leak, a fork bomb, an attacker mining coins) can starve "
+    "every other pod on its node of memory or CPU.",
+    remediation="Set `resources.limits.memory` and `resources.limits.cpu` (or enforce defaults with a "
+    "LimitRange in the namespace).",
+    example="resources:\n  requests: {cpu: 100m, memory: 128Mi}\n  limits: {cpu: 500m, memory: 256Mi}",
+)
+def missing_limits(resource: Resource) -> list[Fail]:
+    if is_patch_fragment(resource):
+        return []
+    fails = []
+    for c in containers(resource):
+        if c.list_name == "ephemeralContainers":
+            continue  # ephemeral containers cannot have resources
+        resources = c.spec.get("resources") if isinstance(c.spec.get("resources"), dict) else {}
+        limits = resources.get("limits") if isinstance(resources.get("limits"), dict) else {}
+        missing = [name for name in ("memory", "cpu") if not limits.get(name)]
+        if not missing:
+            continue
+        if "limits" in resources:
+            path = f"{c.path}.resources.limits"
+        elif "resources" in c.spec:
+            path = f"{c.path}.resources"
+        else:
+            path = c.path
+        fails.append(Fail(path, f"{_label(c)} has no {' or '.join(missing)} limit"))
+    return fails
+
+
+def _image_tag_problem(image: str) -> str | None:
+    """Why an image reference is not pinned, or None when it has a digest or a non-latest tag."""
+    if "@" in image:
+        return None
+    if image.split(":", 1)[0] != image.split(":", 1)[0].lower():
+        return None  # image names are lowercase: IMAGE_URL-style placeholders replaced at deploy time
+    last = image.rsplit("/", 1)[-1]
+    if ":" not in last:
+        return "has no tag (it means :latest)"
+    if last.rsplit(":", 1)[1] == "latest":
+        return "uses the :latest tag"
+    return None
+
+
+@check(
+    id="IG-K8S-011",
+    title="Container image is untagged or uses latest",
+    severity="medium",
+    framework="kubernetes",
+    types=WORKLOADS,
+    cwe="CWE-1357",
+    description="`:latest` or no tag means every node pull can bring a different image: deployments "
+    "are not reproducible, rollbacks do not roll back, and a compromised registry push goes live.",
+    remediation="Pin a version tag, better an immutable digest (`image: repo/app:1.4.2@sha256:...`).",
+    example="image: nginx:1.27.2@sha256:2d194184b067db3598771b4cf326cfe6ad5051937ba1132b8b7d4b0184e0d0a6",
+)
+def image_not_pinned(resource: Resource) -> list[Fail]:
+    fails = []
+    for c in containers(resource):
+        image = c.spec.get("image")
+        if not isinstance(image, str) or not image.strip() or "$" in image or "{{" in image:
+            continue  # no image or a placeholder substituted at deploy time
+        problem = _image_tag_problem(image.strip())
+        if problem:
+            fails.append(Fail(f"{c.path}.image", f"{_label(c)} image {image!r} {problem}"))
+    return fails
+
+
+@check(
+    id="IG-K8S-012",
+    title="Pod mounts the default ServiceAccount token",
+    severity="low",
+    framework="kubernetes",
+    types=WORKLOADS,
+    cwe="CWE-522",
+    description="A pod that runs as the namespace's default ServiceAccount rarely calls the Kubernetes "
+    "API, yet gets an API token mounted; an attacker in the pod can use it (and any permissions later "
+    "granted to the default account). Pods with their own ServiceAccount are not reported: they are "
+    "assumed to need the API. A default ServiceAccount declared in the scanned files with "
+    "`automountServiceAccountToken: false` covers its pods.",
+    remediation="Set `automountServiceAccountToken: false` on the pod spec (or on the default "
+    "ServiceAccount), or give the pod a dedicated ServiceAccount if it needs the API.",
+    example="spec:\n  automountServiceAccountToken: false",
+    graph=True,
+)
+def default_token_mounted(resource: Resource, graph: ResourceGraph) -> Fail | None:
+    found = pod_spec(resource)
+    if found is None:
+        return None
+    path, spec = found
+    account = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
+    value = spec.get("automountServiceAccountToken")
+    if account != "default" or value is False or (value is None and is_patch_fragment(resource)):
+        return None
+    accounts = graph.successors(resource, "uses", "ServiceAccount")
+    if value is None and accounts and all(a.get("automountServiceAccountToken") is False for a in accounts):
+        return None  # the declared default ServiceAccount opts its pods out
+    if value is True:
+        return Fail(f"{path}.automountServiceAccountToken", "pod mounts the default ServiceAccount's API token")
+    return Fail(path, "pod runs as the default ServiceAccount and does not set automountServiceAccountToken: false")
+
+
+@check(
+    id="IG-K8S-013",
+    title="Secret value written in a container's environment",
+    severity="high",
+    framework="kubernetes",
+    types=WORKLOADS,
+    cwe="CWE-798",
+    description="A password, token or key written as a literal `value` is stored in the repository, in "
+    "the object (readable by anyone who can read the workload) and in every copy of the manifest.",
+    remediation="Store the value in a Secret (or an external secret manager) and reference it with "
+    "`valueFrom.secretKeyRef`; rotate the exposed value.",
+    example="env:\n  - name: DB_PASSWORD\n    valueFrom:\n      secretKeyRef: {name: db, key: password}",
+)
+def secret_in_env(resource: Resource) -> list[Fail]:
+    fails = []
+    for c in containers(resource):
+        for index, env in enumerate(c.spec.get("env") or []):
+            if not isinstance(env, dict):
+                continue
+            name, value = str(env.get("name") or ""), env.get("value")
+            if not _SECRET_NAME.search(name) or _NOT_A_SECRET_SUFFIX.search(name):
+                continue
+            if not isinstance(value, str) or not value.strip() or "{{" in value or value.strip() == name:
+                continue
+            if _NOT_A_SECRET_VALUE.fullmatch(value.strip()):
+                continue  # a number, a switch, a <placeholder>, a $(VAR) reference or a file path
+            fails.append(Fail(f"{c.path}.env.{index}.value", f"{_label(c)} sets {name} to a literal value"))
+    return fails
+
+
+@check(
+    id="IG-K8S-014",
+    title="Service is exposed outside the cluster",
+    severity="low",
+    framework="kubernetes",
+    types=["Service"],
+    cwe="CWE-668",
+    description="A LoadBalancer Service usually gets a public address; a NodePort opens the port on every "
+    "node. Either bypasses the Ingress (TLS, authentication, WAF) and is easy to expose by accident.",
+    remediation="Use a ClusterIP Service behind an Ingress or Gateway; if a LoadBalancer is needed, make it "
+    "internal or set `loadBalancerSourceRanges`.",
+    example="spec:\n  type: ClusterIP",
+)
+def exposed_service(resource: Resource) -> Fail | None:
+    kind = resource.get("spec.type")
+    if kind == "LoadBalancer" and resource.get("spec.loadBalancerSourceRanges"):
+        return None
+    if kind in ("LoadBalancer", "NodePort"):
+        return Fail("spec.type", f"Service type {kind} exposes it outside the cluster")
+    return None
+
+
+def _rules(resource: Resource) -> Iterator[tuple[int, dict[str, Any]]]:
+    for index, rule in enumerate(resource.get("rules") or []):
+        if isinstance(rule, dict):
+            yield index, rule
+
+
+def _strings(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+@check(
+    id="IG-K8S-015",
+    title="RBAC role grants wildcard access",
+    severity="high",
+    framework="kubernetes",
+    types=["Role", "ClusterRole"],
+    cwe="CWE-269",
+    description="`*` in resources grants every resource of the API groups, including ones added later "
+    "(secrets, CRDs); `*` verbs include escalate, impersonate and delete. Reported for Kubernetes' own "
+    "API groups; wildcards inside an operator's own API group (its CRDs) are not.",
+    remediation="List the resources and verbs the subject needs explicitly.",
+    example='rules:\n  - apiGroups: [""]\n    resources: [configmaps]\n    verbs: [get, list, watch]',
+)
+def rbac_wildcard(resource: Resource) -> list[Fail]:
+    fails = []
+    for index, rule in _rules(resource):
+        builtin = sorted(BUILTIN_API_GROUPS.intersection(_strings(rule.get("apiGroups"))))
+        groups = ", ".join(repr(g) for g in builtin)
+        if builtin and "*" in _strings(rule.get("resources")):
+            fails.append(Fail(f"rules.{index}.resources", f"role grants access to every resource (`*`) of {groups}"))
+        elif builtin and "*" in _strings(rule.get("verbs")):
+            fails.append(Fail(f"rules.{index}.verbs", f"role grants every verb (`*`) on resources of {groups}"))
+        elif "*" in _strings(rule.get("nonResourceURLs")) and "*" in _strings(rule.get("verbs")):
+            fails.append(Fail(f"rules.{index}.nonResourceURLs", "role grants every verb on every API URL"))
+    return fails
+
+
+@check(
+    id="IG-K8S-016",
+    title="RBAC role can read Secrets",
+    severity="medium",
+    framework="kubernetes",
+    types=["Role", "ClusterRole"],
+    cwe="CWE-200",
+    description="get, list or watch on secrets returns their values: every token, password and TLS key "
+    "in the namespace (or the cluster, for a ClusterRole). Rules limited to named secrets "
+    "(`resourceNames`) are not reported.",
+    remediation="Limit the rule to the secrets the subject needs with `resourceNames`, or mount the "
+    "secret into the pod instead of reading it through the API.",
+    example='rules:\n  - apiGroups: [""]\n    resources: [secrets]\n    resourceNames: [app-tls]\n    verbs: [get]',
+)
+def rbac_reads_secrets(resource: Resource) -> list[Fail]:
+    fails = []
+    for index, rule in _rules(resource):
+        groups = _strings(rule.get("apiGroups"))
+        if "secrets" not in _strings(rule.get("resources")) or not ("" in groups or "*" in groups):
+            continue
+        if rule.get("resourceNames"):
+            continue
+        verbs = sorted(READ_VERBS.intersection(_strings(rule.get("verbs"))))
+        if verbs:
+            fails.append(Fail(f"rules.{index}.resources", f"role can {'/'.join(verbs)} every secret"))
+    return fails
+
+
+@check(
+    id="IG-K8S-017",
+    title="Object is placed in the default namespace",
+    severity="info",
+    framework="kubernetes",
+    types=["*"],
+    cwe="CWE-1220",
+    description="The default namespace is shared by everything deployed without thought; objects there "
+    "cannot be isolated by namespace-scoped RBAC, quotas or NetworkPolicies. Only an explicit "
+    "`namespace: default` is reported: a manifest without a namespace may be applied with `-n` or a "
+    "kustomize namespace. Roles and RoleBindings are not reported: granting access to the default "
+    "namespace requires them to live there.",
+    remediation="Deploy the application into its own namespace.",
+    example="metadata:\n  name: api\n  namespace: shop",
+)
+def default_namespace(resource: Resource) -> Fail | None:
+    if resource.extra.get("namespace_explicit") and resource.extra.get("namespace") == "default":
+        if resource.type in ("Role", "RoleBinding"):
+            return None  # grants access to the default namespace; it has to live there
+        if resource.type in ("Service", "Endpoints", "EndpointSlice") and resource.extra.get("name") == "kubernetes":
+            return None  # the API server's own Service
+        return Fail("metadata.namespace", f"{resource.type} {resource.extra.get('name')!r} is in the default namespace")
+    return None
