@@ -55,13 +55,23 @@ def parse(text: str, rel: str) -> ParsedFile:
     try:
         plan = json.loads(text)
     except json.JSONDecodeError as exc:
-        what = "truncated JSON" if exc.pos >= len(text.rstrip()) else "invalid JSON"
-        message = f"{what}: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        what = "truncated JSON (the file ends inside an object or array)" if _unclosed(text) else "invalid JSON"
+        message = f"{what}: {exc.msg} (line {exc.lineno}, column {exc.colno})"
         return ParsedFile(rel, KIND, errors=[ScanError(rel, exc.lineno, message)])
     problem = _not_a_plan(plan)
     if problem:
         return ParsedFile(rel, KIND, errors=[ScanError(rel, 1, problem)])
     return _Builder(plan, text, rel).build()
+
+
+def _unclosed(text: str) -> bool:
+    """True when brackets are still open at the end: a cut-off download or a full disk."""
+    depth = 0
+    for token in _TOKEN.finditer(text):
+        t = token.group()
+        depth += 1 if t in "{[" else -1 if t in "}]" else 0
+    stripped = text.rstrip()
+    return depth > 0 or stripped.count('"') % 2 == 1 or not stripped.endswith(("}", "]"))
 
 
 def _not_a_plan(plan: Any) -> str | None:
