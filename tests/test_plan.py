@@ -371,3 +371,26 @@ def test_scan_auto_detects_plan_files_and_gates_them_the_same_way() -> None:
     result = run_scan(CONSTRUCTED / "tfplan.json", checks={"IG-AWS-001"})
     assert [f.resource.address for f in result.findings] == ["aws_s3_bucket.newly_created"]
     assert {r.extra.get("plan") for r in result.resources} == {True}
+
+
+def test_module_outputs_are_followed_to_the_resource_inside_the_module() -> None:
+    resources = parse_plan("tfc-issue249-aws-modules-noop-update")
+    rule = resources["aws_security_group_rule.asg-ingress"]  # security_group_id = module.myapp-asg.sg_id
+    assert rule.references == [
+        ("security_group_id", "module.myapp-asg.aws_security_group.sg_asg"),
+        ("source_security_group_id", "module.alb.aws_security_group.alb"),
+    ]
+    nested = parse_plan("tfc-issue796-tf114-nested-modules")["module.outer[0].aws_lambda_permission.example"]
+    assert nested.references == [("source_arn", "module.outer[0].module.inner.aws_cloudwatch_event_rule.example")]
+
+
+def test_plan_without_resource_changes_judges_every_managed_resource(tmp_path: Path) -> None:
+    document = json.loads((CONSTRUCTED / "tfplan.json").read_text())
+    del document["resource_changes"]
+    path = tmp_path / "tfplan.json"
+    path.write_text(json.dumps(document))
+    run = run_plan(PlanOptions(path, selection=Selection(only={"IG-AWS-001"})))
+    assert sorted(f.resource.address for f in run.result.findings) == [
+        "aws_s3_bucket.legacy_public",
+        "aws_s3_bucket.newly_created",
+    ]

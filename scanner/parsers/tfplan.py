@@ -38,6 +38,7 @@ _INDEX = re.compile(r'\[(?:\d+|"(?:[^"\\]|\\.)*")\]')
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]')
 _SECTIONS = ("planned_values", "resource_changes")
 _REFERENCE = re.compile(r'((?:data\.)?[A-Za-z][\w-]*\.[A-Za-z_][\w-]*)(\[(?:\d+|"(?:[^"\\]|\\.)*")\])?')
+_MODULE_OUTPUT = re.compile(r'module\.([A-Za-z0-9_-]+)(\[(?:\d+|"(?:[^"\\]|\\.)*")\])?\.([A-Za-z_][\w-]*)')
 _NOT_RESOURCES = ("var", "local", "module", "each", "count", "path", "self", "terraform")
 
 
@@ -47,7 +48,7 @@ class PlanInfo:
 
     format_version: str
     terraform_version: str
-    changes: int  # resource changes other than no-op / read
+    changes: int  # resources gated by default: created, updated or replaced
     module_sources: dict[str, str] = field(default_factory=dict)  # "a.b" (module call names) -> source
 
 
@@ -264,6 +265,7 @@ class _Builder:
                 self.changes[change["address"]] = (number, change)
         self.configs: dict[tuple[str, str], dict[str, Any]] = {}  # (module names "a.b", "type.name") -> config
         self.module_sources: dict[str, str] = {}
+        self.calls: dict[str, dict[str, Any]] = {}  # "a.b" (module call names) -> module_calls entry
         root = (plan.get("configuration") or {}).get("root_module") or {}
         self._index_configuration(root, [])
         self._positions: _Positions | None = None
@@ -283,6 +285,7 @@ class _Builder:
             if not isinstance(call, dict):
                 continue
             child = [*names, name]
+            self.calls[".".join(child)] = call
             if isinstance(call.get("source"), str):
                 self.module_sources[".".join(child)] = call["source"]
             self._index_configuration(call.get("module") or {}, child)
@@ -302,7 +305,7 @@ class _Builder:
                 seen.add(address)
                 resources.append(self._resource(change, ("resource_changes", number)))
         self._link(resources)
-        changes = sum(1 for _, change in self.changes.values() if _actions(change) not in (["no-op"], ["read"]))
+        changes = sum(1 for r in resources if r.extra["gated"])
         info = PlanInfo(
             format_version=str(self.plan.get("format_version")),
             terraform_version=str(self.plan.get("terraform_version") or "unknown"),
@@ -323,7 +326,9 @@ class _Builder:
         """One instance: `entry` is its planned_values object, or its resource_changes object if deleted."""
         address = entry["address"]
         change = self.changes.get(address, (0, {}))[1].get("change") or {}
-        actions = _actions(self.changes.get(address, (0, {}))[1]) or ["no-op"]
+        # a plan without resource_changes (hand-trimmed) cannot say what changes: judge everything
+        unknown_actions = "resource_changes" not in self.plan
+        actions = _actions(self.changes.get(address, (0, {}))[1]) or ([] if unknown_actions else ["no-op"])
         deleted = "delete" in actions and not is_gated(actions)
         if deleted:
             values = change.get("before") if isinstance(change.get("before"), dict) else {}
@@ -354,7 +359,7 @@ class _Builder:
             extra={
                 "plan": True,
                 "actions": actions,
-                "gated": mode == "managed" and is_gated(actions),
+                "gated": mode == "managed" and (is_gated(actions) or unknown_actions),
                 "mode": mode,
                 "module": module_address,
                 "index": entry.get("index"),
@@ -363,9 +368,17 @@ class _Builder:
 
     def _link(self, resources: list[Resource]) -> None:
         """Graph `references` from configuration expressions, resolved to full instance addresses."""
-        instances: dict[str, list[str]] = {}
+        self.instances: dict[str, list[str]] = {}  # address without the resource's own key -> instances
+        self.module_instances: dict[str, list[str]] = {}  # "module.a.module.b" -> instance addresses
         for resource in resources:
-            instances.setdefault(strip_keys(resource.address), []).append(resource.address)
+            module_address, local = split_address(resource.address)  # instances of one module instance
+            base = f"{module_address}.{strip_keys(local)}" if module_address else strip_keys(local)
+            self.instances.setdefault(base, []).append(resource.address)
+            module_address = resource.extra["module"]
+            for step in _MODULE_STEP.finditer(f"{module_address}."):  # every enclosing module instance
+                known = self.module_instances.setdefault(strip_keys(module_address[: step.end() - 1]), [])
+                if module_address[: step.end() - 1] not in known:
+                    known.append(module_address[: step.end() - 1])
         for resource in resources:
             module_address, local = split_address(resource.address)
             config = self.configs.get((".".join(module_names(module_address)), strip_keys(local)))
@@ -373,12 +386,44 @@ class _Builder:
                 continue
             refs: list[tuple[str, str]] = []
             _expression_references(config.get("expressions") or {}, "", refs)
-            prefix = f"{module_address}." if module_address else ""
             own_key = _key(resource.extra.get("index"))
             for attribute, reference in refs:
-                for target in _targets(reference, prefix, own_key, instances):
+                for target in self._targets(reference, module_address, own_key, 0):
                     if target != resource.address and (attribute, target) not in resource.references:
                         resource.references.append((attribute, target))
+
+    def _targets(self, reference: str, module_address: str, own_key: str, depth: int) -> list[str]:
+        """Full addresses a module-relative reference (`aws_s3_bucket.b[0].id`) can point at.
+
+        A module output (`module.s3.bucket_id`) is followed into the module to the resources its
+        value expression references, so a root resource wired to a module's bucket is linked to it.
+        """
+        prefix = f"{module_address}." if module_address else ""
+        output = _MODULE_OUTPUT.match(reference)
+        if output and depth < 16:
+            name, key, attribute = output.group(1), output.group(2) or "", output.group(3)
+            names = [*module_names(module_address), name]
+            call = self.calls.get(".".join(names)) or {}
+            expression = ((call.get("module") or {}).get("outputs") or {}).get(attribute, {}).get("expression")
+            call_address = f"{prefix}module.{name}"
+            children = [
+                c
+                for c in self.module_instances.get(strip_keys(call_address), [])
+                if (c == call_address + key if key else c == call_address or c.startswith(call_address + "["))
+            ]
+            refs: list[tuple[str, str]] = []
+            _expression_references(expression or {}, "", refs)
+            found = [t for child in children for _, ref in refs for t in self._targets(ref, child, "", depth + 1)]
+            return list(dict.fromkeys(found))
+        match = _REFERENCE.match(reference)
+        if match is None or reference.split(".", 1)[0] in _NOT_RESOURCES:
+            return []  # variables, locals, each/count...: not a resource
+        base, explicit = match.group(1), match.group(2) or ""
+        candidates = self.instances.get(f"{prefix}{base}", [])
+        for key in (explicit, own_key):
+            if key and f"{prefix}{base}{key}" in candidates:
+                return [f"{prefix}{base}{key}"]
+        return list(candidates)
 
 
 def _actions(change: dict[str, Any]) -> list[str]:
@@ -399,16 +444,3 @@ def _expression_references(node: Any, path: str, out: list[tuple[str, str]]) -> 
             return
         for name, item in node.items():
             _expression_references(item, f"{path}.{name}" if path else name, out)
-
-
-def _targets(reference: str, prefix: str, own_key: str, instances: dict[str, list[str]]) -> list[str]:
-    """Full addresses a module-relative reference (`aws_s3_bucket.b[0].id`) can point at."""
-    match = _REFERENCE.match(reference)
-    if match is None or reference.split(".", 1)[0] in _NOT_RESOURCES:
-        return []  # module outputs, variables, locals...: not a resource of this module
-    base, explicit = match.group(1), match.group(2) or ""
-    candidates = instances.get(f"{prefix}{base}", [])
-    for key in (explicit, own_key):
-        if key and f"{prefix}{base}{key}" in candidates:
-            return [f"{prefix}{base}{key}"]
-    return list(candidates)
