@@ -56,8 +56,8 @@ class PlanRun:
 def run_plan(options: PlanOptions) -> PlanRun:
     plan_path = options.plan.absolute()
     source = options.source.absolute() if options.source else None
-    root = Path(os.path.commonpath([str(plan_path.parent), str(source)])) if source else plan_path.parent
-    rel = plan_path.relative_to(root).as_posix()
+    root = _report_root(plan_path, source)
+    rel = plan_path.relative_to(root).as_posix() if plan_path.is_relative_to(root) else plan_path.as_posix()
     try:
         data = plan_path.read_bytes()
     except OSError as exc:
@@ -97,6 +97,16 @@ def run_plan(options: PlanOptions) -> PlanRun:
         graph=graph,
     )
     return PlanRun(result, parsed.payload)
+
+
+def _report_root(plan: Path, source: Path | None) -> Path:
+    """Directory reported paths are relative to: the plan's and the source's common directory
+    (as `iacgate scan PLAN SOURCE` would), or the source itself when the plan lives elsewhere
+    (e.g. written to $RUNNER_TEMP), so `.tf` paths never turn into long absolute ones."""
+    if source is None:
+        return plan.parent
+    common = Path(os.path.commonpath([str(plan.parent), str(source)]))
+    return common if common in (source, source.parent) else source
 
 
 def map_to_source(

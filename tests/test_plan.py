@@ -394,3 +394,12 @@ def test_plan_without_resource_changes_judges_every_managed_resource(tmp_path: P
         "aws_s3_bucket.legacy_public",
         "aws_s3_bucket.newly_created",
     ]
+
+
+def test_plan_written_outside_the_source_tree_keeps_tf_paths_relative_to_the_source(tmp_path: Path) -> None:
+    plan = tmp_path / "runner-temp" / "tfplan.json"
+    plan.parent.mkdir()
+    plan.write_bytes((CONSTRUCTED / "tfplan.json").read_bytes())
+    options = PlanOptions(plan, source=CONSTRUCTED / "src", selection=Selection(only={"IG-AWS-001"}), workers=1)
+    [finding] = run_plan(options).result.findings
+    assert (finding.location.file, finding.location.start_line) == ("main.tf", 53)
