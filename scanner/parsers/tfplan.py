@@ -269,6 +269,8 @@ class _Builder:
         root = (plan.get("configuration") or {}).get("root_module") or {}
         self._index_configuration(root, [])
         self._positions: _Positions | None = None
+        self.instances: dict[str, list[str]] = {}  # address without the resource's own key -> instances
+        self.module_instances: dict[str, list[str]] = {}  # "module.a.module.b" -> instance addresses
 
     @property
     def positions(self) -> _Positions:
@@ -368,8 +370,6 @@ class _Builder:
 
     def _link(self, resources: list[Resource]) -> None:
         """Graph `references` from configuration expressions, resolved to full instance addresses."""
-        self.instances: dict[str, list[str]] = {}  # address without the resource's own key -> instances
-        self.module_instances: dict[str, list[str]] = {}  # "module.a.module.b" -> instance addresses
         for resource in resources:
             module_address, local = split_address(resource.address)  # instances of one module instance
             base = f"{module_address}.{strip_keys(local)}" if module_address else strip_keys(local)
