@@ -72,7 +72,7 @@ def run_plan(options: PlanOptions) -> PlanRun:
     resources = parsed.resources
     if options.all_resources:
         for resource in resources:
-            if resource.extra["mode"] == "managed" and resource.extra["actions"] != ["delete"]:
+            if resource.extra["mode"] == "managed" and resource.extra["actions"] == ["no-op"]:
                 resource.extra["gated"] = True
     files = [SourceFile(path=plan_path, rel=rel, kind=KIND)]
     errors: list[ScanError] = []

@@ -403,3 +403,22 @@ def test_plan_written_outside_the_source_tree_keeps_tf_paths_relative_to_the_sou
     options = PlanOptions(plan, source=CONSTRUCTED / "src", selection=Selection(only={"IG-AWS-001"}), workers=1)
     [finding] = run_plan(options).result.findings
     assert (finding.location.file, finding.location.start_line) == ("main.tf", 53)
+
+
+def test_every_shared_plan_parses_with_one_resource_per_changed_instance(shared: Path) -> None:
+    folders = sorted(p for p in (shared / "plans").iterdir() if (p / "tfplan.json").is_file())
+    assert len(folders) >= 17
+    for folder in folders:
+        text = (folder / "tfplan.json").read_text()
+        parsed = parse_bytes(text.encode(), "tfplan.json", "tfplan")
+        assert parsed.errors == [], folder.name
+        document = json.loads(text)
+        changes = {rc["address"]: rc["change"]["actions"] for rc in document["resource_changes"]}
+        addresses = [r.address for r in parsed.resources]
+        assert len(addresses) == len(set(addresses)), folder.name
+        assert set(changes) <= set(addresses), folder.name
+        for resource in parsed.resources:
+            expected = changes.get(resource.address, ["no-op"])
+            assert resource.extra["actions"] == expected, (folder.name, resource.address)
+            gate = resource.extra["mode"] == "managed" and ("create" in expected or "update" in expected)
+            assert resource.extra["gated"] is gate, (folder.name, resource.address)
