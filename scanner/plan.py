@@ -54,8 +54,8 @@ class PlanRun:
 
 
 def run_plan(options: PlanOptions) -> PlanRun:
-    plan_path = options.plan.absolute()
-    source = options.source.absolute() if options.source else None
+    plan_path = Path(os.path.abspath(options.plan))  # normalised, symlinks kept (as `scan` reports them)
+    source = Path(os.path.abspath(options.source)) if options.source else None
     root = _report_root(plan_path, source)
     rel = plan_path.relative_to(root).as_posix() if plan_path.is_relative_to(root) else plan_path.as_posix()
     try:
