@@ -62,6 +62,8 @@ def run_plan(options: PlanOptions) -> PlanRun:
         data = plan_path.read_bytes()
     except OSError as exc:
         raise PlanError(f"{options.plan}: cannot read: {exc.strerror}") from exc
+    if data.startswith(b"PK\x03\x04"):  # `terraform plan -out` writes a zip archive
+        raise PlanError(f"{options.plan}: binary plan file; convert it with `terraform show -json {options.plan}`")
     parsed = parse_bytes(data, rel, KIND)
     fatal = [e for e in parsed.errors if e.level == "error"]
     if fatal or not isinstance(parsed.payload, PlanInfo):

@@ -422,3 +422,13 @@ def test_every_shared_plan_parses_with_one_resource_per_changed_instance(shared:
             assert resource.extra["actions"] == expected, (folder.name, resource.address)
             gate = resource.extra["mode"] == "managed" and ("create" in expected or "update" in expected)
             assert resource.extra["gated"] is gate, (folder.name, resource.address)
+
+
+def test_binary_plan_file_is_rejected_with_the_conversion_command(tmp_path: Path) -> None:
+    import zipfile
+
+    binary = tmp_path / "plan.out"
+    with zipfile.ZipFile(binary, "w") as archive:
+        archive.writestr("tfplan", b"\x00\x01terraform plan")
+    code, _, err = run_cli("plan", str(binary))
+    assert code == 2 and "terraform show -json" in err and str(binary) in err
