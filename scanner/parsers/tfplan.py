@@ -7,6 +7,9 @@ address, joined with `resource_changes` (actions, unknown and sensitive leaves) 
 
 - Gating: only resources whose actions include create or update (a replace counts) are gated;
   no-op, read (data sources) and delete are context for graph checks (`extra["gated"] = False`).
+  Deleted instances exist only in `resource_changes` and carry their `before` values.
+- Data sources keep their Terraform type with `extra["mode"] == "data"`; they are context only,
+  never gated (checks are written for managed resources), even with `--all-resources`.
 - Unknown: a leaf flagged in `after_unknown` is `Unknown("known after apply")`, never a failure.
 - Sensitive: a leaf flagged in `after_sensitive` / `sensitive_values` is replaced by
   `Unknown(SENSITIVE)` before any check sees it. A check cannot print what it never received, and
