@@ -222,6 +222,72 @@ def _scan_with_progress(options: ScanOptions) -> ScanResult:
         return scan(options, progress)
 
 
+@main.command("plan")
+@click.argument("plan_file", metavar="PLAN.json", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--source",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="The Terraform root the plan was made from: findings point at its .tf lines.",
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="console", show_default=True)
+@click.option("--output", "-o", default=None, help="Write the report to FILE (default stdout).")
+@click.option("--check", "only", default=None, help="Run only these check IDs (comma-separated).")
+@click.option("--skip-check", "skip", default=None, help="Skip these check IDs (comma-separated).")
+@click.option(
+    "--severity-threshold",
+    type=click.Choice(SEVERITIES),
+    default="low",
+    show_default=True,
+    help="Findings below it are reported but do not fail the run.",
+)
+@click.option("--all-resources", is_flag=True, help="Also judge resources the plan leaves unchanged (no-op).")
+@click.option("--show-unknown", is_flag=True, help="List checks that could not decide and why.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache.")
+def plan_command(
+    plan_file: Path,
+    source: Path | None,
+    fmt: str,
+    output: str | None,
+    only: str | None,
+    skip: str | None,
+    severity_threshold: str,
+    all_resources: bool,
+    show_unknown: bool,
+    no_cache: bool,
+) -> None:
+    """Gate a Terraform plan (`terraform show -json plan.out > PLAN.json`): judge what it creates or changes."""
+    from scanner.plan import PlanError, PlanOptions, run_plan
+
+    checks = load_builtin_checks()
+    selection = Selection(only=_csv(only), skip=_csv(skip), frameworks={"terraform"})
+    unknown_ids = (selection.only | selection.skip) - set(checks)
+    if unknown_ids:
+        raise click.BadParameter(f"unknown check id(s): {', '.join(sorted(unknown_ids))}", param_hint="--check")
+    if not plan_file.is_file():
+        raise click.BadParameter(f"no such file: {plan_file}", param_hint="PLAN.json")
+    options = PlanOptions(
+        plan=plan_file,
+        source=source,
+        selection=selection,
+        all_resources=all_resources,
+        cache_dir=None if no_cache else ParseCache.default_directory(),
+    )
+    try:
+        run = run_plan(options)
+    except PlanError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    if run.info.changes == 0:
+        click.echo(f"{plan_file}: the plan changes no resources; nothing to gate.", err=True)
+    threshold = Severity(severity_threshold)
+    context = ReportContext(
+        threshold=threshold, color=fmt == "console" and not output and sys.stdout.isatty(), show_unknown=show_unknown
+    )
+    _write(renderer(fmt)(run.result, context), output)
+    sys.exit(exit_code(run.result, threshold))
+
+
 @main.command("checks")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def checks_command(fmt: str) -> None:
