@@ -235,11 +235,31 @@ def _scan_with_progress(options: ScanOptions) -> ScanResult:
 @click.option("--check", "only", default=None, help="Run only these check IDs (comma-separated).")
 @click.option("--skip-check", "skip", default=None, help="Skip these check IDs (comma-separated).")
 @click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Configuration file (default: .iacgate.yaml or [tool.iacgate] in pyproject.toml at the root).",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    default=None,
+    help="Gate only on findings not in this baseline (baselined ones fail again once past their SLA).",
+)
+@click.option(
+    "--root",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Directory reported paths are relative to and the config is read from "
+    "(default: the plan's and --source's common one).",
+)
+@click.option(
     "--severity-threshold",
     type=click.Choice(SEVERITIES),
-    default="low",
-    show_default=True,
-    help="Findings below it are reported but do not fail the run.",
+    default=None,
+    help="Findings below it are reported but do not fail the run (default: the config's, else low).",
 )
 @click.option("--all-resources", is_flag=True, help="Also judge resources the plan leaves unchanged (no-op).")
 @click.option("--show-unknown", is_flag=True, help="List checks that could not decide and why.")
@@ -251,33 +271,50 @@ def plan_command(
     output: str | None,
     only: str | None,
     skip: str | None,
-    severity_threshold: str,
+    config_file: Path | None,
+    baseline: Path | None,
+    root: Path | None,
+    severity_threshold: str | None,
     all_resources: bool,
     show_unknown: bool,
     no_cache: bool,
 ) -> None:
     """Gate a Terraform plan (`terraform show -json plan.out > PLAN.json`): judge what it creates or changes."""
-    from scanner.plan import PlanError, PlanOptions, run_plan
+    from scanner.plan import PlanError, PlanOptions, report_root, run_plan
 
     checks = load_builtin_checks()
-    selection = Selection(only=_csv(only), skip=_csv(skip), frameworks={"terraform"})
-    unknown_ids = (selection.only | selection.skip) - set(checks)
+    unknown_ids = (_csv(only) | _csv(skip)) - set(checks)
     if unknown_ids:
         raise click.BadParameter(f"unknown check id(s): {', '.join(sorted(unknown_ids))}", param_hint="--check")
     if not plan_file.is_file():
         raise click.BadParameter(f"no such file: {plan_file}", param_hint="PLAN.json")
+    root = root or report_root(plan_file, source)
+    try:
+        config = configuration.load_config(root.resolve(), config_file)
+    except configuration.ConfigError as exc:
+        raise ConfigProblem(str(exc)) from exc
+    unknown_in_config = config.check_ids() - set(checks)
+    if unknown_in_config:
+        raise ConfigProblem(f"unknown check id(s) {', '.join(sorted(unknown_in_config))} in {config.source}")
+    severity_threshold = severity_threshold or (config.severity_threshold or Severity.LOW).value
     options = PlanOptions(
         plan=plan_file,
         source=source,
-        selection=selection,
+        selection=Selection(
+            only=_csv(only) or config.checks, skip=_csv(skip) or config.skip_checks, frameworks={"terraform"}
+        ),
         all_resources=all_resources,
         cache_dir=None if no_cache else ParseCache.default_directory(),
+        filters=_filter_options(config, baseline, None, None, None),
+        root=root,
     )
     try:
         run = run_plan(options)
     except PlanError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
+    except filtering.baseline.BaselineError as exc:
+        raise ConfigProblem(str(exc)) from exc
     if run.info.changes == 0:
         click.echo(f"{plan_file}: the plan changes no resources; nothing to gate.", err=True)
     threshold = Severity(severity_threshold)

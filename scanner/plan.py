@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import scanner.filter as filtering
 from scanner.discover import discover
 from scanner.engine import run_checks
 from scanner.graph import build_graph
@@ -45,6 +46,8 @@ class PlanOptions:
     all_resources: bool = False  # also gate no-op resources (never data sources or deletions)
     cache_dir: Path | None = None  # parse cache for the --source files; None: no cache
     workers: int | None = None
+    filters: filtering.FilterOptions = field(default_factory=filtering.FilterOptions)
+    root: Path | None = None  # report paths relative to it (default: see _report_root)
 
 
 @dataclass
@@ -56,7 +59,7 @@ class PlanRun:
 def run_plan(options: PlanOptions) -> PlanRun:
     plan_path = Path(os.path.abspath(options.plan))  # normalised, symlinks kept (as `scan` reports them)
     source = Path(os.path.abspath(options.source)) if options.source else None
-    root = _report_root(plan_path, source)
+    root = Path(os.path.abspath(options.root)) if options.root else report_root(plan_path, source)
     rel = plan_path.relative_to(root).as_posix() if plan_path.is_relative_to(root) else plan_path.as_posix()
     try:
         data = plan_path.read_bytes()
@@ -98,13 +101,15 @@ def run_plan(options: PlanOptions) -> PlanRun:
         passed=evaluated.passed,
         graph=graph,
     )
-    return PlanRun(result, parsed.payload)
+    return PlanRun(filtering.apply(result, options.filters), parsed.payload)
 
 
-def _report_root(plan: Path, source: Path | None) -> Path:
+def report_root(plan: Path, source: Path | None) -> Path:
     """Directory reported paths are relative to: the plan's and the source's common directory
     (as `iacgate scan PLAN SOURCE` would), or the source itself when the plan lives elsewhere
     (e.g. written to $RUNNER_TEMP), so `.tf` paths never turn into long absolute ones."""
+    plan = Path(os.path.abspath(plan))
+    source = Path(os.path.abspath(source)) if source else None
     if source is None:
         return plan.parent
     common = Path(os.path.commonpath([str(plan.parent), str(source)]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -432,3 +433,19 @@ def test_binary_plan_file_is_rejected_with_the_conversion_command(tmp_path: Path
         archive.writestr("tfplan", b"\x00\x01terraform plan")
     code, _, err = run_cli("plan", str(binary))
     assert code == 2 and "terraform show -json" in err and str(binary) in err
+
+
+def test_plan_findings_get_fingerprints_and_honour_inline_suppressions_in_the_source(tmp_path: Path) -> None:
+    shutil.copytree(CONSTRUCTED, tmp_path / "infra")
+    main_tf = tmp_path / "infra" / "src" / "main.tf"
+    lines = main_tf.read_text().splitlines()
+    lines[52] += "  # iacgate:ignore IG-AWS-001 public website bucket, reviewed"
+    main_tf.write_text("\n".join(lines) + "\n")
+    plan = tmp_path / "infra" / "tfplan.json"
+    code, out, _ = run_cli(
+        "plan", str(plan), "--source", str(main_tf.parent), "--check", "IG-AWS-001", "--format", "json", "--no-cache"
+    )
+    [finding] = json.loads(out)["findings"]
+    assert code == 0
+    assert finding["suppressed"] == {"kind": "inSource", "justification": "public website bucket, reviewed"}
+    assert len(finding["fingerprint"]) == 32
