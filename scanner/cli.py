@@ -72,6 +72,14 @@ def main() -> None:
 @click.option("--show-unknown", is_flag=True, help="List checks that could not decide and why.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Parser processes (default: CPUs).")
+@click.option(
+    "--var-file",
+    "var_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Terraform variable values for root modules (repeatable; like terraform -var-file).",
+)
+@click.option("--var", "var_values", multiple=True, help="Terraform variable NAME=VALUE (repeatable; like -var).")
 def scan_command(
     paths: tuple[Path, ...],
     fmt: str,
@@ -83,6 +91,8 @@ def scan_command(
     show_unknown: bool,
     no_cache: bool,
     workers: int | None,
+    var_files: tuple[Path, ...],
+    var_values: tuple[str, ...],
 ) -> None:
     """Scan PATHS for misconfigurations."""
     checks = load_builtin_checks()
@@ -98,6 +108,8 @@ def scan_command(
         selection=selection,
         cache_dir=None if no_cache else ParseCache.default_directory(),
         workers=workers,
+        var_files=list(var_files),
+        variables=_variables(var_values),
     )
     result = _run_with_progress(options)
     threshold = Severity(severity_threshold)
@@ -106,6 +118,16 @@ def scan_command(
     )
     _write(renderer(fmt)(result, context), output)
     sys.exit(exit_code(result, threshold))
+
+
+def _variables(values: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--var")
+        out[name.strip()] = value
+    return out
 
 
 def _run_with_progress(options: ScanOptions) -> ScanResult:
