@@ -18,7 +18,9 @@ from scanner.records import Location, Unknown
 
 
 class Computed(dict):
-    """A resource or data source instance: attributes not set in configuration are known after apply."""
+    """A resource or data source instance: attributes not set in configuration are known after apply.
+
+    `reason` is a message template with `{key}` for the attribute read."""
 
     __slots__ = ("address", "reason")
 
@@ -141,7 +143,7 @@ def get_item(value: Any, key: Any) -> Any:
         if key in value:
             return value[key]
         if isinstance(value, Computed):
-            return Unknown(f"{value.reason}.{key}")
+            return Unknown(value.reason.format(key=key))
         raise EvalError(f"no attribute or key {key!r}")
     if isinstance(value, list):
         try:

@@ -626,11 +626,10 @@ class ResourceInstance:
         self.provenance: dict[str, list[Location]] = {}
         self.references: list[tuple[str, str]] = []
 
-    @property
-    def reason(self) -> str:
+    def unknown(self, name: str) -> Unknown:
         if self.kind == "data":
-            return f"data source {self.key[0]}.{self.key[1]}"
-        return f"{self.address} is known only after apply"
+            return Unknown(f"data source {self.key[0]}.{self.key[1]} ({name})")
+        return Unknown(f"{self.address}.{name} is known only after apply")
 
     def attr(self, name: str) -> Memo:
         found = self.attr_memo.get(name)
@@ -654,11 +653,7 @@ class ResourceInstance:
             return Memo(blocks.get(name, []))
         if self.kind == "data" and self.key[0] == "aws_iam_policy_document" and name in ("json", "minified_json"):
             return Memo(_guard(lambda: _policy_document(self), f"{self.address}.json"))
-        return Memo(
-            Unknown(
-                f"{self.reason}: {name}" if self.kind == "data" else f"{self.address}.{name} is known only after apply"
-            )
-        )
+        return Memo(self.unknown(name))
 
     def _blocks(self, block: Block, names: dict[str, Any], prefix: str, only: str | None = None) -> dict[str, Any]:
         """Nested blocks (and expanded dynamic blocks) of `block` as name -> list of dicts."""
@@ -726,7 +721,8 @@ class ResourceInstance:
         return values
 
     def as_object(self) -> Computed:
-        return Computed(self.attributes(), self.address, self.reason)
+        template = self.unknown("{key}").reason.replace("{", "{{").replace("}", "}}").replace("{{key}}", "{key}")
+        return Computed(self.attributes(), self.address, template)
 
     def to_resource(self) -> Resource:
         attributes = self.attributes()

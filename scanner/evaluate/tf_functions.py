@@ -12,6 +12,7 @@ import hashlib
 import ipaddress
 import json
 import math
+import posixpath
 import re
 from collections.abc import Callable
 from typing import Any
@@ -374,6 +375,10 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "abs": abs,
     "alltrue": _alltrue,
     "anytrue": _anytrue,
+    "basename": lambda p: posixpath.basename(p.rstrip("/")) if p.rstrip("/") else p,
+    "dirname": lambda p: posixpath.dirname(p) or ".",
+    "abspath": lambda p: p,
+    "pathexpand": lambda p: p,
     "base64decode": lambda s: base64.b64decode(s).decode("utf-8"),
     "base64encode": lambda s: base64.b64encode(to_string(s).encode()).decode(),
     "base64sha256": lambda s: base64.b64encode(hashlib.sha256(to_string(s).encode()).digest()).decode(),

@@ -279,9 +279,10 @@ class _ToAst(Transformer):
     def binary_op(self, args: list) -> Expr:
         left = args[0]
         op, right = args[1]
-        if right[0] == "chain":
-            return ("chain", (left, *right[1]), (op, *right[2]))
-        return ("chain", (left, right), (op,))
+        if right[0] == "cond":
+            # the grammar nests `a && b ? x : y` as `a && (b ? x : y)`; HCL's conditional binds loosest
+            return ("cond", _join(left, op, right[1]), right[2], right[3])
+        return _join(left, op, right)
 
     def binary_term(self, args: list) -> tuple:
         values = [a for a in args if a is not None]
@@ -332,6 +333,12 @@ def _is_expr(node: Any) -> bool:
         and node[0] in _KINDS
         and node[0] not in ("forcond", "elem", "name", "intro")
     )
+
+
+def _join(left: Expr, op: str, right: Expr) -> Expr:
+    if right[0] == "chain":
+        return ("chain", (left, *right[1]), (op, *right[2]))
+    return ("chain", (left, right), (op,))
 
 
 def _traverse(base: Expr, step: tuple) -> Expr:
