@@ -60,6 +60,7 @@ class Env:
         return env
 
 
+TRACE_PREFIX = "\0trace:"  # names[TRACE_PREFIX + "each"]: where the for_each/count value came from
 _PRECEDENCE = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, ">": 4, "<=": 4, ">=": 4, "+": 5, "-": 5}
 _PRECEDENCE.update({"*": 6, "/": 6, "%": 6})
 
@@ -70,6 +71,9 @@ def evaluate(node: tuple, env: Env) -> Any:
         return node[1]
     if kind == "ref":
         if node[1] in env.names:
+            origin = env.names.get(TRACE_PREFIX + node[1])
+            if origin:
+                env.trace.extend(origin)
             return apply_steps(env.names[node[1]], node[2], env)
         value, used = env.resolver.resolve(node[1], node[2], env)
         return apply_steps(value, node[2][used:], env)
@@ -126,6 +130,8 @@ def apply_steps(value: Any, steps: tuple, env: Env) -> Any:
     for step in steps:
         if isinstance(value, Unknown):
             return value
+        if isinstance(value, Computed):  # `each.value.id` over a resource map still references it
+            env.refs.append(value.address)
         if step[0] == "attr":
             key: Any = step[1]
         else:

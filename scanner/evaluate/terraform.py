@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scanner.evaluate.hcl_expr import Computed, Env
+from scanner.evaluate.hcl_expr import TRACE_PREFIX, Computed, Env
 from scanner.evaluate.hcl_expr import evaluate as eval_expr
 from scanner.evaluate.tf_functions import EvalError, first_unknown, jsonencode, to_bool, to_number, to_set, to_string
 from scanner.parsers.terraform import Attribute, Block, TerraformFile, parse, parse_expression, parse_tfvars
@@ -377,14 +377,15 @@ class Instance:
             base = f"{self.prefix}{'data.' if kind == 'data' else ''}{key[0]}.{key[1]}"
             self.resource_instances[cache_key] = [
                 ResourceInstance(self, kind, key, block, rel, address, names, mode)
-                for address, names, mode in self._expand(block, base, base)
+                for address, names, mode in self._expand(block, rel, base, base)
             ]
         return self.resource_instances[cache_key]
 
-    def _expand(self, block: Block, base: str, what: str) -> list[tuple[str, dict[str, Any], str]]:
+    def _expand(self, block: Block, rel: str, base: str, what: str) -> list[tuple[str, dict[str, Any], str]]:
         """(address, bound names, mode) per instance of a block with count/for_each."""
         if "count" in block.attributes:
-            value = self.evaluate(block.attributes["count"].expr, None, f"count of {what}").value
+            memo = self.evaluate(block.attributes["count"].expr, None, f"count of {what}")
+            value = memo.value
             if not isinstance(value, Unknown):
                 value = _guard(lambda: int(to_number(value)), f"count of {what}")
             if isinstance(value, Unknown) or value > _MAX_INSTANCES:
@@ -393,13 +394,19 @@ class Instance:
                 return [(base, {"count": {"index": unknown}}, f"unknown: {reason}")]
             return [(f"{base}[{i}]", {"count": {"index": i}}, "count") for i in range(max(value, 0))]
         if "for_each" in block.attributes:
-            value = self.evaluate(block.attributes["for_each"].expr, None, f"for_each of {what}").value
+            attr = block.attributes["for_each"]
+            memo = self.evaluate(attr.expr, None, f"for_each of {what}")
+            value = memo.value
             items = None if isinstance(value, Unknown) else _guard(lambda: _each_items(value), f"for_each of {what}")
             if items is None or isinstance(items, Unknown) or len(items) > _MAX_INSTANCES:
                 reason = value.reason if isinstance(value, Unknown) else getattr(items, "reason", "too many instances")
                 unknown = Unknown(f"for_each of {what} is unknown ({reason})")
                 return [(base, {"each": {"key": unknown, "value": unknown}}, f"unknown: {reason}")]
-            return [(f"{base}{_key_suffix(k)}", {"each": {"key": k, "value": v}}, "for_each") for k, v in items]
+            origin = (Location(rel, attr.line, attr.end_line, note=f"for_each of {what}"), *memo.trace)
+            return [
+                (f"{base}{_key_suffix(k)}", {"each": {"key": k, "value": v}, TRACE_PREFIX + "each": origin}, "for_each")
+                for k, v in items
+            ]
         return [(base, {}, "single")]
 
     def _instance_ref(self, kind: str, key: tuple[str, str], steps: tuple, used: int, env: Env) -> tuple[Any, int]:
@@ -691,6 +698,8 @@ class ResourceInstance:
                 f"dynamic {name} of {self.address}",
             )
         self.lines.setdefault(f"{prefix}{name}", dyn.line)
+        origin = (Location(self.rel, for_each.line, for_each.end_line, note=f"dynamic {name} of {self.address}"),)
+        origin += memo.trace
         if isinstance(items, Unknown):
             if name not in out:
                 out[name] = Unknown(f"dynamic block {name}: {items.reason}")
@@ -701,7 +710,8 @@ class ResourceInstance:
         for key, value in items:
             path = f"{prefix}{name}.{len(existing)}"
             self.lines[path] = content.line
-            existing.append(self._body(content, {**names, var_name: {"key": key, "value": value}}, path + "."))
+            bound = {**names, var_name: {"key": key, "value": value}, TRACE_PREFIX + var_name: origin}
+            existing.append(self._body(content, bound, path + "."))
 
     def _body(self, block: Block, names: dict[str, Any], prefix: str) -> dict[str, Any]:
         values: dict[str, Any] = {}
@@ -818,7 +828,7 @@ class ModuleCall:
         target = self._target(block, rel, address)
         if target is None:
             return
-        expanded = parent._expand(block, address, address)
+        expanded = parent._expand(block, rel, address, address)
         if expanded and expanded[0][2].startswith("unknown"):
             self.mode = "single"  # one child, each/count unknown: still checked
         for child_address, names, _mode in expanded:
