@@ -268,9 +268,9 @@ class Instance:
         raise EvalError(f"reference to undeclared {root}.{name}")
 
     def call(self, name: str, args: list[Any], env: Env) -> Any:
-        if name in ("file", "templatefile", "fileexists", "filebase64"):
+        if name in ("file", "templatefile", "fileexists", "filebase64", "fileset"):
             return self._file_function(name, args)
-        if name in ("timestamp", "uuid", "bcrypt", "plantimestamp", "filemd5", "filesha256", "fileset"):
+        if name in ("timestamp", "uuid", "bcrypt", "plantimestamp", "filemd5", "filesha256"):
             return Unknown(f"{name}() is not evaluated")
         raise KeyError(name)
 
@@ -444,7 +444,7 @@ class Instance:
         if used < len(steps) and steps[used][0] == "attr":
             memo = selected.attr(steps[used][1])
             env.refs.extend(memo.refs)
-            return memo.value, used + 1
+            return _computed(memo.value, selected.address, selected.template), used + 1
         return selected.as_object(), used
 
     # module calls ---------------------------------------------------------------------------------
@@ -499,6 +499,13 @@ class Instance:
             return Unknown(f"{name}({args[0]!r}) is outside the scanned directory")
         if name == "fileexists":
             return target.is_file()
+        if name == "fileset":
+            if len(args) < 2 or not isinstance(args[1], str):
+                raise EvalError("fileset() needs a path and a pattern")
+            if not target.is_dir():
+                return []
+            matches = (p for p in target.glob(args[1]) if p.is_file() and not p.is_symlink())
+            return sorted(p.relative_to(target).as_posix() for p in matches)
         try:
             data = target.read_bytes()
         except OSError:
@@ -730,9 +737,13 @@ class ResourceInstance:
         values.update(self._blocks(self.block, self.names, ""))
         return values
 
+    @property
+    def template(self) -> str:
+        """Reason template for attributes read from this instance that configuration does not set."""
+        return self.unknown("{key}").reason.replace("{", "{{").replace("}", "}}").replace("{{key}}", "{key}")
+
     def as_object(self) -> Computed:
-        template = self.unknown("{key}").reason.replace("{", "{{").replace("}", "}}").replace("{{key}}", "{key}")
-        return Computed(self.attributes(), self.address, template)
+        return _computed(self.attributes(), self.address, self.template)
 
     def to_resource(self) -> Resource:
         attributes = self.attributes()
@@ -753,6 +764,15 @@ class ResourceInstance:
             references=list(dict.fromkeys(self.references)),
             extra=extra,
         )
+
+
+def _computed(value: Any, address: str, template: str) -> Any:
+    """Nested blocks of a resource have computed attributes too (`vpc_config[0].cluster_security_group_id`)."""
+    if isinstance(value, dict):
+        return Computed({k: _computed(v, address, template) for k, v in value.items()}, address, template)
+    if isinstance(value, list):
+        return [_computed(v, address, template) for v in value]
+    return value
 
 
 def _policy_document(instance: ResourceInstance) -> Any:
