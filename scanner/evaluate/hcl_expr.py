@@ -345,7 +345,10 @@ def _call(node: tuple, env: Env) -> Any:
             return Unknown(f"function {name}() is not evaluated")
     try:
         return function(*args)
-    except EvalError:
-        raise
-    except Exception as exc:  # a wrong argument type or count: Terraform would reject it
-        raise EvalError(f"{name}(): {exc}") from None
+    except Exception as exc:
+        found = first_unknown(args)
+        if found is not None:  # failed on an unknown nested in a collection: the result is unknown
+            return found
+        if isinstance(exc, EvalError):
+            raise
+        raise EvalError(f"{name}(): {exc}") from None  # a wrong argument type or count

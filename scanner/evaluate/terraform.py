@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -493,7 +494,9 @@ class Instance:
         if self.ctx.root is None:
             return Unknown(f"{name}() without a scan root")
         module_dir = (self.ctx.root / self.mdef.directory).resolve()
-        target = (module_dir / args[0]).resolve()
+        # as in Terraform, relative paths are relative to the root module (where terraform runs);
+        # modules use "${path.module}/..." which is relative to it too
+        target = (self.ctx.root / self.root_dir / args[0]).resolve()
         allowed = [module_dir, (self.ctx.root / self.root_dir).resolve(), self.ctx.root.resolve()]
         if not any(target == a or a in target.parents for a in allowed):
             return Unknown(f"{name}({args[0]!r}) is outside the scanned directory")
@@ -504,8 +507,13 @@ class Instance:
                 raise EvalError("fileset() needs a path and a pattern")
             if not target.is_dir():
                 return []
-            matches = (p for p in target.glob(args[1]) if p.is_file() and not p.is_symlink())
-            return sorted(p.relative_to(target).as_posix() for p in matches)
+            found = {
+                p.relative_to(target).as_posix()
+                for pattern in _braces(args[1])
+                for p in target.glob(pattern)
+                if p.is_file() and not p.is_symlink()
+            }
+            return sorted(found)
         try:
             data = target.read_bytes()
         except OSError:
@@ -538,6 +546,15 @@ class Instance:
         for name in sorted(self.mdef.modules):
             for child in self.module_call(name).children:
                 child.emit(out)
+
+
+def _braces(pattern: str) -> list[str]:
+    """Expand `{a,b}` alternatives (fileset supports them, pathlib's glob does not)."""
+    match = re.search(r"\{([^{}]*)\}", pattern)
+    if not match:
+        return [pattern]
+    head, tail = pattern[: match.start()], pattern[match.end() :]
+    return [p for option in match.group(1).split(",") for p in _braces(head + option + tail)]
 
 
 def _mode_of(block: Block) -> str:
