@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from scanner.discover import discover
 from scanner.evaluate import terraform as tf_eval
 from scanner.parsers import ParseCache, parse_all
+from scanner.parsers.terraform import parse
 from scanner.records import Unknown
 
 REPOS = [
@@ -52,3 +54,24 @@ def test_every_terraform_dir_of_a_corpus_repo_evaluates(shared, repo):
     assert internal == [], "evaluator bugs (Python exceptions) surfaced as unknowns"
     unknown, total = tf_eval.count_unknown(evaluation.resources)
     assert unknown == len(reasons) and total > unknown
+
+
+@pytest.mark.corpus
+def test_literal_json_heredocs_in_the_corpus_parse_intact(shared):
+    """python-hcl2 8.x corrupted JSON policy heredocs; ours must give the exact text back."""
+    checked = 0
+    for path in sorted((shared / "corpus").rglob("*.tf")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if "<<" not in text:
+            continue
+        lines = text.splitlines()
+        pending = list(parse(text, path.name).payload.blocks)
+        while pending:
+            block = pending.pop()
+            pending.extend(block.blocks)
+            for attribute in block.attributes.values():
+                literal = attribute.expr[1] if attribute.expr[0] == "lit" else None
+                if "<<" in lines[attribute.line - 1] and isinstance(literal, str) and literal.lstrip().startswith("{"):
+                    json.loads(literal)
+                    checked += 1
+    assert checked > 10

@@ -965,7 +965,14 @@ def evaluate(
     pending = list(roots)
     while True:
         for directory in pending:
-            Instance(ctx, defs[directory], "", directory, None, (directory,)).emit(result.resources)
+            emitted: list[Resource] = []
+            try:
+                Instance(ctx, defs[directory], "", directory, None, (directory,)).emit(emitted)
+            except RecursionError:
+                ctx.errors.append(ScanError(directory or ".", None, "module too deeply nested to evaluate"))
+            except Exception as exc:  # an evaluator bug loses this root module, never the scan
+                ctx.errors.append(ScanError(directory or ".", None, f"internal evaluator error: {exc!r}"))
+            result.resources.extend(emitted)
         pending = sorted(d for d in by_dir if d not in ctx.instantiated)
         if not pending:
             break
