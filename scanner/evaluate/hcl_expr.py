@@ -13,7 +13,15 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from scanner.evaluate.tf_functions import DEEP_UNKNOWN, FUNCTIONS, EvalError, first_unknown, to_bool, to_string
+from scanner.evaluate.tf_functions import (
+    DEEP_UNKNOWN,
+    FUNCTIONS,
+    EvalError,
+    first_unknown,
+    to_bool,
+    to_number,
+    to_string,
+)
 from scanner.records import Location, Unknown
 
 
@@ -80,7 +88,7 @@ def evaluate(node: tuple, env: Env) -> Any:
     if kind == "tmpl1":
         return evaluate(node[1], env)
     if kind == "tmpl":
-        return _template(node[1], env)
+        return render_template(node[1], env)
     if kind == "group":
         return evaluate(node[1], env)
     if kind == "call":
@@ -110,7 +118,7 @@ def evaluate(node: tuple, env: Env) -> Any:
         value = evaluate(node[2], env)
         if isinstance(value, Unknown):
             return value
-        return (not to_bool(value)) if node[1] == "!" else -_number(value)
+        return (not to_bool(value)) if node[1] == "!" else -to_number(value)
     if kind == "for_t":
         return _for(node[1], node[2], node[3], node[5], env, lambda e: evaluate(node[4], e), None)
     if kind == "for_o":
@@ -118,12 +126,6 @@ def evaluate(node: tuple, env: Env) -> Any:
     if kind == "unknown":
         return Unknown(node[1])
     raise EvalError(f"unsupported expression {kind}")
-
-
-def _number(value: Any) -> int | float:
-    from scanner.evaluate.tf_functions import to_number
-
-    return to_number(value)
 
 
 def apply_steps(value: Any, steps: tuple, env: Env) -> Any:
@@ -173,7 +175,7 @@ def _splat(value: Any, steps: tuple, env: Env) -> Any:
     return [apply_steps(item, steps, env) for item in items]
 
 
-def _template(parts: tuple, env: Env) -> Any:
+def render_template(parts: tuple, env: Env) -> Any:
     out: list[str] = []
     for part in parts:
         if isinstance(part, str):
@@ -184,7 +186,7 @@ def _template(parts: tuple, env: Env) -> Any:
             cond = evaluate(part[1], env)
             if isinstance(cond, Unknown):
                 return cond
-            value: Any = _template(part[2] if to_bool(cond) else part[3], env)
+            value: Any = render_template(part[2] if to_bool(cond) else part[3], env)
         elif kind == "tfor":
             collection = evaluate(part[3], env)
             if isinstance(collection, Unknown):
@@ -194,7 +196,7 @@ def _template(parts: tuple, env: Env) -> Any:
                 names = {part[2]: item}
                 if part[1]:
                     names[part[1]] = key
-                pieces.append(_template(part[4], env.child(names)))
+                pieces.append(render_template(part[4], env.child(names)))
             if any(isinstance(p, Unknown) for p in pieces):
                 return next(p for p in pieces if isinstance(p, Unknown))
             value = "".join(pieces)
@@ -283,7 +285,7 @@ def _binary(op: str, left: Any, right: Any) -> Any:
         return to_bool(left) and to_bool(right)
     if op == "||":
         return to_bool(left) or to_bool(right)
-    a, b = _number(left), _number(right)
+    a, b = to_number(left), to_number(right)
     if op == "+":
         return a + b
     if op == "-":

@@ -17,6 +17,8 @@ configuration is still checked and nothing is silently dropped.
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import posixpath
 import re
@@ -25,10 +27,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scanner.evaluate.hcl_expr import TRACE_PREFIX, Computed, Env
+from scanner.evaluate.hcl_expr import TRACE_PREFIX, Computed, Env, render_template
 from scanner.evaluate.hcl_expr import evaluate as eval_expr
 from scanner.evaluate.tf_functions import EvalError, first_unknown, jsonencode, to_bool, to_number, to_set, to_string
-from scanner.parsers.terraform import Attribute, Block, TerraformFile, parse, parse_expression, parse_tfvars
+from scanner.parsers.terraform import (
+    Attribute,
+    Block,
+    TerraformFile,
+    parse,
+    parse_expression,
+    parse_template,
+    parse_tfvars,
+)
 from scanner.records import Location, Resource, ScanError, Unknown
 
 _META_ARGS = {"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"}
@@ -161,8 +171,6 @@ class Context:
             return {}
         path = self.root / root_dir / ".terraform" / "modules" / "modules.json"
         try:
-            import json
-
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
@@ -519,8 +527,6 @@ class Instance:
         except OSError:
             raise EvalError(f"{name}: cannot read {args[0]}") from None
         if name == "filebase64":
-            import base64
-
             return base64.b64encode(data).decode()
         text = data.decode("utf-8", errors="replace")
         if name == "file":
@@ -530,13 +536,7 @@ class Instance:
             return variables
         if not isinstance(variables, dict):
             raise EvalError("templatefile: variables must be a map")
-        from scanner.parsers.terraform import parse_template
-
-        parts = parse_template(text)
-        env = Env(_Literal(), dict(variables))
-        from scanner.evaluate.hcl_expr import _template
-
-        return _template(parts, env)
+        return render_template(parse_template(text), Env(_Literal(), dict(variables)))
 
     # output -------------------------------------------------------------------------------------
     def emit(self, out: list[Resource]) -> None:
@@ -803,8 +803,6 @@ def _policy_document(instance: ResourceInstance) -> Any:
         for source in sources or []:
             if not isinstance(source, str):
                 return Unknown(f"{instance.address}: {source_key} is unknown")
-            import json
-
             doc = json.loads(source)
             found = doc.get("Statement", [])
             statements.extend(found if isinstance(found, list) else [found])

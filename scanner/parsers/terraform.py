@@ -91,10 +91,9 @@ _BINARY = {"==", "!=", "<", ">", "<=", ">=", "-", "*", "/", "%", "&&", "||", "+"
 class _ToAst(Transformer):
     """Syntax tree -> Block/Attribute records and tuple expression ASTs."""
 
-    def __init__(self, text: str, line_offset: int = 0) -> None:
+    def __init__(self, text: str) -> None:
         super().__init__(visit_tokens=False)
-        self.text = text
-        self.line_offset = line_offset
+        self.text = text  # source, for what lark's tree drops (the `...` of an expanded call)
 
     # structure -------------------------------------------------------------------------------
     def start(self, args: list) -> Any:
@@ -115,13 +114,11 @@ class _ToAst(Transformer):
         parts = [a for a in args if a is not None]
         attributes, blocks = parts[-1]
         labels = [_label(p) for p in parts[1:-1]]
-        off = self.line_offset
-        return Block(_label(parts[0]), labels, attributes, blocks, meta.line + off, meta.end_line + off)
+        return Block(_label(parts[0]), labels, attributes, blocks, meta.line, meta.end_line)
 
     @v_args(meta=True)
     def attribute(self, meta: Any, args: list) -> Attribute:
-        off = self.line_offset
-        return Attribute(_label(args[0]), args[2], meta.line + off, meta.end_line + off)
+        return Attribute(_label(args[0]), args[2], meta.line, meta.end_line)
 
     def new_line_or_comment(self, args: list) -> None:
         return None
@@ -150,7 +147,7 @@ class _ToAst(Transformer):
             else:
                 parts.append(part)
         if raw_directive:
-            return ("tmpl", parse_template(unescape_parts(parts), self.line_offset))
+            return ("tmpl", parse_template(unescape_parts(parts)))
         parts = [unescape(p) if isinstance(p, str) else p for p in parts]
         if not parts:
             return ("lit", "")
@@ -189,10 +186,9 @@ class _ToAst(Transformer):
             cut = min(indents) if indents else 0
             body_lines = [ln[cut:] for ln in body_lines]
         body = "\n".join(body_lines) + ("\n" if body_lines else "")
-        line = (token.line or 1) + self.line_offset + 1
         if "${" not in body and "%{" not in body:
             return ("lit", body)
-        return ("tmpl", parse_template(body, line))
+        return ("tmpl", parse_template(body))
 
     # collections -----------------------------------------------------------------------------
     def tuple(self, args: list) -> Expr:
@@ -320,19 +316,14 @@ class _ToAst(Transformer):
 _CONSTANTS = {"true": ("lit", True), "false": ("lit", False), "null": ("lit", None)}
 
 
-_KINDS = {
-    "lit", "tmpl", "tmpl1", "ref", "attr", "index", "splat", "call", "tuple", "object", "cond", "chain", "unary",
-    "for_t", "for_o", "group", "unknown", "forcond", "elem", "name", "intro",
+_EXPR_KINDS = {
+    "lit", "tmpl", "tmpl1", "ref", "path", "splat", "call", "tuple", "object", "cond", "chain", "unary",
+    "for_t", "for_o", "group", "unknown",
 }  # fmt: skip
 
 
 def _is_expr(node: Any) -> bool:
-    return (
-        isinstance(node, tuple)
-        and bool(node)
-        and node[0] in _KINDS
-        and node[0] not in ("forcond", "elem", "name", "intro")
-    )
+    return isinstance(node, tuple) and bool(node) and node[0] in _EXPR_KINDS
 
 
 def _join(left: Expr, op: str, right: Expr) -> Expr:
@@ -346,9 +337,6 @@ def _traverse(base: Expr, step: tuple) -> Expr:
     if base[0] == "ref":
         return ("ref", base[1], (*base[2], step))
     return ("path", base, (step,)) if base[0] != "path" else ("path", base[1], (*base[2], step))
-
-
-_KINDS.add("path")
 
 
 def _label(node: Any) -> str:
@@ -401,18 +389,18 @@ def _scan_close(text: str, start: int) -> int:
     raise ValueError("unclosed template interpolation")
 
 
-def parse_expression(source: str, line: int = 0) -> Expr:
+def parse_expression(source: str) -> Expr:
     """Parse one HCL expression (inside a template) with the same grammar."""
     stripped = source.strip()
     match = re.fullmatch(r"__iacgate_interp_(\d+)", stripped)
     if match:
         return _PENDING[int(match.group(1))]
     source = f"x = {stripped}\n"
-    body = _ToAst(source, line).transform(hcl_parser().parse(source))
+    body = _ToAst(source).transform(hcl_parser().parse(source))
     return body[0]["x"].expr
 
 
-def parse_template(text: str, line: int = 0) -> tuple:
+def parse_template(text: str) -> tuple:
     """Template text -> parts: str, expression, ("if", cond, then, else), ("for", k, v, coll, body)."""
     tokens: list[Any] = []
     i, n, buf = 0, len(text), []
@@ -424,7 +412,6 @@ def parse_template(text: str, line: int = 0) -> tuple:
         if text.startswith("${", i) or text.startswith("%{", i):
             close = _scan_close(text, i + 2)
             inner = text[i + 2 : close]
-            here = line + text.count("\n", 0, i)
             strip_before = inner.startswith("~")
             if strip_before and buf:
                 buf[-1] = buf[-1].rstrip()
@@ -432,12 +419,12 @@ def parse_template(text: str, line: int = 0) -> tuple:
                 tokens.append("".join(buf))
                 buf = []
             if text[i] == "$":
-                tokens.append(("expr", parse_expression(inner.strip("~"), here)))
+                tokens.append(("expr", parse_expression(inner.strip("~"))))
             else:
                 match = _DIRECTIVE.match(inner.strip())
                 if not match:
                     raise ValueError(f"unsupported template directive %{{{inner}}}")
-                tokens.append(("dir", match.group(1), match.group(2).strip(), here))
+                tokens.append(("dir", match.group(1), match.group(2).strip()))
             i = close + 1
             if inner.endswith("~"):
                 while i < n and text[i] in " \t\r\n":
@@ -447,8 +434,7 @@ def parse_template(text: str, line: int = 0) -> tuple:
         i += 1
     if buf:
         tokens.append("".join(buf))
-    parts, rest = _nest(tokens, 0, ())
-    return tuple(parts)
+    return tuple(_nest(tokens, 0, ())[0])
 
 
 def _nest(tokens: list[Any], pos: int, stop: tuple[str, ...]) -> tuple[list[Any], int]:
@@ -463,7 +449,7 @@ def _nest(tokens: list[Any], pos: int, stop: tuple[str, ...]) -> tuple[list[Any]
             out.append(token[1])
             pos += 1
             continue
-        _, kind, arg, line = token
+        _, kind, arg = token
         if kind in stop:
             return out, pos
         if kind == "if":
@@ -471,7 +457,7 @@ def _nest(tokens: list[Any], pos: int, stop: tuple[str, ...]) -> tuple[list[Any]
             other: list[Any] = []
             if pos < len(tokens) and tokens[pos][1] == "else":
                 other, pos = _nest(tokens, pos + 1, ("endif",))
-            out.append(("if", parse_expression(arg, line), tuple(then), tuple(other)))
+            out.append(("if", parse_expression(arg), tuple(then), tuple(other)))
             pos += 1
         elif kind == "for":
             match = re.match(r"([A-Za-z_]\w*)\s*(?:,\s*([A-Za-z_]\w*))?\s+in\s+(.*)$", arg, re.S)
@@ -479,7 +465,7 @@ def _nest(tokens: list[Any], pos: int, stop: tuple[str, ...]) -> tuple[list[Any]
                 raise ValueError(f"bad template for: {arg}")
             body, pos = _nest(tokens, pos + 1, ("endfor",))
             key, value = (match.group(1), match.group(2)) if match.group(2) else (None, match.group(1))
-            out.append(("tfor", key, value, parse_expression(match.group(3), line), tuple(body)))
+            out.append(("tfor", key, value, parse_expression(match.group(3)), tuple(body)))
             pos += 1
         else:
             raise ValueError(f"unexpected template directive {kind}")
