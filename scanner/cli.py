@@ -77,9 +77,14 @@ def main() -> None:
     "var_files",
     multiple=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Terraform variable values for root modules (repeatable; like terraform -var-file).",
+    help="Terraform variable values for every root module scanned (repeatable; like terraform -var-file).",
 )
-@click.option("--var", "var_values", multiple=True, help="Terraform variable NAME=VALUE (repeatable; like -var).")
+@click.option(
+    "--var",
+    "var_values",
+    multiple=True,
+    help="Terraform variable NAME=VALUE for every root module (repeatable; like -var).",
+)
 def scan_command(
     paths: tuple[Path, ...],
     fmt: str,

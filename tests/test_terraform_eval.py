@@ -345,3 +345,21 @@ def test_count_unknown_counts_leaf_values():
     text = 'variable "v" {}\nresource "aws_s3_bucket" "b" {\n  bucket = "x"\n  acl = var.v\n  tags = {a = 1}\n}\n'
     evaluation = tf_eval.evaluate([parse(text, "main.tf").payload], [], environ={})
     assert tf_eval.count_unknown(evaluation.resources) == (1, 3)
+
+
+def test_environment_and_cli_strings_follow_the_declared_type():
+    text = (
+        'variable "ports" {\n  type = list(number)\n}\n'
+        'variable "replicas" {\n  type = number\n}\n'
+        'variable "public" {\n  type = bool\n}\n'
+        'resource "aws_security_group_rule" "r" {\n'
+        "  from_port = var.ports[0] + var.replicas\n"
+        "  public    = var.public\n}\n"
+    )
+    evaluation = tf_eval.evaluate(
+        [parse(text, "main.tf").payload],
+        [],
+        environ={"TF_VAR_ports": "[22, 443]", "TF_VAR_replicas": "2"},
+        variables={"public": "false"},
+    )
+    assert evaluation.resources[0].attributes == {"from_port": 24, "public": False}
