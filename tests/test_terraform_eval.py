@@ -363,3 +363,10 @@ def test_environment_and_cli_strings_follow_the_declared_type():
         variables={"public": "false"},
     )
     assert evaluation.resources[0].attributes == {"from_port": 24, "public": False}
+
+
+def test_null_argument_is_treated_as_unset():
+    text = 'variable "acl" {\n  default = null\n}\nresource "aws_s3_bucket" "b" {\n  bucket = "x"\n  acl = var.acl\n}\n'
+    resource = tf_eval.evaluate([parse(text, "main.tf").payload], [], environ={}).resources[0]
+    assert resource.attributes == {"bucket": "x"}
+    assert resource.get("acl", "private") == "private"

@@ -741,7 +741,8 @@ class ResourceInstance:
         values: dict[str, Any] = {}
         for name, attribute in block.attributes.items():
             memo = self.module.evaluate(attribute.expr, names, f"{self.address}.{prefix}{name}")
-            values[name] = memo.value
+            if memo.value is not None:  # null means unset
+                values[name] = memo.value
             self.lines[prefix + name] = attribute.line
             if memo.trace:
                 self.provenance[prefix + name] = list(memo.trace)
@@ -750,7 +751,13 @@ class ResourceInstance:
         return values
 
     def attributes(self) -> dict[str, Any]:
-        values = {name: self.attr(name).value for name in self.block.attributes if name not in _META_ARGS}
+        """Configured arguments; a null argument is omitted, as Terraform treats it as unset."""
+        values = {}
+        for name in self.block.attributes:
+            if name not in _META_ARGS:
+                value = self.attr(name).value
+                if value is not None:
+                    values[name] = value
         values.update(self._blocks(self.block, self.names, ""))
         return values
 
