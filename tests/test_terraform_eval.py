@@ -370,3 +370,9 @@ def test_null_argument_is_treated_as_unset():
     resource = tf_eval.evaluate([parse(text, "main.tf").payload], [], environ={}).resources[0]
     assert resource.attributes == {"bucket": "x"}
     assert resource.get("acl", "private") == "private"
+
+
+def test_object_keys_have_their_own_lines():
+    text = 'resource "aws_s3_bucket" "b" {\n  tags = {\n    Name = "x"\n    Env  = "prod"\n  }\n}\n'
+    resource = tf_eval.evaluate([parse(text, "main.tf").payload], [], environ={}).resources[0]
+    assert (resource.line_of("tags"), resource.line_of("tags.Name"), resource.line_of("tags.Env")) == (2, 3, 4)

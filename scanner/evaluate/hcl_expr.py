@@ -97,7 +97,7 @@ def evaluate(node: tuple, env: Env) -> Any:
         return [evaluate(item, env) for item in node[1]]
     if kind == "object":
         out: dict[str, Any] = {}
-        for _, key_node, value_node in node[1]:
+        for _, key_node, value_node, _line in node[1]:
             key = evaluate(key_node, env)
             if isinstance(key, Unknown):
                 return key

@@ -619,7 +619,7 @@ def convert(value: Any, type_node: tuple) -> Any:
         return {k: convert(v, args[0]) for k, v in value.items()}
     if kind == "object" and args and args[0][0] == "object" and isinstance(value, dict):
         out = dict(value)
-        for _, key_node, attr_type in args[0][1]:
+        for _, key_node, attr_type, _line in args[0][1]:
             key = key_node[1] if key_node[0] == "lit" else None
             if key is None:
                 continue
@@ -675,6 +675,7 @@ class ResourceInstance:
         if attribute is not None and name not in _META_ARGS:
             memo = self.module.evaluate(attribute.expr, self.names, f"{self.address}.{name}")
             self.lines[name] = attribute.line
+            _object_lines(attribute.expr, name, self.lines)
             if memo.trace:
                 self.provenance[name] = list(memo.trace)
             self.references.extend((name, target) for target in memo.refs)
@@ -744,6 +745,7 @@ class ResourceInstance:
             if memo.value is not None:  # null means unset
                 values[name] = memo.value
             self.lines[prefix + name] = attribute.line
+            _object_lines(attribute.expr, prefix + name, self.lines)
             if memo.trace:
                 self.provenance[prefix + name] = list(memo.trace)
             self.references.extend((prefix + name, target) for target in memo.refs)
@@ -788,6 +790,16 @@ class ResourceInstance:
             references=list(dict.fromkeys(self.references)),
             extra=extra,
         )
+
+
+def _object_lines(expr: tuple, path: str, out: dict[str, int]) -> None:
+    """Lines of literal keys in an object value (`tags = { Name = ... }` -> `tags.Name`)."""
+    if expr[0] != "object":
+        return
+    for _, key, value, line in expr[1]:
+        if key[0] == "lit" and isinstance(key[1], (str, int)):
+            out[f"{path}.{key[1]}"] = line
+            _object_lines(value, f"{path}.{key[1]}", out)
 
 
 def _computed(value: Any, address: str, template: str) -> Any:

@@ -197,9 +197,9 @@ class _ToAst(Transformer):
     def object(self, args: list) -> Expr:
         return ("object", tuple(a for a in args if isinstance(a, tuple) and a and a[0] == "elem"))
 
-    def object_elem(self, args: list) -> Expr:
-        key = args[0]
-        return ("elem", key, args[2])
+    @v_args(meta=True)
+    def object_elem(self, meta: Any, args: list) -> Expr:
+        return ("elem", args[0], args[2], meta.line)
 
     def object_elem_key(self, args: list) -> Expr:
         key = args[0]
@@ -546,7 +546,7 @@ def _json_expr(value: Any) -> Expr:
     if isinstance(value, list):
         return ("tuple", tuple(_json_expr(v) for v in value))
     if isinstance(value, dict):
-        return ("object", tuple(("elem", ("lit", k), _json_expr(v)) for k, v in value.items()))
+        return ("object", tuple(("elem", ("lit", k), _json_expr(v), 1) for k, v in value.items()))
     return ("lit", value)
 
 
