@@ -376,3 +376,17 @@ def test_object_keys_have_their_own_lines():
     text = 'resource "aws_s3_bucket" "b" {\n  tags = {\n    Name = "x"\n    Env  = "prod"\n  }\n}\n'
     resource = tf_eval.evaluate([parse(text, "main.tf").payload], [], environ={}).resources[0]
     assert (resource.line_of("tags"), resource.line_of("tags.Name"), resource.line_of("tags.Env")) == (2, 3, 4)
+
+
+def test_collection_of_unknown_count_instances_is_unknown_but_one_instance_is_checked():
+    text = (
+        'data "aws_availability_zones" "az" {}\n'
+        'resource "aws_subnet" "s" {\n  count = length(data.aws_availability_zones.az.names)\n  vpc_id = "v"\n}\n'
+        'resource "aws_route_table_association" "a" {\n'
+        "  subnet_ids = aws_subnet.s[*].vpc_id\n  first = aws_subnet.s[0].vpc_id\n}\n"
+    )
+    resources = {r.address: r for r in tf_eval.evaluate([parse(text, "main.tf").payload], [], environ={}).resources}
+    association = resources["aws_route_table_association.a"]
+    assert association.attributes["first"] == "v"
+    assert association.attributes["subnet_ids"].reason.startswith("instances of aws_subnet.s are unknown")
+    assert association.references == [("subnet_ids", "aws_subnet.s"), ("first", "aws_subnet.s")]

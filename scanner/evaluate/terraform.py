@@ -430,7 +430,10 @@ class Instance:
         if mode.startswith("unknown"):
             selected = instances[0]
             if used < len(steps) and steps[used][0] == "index":
-                used += 1
+                used += 1  # the one stand-in instance answers for every key
+            elif _mode_of(selected.block) != "single":  # the whole collection: its size is not known
+                env.refs.append(selected.address)
+                return Unknown(f"instances of {selected.address} are unknown ({mode[9:]})"), len(steps)
         elif mode == "single":
             selected = instances[0]
         elif used < len(steps) and steps[used][0] == "index":
@@ -471,7 +474,12 @@ class Instance:
         used = 1
         children = call.children
         mode = call.mode
-        if mode in ("count", "for_each"):
+        if mode.startswith("unknown"):
+            if used < len(steps) and steps[used][0] == "index":
+                used += 1  # the stand-in child answers for every key
+            else:
+                return Unknown(f"instances of module.{name} are unknown ({mode[9:]})"), len(steps)
+        elif mode in ("count", "for_each"):
             if used < len(steps) and steps[used][0] == "index":
                 index = eval_expr(steps[used][1], env)
                 if isinstance(index, Unknown):
@@ -884,7 +892,7 @@ class ModuleCall:
             return
         expanded = parent._expand(block, rel, address, address)
         if expanded and expanded[0][2].startswith("unknown"):
-            self.mode = "single"  # one child, each/count unknown: still checked
+            self.mode = expanded[0][2]  # one stand-in child, each/count unknown: still checked
         for child_address, names, _mode in expanded:
             inputs = {
                 attr_name: self._input(attr, rel, names, child_address)
