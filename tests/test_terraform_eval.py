@@ -390,3 +390,14 @@ def test_collection_of_unknown_count_instances_is_unknown_but_one_instance_is_ch
     assert association.attributes["first"] == "v"
     assert association.attributes["subnet_ids"].reason.startswith("instances of aws_subnet.s are unknown")
     assert association.references == [("subnet_ids", "aws_subnet.s"), ("first", "aws_subnet.s")]
+
+
+@pytest.mark.parametrize(("length", "expected"), [(200, 200), (3000, None)])
+def test_long_local_chains_evaluate_or_become_unknown(length, expected):
+    chain = "\n".join(f"  l{i} = local.l{i + 1} + 1" for i in range(length))
+    text = f'locals {{\n{chain}\n  l{length} = 0\n}}\nresource "a_b" "c" {{\n  v = local.l0\n}}\n'
+    value = tf_eval.evaluate([parse(text, "main.tf").payload], [], environ={}).resources[0].attributes["v"]
+    if expected is None:
+        assert "too deeply nested" in value.reason
+    else:
+        assert value == expected

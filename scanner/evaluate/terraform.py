@@ -22,6 +22,7 @@ import json
 import os
 import posixpath
 import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,7 @@ from scanner.records import Location, Resource, ScanError, Unknown
 
 _META_ARGS = {"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"}
 _MODULE_ARGS = {"source", "version", "count", "for_each", "providers", "depends_on"}
+_RECURSION_LIMIT = 8000  # about 300 chained locals; deeper chains become Unknown, never a crash
 _MAX_INSTANCES = 1000  # a count/for_each bigger than this is treated as unknown (keeps scans bounded)
 
 
@@ -976,6 +978,22 @@ def evaluate(
     environ: Mapping[str, str] | None = None,
 ) -> Evaluation:
     """Evaluate every root module of the scanned files (see the module docstring for which)."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))  # lazy evaluation recurses along dependency chains
+    try:
+        return _evaluate(files, tfvars, root, var_files, variables, environ)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _evaluate(
+    files: list[TerraformFile],
+    tfvars: list[TerraformFile],
+    root: Path | None,
+    var_files: list[Path] | None,
+    variables: Mapping[str, str] | None,
+    environ: Mapping[str, str] | None,
+) -> Evaluation:
     by_dir: dict[str, list[TerraformFile]] = {}
     for file in files:
         by_dir.setdefault(posixpath.dirname(file.rel), []).append(file)
