@@ -152,12 +152,12 @@ class Context:
             return self.defs[directory]
         if self.root is None or ".terraform/" not in directory + "/":
             return None
-        folder = self.root / directory
-        if not folder.is_dir():
-            return None
+        folder = (self.root / directory).resolve()
+        if not folder.is_dir() or not folder.is_relative_to(self.root.resolve()):
+            return None  # never read outside the scanned root, even through a symlink
         files: list[TerraformFile] = []
         for path in sorted(folder.iterdir()):
-            if path.suffix != ".tf" or not path.is_file():
+            if path.suffix != ".tf" or not path.is_file() or not path.resolve().is_relative_to(self.root.resolve()):
                 continue
             rel = f"{directory}/{path.name}" if directory else path.name
             parsed = parse(path.read_text(encoding="utf-8-sig", errors="replace"), rel)
