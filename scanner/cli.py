@@ -141,6 +141,19 @@ def main() -> None:
 @click.option("--show-unknown", is_flag=True, help="List checks that could not decide and why.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Parser processes (default: CPUs).")
+@click.option(
+    "--var-file",
+    "var_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Terraform variable values for every root module scanned (repeatable; like terraform -var-file).",
+)
+@click.option(
+    "--var",
+    "var_values",
+    multiple=True,
+    help="Terraform variable NAME=VALUE for every root module (repeatable; like -var).",
+)
 def scan_command(
     paths: tuple[Path, ...],
     fmt: str,
@@ -158,6 +171,8 @@ def scan_command(
     show_unknown: bool,
     no_cache: bool,
     workers: int | None,
+    var_files: tuple[Path, ...],
+    var_values: tuple[str, ...],
 ) -> None:
     """Scan PATHS for misconfigurations."""
     checks = load_builtin_checks()
@@ -186,7 +201,8 @@ def scan_command(
         cache_dir=None if no_cache else ParseCache.default_directory(),
         workers=workers,
         excludes=config.exclude_paths,
-        var_files=config.var_files,
+        var_files=[*config.var_files, *var_files],  # the command line's come last, so they win
+        variables=_variables(var_values),
         filters=_filter_options(config, baseline, create_baseline, update_baseline, diff_base),
         root=root,
     )
@@ -197,6 +213,16 @@ def scan_command(
     )
     _write(renderer(fmt)(result, context), output)
     sys.exit(exit_code(result, threshold))
+
+
+def _variables(values: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--var")
+        out[name.strip()] = value
+    return out
 
 
 def _run_with_progress(options: ScanOptions) -> ScanResult:

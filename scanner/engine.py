@@ -23,6 +23,17 @@ def _related(resource: Resource) -> Location:
     return Location(loc.file, loc.start_line, loc.end_line, note=f"{resource.address}")
 
 
+def _trace(resource: Resource, path: str | None) -> list[Location]:
+    """Provenance of the failing attribute, or of its closest parent (a map key inside `tags`)."""
+    parts = path.split(".") if path else []
+    while parts:
+        found = resource.provenance.get(".".join(parts))
+        if found:
+            return list(found)
+        parts.pop()
+    return []
+
+
 def run_checks(graph: ResourceGraph, checks: list[Check]) -> Evaluated:
     out = Evaluated()
     by_type: dict[tuple[str, str], list[Check]] = defaultdict(list)
@@ -62,7 +73,7 @@ def run_checks(graph: ResourceGraph, checks: list[Check]) -> Evaluated:
                         location=resource.location_of(fail.attribute),
                         attribute=fail.attribute,
                         related=[_related(r) for r in fail.related],
-                        trace=list(resource.provenance.get(fail.attribute or "", [])),
+                        trace=_trace(resource, fail.attribute),
                     )
                 )
     out.findings.sort(key=lambda f: f.sort_key)

@@ -151,18 +151,14 @@ class _SourceIndex:
 
     def _index_blocks(self, file: TerraformFile) -> None:
         directory = posixpath.dirname(file.rel)
-        for block in file.body.get("module", []) or []:
-            for name, body in block.items():
-                self._add(directory, f"module.{name}", file.rel, body)
-        for block in file.body.get("data", []) or []:
-            for rtype, named in block.items():
-                for name, body in (named or {}).items():
-                    self._add(directory, f"data.{rtype}.{name}", file.rel, body)
-
-    def _add(self, directory: str, key: str, rel: str, body: Any) -> None:
-        if isinstance(body, dict) and isinstance(body.get("__start_line__"), int):
-            location = Location(rel, body["__start_line__"], body.get("__end_line__"))
-            self.blocks.setdefault((directory, key), location)
+        for block in file.blocks:
+            if block.type == "module" and len(block.labels) == 1:
+                key = f"module.{block.labels[0]}"
+            elif block.type == "data" and len(block.labels) == 2:
+                key = f"data.{block.labels[0]}.{block.labels[1]}"
+            else:
+                continue
+            self.blocks.setdefault((directory, key), Location(file.rel, block.line, block.end_line))
 
     def exact(self, address: str, scopes: set[str]) -> Resource | None:
         candidates = [r for r in self.by_address.get(address, []) if r.scope in scopes]

@@ -61,7 +61,9 @@ def evaluate_parsed(
         elif item.kind == "tfvars" and item.payload is not None:
             tfvars.append(item.payload)
     if tf_files:
-        evaluation = tf_eval.evaluate(tf_files, tfvars)
+        evaluation = tf_eval.evaluate(
+            tf_files, tfvars, root=root, var_files=options.var_files, variables=options.variables
+        )
         resources.extend(evaluation.resources)
         errors.extend(evaluation.errors)
     return resources, errors
