@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import jsonschema
 import pytest
 import sarif_om as om
 
-from scanner.records import Severity
+from scanner.records import Location, Severity
 from scanner.registry import CHECKS, Check
 from scanner.report import ReportContext
 from scanner.report.sarif import _rule, render, rule_name, to_json
@@ -248,3 +250,33 @@ def test_serialiser_uses_schema_names_and_drops_unset_values_but_keeps_level() -
 def test_rule_name_is_pascal_case_from_the_title() -> None:
     assert rule_name("Container runs as root (UID 0)") == "ContainerRunsAsRootUID0"
     assert rule_name("ssh open to 0.0.0.0/0") == "SshOpenTo00000"
+
+
+def test_columns_are_reported_when_the_location_has_one(project: Path) -> None:
+    result = enriched_scan(project)
+    finding = next(f for f in result.findings if f.resource.address == "aws_s3_bucket_acl.uploads")
+    finding.location = replace(finding.location, start_column=3)
+    [sarif_result] = [
+        r
+        for r in json.loads(render(result, CONTEXT))["runs"][0]["results"]
+        if r["message"]["text"].startswith(finding.message)
+    ]
+    assert sarif_result["locations"][0]["physicalLocation"]["region"] == {
+        "startLine": 28,
+        "endLine": 28,
+        "startColumn": 3,
+    }
+
+
+def test_remote_module_and_odd_paths_never_become_absolute_or_schemed_uris(project: Path, tmp_path: Path) -> None:
+    result = enriched_scan(project)
+    finding = next(f for f in result.findings if f.resource.address == "aws_s3_bucket_acl.uploads")
+    finding.trace = [Location("git::https://github.com/acme/modules.git//s3?ref=v1.2.0/main.tf", 4, note="module")]
+    sarif = render(result, CONTEXT)
+    uris = [
+        loc["physicalLocation"]["artifactLocation"]["uri"]
+        for r in json.loads(sarif)["runs"][0]["results"]
+        for loc in [*r["locations"], *r.get("relatedLocations", [])]
+    ]
+    assert all(not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", uri) and not uri.startswith("/") for uri in uris), uris
+    _validate(sarif, project, tmp_path)
