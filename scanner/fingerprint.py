@@ -14,12 +14,12 @@ from collections.abc import Iterable
 
 from scanner.records import Finding
 
-VERSION = "iacgate/v1"  # bump (and the SARIF key) if the recipe below ever changes
+VERSION = "iacgate/v1"  # the SARIF partialFingerprints key; a new recipe gets a new key
 
 
 def fingerprint(finding: Finding) -> str:
     """32 hex digits identifying the finding: sha256 of check id, file, resource address, attribute."""
-    parts = (VERSION, finding.check_id, finding.location.file, finding.resource.address, finding.attribute or "")
+    parts = (finding.check_id, finding.location.file, finding.resource.address, finding.attribute or "")
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:32]
 
 

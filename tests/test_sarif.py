@@ -280,3 +280,20 @@ def test_remote_module_and_odd_paths_never_become_absolute_or_schemed_uris(proje
     ]
     assert all(not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", uri) and not uri.startswith("/") for uri in uris), uris
     _validate(sarif, project, tmp_path)
+
+
+def test_a_value_from_the_command_line_is_named_but_not_linked(project: Path, tmp_path: Path) -> None:
+    result = enriched_scan(project)
+    finding = next(f for f in result.findings if f.resource.address == "aws_s3_bucket.website")
+    finding.trace = [Location("<command line>", 1, note="--var archive_acl"), *finding.trace]
+    sarif = render(result, CONTEXT)
+    [website] = [
+        r
+        for r in json.loads(sarif)["runs"][0]["results"]
+        if r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "aws_s3_bucket.website"
+    ]
+    assert "<command line> (--var archive_acl) <- [variables.tf:7](2)" in website["message"]["text"]
+    assert [loc["id"] for loc in website["relatedLocations"]] == [1, 2, 3]
+    flow = website["codeFlows"][0]["threadFlows"][0]["locations"]
+    assert "command" not in json.dumps(flow) and len(flow) == 3
+    _validate(sarif, project, tmp_path)

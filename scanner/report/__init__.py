@@ -26,17 +26,12 @@ class ReportContext:
 
 
 def is_blocking(finding: Finding, threshold: Severity) -> bool:
-    """Whether a finding fails the gate: not suppressed, not an old baselined one, at/above the threshold.
-
-    A baselined finding past its SLA (`overdue`) blocks again.
-    """
-    if finding.suppression is not None:
-        return False
-    if finding.overdue:
-        return True
-    if finding.baseline_state == "unchanged":
-        return False
-    return finding.severity.rank >= threshold.rank
+    """The gate: not suppressed, new (or baselined but past its SLA), and at or above the threshold."""
+    return (
+        finding.suppression is None
+        and (finding.baseline_state != "unchanged" or finding.overdue)
+        and finding.severity.rank >= threshold.rank
+    )
 
 
 def renderer(name: str) -> Callable[[ScanResult, ReportContext], str]:

@@ -9,6 +9,7 @@ paths, times) is written, so the output is byte-identical across runs and machin
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from typing import Any
@@ -171,23 +172,41 @@ def _link_text(loc: Location) -> str:
     return f"{loc.file}:{max(loc.start_line, 1)}".replace("[", "\\[").replace("]", "\\]")
 
 
-def _message(finding: Finding) -> str:
+def _in_a_file(loc: Location) -> bool:
+    """False for pseudo-locations such as `<command line>` (a `--var` value): nothing to link to."""
+    return bool(loc.file) and not loc.file.startswith("<")
+
+
+Numbered = list[tuple[Location, int | None]]
+
+
+def _numbered(finding: Finding) -> tuple[Numbered, Numbered]:
+    """relatedLocations ids (1, 2...) for the related resources, then the trace; None where there is no file."""
+    counter = itertools.count(1)
+
+    def number(locations: list[Location]) -> Numbered:
+        return [(loc, next(counter) if _in_a_file(loc) else None) for loc in locations]
+
+    return number(finding.related), number(finding.trace)
+
+
+def _link(loc: Location, n: int | None) -> str:
+    return f"[{_link_text(loc)}]({n})" if n is not None else loc.file
+
+
+def _message(finding: Finding, related: Numbered, trace: Numbered) -> str:
+    """The finding's message, then its related resources and value origin as `[file:line](id)` links.
+
+    GitHub only links related locations that the message embeds this way.
+    """
     text = finding.message.rstrip()
     if not text.endswith((".", "!", "?")):
         text += "."
-    related_id = 1
-    if finding.related:
-        links = []
-        for loc in finding.related:
-            links.append(f"{loc.note or 'see'} ([{_link_text(loc)}]({related_id}))")
-            related_id += 1
-        text += " Related: " + "; ".join(links) + "."
-    if finding.trace:
-        links = []
-        for loc in finding.trace:
-            links.append(f"[{_link_text(loc)}]({related_id}){f' ({loc.note})' if loc.note else ''}")
-            related_id += 1
-        text += " Value from: " + " <- ".join(links) + "."
+    if related:
+        text += " Related: " + "; ".join(f"{loc.note or 'see'} ({_link(loc, n)})" for loc, n in related) + "."
+    if trace:
+        steps = [_link(loc, n) + (f" ({loc.note})" if loc.note else "") for loc, n in trace]
+        text += " Value from: " + " <- ".join(steps) + "."
     return text
 
 
@@ -196,9 +215,11 @@ def _result(finding: Finding, rule_index: int) -> om.Result:
         physical_location=_physical(finding.location),
         logical_locations=[om.LogicalLocation(fully_qualified_name=finding.resource.address, kind="resource")],
     )
-    related = [
+    related, trace = _numbered(finding)
+    related_locations = [
         om.Location(id=n, physical_location=_physical(loc), message=om.Message(text=loc.note or loc.file))
-        for n, loc in enumerate([*finding.related, *finding.trace], start=1)
+        for loc, n in [*related, *trace]
+        if n is not None
     ]
     stable = finding.fingerprint or fingerprint(finding)
     digest, _, occurrence = stable.partition(":")
@@ -213,10 +234,10 @@ def _result(finding: Finding, rule_index: int) -> om.Result:
         rule_id=finding.check_id,
         rule_index=rule_index,
         level=LEVEL[finding.severity],
-        message=om.Message(text=_message(finding)),
+        message=om.Message(text=_message(finding, related, trace)),
         locations=[primary],
-        related_locations=related or None,
-        code_flows=[_code_flow(finding)] if finding.trace else None,
+        related_locations=related_locations or None,
+        code_flows=[_code_flow(finding)] if any(_in_a_file(loc) for loc in finding.trace) else None,
         partial_fingerprints={
             "primaryLocationLineHash": f"{digest[:16]}:{occurrence or 1}",
             FINGERPRINT_KEY: stable,
@@ -236,6 +257,7 @@ def _code_flow(finding: Finding) -> om.CodeFlow:
             )
         )
         for loc in reversed(finding.trace)
+        if _in_a_file(loc)
     ]
     where = f"{finding.resource.address}.{finding.attribute}" if finding.attribute else finding.resource.address
     steps.append(
