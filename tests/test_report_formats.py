@@ -56,7 +56,7 @@ def test_junit_has_a_suite_per_check_and_a_failure_per_blocking_finding(result: 
 
 def test_junit_reports_unparsable_files_as_errors(result: ScanResult) -> None:
     root = ET.fromstring(renderer("junit")(result, CONTEXT))
-    errors = next(s for s in root.findall("testsuite") if s.get("name") == "scan errors")
+    errors = next(s for s in root.findall("testsuite") if s.get("name") == "scan errors and warnings")
     [case] = errors.findall("testcase")
     assert case.get("name", "").startswith("broken.tf:")
     assert case.find("error") is not None and "invalid HCL" in case.find("error").get("message", "")

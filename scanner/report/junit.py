@@ -5,7 +5,7 @@ finding, named by resource and file:line (CI UIs list testcase names), plus one 
 testcase when the check found nothing. A finding that blocks the gate is a <failure>; one that
 does not (suppressed, in the baseline, below the threshold) is <skipped> with the reason, so
 the red count matches the exit status. Files that could not be scanned are <error>s in a
-"scan errors" suite. No timestamps or durations: the output is byte-identical across runs.
+"scan errors and warnings" suite. No timestamps or durations: the output is byte-identical across runs.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def render(result: ScanResult, context: ReportContext) -> str:
         _count(suite)
     errors = [e for e in result.errors if e.level in ("error", "warning")]
     if errors:
-        suite = ET.SubElement(root, "testsuite", name="scan errors")
+        suite = ET.SubElement(root, "testsuite", name="scan errors and warnings")
         for error in errors:
             where = f"{error.file}:{error.line}" if error.line else error.file
             case = ET.SubElement(suite, "testcase", classname="iacgate.scan", name=where or "scan")
