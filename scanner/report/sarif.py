@@ -22,7 +22,7 @@ from scanner import __version__
 from scanner.docs import PROJECT_URL, check_url, cwe_link, fenced
 from scanner.fingerprint import VERSION as FINGERPRINT_KEY
 from scanner.fingerprint import fingerprint
-from scanner.records import Finding, Location, ScanError, Severity
+from scanner.records import Finding, Location, ScanError, Severity, Suppression
 from scanner.registry import CHECKS, Check
 from scanner.report import ReportContext
 from scanner.scan import ScanResult
@@ -41,7 +41,6 @@ LEVEL = {
 SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5", Severity.LOW: "3.0"}
 PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "note": "recommendation"}
 NOTIFICATION_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
-SUPPRESSION_KIND = {"inSource": "inSource"}  # everything else (config file, baseline) is external
 BASELINE_STATES = {"new", "unchanged", "updated", "absent"}
 MAX_DESCRIPTION = 1024  # GitHub's limit for short/full descriptions
 MAX_TAGS = 10  # GitHub keeps 10 tags per rule
@@ -173,8 +172,12 @@ def _link_text(loc: Location) -> str:
 
 
 def _in_a_file(loc: Location) -> bool:
-    """False for pseudo-locations such as `<command line>` (a `--var` value): nothing to link to."""
-    return bool(loc.file) and not loc.file.startswith("<")
+    return _is_file(loc.file)
+
+
+def _is_file(path: str) -> bool:
+    """False for pseudo-paths such as `<command line>` (a `--var` value): nothing to link to."""
+    return bool(path) and not path.startswith("<")
 
 
 Numbered = list[tuple[Location, int | None]]
@@ -242,7 +245,7 @@ def _result(finding: Finding, rule_index: int) -> om.Result:
             "primaryLocationLineHash": f"{digest[:16]}:{occurrence or 1}",
             FINGERPRINT_KEY: stable,
         },
-        suppressions=[_suppression(finding)] if finding.suppression else None,
+        suppressions=[_suppression(finding.suppression)] if finding.suppression else None,
         baseline_state=finding.baseline_state if finding.baseline_state in BASELINE_STATES else None,
         properties=properties,
     )
@@ -271,11 +274,9 @@ def _code_flow(finding: Finding) -> om.CodeFlow:
     )
 
 
-def _suppression(finding: Finding) -> om.Suppression:
-    sup = finding.suppression
-    assert sup is not None
+def _suppression(sup: Suppression) -> om.Suppression:
     return om.Suppression(
-        kind=SUPPRESSION_KIND.get(sup.kind, "external"),
+        kind="inSource" if sup.kind == "inSource" else "external",  # config file or baseline: external
         justification=sup.justification or None,
         location=om.Location(physical_location=_physical(sup.location)) if sup.location else None,
     )
@@ -289,7 +290,7 @@ def _notification(error: ScanError) -> om.Notification:
     return om.Notification(
         message=om.Message(text=error.message),
         level=NOTIFICATION_LEVEL.get(error.level, "warning"),
-        locations=[om.Location(physical_location=physical)] if error.file else None,
+        locations=[om.Location(physical_location=physical)] if _is_file(error.file) else None,
     )
 
 
