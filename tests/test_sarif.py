@@ -297,3 +297,18 @@ def test_a_value_from_the_command_line_is_named_but_not_linked(project: Path, tm
     flow = website["codeFlows"][0]["threadFlows"][0]["locations"]
     assert "command" not in json.dumps(flow) and len(flow) == 3
     _validate(sarif, project, tmp_path)
+
+
+def test_a_finding_from_an_unregistered_rule_still_gets_one_descriptor(project: Path, tmp_path: Path) -> None:
+    result = enriched_scan(project)
+    template = result.findings[0]
+    result.findings += [
+        replace(template, check_id="IG-X-900", title="Suppression has no reason", severity=Severity.INFO, message=m)
+        for m in ("first", "second")
+    ]
+    log = json.loads(render(result, CONTEXT))
+    rules = log["runs"][0]["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == ["IG-AWS-001", "IG-X-900"]
+    assert rules[1]["defaultConfiguration"]["level"] == "note" and "security-severity" not in rules[1]["properties"]
+    assert sum(1 for r in log["runs"][0]["results"] if r["ruleIndex"] == 1) == 2
+    _validate(render(result, CONTEXT), project, tmp_path)
