@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from scanner import __version__
-from scanner.docs import render_checks_markdown
+from scanner.docs import DOCS_URL, render_checks_markdown
 from scanner.parsers import ParseCache
 from scanner.records import FRAMEWORKS, Severity
 from scanner.registry import Selection, load_builtin_checks
@@ -81,6 +81,12 @@ def main() -> None:
     help="SARIF runAutomationDetails.id, e.g. iacgate/terraform/: lets several scans of one repository "
     "upload to GitHub code scanning side by side.",
 )
+@click.option(
+    "--docs-url",
+    default=DOCS_URL,
+    show_default=True,
+    help="Check documentation that SARIF, JUnit and markdown reports link to (`#<check id>` is appended).",
+)
 @click.option("--framework", default=None, help="Comma-separated: terraform,kubernetes,dockerfile.")
 @click.option("--check", "only", default=None, help="Run only these check IDs (comma-separated).")
 @click.option("--skip-check", "skip", default=None, help="Skip these check IDs (comma-separated).")
@@ -99,6 +105,7 @@ def scan_command(
     formats: tuple[str, ...],
     outputs: tuple[str, ...],
     sarif_category: str | None,
+    docs_url: str,
     framework: str | None,
     only: str | None,
     skip: str | None,
@@ -131,6 +138,7 @@ def scan_command(
             color=fmt == "console" and output is None and sys.stdout.isatty(),
             show_unknown=show_unknown,
             sarif_category=sarif_category,
+            docs_url=docs_url,
             source_url=_github_source_url(result.root),
             today=date.today(),
         )

@@ -55,6 +55,25 @@ def test_sarif_category_sets_the_run_automation_id() -> None:
     assert json.loads(output)["runs"][0]["automationDetails"] == {"id": "iacgate/terraform/"}
 
 
+def test_docs_url_option_moves_every_check_link(tmp_path: Path) -> None:
+    sarif = tmp_path / "out.sarif"
+    code, output = _scan(
+        "--docs-url",
+        "https://docs.example.com/iacgate/checks",
+        "--format",
+        "sarif",
+        "-o",
+        str(sarif),
+        "--format",
+        "markdown",
+    )
+    assert code == 1
+    rules = json.loads(sarif.read_text())["runs"][0]["tool"]["driver"]["rules"]
+    assert {r["id"]: r["helpUri"] for r in rules}["IG-AWS-001"] == "https://docs.example.com/iacgate/checks#ig-aws-001"
+    assert all(r["helpUri"].startswith("https://docs.example.com/iacgate/checks#") for r in rules)
+    assert "(https://docs.example.com/iacgate/checks#ig-aws-001)" in output
+
+
 def test_markdown_links_point_into_the_github_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
     monkeypatch.setenv("GITHUB_REPOSITORY", "acme/site")
