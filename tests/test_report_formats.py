@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from scanner.records import Severity
+from scanner.records import ScanError, Severity
 from scanner.report import ReportContext, renderer
 from scanner.report.json import SCHEMA_FILE
 from scanner.report.markdown import TOP
@@ -179,3 +179,10 @@ def test_console_counts_baselined_findings_within_their_sla_without_listing_them
     text = renderer("console")(result, CONTEXT)
     assert "aws_s3_bucket.website" not in text
     assert "1 suppressed, 1 in baseline," in text
+
+
+def test_console_counts_warnings_apart_from_scan_errors(result: ScanResult) -> None:
+    result.errors.append(ScanError("main.tf", 3, "suppression of IG-AWS-001 has no reason", "warning"))
+    text = renderer("console")(result, CONTEXT)
+    assert "Scan errors and warnings" in text and "main.tf:3: suppression of IG-AWS-001 has no reason" in text
+    assert "1 scan errors, 1 warnings" in text

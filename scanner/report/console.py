@@ -58,10 +58,13 @@ def render(result: ScanResult, context: ReportContext) -> str:
             for rel in f.related:
                 console.print(Text(f"           related {rel.file}:{rel.start_line} {rel.note}".rstrip(), style="dim"))
         console.print()
-    errors = [e for e in result.errors if e.level != "info"]
-    if errors:
-        console.print(Text("Scan errors", style="bold red"))
-        for e in errors:
+    problems = [e for e in result.errors if e.level != "info"]
+    errors = [e for e in problems if e.level == "error"]
+    if problems:
+        console.print(
+            Text("Scan errors" if len(errors) == len(problems) else "Scan errors and warnings", style="bold red")
+        )
+        for e in problems:
             where = f"{e.file}:{e.line}" if e.line else e.file
             console.print(Text(f"  {where}: {e.message}"))
         console.print()
@@ -91,6 +94,8 @@ def render(result: ScanResult, context: ReportContext) -> str:
     if overdue:
         summary.append(f"{overdue} overdue, ", style="bold red")
     summary.append(f"{len(result.unknowns)} unknown, {len(errors)} scan errors")
+    if len(problems) > len(errors):
+        summary.append(f", {len(problems) - len(errors)} warnings")
     console.print(summary)
     return buffer.getvalue()
 
