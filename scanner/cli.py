@@ -8,7 +8,9 @@ scan was incomplete (a file could not be read or parsed).
 from __future__ import annotations
 
 import json
+import os
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -16,6 +18,7 @@ import click
 import scanner.config as configuration
 import scanner.filter as filtering
 from scanner import __version__
+from scanner.docs import DOCS_URL, render_checks_markdown
 from scanner.parsers import ParseCache
 from scanner.records import FRAMEWORKS, Severity
 from scanner.registry import Selection, load_builtin_checks
@@ -90,8 +93,33 @@ def main() -> None:
 
 @main.command("scan")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="console", show_default=True)
-@click.option("--output", "-o", default=None, help="Write the report to FILE (default stdout).")
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(FORMATS),
+    multiple=True,
+    help="Report format (default console). Repeat for several reports in one run.",
+)
+@click.option(
+    "--output",
+    "-o",
+    "outputs",
+    multiple=True,
+    help="Write the report to FILE. The n-th --output pairs with the n-th --format; "
+    "the one format left without an output goes to stdout.",
+)
+@click.option(
+    "--sarif-category",
+    default=None,
+    help="SARIF runAutomationDetails.id, e.g. iacgate/terraform/: lets several scans of one repository "
+    "upload to GitHub code scanning side by side.",
+)
+@click.option(
+    "--docs-url",
+    default=DOCS_URL,
+    show_default=True,
+    help="Check documentation that SARIF, JUnit and markdown reports link to (`#<check id>` is appended).",
+)
 @click.option("--framework", default=None, help="Comma-separated: terraform,kubernetes,dockerfile.")
 @click.option("--check", "only", default=None, help="Run only these check IDs (comma-separated).")
 @click.option("--skip-check", "skip", default=None, help="Skip these check IDs (comma-separated).")
@@ -156,8 +184,10 @@ def main() -> None:
 )
 def scan_command(
     paths: tuple[Path, ...],
-    fmt: str,
-    output: str | None,
+    formats: tuple[str, ...],
+    outputs: tuple[str, ...],
+    sarif_category: str | None,
+    docs_url: str,
     framework: str | None,
     only: str | None,
     skip: str | None,
@@ -175,6 +205,7 @@ def scan_command(
     var_values: tuple[str, ...],
 ) -> None:
     """Scan PATHS for misconfigurations."""
+    reports = pair_reports(formats, outputs)
     checks = load_builtin_checks()
     unknown_ids = (_csv(only) | _csv(skip)) - set(checks)
     if unknown_ids:
@@ -208,10 +239,17 @@ def scan_command(
     )
     result = _run_with_progress(options)
     threshold = Severity(severity_threshold)
-    context = ReportContext(
-        threshold=threshold, color=fmt == "console" and not output and sys.stdout.isatty(), show_unknown=show_unknown
-    )
-    _write(renderer(fmt)(result, context), output)
+    for fmt, output in reports:
+        context = ReportContext(
+            threshold=threshold,
+            color=fmt == "console" and output is None and sys.stdout.isatty(),
+            show_unknown=show_unknown,
+            sarif_category=sarif_category,
+            docs_url=docs_url,
+            source_url=_github_source_url(result.root),
+            today=date.today(),
+        )
+        _write(renderer(fmt)(result, context), output)
     sys.exit(exit_code(result, threshold))
 
 
@@ -223,6 +261,32 @@ def _variables(values: tuple[str, ...]) -> dict[str, str]:
             raise click.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--var")
         out[name.strip()] = value
     return out
+
+
+def pair_reports(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tuple[str, str | None]]:
+    """Pair the n-th --format with the n-th --output; a format without one writes to stdout (at most one)."""
+    formats = formats or ("console",)
+    if len(outputs) > len(formats):
+        raise click.BadParameter(f"{len(outputs)} outputs for {len(formats)} formats", param_hint="--output")
+    paired = [(fmt, outputs[n] if n < len(outputs) and outputs[n] != "-" else None) for n, fmt in enumerate(formats)]
+    if sum(1 for _, output in paired if output is None) > 1:
+        raise click.BadParameter("only one report can go to stdout; give the others an --output", param_hint="--format")
+    return paired
+
+
+def _github_source_url(root: Path) -> str | None:
+    """Base of file links in markdown reports inside GitHub Actions (`$GITHUB_STEP_SUMMARY`, PR comments)."""
+    env = os.environ
+    server, repo, sha, workspace = (
+        env.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA", "GITHUB_WORKSPACE")
+    )
+    if not (server and repo and sha):
+        return None
+    base = f"{server}/{repo}/blob/{sha}"
+    if workspace and root.is_relative_to(Path(workspace).resolve()):
+        inner = root.relative_to(Path(workspace).resolve()).as_posix()
+        return base if inner == "." else f"{base}/{inner}"
+    return base
 
 
 def _run_with_progress(options: ScanOptions) -> ScanResult:
@@ -352,10 +416,13 @@ def plan_command(
 
 
 @main.command("checks")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
 def checks_command(fmt: str) -> None:
-    """List every registered check."""
+    """List every registered check (`--format markdown` is docs/checks.md)."""
     checks = sorted(load_builtin_checks().values(), key=lambda c: c.id)
+    if fmt == "markdown":
+        click.echo(render_checks_markdown(checks), nl=False)
+        return
     if fmt == "json":
         rows = [
             {

@@ -5,11 +5,13 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
-from scanner.records import Severity
+from scanner.docs import DOCS_URL
+from scanner.records import Finding, Severity
 from scanner.scan import ScanResult
 
-FORMATS = ("console", "json", "sarif", "junit")
+FORMATS = ("console", "json", "sarif", "junit", "markdown")
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,19 @@ class ReportContext:
     threshold: Severity = Severity.LOW
     color: bool = False
     show_unknown: bool = False
+    sarif_category: str | None = None  # SARIF runAutomationDetails.id (GitHub's upload category)
+    docs_url: str = DOCS_URL  # check documentation; rule help links add `#<check id>`
+    source_url: str | None = None  # markdown links to files: `<source_url>/<file>#L<line>`; relative if None
+    today: date | None = None  # for ages of baselined findings; None: ages are not shown
+
+
+def is_blocking(finding: Finding, threshold: Severity) -> bool:
+    """The gate: not suppressed, new (or baselined but past its SLA), and at or above the threshold."""
+    return (
+        finding.suppression is None
+        and (finding.baseline_state != "unchanged" or finding.overdue)
+        and finding.severity.rank >= threshold.rank
+    )
 
 
 def renderer(name: str) -> Callable[[ScanResult, ReportContext], str]:

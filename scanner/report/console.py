@@ -1,15 +1,20 @@
-"""Human report: findings grouped by file, coloured by severity, then a summary."""
+"""Human report: findings grouped by file, coloured by severity, then a summary.
+
+Suppressed findings and baselined ones within their SLA are not listed, only counted; each
+finding shows where its value came from (`value from`) and the resources it relates to.
+"""
 
 from __future__ import annotations
 
 import io
+from datetime import date
 from itertools import groupby
 
 from rich.console import Console
 from rich.text import Text
 
-from scanner.records import Severity
-from scanner.report import ReportContext
+from scanner.records import Finding, Severity
+from scanner.report import ReportContext, is_blocking
 from scanner.scan import ScanResult
 
 STYLE = {
@@ -31,7 +36,10 @@ def render(result: ScanResult, context: ReportContext) -> str:
         highlight=False,
         soft_wrap=True,
     )
-    shown = [f for f in result.findings if f.suppression is None]
+    open_ = [f for f in result.findings if f.suppression is None]
+    shown = sorted(
+        (f for f in open_ if f.overdue or f.baseline_state != "unchanged"), key=lambda f: f.sort_key
+    )  # baselined ones are counted
     for file, items in groupby(shown, key=lambda f: f.location.file):
         console.print(Text(file, style="bold underline"))
         for f in items:
@@ -39,6 +47,8 @@ def render(result: ScanResult, context: ReportContext) -> str:
             line.append(f"{f.severity.value.upper():8}", style=STYLE[f.severity])
             line.append(f" {f.check_id} ", style="bold")
             line.append(f"line {f.location.start_line}: {f.message}")
+            if f.overdue:
+                line.append(f"  OVERDUE (first seen {f.first_seen})", style="bold red")
             console.print(line)
             console.print(Text(f"           {f.resource.address}", style="dim"))
             for step in f.trace:
@@ -48,10 +58,13 @@ def render(result: ScanResult, context: ReportContext) -> str:
             for rel in f.related:
                 console.print(Text(f"           related {rel.file}:{rel.start_line} {rel.note}".rstrip(), style="dim"))
         console.print()
-    errors = [e for e in result.errors if e.level != "info"]
-    if errors:
-        console.print(Text("Scan errors", style="bold red"))
-        for e in errors:
+    problems = [e for e in result.errors if e.level != "info"]
+    errors = [e for e in problems if e.level == "error"]
+    if problems:
+        console.print(
+            Text("Scan errors" if len(errors) == len(problems) else "Scan errors and warnings", style="bold red")
+        )
+        for e in problems:
             where = f"{e.file}:{e.line}" if e.line else e.file
             console.print(Text(f"  {where}: {e.message}"))
         console.print()
@@ -67,12 +80,41 @@ def render(result: ScanResult, context: ReportContext) -> str:
                 )
             )
         console.print()
+    if context.today is not None:
+        _print_ages(console, open_, context.today)
     counts = {s: sum(1 for f in shown if f.severity is s) for s in Severity}
+    blocking = sum(1 for f in result.findings if is_blocking(f, context.threshold))
     summary = Text("Summary: ", style="bold")
     summary.append(f"{len(result.files)} files, {len(result.resources)} resources, {len(result.checks)} checks; ")
     summary.append(f"{result.passed} passed, {len(shown)} failed (")
     summary.append(", ".join(f"{counts[s]} {s.value}" for s in Severity if counts[s]) or "none")
-    summary.append(f"), {len(result.findings) - len(shown)} suppressed, {len(result.unknowns)} unknown, ")
-    summary.append(f"{len(errors)} scan errors")
+    summary.append(f"), {blocking} blocking at {context.threshold.value} or above; ")
+    summary.append(f"{len(result.findings) - len(open_)} suppressed, {len(open_) - len(shown)} in baseline, ")
+    overdue = sum(1 for f in open_ if f.overdue)
+    if overdue:
+        summary.append(f"{overdue} overdue, ", style="bold red")
+    summary.append(f"{len(result.unknowns)} unknown, {len(errors)} scan errors")
+    if len(problems) > len(errors):
+        summary.append(f", {len(problems) - len(errors)} warnings")
     console.print(summary)
     return buffer.getvalue()
+
+
+AGE_BUCKETS = ((7, "< 7 days"), (30, "7-30 days"), (90, "30-90 days"), (None, "> 90 days"))
+
+
+def _print_ages(console: Console, findings: list[Finding], today: date) -> None:
+    """Open findings by time since first seen (from the baseline), so old debt stays visible."""
+    ages = []
+    for f in findings:
+        try:
+            ages.append((today - date.fromisoformat(f.first_seen or "")).days)
+        except ValueError:
+            continue
+    if not ages:
+        return
+    counts = dict.fromkeys((label for _, label in AGE_BUCKETS), 0)
+    for age in ages:
+        label = next(label for limit, label in AGE_BUCKETS if limit is None or age < limit)
+        counts[label] += 1
+    console.print(Text("Open findings by age: ", style="bold").append(", ".join(f"{n} {k}" for k, n in counts.items())))

@@ -1,26 +1,35 @@
-"""JSON report. Schema (stable; additions only): see README "JSON output"."""
+"""JSON report for scripts and dashboards.
+
+The schema is `iacgate-report.schema.json` next to this module (shipped in the package; JSON
+Schema 2020-12). It is stable: fields are only ever added, and `schema_version` changes if a
+field's meaning does. Paths are relative to the scanned root; no timestamps.
+"""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from scanner import __version__
-from scanner.records import Finding, Location
-from scanner.report import ReportContext
+from scanner.records import Finding, Location, Severity
+from scanner.report import ReportContext, is_blocking
 from scanner.scan import ScanResult
 
 SCHEMA_VERSION = 1
+SCHEMA_FILE = Path(__file__).with_name("iacgate-report.schema.json")
 
 
 def _location(loc: Location) -> dict[str, Any]:
     out: dict[str, Any] = {"file": loc.file, "start_line": loc.start_line, "end_line": loc.end_line or loc.start_line}
+    if loc.start_column:
+        out["start_column"] = loc.start_column
     if loc.note:
         out["note"] = loc.note
     return out
 
 
-def _finding(f: Finding) -> dict[str, Any]:
+def _finding(f: Finding, context: ReportContext) -> dict[str, Any]:
     return {
         "check_id": f.check_id,
         "title": f.title,
@@ -34,6 +43,7 @@ def _finding(f: Finding) -> dict[str, Any]:
         "related": [_location(r) for r in f.related],
         "trace": [_location(t) for t in f.trace],
         "fingerprint": f.fingerprint,
+        "blocking": is_blocking(f, context.threshold),
         "suppressed": None
         if f.suppression is None
         else {"kind": f.suppression.kind, "justification": f.suppression.justification},
@@ -44,8 +54,8 @@ def _finding(f: Finding) -> dict[str, Any]:
 
 
 def render(result: ScanResult, context: ReportContext) -> str:
-    active = [f for f in result.findings if f.suppression is None]
-    blocking = [f for f in active if f.severity.rank >= context.threshold.rank]
+    findings = sorted(result.findings, key=lambda f: (*f.sort_key, f.attribute or "", f.fingerprint))
+    active = [f for f in findings if f.suppression is None]
     document = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "iacgate", "version": __version__},
@@ -55,17 +65,16 @@ def render(result: ScanResult, context: ReportContext) -> str:
             "checks": len(result.checks),
             "passed": result.passed,
             "failed": len(active),
-            "blocking": len(blocking),
-            "suppressed": len(result.findings) - len(active),
+            "blocking": sum(1 for f in findings if is_blocking(f, context.threshold)),
+            "suppressed": len(findings) - len(active),
+            "baseline": sum(1 for f in active if f.baseline_state == "unchanged"),
+            "overdue": sum(1 for f in active if f.overdue),
             "unknown": len(result.unknowns),
             "errors": sum(1 for e in result.errors if e.level == "error"),
             "threshold": context.threshold.value,
-            "by_severity": {
-                s.value: sum(1 for f in active if f.severity is s)
-                for s in sorted({f.severity for f in active} | set(), key=lambda s: -s.rank)
-            },
+            "by_severity": {s.value: sum(1 for f in active if f.severity is s) for s in Severity},
         },
-        "findings": [_finding(f) for f in result.findings],
+        "findings": [_finding(f, context) for f in findings],
         "errors": [{"file": e.file, "line": e.line, "message": e.message, "level": e.level} for e in result.errors],
         "unknown": [
             {
@@ -89,4 +98,4 @@ def render(result: ScanResult, context: ReportContext) -> str:
         if context.show_unknown
         else [],
     }
-    return json.dumps(document, indent=2, sort_keys=False) + "\n"
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
