@@ -51,7 +51,7 @@ def _frameworks(value: str | None, configured: set[str] | None = None) -> set[st
 
 def exit_code(result: ScanResult, threshold: Severity) -> int:
     """Suppressed and baselined (not overdue) findings never fail the run; see `filter.blocking`."""
-    failing = any(filtering.blocking(f, threshold) for f in result.findings)
+    failing = any(f.is_blocking(threshold) for f in result.findings)
     return (EXIT_FINDINGS if failing else 0) + (EXIT_INCOMPLETE if result.incomplete else 0)
 
 

@@ -202,6 +202,14 @@ class Finding:
     overdue: bool = False  # baselined but older than its SLA
     fingerprint: str = ""
 
+    def is_blocking(self, threshold: Severity) -> bool:
+        """The gate: not suppressed, new (or baselined but past its SLA), and at or above the threshold."""
+        return (
+            self.suppression is None
+            and (self.baseline_state != "unchanged" or self.overdue)
+            and self.severity.rank >= threshold.rank
+        )
+
     @property
     def sort_key(self) -> tuple[Any, ...]:
         return (self.location.file, self.location.start_line, self.check_id, self.resource.address)

@@ -79,12 +79,3 @@ def _override(finding: Finding, options: FilterOptions) -> Finding | None:
             severity = override.severity_overrides.get(finding.check_id, severity)
     finding.severity = severity
     return finding
-
-
-def blocking(finding: Finding, threshold: Severity) -> bool:
-    """The gate: unsuppressed, new (or baselined but overdue), and at or above the threshold."""
-    return (
-        finding.suppression is None
-        and (finding.baseline_state != "unchanged" or finding.overdue)
-        and finding.severity.rank >= threshold.rank
-    )

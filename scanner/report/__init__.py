@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from scanner.docs import DOCS_URL
-from scanner.records import Finding, Severity
+from scanner.records import Severity
 from scanner.scan import ScanResult
 
 FORMATS = ("console", "json", "sarif", "junit", "markdown")
@@ -23,15 +23,6 @@ class ReportContext:
     docs_url: str = DOCS_URL  # check documentation; rule help links add `#<check id>`
     source_url: str | None = None  # markdown links to files: `<source_url>/<file>#L<line>`; relative if None
     today: date | None = None  # for ages of baselined findings; None: ages are not shown
-
-
-def is_blocking(finding: Finding, threshold: Severity) -> bool:
-    """The gate: not suppressed, new (or baselined but past its SLA), and at or above the threshold."""
-    return (
-        finding.suppression is None
-        and (finding.baseline_state != "unchanged" or finding.overdue)
-        and finding.severity.rank >= threshold.rank
-    )
 
 
 def renderer(name: str) -> Callable[[ScanResult, ReportContext], str]:

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.text import Text
 
 from scanner.records import Finding, Severity
-from scanner.report import ReportContext, is_blocking
+from scanner.report import ReportContext
 from scanner.scan import ScanResult
 
 STYLE = {
@@ -83,7 +83,7 @@ def render(result: ScanResult, context: ReportContext) -> str:
     if context.today is not None:
         _print_ages(console, open_, context.today)
     counts = {s: sum(1 for f in shown if f.severity is s) for s in Severity}
-    blocking = sum(1 for f in result.findings if is_blocking(f, context.threshold))
+    blocking = sum(1 for f in result.findings if f.is_blocking(context.threshold))
     summary = Text("Summary: ", style="bold")
     summary.append(f"{len(result.files)} files, {len(result.resources)} resources, {len(result.checks)} checks; ")
     summary.append(f"{result.passed} passed, {len(shown)} failed (")

@@ -13,7 +13,7 @@ from typing import Any
 
 from scanner import __version__
 from scanner.records import Finding, Location, Severity
-from scanner.report import ReportContext, is_blocking
+from scanner.report import ReportContext
 from scanner.scan import ScanResult
 
 SCHEMA_VERSION = 1
@@ -43,7 +43,7 @@ def _finding(f: Finding, context: ReportContext) -> dict[str, Any]:
         "related": [_location(r) for r in f.related],
         "trace": [_location(t) for t in f.trace],
         "fingerprint": f.fingerprint,
-        "blocking": is_blocking(f, context.threshold),
+        "blocking": f.is_blocking(context.threshold),
         "suppressed": None
         if f.suppression is None
         else {"kind": f.suppression.kind, "justification": f.suppression.justification},
@@ -65,7 +65,7 @@ def render(result: ScanResult, context: ReportContext) -> str:
             "checks": len(result.checks),
             "passed": result.passed,
             "failed": len(active),
-            "blocking": sum(1 for f in findings if is_blocking(f, context.threshold)),
+            "blocking": sum(1 for f in findings if f.is_blocking(context.threshold)),
             "suppressed": len(findings) - len(active),
             "baseline": sum(1 for f in active if f.baseline_state == "unchanged"),
             "overdue": sum(1 for f in active if f.overdue),

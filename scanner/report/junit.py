@@ -16,7 +16,7 @@ from collections import defaultdict
 from scanner.docs import check_url
 from scanner.records import Finding
 from scanner.registry import Check
-from scanner.report import ReportContext, is_blocking
+from scanner.report import ReportContext
 from scanner.scan import ScanResult
 
 
@@ -73,7 +73,7 @@ def _testcase(suite: ET.Element, finding: Finding, check: Check | None, context:
         details.append(f"first seen: {finding.first_seen}{' (past its SLA)' if finding.overdue else ''}")
     if check:
         details += [f"fix: {check.remediation}", f"docs: {check_url(check.id, context.docs_url)}"]
-    if is_blocking(finding, context.threshold):
+    if finding.is_blocking(context.threshold):
         failure = ET.SubElement(case, "failure", message=f"{where}: {finding.message}", type=finding.severity.value)
         failure.text = "\n".join(details)
         return

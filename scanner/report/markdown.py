@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from scanner.docs import check_url
 from scanner.records import Finding, Severity
-from scanner.report import ReportContext, is_blocking
+from scanner.report import ReportContext
 from scanner.scan import ScanResult
 
 TOP = 25  # findings listed; the rest are counted
@@ -22,7 +22,7 @@ def render(result: ScanResult, context: ReportContext) -> str:
     open_ = [f for f in result.findings if f.suppression is None]
     reported = [f for f in open_ if not _baselined(f)]
     baselined = len(open_) - len(reported)
-    blocking = [f for f in reported if is_blocking(f, context.threshold)]
+    blocking = [f for f in reported if f.is_blocking(context.threshold)]
     suppressed = len(result.findings) - len(open_)
     errors = [e for e in result.errors if e.level == "error"]
     verdict = "fails" if blocking else "passes"
