@@ -93,6 +93,8 @@ def render(result: ScanResult, context: ReportContext) -> str:
     overdue = sum(1 for f in open_ if f.overdue)
     if overdue:
         summary.append(f"{overdue} overdue, ", style="bold red")
+    if result.outside_diff:
+        summary.append(f"{result.outside_diff} outside diff, ")
     summary.append(f"{len(result.unknowns)} unknown, {len(errors)} scan errors")
     if len(problems) > len(errors):
         summary.append(f", {len(problems) - len(errors)} warnings")

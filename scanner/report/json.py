@@ -70,6 +70,7 @@ def render(result: ScanResult, context: ReportContext) -> str:
             "baseline": sum(1 for f in active if f.baseline_state == "unchanged"),
             "overdue": sum(1 for f in active if f.overdue),
             "unknown": len(result.unknowns),
+            "outside_diff": result.outside_diff,
             "errors": sum(1 for e in result.errors if e.level == "error"),
             "threshold": context.threshold.value,
             "by_severity": {s.value: sum(1 for f in active if f.severity is s) for s in Severity},

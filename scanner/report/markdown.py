@@ -42,6 +42,7 @@ def render(result: ScanResult, context: ReportContext) -> str:
         ("in baseline", baselined),
         ("overdue (past SLA)", sum(1 for f in reported if f.overdue)),
         ("unknown (value not computable)", len(result.unknowns)),
+        ("outside the diff (not reported)", result.outside_diff),
         ("files not scanned (errors)", len(errors)),
     ]
     lines += [f"| {label} | {count} |" for label, count in extra if count]
