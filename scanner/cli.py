@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -91,35 +92,69 @@ def main() -> None:
     """Find insecure settings and risky relationships in Terraform, Kubernetes and Dockerfiles."""
 
 
+REPORT_OPTIONS = [
+    click.option(
+        "--format",
+        "formats",
+        type=click.Choice(FORMATS),
+        multiple=True,
+        help="Report format (default console). Repeat for several reports in one run.",
+    ),
+    click.option(
+        "--output",
+        "-o",
+        "outputs",
+        multiple=True,
+        help="Write the report to FILE. The n-th --output pairs with the n-th --format; "
+        "the one format left without an output goes to stdout.",
+    ),
+    click.option(
+        "--sarif-category",
+        default=None,
+        help="SARIF runAutomationDetails.id, e.g. iacgate/terraform/: lets several scans of one repository "
+        "upload to GitHub code scanning side by side.",
+    ),
+    click.option(
+        "--docs-url",
+        default=DOCS_URL,
+        show_default=True,
+        help="Check documentation that SARIF, JUnit and markdown reports link to (`#<check id>` is appended).",
+    ),
+]
+
+
+def report_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--format/--output pairs, --sarif-category and --docs-url: the same for `scan` and `plan`."""
+    for option in reversed(REPORT_OPTIONS):
+        command = option(command)
+    return command
+
+
+def write_reports(
+    result: ScanResult,
+    reports: list[tuple[str, str | None]],
+    threshold: Severity,
+    *,
+    show_unknown: bool,
+    sarif_category: str | None,
+    docs_url: str,
+) -> None:
+    for fmt, output in reports:
+        context = ReportContext(
+            threshold=threshold,
+            color=fmt == "console" and output is None and sys.stdout.isatty(),
+            show_unknown=show_unknown,
+            sarif_category=sarif_category,
+            docs_url=docs_url,
+            source_url=_github_source_url(result.root),
+            today=date.today(),
+        )
+        _write(renderer(fmt)(result, context), output)
+
+
 @main.command("scan")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "formats",
-    type=click.Choice(FORMATS),
-    multiple=True,
-    help="Report format (default console). Repeat for several reports in one run.",
-)
-@click.option(
-    "--output",
-    "-o",
-    "outputs",
-    multiple=True,
-    help="Write the report to FILE. The n-th --output pairs with the n-th --format; "
-    "the one format left without an output goes to stdout.",
-)
-@click.option(
-    "--sarif-category",
-    default=None,
-    help="SARIF runAutomationDetails.id, e.g. iacgate/terraform/: lets several scans of one repository "
-    "upload to GitHub code scanning side by side.",
-)
-@click.option(
-    "--docs-url",
-    default=DOCS_URL,
-    show_default=True,
-    help="Check documentation that SARIF, JUnit and markdown reports link to (`#<check id>` is appended).",
-)
+@report_options
 @click.option("--framework", default=None, help="Comma-separated: terraform,kubernetes,dockerfile.")
 @click.option("--check", "only", default=None, help="Run only these check IDs (comma-separated).")
 @click.option("--skip-check", "skip", default=None, help="Skip these check IDs (comma-separated).")
@@ -239,17 +274,9 @@ def scan_command(
     )
     result = _run_with_progress(options)
     threshold = Severity(severity_threshold)
-    for fmt, output in reports:
-        context = ReportContext(
-            threshold=threshold,
-            color=fmt == "console" and output is None and sys.stdout.isatty(),
-            show_unknown=show_unknown,
-            sarif_category=sarif_category,
-            docs_url=docs_url,
-            source_url=_github_source_url(result.root),
-            today=date.today(),
-        )
-        _write(renderer(fmt)(result, context), output)
+    write_reports(
+        result, reports, threshold, show_unknown=show_unknown, sarif_category=sarif_category, docs_url=docs_url
+    )
     sys.exit(exit_code(result, threshold))
 
 
@@ -320,8 +347,7 @@ def _scan_with_progress(options: ScanOptions) -> ScanResult:
     default=None,
     help="The Terraform root the plan was made from: findings point at its .tf lines.",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="console", show_default=True)
-@click.option("--output", "-o", default=None, help="Write the report to FILE (default stdout).")
+@report_options
 @click.option("--check", "only", default=None, help="Run only these check IDs (comma-separated).")
 @click.option("--skip-check", "skip", default=None, help="Skip these check IDs (comma-separated).")
 @click.option(
@@ -357,8 +383,10 @@ def _scan_with_progress(options: ScanOptions) -> ScanResult:
 def plan_command(
     plan_file: Path,
     source: Path | None,
-    fmt: str,
-    output: str | None,
+    formats: tuple[str, ...],
+    outputs: tuple[str, ...],
+    sarif_category: str | None,
+    docs_url: str,
     only: str | None,
     skip: str | None,
     config_file: Path | None,
@@ -372,6 +400,7 @@ def plan_command(
     """Gate a Terraform plan (`terraform show -json plan.out > PLAN.json`): judge what it creates or changes."""
     from scanner.plan import PlanError, PlanOptions, report_root, run_plan
 
+    reports = pair_reports(formats, outputs)
     checks = load_builtin_checks()
     unknown_ids = (_csv(only) | _csv(skip)) - set(checks)
     if unknown_ids:
@@ -408,10 +437,9 @@ def plan_command(
     if run.info.changes == 0:
         click.echo(f"{plan_file}: the plan changes no resources; nothing to gate.", err=True)
     threshold = Severity(severity_threshold)
-    context = ReportContext(
-        threshold=threshold, color=fmt == "console" and not output and sys.stdout.isatty(), show_unknown=show_unknown
+    write_reports(
+        run.result, reports, threshold, show_unknown=show_unknown, sarif_category=sarif_category, docs_url=docs_url
     )
-    _write(renderer(fmt)(run.result, context), output)
     sys.exit(exit_code(run.result, threshold))
 
 

@@ -113,6 +113,18 @@ def test_only_the_created_public_bucket_is_reported_not_the_unchanged_or_deleted
     assert "aws_s3_bucket.newly_created" in run.result.findings[0].message
 
 
+def test_plan_writes_several_reports_in_one_run_like_scan(tmp_path: Path) -> None:
+    sarif, report = tmp_path / "plan.sarif", tmp_path / "plan.json"
+    code, stdout, _ = run_cli(
+        "plan", str(CONSTRUCTED / "tfplan.json"), "--check", "IG-AWS-001", "--sarif-category", "iacgate/plan",
+        "--format", "sarif", "-o", str(sarif), "--format", "json", "-o", str(report), "--format", "console",
+    )  # fmt: skip
+    assert code == 1
+    assert "aws_s3_bucket.newly_created" in stdout
+    assert json.loads(sarif.read_text())["runs"][0]["automationDetails"]["id"] == "iacgate/plan/"
+    assert [f["resource"] for f in json.loads(report.read_text())["findings"]] == ["aws_s3_bucket.newly_created"]
+
+
 def test_all_resources_also_reports_unchanged_resources_but_never_deleted_ones() -> None:
     options = PlanOptions(CONSTRUCTED / "tfplan.json", selection=Selection(only={"IG-AWS-001"}), all_resources=True)
     found = sorted(f.resource.address for f in run_plan(options).result.findings)
