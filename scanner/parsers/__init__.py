@@ -77,6 +77,8 @@ def parse_file(source: SourceFile) -> ParsedFile:
 
 
 def parse_bytes(data: bytes, rel: str, kind: str) -> ParsedFile:
+    if not data.strip():
+        return ParsedFile(rel, kind)  # an empty file is simply empty, not an error
     if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return ParsedFile(rel, kind, errors=[ScanError(rel, 1, "binary file, not text: not scanned")])
     try:
@@ -110,24 +112,32 @@ class ParseCache:
         digest.update(data)
         return digest.hexdigest()
 
+    def path(self, key: str) -> Path | None:
+        return None if self.directory is None else self.directory / key[:2] / key
+
     def load(self, key: str) -> ParsedFile | None:
-        if self.directory is None:
+        target = self.path(key)
+        if target is None:
             return None
         try:
-            with open(self.directory / key[:2] / key, "rb") as handle:
+            with open(target, "rb") as handle:
                 return pickle.load(handle)
         except Exception:  # missing, truncated or from another Python: parse again
             return None
 
     def store(self, key: str, parsed: ParsedFile) -> None:
-        if self.directory is None:
+        self.store_blob(key, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def store_blob(self, key: str, blob: bytes) -> None:
+        """Write an already pickled ParsedFile; atomic, so a concurrent scan never reads half a file."""
+        target = self.path(key)
+        if target is None:
             return
-        target = self.directory / key[:2] / key
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_suffix(f".{os.getpid()}.tmp")
             with open(tmp, "wb") as handle:
-                pickle.dump(parsed, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                handle.write(blob)
             os.replace(tmp, target)
         except OSError:
             pass  # a read-only cache directory only costs speed
@@ -135,6 +145,12 @@ class ParseCache:
 
 def _parse_job(job: tuple[bytes, str, str]) -> ParsedFile:
     return parse_bytes(*job)
+
+
+def _parse_job_pickled(job: tuple[bytes, str, str]) -> bytes:
+    """Worker side: pickle the result once; the parent stores these bytes as the cache entry and
+    unpickles them once, instead of unpickling the IPC copy and pickling it again for the cache."""
+    return pickle.dumps(parse_bytes(*job), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def parse_all(
@@ -170,10 +186,10 @@ def parse_all(
         # big files first so the pool does not end waiting on one straggler
         order = sorted(pending, key=lambda p: -len(p[2][0]))
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            parsed_iter = pool.map(_parse_job, [p[2] for p in order], chunksize=4)
-            for (index, key, _), parsed in zip(order, parsed_iter, strict=False):
-                results[index] = parsed
-                cache.store(key, parsed)
+            blobs = pool.map(_parse_job_pickled, [p[2] for p in order], chunksize=4)
+            for (index, key, _), blob in zip(order, blobs, strict=True):
+                results[index] = pickle.loads(blob)
+                cache.store_blob(key, blob)
                 if progress:
                     progress(1)
     else:
