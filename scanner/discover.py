@@ -148,7 +148,9 @@ def discover(paths: list[Path], *, root: Path | None = None, excludes: list[str]
                 try:
                     target = path.resolve(strict=True)
                 except (OSError, RuntimeError) as exc:
-                    found.errors.append(ScanError(relpath, None, f"symlink cannot be followed: {_reason(exc)}"))
+                    # a loop is always worth saying; a dangling link only when it looks like IaC
+                    if _reason(exc) == "symlink loop" or classify_name(entry.name) is not None:
+                        found.errors.append(ScanError(relpath, None, f"symlink cannot be followed: {_reason(exc)}"))
                     continue
                 if is_dir:
                     if target in ancestors:
