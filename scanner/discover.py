@@ -176,11 +176,11 @@ def discover(paths: list[Path], *, root: Path | None = None, excludes: list[str]
         if not given.exists() and not given.is_symlink():
             found.errors.append(ScanError(rel(given), None, "path does not exist"))
         elif given.is_dir():
-            real = given.resolve()
+            real = given.resolve()  # the root is resolved too: walking the real path keeps every path relative
             seen.add(real)
-            walk(given, [], frozenset({real}))
+            walk(real, [], frozenset({real}))
         else:
-            add_file(given, rel(given), [])
+            add_file(given.parent.resolve() / given.name, rel(given.parent.resolve() / given.name), [])
     found.files.sort(key=lambda f: f.rel)
     return found
 

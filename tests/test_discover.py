@@ -149,3 +149,11 @@ def test_discovery_order_is_deterministic(tmp_path: Path) -> None:
     for name in ("b.tf", "a.tf", "c/Dockerfile", "A.tf"):
         write(tmp_path, name)
     assert [f.rel for f in discover([tmp_path]).files] == ["A.tf", "a.tf", "b.tf", "c/Dockerfile"]
+
+
+def test_scanning_through_a_symlinked_directory_keeps_paths_relative(tmp_path: Path) -> None:
+    write(tmp_path, "real/infra/main.tf")
+    os.symlink(tmp_path / "real", tmp_path / "link", target_is_directory=True)
+    found = discover([tmp_path / "link"])
+    assert [f.rel for f in found.files] == ["infra/main.tf"]
+    assert discover([tmp_path / "link" / "infra" / "main.tf"]).files[0].rel == "main.tf"
