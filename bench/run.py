@@ -1,6 +1,7 @@
 """Benchmark: iacgate against Checkov on the BENCH.md subset, and iacgate alone on the full corpus.
 
-Run it with the project's interpreter (`.venv/bin/python bench/run.py`). Both tools run in the
+Run it from the checkout to measure, with the project's interpreter (`.venv/bin/python
+bench/run.py`): iacgate is run as `python -m scanner.cli` from the working directory. Both tools run in the
 same invocation on the same machine, alternating, so the ratio is not skewed by machine load
 that changes between runs. Each figure is the median of N runs (`--runs`). Checkov is
 installed into its own venv (`bench/.venv-checkov`) on first use. Results are printed as a
@@ -288,7 +289,8 @@ def stage_profile_in_child(paths: list[Path], cache: Path | None) -> dict[str, A
     cmd = [sys.executable, str(Path(__file__).resolve()), "--stages-of", *map(str, paths)]
     if cache:
         cmd += ["--stages-cache", str(cache)]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=REPO)
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}  # same checkout as the timed `python -m scanner.cli` runs
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
     return json.loads(done.stdout)
 
 
@@ -315,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stages-cache", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
-    sys.path.insert(0, str(REPO))
+    sys.path.insert(0, os.getcwd())  # the checkout being measured is the one we are run from
     if args.stages_of:
         print(json.dumps(stage_profile(args.stages_of, args.stages_cache)))
         return 0
