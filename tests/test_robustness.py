@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 import scanner.discover
+from scanner.parsers import PARALLEL_MIN_FILES
 from scanner.records import ScanError
 from scanner.scan import ScanResult
-from tests.conftest import FIXTURES, run_scan
+from tests.conftest import FIXTURES, REPO, run_scan
 
 BAD = FIXTURES / "bad-input"
 REAL_FINDING = ("IG-AWS-001", "storage.tf", 4)
@@ -156,3 +159,44 @@ def test_every_error_entry_names_a_file_inside_the_scanned_tree(bad_tree: Path) 
     for error in result.errors:
         assert error.file and not error.file.startswith("/"), error
         assert (bad_tree / error.file).exists() or (bad_tree / error.file).is_symlink(), error
+
+
+PARALLEL_AFTER_LOADING_THE_DOCKERFILE_PARSER = """
+import sys
+from pathlib import Path
+
+from scanner.parsers import PARALLEL_MIN_FILES, ParseCache, parse_all
+from scanner.records import SourceFile
+
+
+def main():
+    import dockerfile  # noqa: F401  the Go library is loaded here, as when the checks import its parser
+
+    root = Path(sys.argv[1])
+    body = (root / "Dockerfile").read_text()
+    body += "".join(f"RUN apt-get install -y pkg{i} \\\\\\n && echo {i} > /etc/step{i}\\n" for i in range(400))
+    sources = []
+    for i in range(PARALLEL_MIN_FILES + 12):
+        path = root / f"Dockerfile.{i}"
+        path.write_text(body + f"LABEL build={i}\\n")
+        sources.append(SourceFile(path, path.name, "dockerfile"))
+    parsed = parse_all(sources, ParseCache(None), workers=2)
+    print(sum(len(p.resources) for p in parsed), sum(len(p.errors) for p in parsed))
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def test_parallel_parse_does_not_hang_after_this_process_loaded_the_go_dockerfile_parser(tmp_path: Path) -> None:
+    """A worker forked from a process that loaded the Go library hangs forever in its first big parse."""
+    script = tmp_path / "scan.py"
+    script.write_text(PARALLEL_AFTER_LOADING_THE_DOCKERFILE_PARSER)
+    shutil.copy(FIXTURES / "example" / "app" / "Dockerfile", tmp_path / "Dockerfile")
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path)], capture_output=True, text=True, timeout=120, cwd=REPO
+    )
+    assert done.returncode == 0, done.stderr
+    stages, errors = map(int, done.stdout.split())
+    assert (stages, errors) == (2 * (PARALLEL_MIN_FILES + 12), 0)  # two stages per file, all parsed

@@ -7,6 +7,7 @@ bad input: it returns ScanErrors naming the file and line, so one broken file ne
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import pickle
 from collections.abc import Callable, Iterable
@@ -143,6 +144,22 @@ class ParseCache:
             pass  # a read-only cache directory only costs speed
 
 
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """Workers come from a fork server, never forked from this process.
+
+    The Dockerfile parser is a Go shared library: once this process has loaded it (the Dockerfile
+    checks import the parser module), a worker forked from here inherits a Go runtime without its
+    threads and hangs forever in its first large parse (measured: `iacgate scan` on
+    docker-library/php never finished). The fork server is a fresh interpreter that only preloads
+    this package, which loads no parser library, so its children start clean.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
 def _parse_job(job: tuple[bytes, str, str]) -> ParsedFile:
     return parse_bytes(*job)
 
@@ -185,7 +202,7 @@ def parse_all(
     if workers > 1 and len(pending) >= PARALLEL_MIN_FILES:
         # big files first so the pool does not end waiting on one straggler
         order = sorted(pending, key=lambda p: -len(p[2][0]))
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
             blobs = pool.map(_parse_job_pickled, [p[2] for p in order], chunksize=4)
             for (index, key, _), blob in zip(order, blobs, strict=True):
                 results[index] = pickle.loads(blob)
