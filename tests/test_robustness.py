@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 import scanner.discover
+import scanner.parsers
+from scanner.discover import discover
 from scanner.parsers import PARALLEL_MIN_FILES
 from scanner.records import ScanError
 from scanner.scan import ScanResult
@@ -165,8 +167,11 @@ PARALLEL_AFTER_LOADING_THE_DOCKERFILE_PARSER = """
 import sys
 from pathlib import Path
 
+import scanner.parsers
 from scanner.parsers import PARALLEL_MIN_FILES, ParseCache, parse_all
 from scanner.records import SourceFile
+
+scanner.parsers.PARALLEL_MIN_SECONDS = 0  # always the pool, whatever the size estimate
 
 
 def main():
@@ -200,3 +205,21 @@ def test_parallel_parse_does_not_hang_after_this_process_loaded_the_go_dockerfil
     assert done.returncode == 0, done.stderr
     stages, errors = map(int, done.stdout.split())
     assert (stages, errors) == (2 * (PARALLEL_MIN_FILES + 12), 0)  # two stages per file, all parsed
+
+
+def test_small_scans_parse_in_process_without_paying_for_a_worker_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_pool(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("a process pool was started for a small scan")
+
+    monkeypatch.setattr(scanner.parsers, "ProcessPoolExecutor", no_pool)
+    sources = discover([FIXTURES / "example"]).files
+    assert len(sources) >= scanner.parsers.PARALLEL_MIN_FILES
+    parsed = scanner.parsers.parse_all(sources, scanner.parsers.ParseCache(None), workers=2)
+    assert len(parsed) == len(sources)
+
+
+def test_a_large_terraform_workload_is_estimated_worth_the_pool() -> None:
+    big = [(b"x" * 64_000, f"m{i}.tf", "terraform") for i in range(10)]  # 640 kB of HCL: about a second
+    small_yaml = [(b"x" * 15_000, f"k{i}.yaml", "kubernetes") for i in range(10)]
+    assert scanner.parsers.estimated_seconds(big) >= scanner.parsers.PARALLEL_MIN_SECONDS
+    assert scanner.parsers.estimated_seconds(small_yaml) < scanner.parsers.PARALLEL_MIN_SECONDS
