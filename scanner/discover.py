@@ -80,11 +80,19 @@ def _gitignore_spec(directory: Path) -> pathspec.PathSpec | None:
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
+Ignores = list[tuple[str, pathspec.PathSpec]]  # (prefix of the .gitignore's directory, its rules)
+
+
 def discover(paths: list[Path], *, root: Path | None = None, excludes: list[str] | None = None) -> Discovery:
+    """Walk `paths` and classify what is found; paths in the result are relative to `root`.
+
+    The walk always lists real (resolved) directories and builds relative paths as strings, so a
+    file costs one scandir entry and one stat, not a realpath() of every component.
+    """
     root = root or scan_root(paths)
     found = Discovery(root=root)
     exclude_spec = pathspec.GitIgnoreSpec.from_lines(excludes or [])
-    seen: set[Path] = set()
+    seen: set[str] = set()
 
     def rel(p: Path) -> str:
         try:
@@ -92,22 +100,24 @@ def discover(paths: list[Path], *, root: Path | None = None, excludes: list[str]
         except ValueError:
             return p.as_posix()
 
-    def add_file(path: Path, relpath: str, ignores: list[tuple[Path, pathspec.PathSpec]]) -> None:
-        if exclude_spec.match_file(relpath) or _ignored(path, ignores):
+    def add_file(real: str | None, link: Path, relpath: str, ignores: Ignores) -> None:
+        """`real` is the file's real path when known (not a symlink), else `link` is resolved."""
+        if exclude_spec.match_file(relpath) or _ignored(relpath, ignores):
             return
-        kind = classify_name(path.name)
+        kind = classify_name(link.name)
         if kind is None:
             return
-        try:
-            real = path.resolve(strict=True)
-        except (OSError, RuntimeError) as exc:
-            found.errors.append(ScanError(relpath, None, f"cannot resolve symlink: {_reason(exc)}"))
-            return
+        if real is None:
+            try:
+                real = str(link.resolve(strict=True))
+            except (OSError, RuntimeError) as exc:
+                found.errors.append(ScanError(relpath, None, f"cannot resolve symlink: {_reason(exc)}"))
+                return
         if real in seen:
             return
         seen.add(real)
         try:
-            size = real.stat().st_size
+            size = os.stat(real).st_size
         except OSError as exc:
             found.errors.append(ScanError(relpath, None, f"cannot read file: {_reason(exc)}"))
             return
@@ -118,78 +128,80 @@ def discover(paths: list[Path], *, root: Path | None = None, excludes: list[str]
             return
         if kind == "structured":
             try:
-                with real.open("rb") as handle:
+                with open(real, "rb") as handle:
                     head = handle.read(256 * 1024)
             except OSError as exc:
                 found.errors.append(ScanError(relpath, None, f"cannot read file: {_reason(exc)}"))
                 return
-            kind = classify_content(path.name, head)
+            kind = classify_content(link.name, head)
             if kind is None:
                 return
-        found.files.append(SourceFile(path=real, rel=relpath, kind=kind))
+        found.files.append(SourceFile(path=Path(real), rel=relpath, kind=kind))
 
-    def walk(directory: Path, ignores: list[tuple[Path, pathspec.PathSpec]], ancestors: frozenset[Path]) -> None:
-        spec = _gitignore_spec(directory)
+    def walk(directory: str, prefix: str, ignores: Ignores, ancestors: frozenset[str]) -> None:
+        """List the real directory `directory`, whose files are reported as `prefix` + name."""
+        spec = _gitignore_spec(Path(directory))
         if spec is not None:
-            ignores = [*ignores, (directory, spec)]
+            ignores = [*ignores, (prefix, spec)]
         try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
         except OSError as exc:
-            found.errors.append(ScanError(rel(directory), None, f"cannot list directory: {_reason(exc)}"))
+            found.errors.append(ScanError(prefix.rstrip("/") or ".", None, f"cannot list directory: {_reason(exc)}"))
             return
         for entry in entries:
-            path = Path(entry.path)
-            relpath = rel(path)
+            relpath = prefix + entry.name
             try:
                 is_dir = entry.is_dir(follow_symlinks=True)
             except OSError:
                 is_dir = False
+            real: str | None = entry.path
             if entry.is_symlink():
                 try:
-                    target = path.resolve(strict=True)
+                    target = Path(entry.path).resolve(strict=True)
                 except (OSError, RuntimeError) as exc:
-                    found.errors.append(ScanError(relpath, None, f"symlink cannot be followed: {_reason(exc)}"))
+                    # a loop is always worth saying; a dangling link only when it looks like IaC
+                    if _reason(exc) == "symlink loop" or classify_name(entry.name) is not None:
+                        found.errors.append(ScanError(relpath, None, f"symlink cannot be followed: {_reason(exc)}"))
                     continue
+                real = str(target)
                 if is_dir:
-                    if target in ancestors:
+                    if real in ancestors:
                         found.errors.append(
                             ScanError(relpath, None, f"symlink loop: points back to {rel(target) or '.'}")
                         )
                         continue
-                    if not _inside(target, root) or target in seen:
+                    if not _inside(target, root) or real in seen:
                         continue  # outside the scanned root, or already scanned through its real path
             if is_dir:
                 if entry.name in SKIPPED_DIRS or exclude_spec.match_file(relpath + "/"):
                     continue
-                if _ignored(path, ignores, is_dir=True):
+                if _ignored(relpath, ignores, is_dir=True):
                     continue
-                real_dir = path.resolve()
-                seen.add(real_dir)
-                walk(path, ignores, ancestors | {real_dir})
-            else:
-                add_file(path, relpath, ignores)
+                seen.add(real)
+                walk(real, relpath + "/", ignores, ancestors | {real})
+            elif classify_name(entry.name) is not None:
+                add_file(real, Path(entry.path), relpath, ignores)
 
     for given in paths:
         given = given.absolute()
         if not given.exists() and not given.is_symlink():
             found.errors.append(ScanError(rel(given), None, "path does not exist"))
         elif given.is_dir():
-            real = given.resolve()
-            seen.add(real)
-            walk(given, [], frozenset({real}))
+            real_dir = given.resolve()  # walking the real path keeps every reported path relative
+            seen.add(str(real_dir))
+            prefix = rel(real_dir)
+            walk(str(real_dir), "" if prefix == "." else prefix + "/", [], frozenset({str(real_dir)}))
         else:
-            add_file(given, rel(given), [])
+            file = given.parent.resolve() / given.name
+            add_file(None if file.is_symlink() else str(file), file, rel(file), [])
     found.files.sort(key=lambda f: f.rel)
     return found
 
 
-def _ignored(path: Path, ignores: list[tuple[Path, pathspec.PathSpec]], is_dir: bool = False) -> bool:
-    for base, spec in ignores:
-        try:
-            relpath = path.relative_to(base).as_posix()
-        except ValueError:
-            continue
-        if spec.match_file(relpath + ("/" if is_dir else "")):
+def _ignored(relpath: str, ignores: Ignores, is_dir: bool = False) -> bool:
+    for prefix, spec in ignores:
+        if relpath.startswith(prefix) and spec.match_file(relpath[len(prefix) :] + ("/" if is_dir else "")):
             return True
     return False
 
