@@ -172,19 +172,10 @@ def privileged_container(resource: Resource) -> list[Fail]:
     example="securityContext:\n  allowPrivilegeEscalation: false",
 )
 def privilege_escalation(resource: Resource) -> list[Fail]:
-    fails = []
-    fragment = is_patch_fragment(resource)
-    for c in _linux_containers(resource):
-        value = c.security_context.get("allowPrivilegeEscalation")
-        if value is False or (value is None and fragment):
-            continue
-        if value is None:
-            fails.append(Fail(c.path, f"{_label(c)} does not set allowPrivilegeEscalation: false"))
-        else:
-            fails.append(
-                Fail(f"{c.path}.securityContext.allowPrivilegeEscalation", f"{_label(c)} allows privilege escalation")
-            )
-    return fails
+    return _require_security_flag(
+        resource, "allowPrivilegeEscalation", False, "does not set allowPrivilegeEscalation: false",
+        "allows privilege escalation",
+    )  # fmt: skip
 
 
 @check(
@@ -383,18 +374,26 @@ def capabilities_not_dropped(resource: Resource) -> list[Fail]:
     example="securityContext:\n  readOnlyRootFilesystem: true",
 )
 def writable_root_filesystem(resource: Resource) -> list[Fail]:
+    return _require_security_flag(
+        resource, "readOnlyRootFilesystem", True, "does not set readOnlyRootFilesystem: true",
+        "has a writable root filesystem",
+    )  # fmt: skip
+
+
+def _require_security_flag(
+    resource: Resource, key: str, wanted: bool, when_missing: str, when_wrong: str
+) -> list[Fail]:
+    """Every Linux container must set securityContext.<key> to `wanted` (patch fragments may leave it out)."""
     fails = []
     fragment = is_patch_fragment(resource)
     for c in _linux_containers(resource):
-        value = c.security_context.get("readOnlyRootFilesystem")
-        if value is True or (value is None and fragment):
+        value = c.security_context.get(key)
+        if value is wanted or (value is None and fragment):
             continue
         if value is None:
-            fails.append(Fail(c.path, f"{_label(c)} does not set readOnlyRootFilesystem: true"))
+            fails.append(Fail(c.path, f"{_label(c)} {when_missing}"))
         else:
-            fails.append(
-                Fail(f"{c.path}.securityContext.readOnlyRootFilesystem", f"{_label(c)} has a writable root filesystem")
-            )
+            fails.append(Fail(f"{c.path}.securityContext.{key}", f"{_label(c)} {when_wrong}"))
     return fails
 
 
