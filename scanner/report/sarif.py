@@ -12,8 +12,9 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import attr
 import sarif_om as om
@@ -22,6 +23,7 @@ from scanner import __version__
 from scanner.docs import PROJECT_URL, check_url, cwe_link, fenced
 from scanner.fingerprint import VERSION as FINGERPRINT_KEY
 from scanner.fingerprint import fingerprint
+from scanner.parsers import decode
 from scanner.records import Finding, Location, ScanError, Severity, Suppression
 from scanner.registry import CHECKS, Check
 from scanner.report import ReportContext
@@ -47,7 +49,46 @@ MAX_TAGS = 10  # GitHub keeps 10 tags per rule
 
 
 def render(result: ScanResult, context: ReportContext) -> str:
-    return json.dumps(to_json(build_log(result, context)), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    log = to_json(build_log(result, context))
+    add_columns(log, result.root)
+    return json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def add_columns(node: Any, root: Path, lines: dict[str, list[str] | None] | None = None) -> None:
+    """Give every region whole-line columns (startColumn 1 unless known, endColumn past the last character).
+
+    Findings point at lines; GitHub's table lists the columns as required and annotates more precisely
+    with them. Lines come from the scanned files; a region whose file cannot be read keeps its lines only.
+    """
+    lines = {} if lines is None else lines
+    if isinstance(node, list):
+        for item in node:
+            add_columns(item, root, lines)
+        return
+    if not isinstance(node, dict):
+        return
+    physical = node.get("physicalLocation")
+    if isinstance(physical, dict) and isinstance(physical.get("region"), dict):
+        region, uri = physical["region"], physical.get("artifactLocation", {}).get("uri")
+        if uri and "startLine" in region:
+            path = unquote(uri)
+            if path not in lines:
+                lines[path] = _read_lines(root / path)
+            text = lines[path]
+            end = region.get("endLine", region["startLine"])
+            if text is not None and end <= len(text):
+                region.setdefault("startColumn", 1)
+                region["endColumn"] = max(len(text[end - 1]) + 1, region["startColumn"] + (end == region["startLine"]))
+    for value in node.values():
+        if isinstance(value, (dict, list)):
+            add_columns(value, root, lines)
+
+
+def _read_lines(path: Path) -> list[str] | None:
+    try:
+        return decode(path.read_bytes()).splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def build_log(result: ScanResult, context: ReportContext) -> om.SarifLog:
