@@ -10,7 +10,6 @@ import scanner.filter as filtering
 from scanner.discover import discover
 from scanner.engine import run_checks
 from scanner.evaluate import terraform as tf_eval
-from scanner.fingerprint import assign_fingerprints
 from scanner.graph import ResourceGraph, build_graph
 from scanner.parsers import ParseCache, ParsedFile, parse_all
 from scanner.records import Finding, Resource, ScanError, SourceFile, UnknownResult
@@ -86,7 +85,6 @@ def scan(options: ScanOptions, progress: Callable[[str, int, int], None] | None 
     graph = build_graph(resources)
     checks = options.selection.select(load_builtin_checks())
     evaluated = run_checks(graph, checks)
-    assign_fingerprints(evaluated.findings)  # before filtering: suppressions and baselines match on them
     all_errors = sorted([*found.errors, *errors, *evaluated.errors], key=lambda e: (e.file, e.line or 0, e.message))
     result = ScanResult(
         root=found.root,

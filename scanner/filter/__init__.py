@@ -41,7 +41,7 @@ class FilterOptions:
 def apply(result: ScanResult, options: FilterOptions) -> ScanResult:
     today = options.today()
     findings = [f for f in (_override(f, options) for f in result.findings) if f is not None]
-    assign_fingerprints(findings)  # deterministic, so harmless if the scan has already assigned them
+    assign_fingerprints(findings)  # first: suppressions and baselines match on them
     warnings = suppress.apply(findings, result.files, result.resources, today, set(load_builtin_checks()))
     if options.baseline is not None:
         if options.baseline_mode not in BASELINE_MODES:
