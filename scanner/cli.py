@@ -130,6 +130,52 @@ def report_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
+GATE_OPTIONS = [
+    click.option("--check", "only", default=None, help="Run only these check IDs (comma-separated)."),
+    click.option("--skip-check", "skip", default=None, help="Skip these check IDs (comma-separated)."),
+    click.option(
+        "--config",
+        "config_file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None,
+        help="Configuration file (default: .iacgate.yaml or [tool.iacgate] in pyproject.toml at the root).",
+    ),
+    click.option(
+        "--baseline",
+        type=click.Path(dir_okay=False, path_type=Path),
+        metavar="FILE",
+        default=None,
+        help="Gate only on findings not in this baseline (baselined ones fail again once past their SLA).",
+    ),
+    click.option(
+        "--severity-threshold",
+        type=click.Choice(SEVERITIES),
+        default=None,
+        help="Findings below it are reported but do not fail the run (default: the config's, else low).",
+    ),
+    click.option("--show-unknown", is_flag=True, help="List checks that could not decide and why."),
+    click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache."),
+]
+
+
+def gate_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Check selection, configuration, baseline and threshold: the same for `scan` and `plan`."""
+    for option in reversed(GATE_OPTIONS):
+        command = option(command)
+    return command
+
+
+def check_selection(only: str | None, skip: str | None, config: configuration.Config) -> None:
+    """Unknown check ids on the command line are usage errors, in the config file configuration errors."""
+    checks = load_builtin_checks()
+    unknown_ids = (_csv(only) | _csv(skip)) - set(checks)
+    if unknown_ids:
+        raise click.BadParameter(f"unknown check id(s): {', '.join(sorted(unknown_ids))}", param_hint="--check")
+    unknown_in_config = config.check_ids() - set(checks)
+    if unknown_in_config:
+        raise ConfigProblem(f"unknown check id(s) {', '.join(sorted(unknown_in_config))} in {config.source}")
+
+
 def write_reports(
     result: ScanResult,
     reports: list[tuple[str, str | None]],
@@ -156,22 +202,7 @@ def write_reports(
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @report_options
 @click.option("--framework", default=None, help="Comma-separated: terraform,kubernetes,dockerfile.")
-@click.option("--check", "only", default=None, help="Run only these check IDs (comma-separated).")
-@click.option("--skip-check", "skip", default=None, help="Skip these check IDs (comma-separated).")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="Configuration file (default: .iacgate.yaml or [tool.iacgate] in pyproject.toml at the root).",
-)
-@click.option(
-    "--baseline",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE",
-    default=None,
-    help="Gate only on findings not in this baseline (baselined ones fail again once past their SLA).",
-)
+@gate_options
 @click.option(
     "--create-baseline",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -195,14 +226,6 @@ def write_reports(
     default=None,
     help="Directory reported paths are relative to and the config is read from (default: the PATHS' common one).",
 )
-@click.option(
-    "--severity-threshold",
-    type=click.Choice(SEVERITIES),
-    default=None,
-    help="Findings below it are reported but do not fail the run (default: the config's, else low).",
-)
-@click.option("--show-unknown", is_flag=True, help="List checks that could not decide and why.")
-@click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Parser processes (default: CPUs).")
 @click.option(
     "--var-file",
@@ -241,10 +264,6 @@ def scan_command(
 ) -> None:
     """Scan PATHS for misconfigurations."""
     reports = pair_reports(formats, outputs)
-    checks = load_builtin_checks()
-    unknown_ids = (_csv(only) | _csv(skip)) - set(checks)
-    if unknown_ids:
-        raise click.BadParameter(f"unknown check id(s): {', '.join(sorted(unknown_ids))}", param_hint="--check")
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise click.BadParameter(f"no such path: {', '.join(missing)}", param_hint="PATHS")
@@ -252,10 +271,8 @@ def scan_command(
         root, config = configuration.for_scan(list(paths), root, config_file)
     except configuration.ConfigError as exc:
         raise ConfigProblem(str(exc)) from exc
+    check_selection(only, skip, config)
     severity_threshold = severity_threshold or (config.severity_threshold or Severity.LOW).value
-    unknown_in_config = config.check_ids() - set(checks)
-    if unknown_in_config:
-        raise ConfigProblem(f"unknown check id(s) {', '.join(sorted(unknown_in_config))} in {config.source}")
     selection = Selection(
         only=_csv(only) or config.checks,
         skip=_csv(skip) or config.skip_checks,
@@ -348,22 +365,7 @@ def _scan_with_progress(options: ScanOptions) -> ScanResult:
     help="The Terraform root the plan was made from: findings point at its .tf lines.",
 )
 @report_options
-@click.option("--check", "only", default=None, help="Run only these check IDs (comma-separated).")
-@click.option("--skip-check", "skip", default=None, help="Skip these check IDs (comma-separated).")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="Configuration file (default: .iacgate.yaml or [tool.iacgate] in pyproject.toml at the root).",
-)
-@click.option(
-    "--baseline",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE",
-    default=None,
-    help="Gate only on findings not in this baseline (baselined ones fail again once past their SLA).",
-)
+@gate_options
 @click.option(
     "--root",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -371,15 +373,7 @@ def _scan_with_progress(options: ScanOptions) -> ScanResult:
     help="Directory reported paths are relative to and the config is read from "
     "(default: the plan's and --source's common one).",
 )
-@click.option(
-    "--severity-threshold",
-    type=click.Choice(SEVERITIES),
-    default=None,
-    help="Findings below it are reported but do not fail the run (default: the config's, else low).",
-)
 @click.option("--all-resources", is_flag=True, help="Also judge resources the plan leaves unchanged (no-op).")
-@click.option("--show-unknown", is_flag=True, help="List checks that could not decide and why.")
-@click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache.")
 def plan_command(
     plan_file: Path,
     source: Path | None,
@@ -401,10 +395,6 @@ def plan_command(
     from scanner.plan import PlanError, PlanOptions, report_root, run_plan
 
     reports = pair_reports(formats, outputs)
-    checks = load_builtin_checks()
-    unknown_ids = (_csv(only) | _csv(skip)) - set(checks)
-    if unknown_ids:
-        raise click.BadParameter(f"unknown check id(s): {', '.join(sorted(unknown_ids))}", param_hint="--check")
     if not plan_file.is_file():
         raise click.BadParameter(f"no such file: {plan_file}", param_hint="PLAN.json")
     root = root or report_root(plan_file, source)
@@ -412,9 +402,7 @@ def plan_command(
         config = configuration.load_config(root.resolve(), config_file)
     except configuration.ConfigError as exc:
         raise ConfigProblem(str(exc)) from exc
-    unknown_in_config = config.check_ids() - set(checks)
-    if unknown_in_config:
-        raise ConfigProblem(f"unknown check id(s) {', '.join(sorted(unknown_in_config))} in {config.source}")
+    check_selection(only, skip, config)
     severity_threshold = severity_threshold or (config.severity_threshold or Severity.LOW).value
     options = PlanOptions(
         plan=plan_file,
