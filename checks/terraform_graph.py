@@ -274,14 +274,16 @@ def aws_public_instance_admin_ports(resource, graph):
 @check(
     id="IG-AWS-019",
     title="S3 bucket has no explicit server-side encryption configuration",
-    severity="low",
+    severity="info",
     framework="terraform",
     types=["aws_s3_bucket"],
     cwe="CWE-311",
     description="Since January 2023 S3 encrypts every new object with SSE-S3 (AWS owned keys), so a bucket without "
     "an encryption configuration is not stored in clear; what is missing is the choice of key. Without SSE-KMS "
-    "and a customer managed key, access to the data cannot be restricted or audited through the key policy, "
-    "hence low severity.",
+    "and a customer managed key, access to the data cannot be restricted or audited through the key policy. "
+    "Severity info (below the default `low` threshold): nothing is exposed or stored in clear, and a finding "
+    "on every bucket that relies on the default is the noise users of other scanners suppress first. Raise it "
+    "with a policy when customer managed keys are mandatory.",
     remediation="Add an aws_s3_bucket_server_side_encryption_configuration referencing the bucket, with "
     'sse_algorithm = "aws:kms" and a customer managed kms_master_key_id (and bucket_key_enabled = true).',
     example='resource "aws_s3_bucket_server_side_encryption_configuration" "data" {\n'
@@ -309,7 +311,9 @@ def aws_s3_no_encryption_config(resource, graph):
     types=["aws_s3_bucket"],
     cwe="CWE-693",
     description="Without versioning an overwritten or deleted object is gone: a buggy deploy, a compromised "
-    "credential or ransomware can destroy data with no way back.",
+    "credential or ransomware can destroy data with no way back. Severity low, unlike the info-level "
+    "encryption (IG-AWS-019) and logging (IG-AWS-021) hygiene checks: the loss it guards against is "
+    "irreversible and nothing else in the code can undo it.",
     remediation="Add an aws_s3_bucket_versioning referencing the bucket with versioning_configuration { status = "
     '"Enabled" } (and lifecycle rules to expire old versions).',
     example='resource "aws_s3_bucket_versioning" "data" {\n  bucket = aws_s3_bucket.data.id\n'
@@ -350,13 +354,16 @@ def _log_destination(graph, bucket: Resource) -> bool:
 @check(
     id="IG-AWS-021",
     title="S3 bucket has no server access logging",
-    severity="low",
+    severity="info",
     framework="terraform",
     types=["aws_s3_bucket"],
     cwe="CWE-778",
     description="Without server access logs there is no record of who read, wrote or deleted objects, so a data "
     "leak cannot be scoped after the fact. Buckets that themselves receive S3 access logs, CloudTrail, VPC flow "
-    "or load balancer logs are not reported.",
+    "or load balancer logs are not reported. Severity info (below the default `low` threshold): a missing "
+    "audit trail exposes nothing by itself, CloudTrail S3 data events (invisible to a per-bucket scan) are an "
+    "equally valid record, and a logging finding on every bucket, log buckets included, is among the most "
+    "suppressed findings of other scanners.",
     remediation="Add an aws_s3_bucket_logging referencing the bucket with a target_bucket dedicated to logs (or "
     "record S3 data events with CloudTrail).",
     example='resource "aws_s3_bucket_logging" "data" {\n  bucket        = aws_s3_bucket.data.id\n'
