@@ -232,8 +232,10 @@ def gcp_sql_world_authorized(resource):
     framework="terraform",
     types=["google_sql_database_instance"],
     cwe="CWE-319",
-    description="Without require_ssl / an encrypted ssl_mode, clients may connect to the public IP in plain text, "
-    "exposing credentials and query results on the network path.",
+    description="Without require_ssl / an encrypted ssl_mode, clients in the authorized networks may connect to "
+    "the public IP in plain text, exposing credentials and query results on the network path. A public IP "
+    "with no authorized network is not reported: only the Cloud SQL Auth Proxy and connectors can reach it, "
+    "and they always use TLS.",
     remediation='Set ssl_mode = "ENCRYPTED_ONLY" (or "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"; require_ssl = true on '
     "older providers) in settings.ip_configuration, or remove the public IP.",
     example='resource "google_sql_database_instance" "main" {\n  name             = "main"\n'
@@ -243,16 +245,17 @@ def gcp_sql_world_authorized(resource):
 )
 def gcp_sql_ssl(resource):
     config = _sql_public_ip(resource)
-    if config is None:
+    if config is None or not config.endswith("ip_configuration.0"):
+        return None  # no ip_configuration: no authorized network, so only the (always encrypted) connectors
+    if is_true(resource.get(f"{config}.require_ssl")):
         return None
-    if config.endswith("ip_configuration.0"):
-        if is_true(resource.get(f"{config}.require_ssl")):
-            return None
-        if resource.get(f"{config}.ssl_mode") in ("ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"):
-            return None
-        at = f"{config}.require_ssl" if resource.get(f"{config}.require_ssl") is not None else config
-        return Fail(at, "public IP accepts unencrypted connections")
-    return Fail(config, "no ip_configuration: public IP by default and SSL not required")
+    if resource.get(f"{config}.ssl_mode") in ("ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"):
+        return None
+    verdict = Verdict()
+    if not block_paths(resource, f"{config}.authorized_networks", verdict):
+        return verdict.result()  # no direct client can reach the public IP; unknown when the block is dynamic
+    at = f"{config}.require_ssl" if resource.get(f"{config}.require_ssl") is not None else config
+    return Fail(at, "authorized networks reach the public IP, which accepts unencrypted connections")
 
 
 @check(
