@@ -71,6 +71,8 @@ _NOT_A_SECRET_SUFFIX = re.compile(
     re.I,
 )
 _NOT_A_SECRET_VALUE = re.compile(r"(-?\d+(\.\d+)?|true|false|yes|no|on|off|<.*>|\$\(.*\)|\$\{.*\}|/.*)", re.I)
+# placeholders a person replaces before deploying: INSERT_ETCD_DISCOVERY_TOKEN, YOUR_API_KEY, yourpassword
+_PLACEHOLDER_VALUE = (re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+"), re.compile(r"(?:insert|replace|your)\w*", re.I))
 READ_VERBS = {"get", "list", "watch", "*"}
 # Service annotations that give a LoadBalancer a private (VPC-internal) address, with the values that
 # mean so; None: any value but "false" (the legacy AWS annotation took "0.0.0.0/0" as well as "true").
@@ -557,7 +559,9 @@ def default_token_mounted(resource: Resource, graph: ResourceGraph) -> Fail | No
     types=WORKLOADS,
     cwe="CWE-798",
     description="A password, token or key written as a literal `value` is stored in the repository, in "
-    "the object (readable by anyone who can read the workload) and in every copy of the manifest.",
+    "the object (readable by anyone who can read the workload) and in every copy of the manifest. "
+    "Placeholders meant to be filled in (`<token>`, `$(VAR)`, `INSERT_DISCOVERY_TOKEN`, `your-api-key`) are "
+    "not reported.",
     remediation="Store the value in a Secret (or an external secret manager) and reference it with "
     "`valueFrom.secretKeyRef`; rotate the exposed value.",
     example="env:\n  - name: DB_PASSWORD\n    valueFrom:\n      secretKeyRef: {name: db, key: password}",
@@ -575,6 +579,8 @@ def secret_in_env(resource: Resource) -> list[Fail]:
                 continue
             if _NOT_A_SECRET_VALUE.fullmatch(value.strip()):
                 continue  # a number, a switch, a <placeholder>, a $(VAR) reference or a file path
+            if any(p.fullmatch(value.strip()) for p in _PLACEHOLDER_VALUE):
+                continue  # INSERT_TOKEN_HERE, YOUR_API_KEY: a value to fill in, not a secret
             fails.append(Fail(f"{c.path}.env.{index}.value", f"{_label(c)} sets {name} to a literal value"))
     return fails
 
