@@ -15,6 +15,7 @@ from checks._helpers import (
     is_false,
     is_true,
     world_cidrs,
+    written,
 )
 from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
@@ -180,7 +181,7 @@ def gcp_bucket_public(resource):
 def gcp_bucket_uniform_access(resource):
     if is_true(resource.get("uniform_bucket_level_access")) or is_true(resource.get("bucket_policy_only")):
         return None
-    at = "uniform_bucket_level_access" if resource.get("uniform_bucket_level_access") is not None else None
+    at = written(resource, "uniform_bucket_level_access")
     return Fail(at, "object ACLs are enabled: uniform bucket-level access is off")
 
 
@@ -254,7 +255,7 @@ def gcp_sql_ssl(resource):
     verdict = Verdict()
     if not block_paths(resource, f"{config}.authorized_networks", verdict):
         return verdict.result()  # no direct client can reach the public IP; unknown when the block is dynamic
-    at = f"{config}.require_ssl" if resource.get(f"{config}.require_ssl") is not None else config
+    at = written(resource, f"{config}.require_ssl", config)
     return Fail(at, "authorized networks reach the public IP, which accepts unencrypted connections")
 
 
@@ -298,7 +299,7 @@ def gcp_gke_private_nodes(resource):
     if block is None:
         return Fail(None, "no private_cluster_config: nodes get public IP addresses")
     if not is_true(resource.get(f"{block}.enable_private_nodes")):
-        at = f"{block}.enable_private_nodes" if resource.get(f"{block}.enable_private_nodes") is not None else block
+        at = written(resource, f"{block}.enable_private_nodes", block)
         return Fail(at, "enable_private_nodes is not true: nodes get public IP addresses")
     return None
 
