@@ -197,8 +197,9 @@ def privileged_container(resource: Resource) -> list[Fail]:
     cwe="CWE-269",
     description="Unless `allowPrivilegeEscalation` is false, a process can gain more privileges than its "
     "parent (setuid binaries, file capabilities), which turns many container bugs into root. Privileged "
-    "containers and containers adding CAP_SYS_ADMIN always allow escalation (the API server rejects "
-    "`allowPrivilegeEscalation: false` on them); IG-K8S-001 and IG-K8S-007 report those instead.",
+    "containers and containers adding CAP_SYS_ADMIN always allow escalation, whatever the flag says (the API "
+    "server even rejects `allowPrivilegeEscalation: false` with `privileged: true`); IG-K8S-001 and IG-K8S-007 "
+    "report those instead.",
     remediation="Set `securityContext.allowPrivilegeEscalation: false` on every container.",
     example="securityContext:\n  allowPrivilegeEscalation: false",
 )
@@ -210,8 +211,9 @@ def privilege_escalation(resource: Resource) -> list[Fail]:
 
 
 def _escalation_inherent(container: Container) -> bool:
-    """Privileged or CAP_SYS_ADMIN: the API server rejects allowPrivilegeEscalation: false on such a
-    container, so the only fix is removing the privilege, which IG-K8S-001 / IG-K8S-007 report."""
+    """Privileged or CAP_SYS_ADMIN: escalation is always possible (no_new_privs is no boundary for such a
+    process) and the API server rejects allowPrivilegeEscalation: false with privileged: true (and with
+    the CAP_SYS_ADMIN spelling), so the only fix is removing the privilege, which IG-K8S-001 / -007 report."""
     if container.security_context.get("privileged") is True:
         return True
     return any(str(c).upper().removeprefix("CAP_") == "SYS_ADMIN" for c in _capabilities(container).get("add") or [])
