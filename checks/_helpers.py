@@ -121,6 +121,13 @@ def element_paths(resource: Resource, path: str) -> list[str]:
     return [path]
 
 
+def written(resource: Resource, path: str, fallback: str | None = None) -> str | None:
+    """`path` when the setting is written in the code, even as an expression that evaluates to null
+    (`x = var.x` whose default is null), so a finding points at that line and traces the null to where
+    it comes from; otherwise `fallback` (the enclosing block, or None for the whole resource)."""
+    return path if path in resource.attribute_lines or resource.get(path) is not None else fallback
+
+
 def is_world_cidr(value: Any) -> bool:
     """0.0.0.0/0, ::/0 and any other prefix of length 0."""
     if not isinstance(value, str):

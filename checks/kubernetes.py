@@ -8,7 +8,7 @@ setting is missing.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from scanner.graph import ResourceGraph
@@ -71,7 +71,36 @@ _NOT_A_SECRET_SUFFIX = re.compile(
     re.I,
 )
 _NOT_A_SECRET_VALUE = re.compile(r"(-?\d+(\.\d+)?|true|false|yes|no|on|off|<.*>|\$\(.*\)|\$\{.*\}|/.*)", re.I)
+# placeholders a person replaces before deploying: INSERT_ETCD_DISCOVERY_TOKEN, YOUR_API_KEY, yourpassword
+_PLACEHOLDER_VALUE = (re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+"), re.compile(r"(?:insert|replace|your)\w*", re.I))
 READ_VERBS = {"get", "list", "watch", "*"}
+# Service annotations that give a LoadBalancer a private (VPC-internal) address, with the values that
+# mean so; None: any value but "false" (the legacy AWS annotation took "0.0.0.0/0" as well as "true").
+INTERNAL_LB_ANNOTATIONS: dict[str, frozenset[str] | None] = {
+    "networking.gke.io/load-balancer-type": frozenset({"internal"}),
+    "cloud.google.com/load-balancer-type": frozenset({"internal"}),
+    "service.beta.kubernetes.io/aws-load-balancer-internal": None,
+    "service.beta.kubernetes.io/aws-load-balancer-scheme": frozenset({"internal"}),
+    "service.beta.kubernetes.io/azure-load-balancer-internal": frozenset({"true"}),
+    "service.beta.kubernetes.io/oci-load-balancer-internal": frozenset({"true"}),
+    "service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type": frozenset({"private"}),
+}
+
+
+def internal_load_balancer(service: Resource) -> bool:
+    """Whether a cloud annotation on the Service asks for an internal load balancer."""
+    annotations = service.get("metadata.annotations")
+    if not isinstance(annotations, dict):
+        return False
+    for key, value in annotations.items():
+        if str(key) not in INTERNAL_LB_ANNOTATIONS:
+            continue
+        wanted, text = INTERNAL_LB_ANNOTATIONS[str(key)], str(value).strip().lower()
+        if (text not in ("", "false")) if wanted is None else (text in wanted):
+            return True
+    return False
+
+
 # API groups served by Kubernetes itself; wildcards inside an operator's own (CRD or aggregated
 # API) group stay inside what that operator manages and are not reported.
 BUILTIN_API_GROUPS = frozenset(
@@ -167,15 +196,27 @@ def privileged_container(resource: Resource) -> list[Fail]:
     types=WORKLOADS,
     cwe="CWE-269",
     description="Unless `allowPrivilegeEscalation` is false, a process can gain more privileges than its "
-    "parent (setuid binaries, file capabilities), which turns many container bugs into root.",
+    "parent (setuid binaries, file capabilities), which turns many container bugs into root. Privileged "
+    "containers and containers adding CAP_SYS_ADMIN always allow escalation, whatever the flag says (the API "
+    "server even rejects `allowPrivilegeEscalation: false` with `privileged: true`); IG-K8S-001 and IG-K8S-007 "
+    "report those instead.",
     remediation="Set `securityContext.allowPrivilegeEscalation: false` on every container.",
     example="securityContext:\n  allowPrivilegeEscalation: false",
 )
 def privilege_escalation(resource: Resource) -> list[Fail]:
     return _require_security_flag(
         resource, "allowPrivilegeEscalation", False, "does not set allowPrivilegeEscalation: false",
-        "allows privilege escalation",
+        "allows privilege escalation", skip=_escalation_inherent,
     )  # fmt: skip
+
+
+def _escalation_inherent(container: Container) -> bool:
+    """Privileged or CAP_SYS_ADMIN: escalation is always possible (no_new_privs is no boundary for such a
+    process) and the API server rejects allowPrivilegeEscalation: false with privileged: true (and with
+    the CAP_SYS_ADMIN spelling), so the only fix is removing the privilege, which IG-K8S-001 / -007 report."""
+    if container.security_context.get("privileged") is True:
+        return True
+    return any(str(c).upper().removeprefix("CAP_") == "SYS_ADMIN" for c in _capabilities(container).get("add") or [])
 
 
 @check(
@@ -381,12 +422,20 @@ def writable_root_filesystem(resource: Resource) -> list[Fail]:
 
 
 def _require_security_flag(
-    resource: Resource, key: str, wanted: bool, when_missing: str, when_wrong: str
+    resource: Resource,
+    key: str,
+    wanted: bool,
+    when_missing: str,
+    when_wrong: str,
+    skip: Callable[[Container], bool] | None = None,
 ) -> list[Fail]:
-    """Every Linux container must set securityContext.<key> to `wanted` (patch fragments may leave it out)."""
+    """Every Linux container (but those `skip` exempts) must set securityContext.<key> to `wanted`
+    (patch fragments may leave it out)."""
     fails = []
     fragment = is_patch_fragment(resource)
     for c in _linux_containers(resource):
+        if skip is not None and skip(c):
+            continue
         value = c.security_context.get(key)
         if value is wanted or (value is None and fragment):
             continue
@@ -512,7 +561,9 @@ def default_token_mounted(resource: Resource, graph: ResourceGraph) -> Fail | No
     types=WORKLOADS,
     cwe="CWE-798",
     description="A password, token or key written as a literal `value` is stored in the repository, in "
-    "the object (readable by anyone who can read the workload) and in every copy of the manifest.",
+    "the object (readable by anyone who can read the workload) and in every copy of the manifest. "
+    "Placeholders meant to be filled in (`<token>`, `$(VAR)`, `INSERT_DISCOVERY_TOKEN`, `your-api-key`) are "
+    "not reported.",
     remediation="Store the value in a Secret (or an external secret manager) and reference it with "
     "`valueFrom.secretKeyRef`; rotate the exposed value.",
     example="env:\n  - name: DB_PASSWORD\n    valueFrom:\n      secretKeyRef: {name: db, key: password}",
@@ -530,6 +581,8 @@ def secret_in_env(resource: Resource) -> list[Fail]:
                 continue
             if _NOT_A_SECRET_VALUE.fullmatch(value.strip()):
                 continue  # a number, a switch, a <placeholder>, a $(VAR) reference or a file path
+            if any(p.fullmatch(value.strip()) for p in _PLACEHOLDER_VALUE):
+                continue  # INSERT_TOKEN_HERE, YOUR_API_KEY: a value to fill in, not a secret
             fails.append(Fail(f"{c.path}.env.{index}.value", f"{_label(c)} sets {name} to a literal value"))
     return fails
 
@@ -542,14 +595,17 @@ def secret_in_env(resource: Resource) -> list[Fail]:
     types=["Service"],
     cwe="CWE-668",
     description="A LoadBalancer Service usually gets a public address; a NodePort opens the port on every "
-    "node. Either bypasses the Ingress (TLS, authentication, WAF) and is easy to expose by accident.",
+    "node. Either bypasses the Ingress (TLS, authentication, WAF) and is easy to expose by accident. "
+    "LoadBalancers that a cloud annotation makes internal (networking.gke.io/load-balancer-type: Internal, "
+    "service.beta.kubernetes.io/aws-load-balancer-scheme: internal, ...) or that set "
+    "loadBalancerSourceRanges are not reported.",
     remediation="Use a ClusterIP Service behind an Ingress or Gateway; if a LoadBalancer is needed, make it "
     "internal or set `loadBalancerSourceRanges`.",
     example="spec:\n  type: ClusterIP",
 )
 def exposed_service(resource: Resource) -> Fail | None:
     kind = resource.get("spec.type")
-    if kind == "LoadBalancer" and resource.get("spec.loadBalancerSourceRanges"):
+    if kind == "LoadBalancer" and (resource.get("spec.loadBalancerSourceRanges") or internal_load_balancer(resource)):
         return None
     if kind in ("LoadBalancer", "NodePort"):
         return Fail("spec.type", f"Service type {kind} exposes it outside the cluster")

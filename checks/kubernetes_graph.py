@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from checks.kubernetes import internal_load_balancer
 from scanner.graph import ResourceGraph
 from scanner.graph.kubernetes import workloads_running_as
 from scanner.kube import WORKLOAD_KINDS, containers, is_patch_fragment, pod_spec
@@ -12,7 +13,10 @@ WORKLOADS = list(WORKLOAD_KINDS)
 
 
 def _privileged(workload: Resource) -> bool:
-    return any(c.security_context.get("privileged") is True for c in containers(workload))
+    """A privileged container that serves traffic: init containers have exited before the pod is ready."""
+    return any(
+        c.security_context.get("privileged") is True and c.list_name != "initContainers" for c in containers(workload)
+    )
 
 
 @check(
@@ -24,7 +28,8 @@ def _privileged(workload: Resource) -> bool:
     cwe="CWE-250",
     description="A LoadBalancer or NodePort Service, or a Service an Ingress routes to, sends traffic from "
     "outside the cluster to pods that run privileged containers: one exploitable bug in the exposed "
-    "process is root on a node.",
+    "process is root on a node. Privileged init containers do not count (they exit before the pod serves), "
+    "nor do LoadBalancers a cloud annotation makes internal.",
     remediation="Remove `privileged: true` from the selected workload, or keep the Service internal "
     "(ClusterIP behind an authenticated Ingress).",
     example="spec:\n  type: ClusterIP",
@@ -32,6 +37,8 @@ def _privileged(workload: Resource) -> bool:
 )
 def exposed_privileged_workload(resource: Resource, graph: ResourceGraph) -> Fail | None:
     kind = resource.get("spec.type")
+    if kind == "LoadBalancer" and internal_load_balancer(resource):
+        kind = "ClusterIP"  # reachable from the VPC only: judged like an internal Service
     ingresses = graph.predecessors(resource, "routes", "Ingress")
     if kind not in ("LoadBalancer", "NodePort") and not ingresses:
         return None

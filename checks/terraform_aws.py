@@ -16,6 +16,7 @@ from checks._helpers import (
     parse_policy,
     statements,
     world_cidrs,
+    written,
 )
 from scanner.registry import Fail, check
 
@@ -152,7 +153,9 @@ def aws_rds_unencrypted(resource):
     if resource.type == "aws_rds_cluster" and resource.get("engine_mode") == "serverless":
         return None  # Aurora Serverless v1 is always encrypted
     if encrypted is None:
-        return Fail(None, "storage_encrypted is not set: the database storage is unencrypted")
+        return Fail(
+            written(resource, "storage_encrypted"), "storage_encrypted is not set: the database storage is unencrypted"
+        )
     return Fail("storage_encrypted", "storage_encrypted is false")
 
 
@@ -179,14 +182,14 @@ def _volume_unencrypted(resource, prefix: str) -> bool:
 def aws_ebs_unencrypted(resource):
     if resource.type == "aws_ebs_volume":
         if _volume_unencrypted(resource, ""):
-            return Fail("encrypted" if resource.get("encrypted") is not None else None, "volume is not encrypted")
+            return Fail(written(resource, "encrypted"), "volume is not encrypted")
         return None
     verdict = Verdict()
     for name in ("root_block_device", "ebs_block_device"):
         for path in block_paths(resource, name, verdict):
             with verdict.item():
                 if _volume_unencrypted(resource, f"{path}."):
-                    at = f"{path}.encrypted" if resource.get(f"{path}.encrypted") is not None else path
+                    at = written(resource, f"{path}.encrypted", path)
                     verdict.fail(at, f"{name} is not encrypted")
     return verdict.result()
 
@@ -207,7 +210,7 @@ def aws_ebs_unencrypted(resource):
 )
 def aws_efs_unencrypted(resource):
     if not is_true(resource.get("encrypted")):
-        at = "encrypted" if resource.get("encrypted") is not None else None
+        at = written(resource, "encrypted")
         return Fail(at, "file system is not encrypted at rest")
     return None
 
@@ -237,7 +240,7 @@ def aws_imdsv2_not_required(resource):
         return None
     tokens = resource.get(f"{block}.http_tokens")
     if tokens != "required":
-        at = f"{block}.http_tokens" if tokens is not None else block
+        at = written(resource, f"{block}.http_tokens", block)
         shown = repr(tokens) if tokens is not None else "not set"
         return Fail(at, f"http_tokens is {shown}: IMDSv1 is allowed")
     return None
@@ -304,7 +307,7 @@ def aws_kms_rotation(resource):
     if spec != "SYMMETRIC_DEFAULT" or resource.get("key_usage", "ENCRYPT_DECRYPT") != "ENCRYPT_DECRYPT":
         return None
     if not is_true(resource.get("enable_key_rotation")):
-        at = "enable_key_rotation" if resource.get("enable_key_rotation") is not None else None
+        at = written(resource, "enable_key_rotation")
         return Fail(at, "automatic key rotation is not enabled")
     return None
 
@@ -346,7 +349,7 @@ def aws_cloudtrail_logging_off(resource):
 )
 def aws_cloudtrail_single_region(resource):
     if not is_true(resource.get("is_multi_region_trail")):
-        at = "is_multi_region_trail" if resource.get("is_multi_region_trail") is not None else None
+        at = written(resource, "is_multi_region_trail")
         return Fail(at, "trail only records API activity in its own region")
     return None
 
@@ -367,7 +370,7 @@ def aws_cloudtrail_single_region(resource):
 )
 def aws_cloudtrail_no_validation(resource):
     if not is_true(resource.get("enable_log_file_validation")):
-        at = "enable_log_file_validation" if resource.get("enable_log_file_validation") is not None else None
+        at = written(resource, "enable_log_file_validation")
         return Fail(at, "log file integrity validation is not enabled")
     return None
 
@@ -435,7 +438,8 @@ def aws_eks_public_endpoint(resource):
         return None
     cidrs = resource.get(f"{block}.public_access_cidrs")
     if cidrs is None:
-        return Fail(block, "public API endpoint with public_access_cidrs defaulting to 0.0.0.0/0")
+        at = written(resource, f"{block}.public_access_cidrs", block)
+        return Fail(at, "public API endpoint with public_access_cidrs defaulting to 0.0.0.0/0")
     verdict = Verdict()
     if world_cidrs(resource, [f"{block}.public_access_cidrs"], verdict) is not None:
         return Fail(f"{block}.public_access_cidrs", "public API endpoint open to 0.0.0.0/0")

@@ -13,6 +13,7 @@ from checks._helpers import (
     is_false,
     is_true,
     is_world_cidr,
+    written,
 )
 from scanner.records import Resource
 from scanner.registry import Fail, check
@@ -196,7 +197,7 @@ def azure_nsg_admin_ports_open(resource):
 )
 def azure_key_vault_purge(resource):
     if not is_true(resource.get("purge_protection_enabled")):
-        at = "purge_protection_enabled" if resource.get("purge_protection_enabled") is not None else None
+        at = written(resource, "purge_protection_enabled")
         return Fail(at, "purge protection is off: deleted keys and secrets can be purged at once")
     return None
 
@@ -255,7 +256,7 @@ def azure_db_public_network(resource):
     if is_false(enabled):
         return None
     return Fail(
-        "public_network_access_enabled" if enabled is not None else None,
+        written(resource, "public_network_access_enabled"),
         "database server has a public endpoint (public_network_access_enabled is not false)",
     )
 
@@ -331,5 +332,5 @@ def azure_aks_rbac_disabled(resource):
 def azure_aks_local_accounts(resource):
     if is_true(resource.get("local_account_disabled")):
         return None
-    at = "local_account_disabled" if resource.get("local_account_disabled") is not None else None
+    at = written(resource, "local_account_disabled")
     return Fail(at, "local accounts are enabled: a static cluster-admin credential exists")

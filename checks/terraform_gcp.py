@@ -15,6 +15,7 @@ from checks._helpers import (
     is_false,
     is_true,
     world_cidrs,
+    written,
 )
 from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
@@ -180,7 +181,7 @@ def gcp_bucket_public(resource):
 def gcp_bucket_uniform_access(resource):
     if is_true(resource.get("uniform_bucket_level_access")) or is_true(resource.get("bucket_policy_only")):
         return None
-    at = "uniform_bucket_level_access" if resource.get("uniform_bucket_level_access") is not None else None
+    at = written(resource, "uniform_bucket_level_access")
     return Fail(at, "object ACLs are enabled: uniform bucket-level access is off")
 
 
@@ -232,8 +233,10 @@ def gcp_sql_world_authorized(resource):
     framework="terraform",
     types=["google_sql_database_instance"],
     cwe="CWE-319",
-    description="Without require_ssl / an encrypted ssl_mode, clients may connect to the public IP in plain text, "
-    "exposing credentials and query results on the network path.",
+    description="Without require_ssl / an encrypted ssl_mode, clients in the authorized networks may connect to "
+    "the public IP in plain text, exposing credentials and query results on the network path. A public IP "
+    "with no authorized network is not reported: only the Cloud SQL Auth Proxy and connectors can reach it, "
+    "and they always use TLS.",
     remediation='Set ssl_mode = "ENCRYPTED_ONLY" (or "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"; require_ssl = true on '
     "older providers) in settings.ip_configuration, or remove the public IP.",
     example='resource "google_sql_database_instance" "main" {\n  name             = "main"\n'
@@ -243,16 +246,17 @@ def gcp_sql_world_authorized(resource):
 )
 def gcp_sql_ssl(resource):
     config = _sql_public_ip(resource)
-    if config is None:
+    if config is None or not config.endswith("ip_configuration.0"):
+        return None  # no ip_configuration: no authorized network, so only the (always encrypted) connectors
+    if is_true(resource.get(f"{config}.require_ssl")):
         return None
-    if config.endswith("ip_configuration.0"):
-        if is_true(resource.get(f"{config}.require_ssl")):
-            return None
-        if resource.get(f"{config}.ssl_mode") in ("ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"):
-            return None
-        at = f"{config}.require_ssl" if resource.get(f"{config}.require_ssl") is not None else config
-        return Fail(at, "public IP accepts unencrypted connections")
-    return Fail(config, "no ip_configuration: public IP by default and SSL not required")
+    if resource.get(f"{config}.ssl_mode") in ("ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"):
+        return None
+    verdict = Verdict()
+    if not block_paths(resource, f"{config}.authorized_networks", verdict):
+        return verdict.result()  # no direct client can reach the public IP; unknown when the block is dynamic
+    at = written(resource, f"{config}.require_ssl", config)
+    return Fail(at, "authorized networks reach the public IP, which accepts unencrypted connections")
 
 
 @check(
@@ -295,7 +299,7 @@ def gcp_gke_private_nodes(resource):
     if block is None:
         return Fail(None, "no private_cluster_config: nodes get public IP addresses")
     if not is_true(resource.get(f"{block}.enable_private_nodes")):
-        at = f"{block}.enable_private_nodes" if resource.get(f"{block}.enable_private_nodes") is not None else block
+        at = written(resource, f"{block}.enable_private_nodes", block)
         return Fail(at, "enable_private_nodes is not true: nodes get public IP addresses")
     return None
 

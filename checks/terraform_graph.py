@@ -274,14 +274,16 @@ def aws_public_instance_admin_ports(resource, graph):
 @check(
     id="IG-AWS-019",
     title="S3 bucket has no explicit server-side encryption configuration",
-    severity="low",
+    severity="info",
     framework="terraform",
     types=["aws_s3_bucket"],
     cwe="CWE-311",
     description="Since January 2023 S3 encrypts every new object with SSE-S3 (AWS owned keys), so a bucket without "
     "an encryption configuration is not stored in clear; what is missing is the choice of key. Without SSE-KMS "
-    "and a customer managed key, access to the data cannot be restricted or audited through the key policy, "
-    "hence low severity.",
+    "and a customer managed key, access to the data cannot be restricted or audited through the key policy. "
+    "Severity info (below the default `low` threshold): nothing is exposed or stored in clear, and a finding "
+    "on every bucket that relies on the default is the noise users of other scanners suppress first. Raise it "
+    "with a policy when customer managed keys are mandatory.",
     remediation="Add an aws_s3_bucket_server_side_encryption_configuration referencing the bucket, with "
     'sse_algorithm = "aws:kms" and a customer managed kms_master_key_id (and bucket_key_enabled = true).',
     example='resource "aws_s3_bucket_server_side_encryption_configuration" "data" {\n'
@@ -309,7 +311,9 @@ def aws_s3_no_encryption_config(resource, graph):
     types=["aws_s3_bucket"],
     cwe="CWE-693",
     description="Without versioning an overwritten or deleted object is gone: a buggy deploy, a compromised "
-    "credential or ransomware can destroy data with no way back.",
+    "credential or ransomware can destroy data with no way back. Severity low, unlike the info-level "
+    "encryption (IG-AWS-019) and logging (IG-AWS-021) hygiene checks: the loss it guards against is "
+    "irreversible and nothing else in the code can undo it.",
     remediation="Add an aws_s3_bucket_versioning referencing the bucket with versioning_configuration { status = "
     '"Enabled" } (and lifecycle rules to expire old versions).',
     example='resource "aws_s3_bucket_versioning" "data" {\n  bucket = aws_s3_bucket.data.id\n'
@@ -335,28 +339,69 @@ def aws_s3_versioning_disabled(resource, graph):
 
 # attributes through which a resource sends its logs to a bucket: S3 access logs, CloudTrail, VPC flow logs
 LOG_TARGETS = ("target_bucket", "s3_bucket_name", "log_destination")
+# AWS services that write logs into a bucket when its policy lets them
+LOG_DELIVERY_SERVICES = {
+    "logging.s3.amazonaws.com",
+    "delivery.logs.amazonaws.com",
+    "logdelivery.elasticloadbalancing.amazonaws.com",
+    "cloudtrail.amazonaws.com",
+}
 
 
 def _log_destination(graph, bucket: Resource) -> bool:
-    """Whether the bucket receives logs (S3 access, CloudTrail, flow or load balancer logs): logging it is circular."""
+    """Whether the bucket receives logs (S3 access, CloudTrail, flow or load balancer logs): logging it is circular.
+
+    Besides resources that name it as their log target, a bucket is a log destination when its ACL is
+    `log-delivery-write` or its policy lets a log delivery service write to it (the log source may live
+    in another configuration or account)."""
     for other in graph.predecessors(bucket, kind="references"):
         for attribute in graph.edge_attributes(other, bucket, "references"):
             last = (attribute or "").split(".")[-1]
             if last in LOG_TARGETS or (attribute or "").startswith("access_logs."):
                 return True
+    acls = [bucket, *_linked(graph, bucket, "aws_s3_bucket_acl", "bucket")]
+    if any(_known(acl, "acl") == "log-delivery-write" for acl in acls):
+        return True
+    policies = [bucket, *_linked(graph, bucket, "aws_s3_bucket_policy", "bucket")]
+    return any(_grants_log_delivery(policy) for policy in policies)
+
+
+def _known(resource: Resource, path: str):
+    """The value at `path`, None when it is unknown: for evidence that only ever exempts a resource."""
+    try:
+        return resource.get(path)
+    except UnknownValue:
+        return None
+
+
+def _grants_log_delivery(resource: Resource) -> bool:
+    try:
+        document = parse_policy(resource, "policy")
+    except UnknownValue:
+        return False
+    for statement in statements(document or {}):
+        principal = statement.get("Principal")
+        services = as_list(principal.get("Service")) if isinstance(principal, dict) else []
+        if statement.get("Effect") == "Allow" and LOG_DELIVERY_SERVICES.intersection(map(str, services)):
+            return True
     return False
 
 
 @check(
     id="IG-AWS-021",
     title="S3 bucket has no server access logging",
-    severity="low",
+    severity="info",
     framework="terraform",
     types=["aws_s3_bucket"],
     cwe="CWE-778",
     description="Without server access logs there is no record of who read, wrote or deleted objects, so a data "
     "leak cannot be scoped after the fact. Buckets that themselves receive S3 access logs, CloudTrail, VPC flow "
-    "or load balancer logs are not reported.",
+    "or load balancer logs are not reported (recognised by the resources that send them logs, a "
+    "log-delivery-write ACL, or a bucket policy that lets a log delivery service write). "
+    "Severity info (below the default `low` threshold): a missing "
+    "audit trail exposes nothing by itself, CloudTrail S3 data events (invisible to a per-bucket scan) are an "
+    "equally valid record, and a logging finding on every bucket, log buckets included, is among the most "
+    "suppressed findings of other scanners.",
     remediation="Add an aws_s3_bucket_logging referencing the bucket with a target_bucket dedicated to logs (or "
     "record S3 data events with CloudTrail).",
     example='resource "aws_s3_bucket_logging" "data" {\n  bucket        = aws_s3_bucket.data.id\n'
