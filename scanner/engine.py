@@ -72,7 +72,7 @@ def run_checks(graph: ResourceGraph, checks: list[Check]) -> Evaluated:
                         resource=resource,
                         location=resource.location_of(fail.attribute),
                         attribute=fail.attribute,
-                        related=[_related(r) for r in fail.related],
+                        related=[*(_related(r) for r in fail.related), *resource.extra.get("called_by", ())],
                         trace=_trace(resource, fail.attribute),
                     )
                 )

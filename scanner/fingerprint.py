@@ -1,7 +1,8 @@
 """Stable finding identity, used by SARIF `partialFingerprints`, baselines and suppression files.
 
-A fingerprint is built from what names a problem — check id, file, resource address and
-attribute path — and never from line numbers, so it survives unrelated edits (lines inserted
+A fingerprint is built from what names a problem — check id, file, resource address, attribute
+path, and the root module (or file) that instantiates the resource, so one module called from two
+roots gives two findings told apart — and never from line numbers, so it survives unrelated edits (lines inserted
 above, blocks reordered, other files added). GitHub matches alerts across runs on it; baselines
 match findings on it.
 """
@@ -18,8 +19,9 @@ VERSION = "iacgate/v1"  # the SARIF partialFingerprints key; a new recipe gets a
 
 
 def fingerprint(finding: Finding) -> str:
-    """32 hex digits identifying the finding: sha256 of check id, file, resource address, attribute."""
-    parts = (finding.check_id, finding.location.file, finding.resource.address, finding.attribute or "")
+    """32 hex digits identifying the finding: sha256 of check id, file, resource address, attribute, scope."""
+    resource = finding.resource
+    parts = (finding.check_id, finding.location.file, resource.address, finding.attribute or "", resource.scope)
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:32]
 
 

@@ -232,6 +232,7 @@ class Instance:
         self.calls: dict[str, ModuleCall] = {}
         self.root_values: dict[str, Memo] | None = None
         self.each_key: Any = None  # the for_each key of a module call instance
+        self.called_by: tuple[Location, ...] = ()  # the `module` blocks from the root down to this instance
         ctx.instantiated.add(mdef.directory)
 
     # memoisation --------------------------------------------------------------------------------
@@ -784,6 +785,7 @@ class ResourceInstance:
         extra: dict[str, Any] = {}
         if self.module.prefix:
             extra["module"] = self.module.prefix.rstrip(".")
+            extra["called_by"] = list(self.module.called_by)
         if self.mode.startswith("unknown"):
             extra["instances"] = self.mode
         return Resource(
@@ -905,6 +907,10 @@ class ModuleCall:
             )
             if "each" in names:
                 child.each_key = names["each"]["key"]
+            call = Location(
+                rel, block.line, block.end_line, note=f"{child_address} called from {parent.root_dir or '.'}"
+            )
+            child.called_by = (*parent.called_by, call)
             self.children.append(child)
 
     def _input(self, attr: Attribute, rel: str, names: dict[str, Any], address: str) -> Callable[[], Memo]:
