@@ -6,7 +6,10 @@ tuple, object, cond, chain (operands and operators, precedence applied here beca
 has none), unary, for_t, for_o, group, unknown. Steps are ("attr", name) or ("index", expr).
 
 An `Unknown` input makes only what depends on it unknown; an error raises `EvalError`, which the
-caller turns into an Unknown carrying the message.
+caller turns into an Unknown carrying the message. `jsonencode` of a structure with unknown leaves
+gives a `PartialDocument` (still an Unknown) carrying the decoded structure, so policy checks can
+judge the known part; any other computation on it gives a plain Unknown (`opaque`), because the
+document no longer describes the result.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from scanner.evaluate.tf_functions import (
     to_number,
     to_string,
 )
-from scanner.records import Location, Unknown
+from scanner.records import Location, PartialDocument, Unknown
 
 
 class Computed(dict):
@@ -68,6 +71,11 @@ class Env:
         return env
 
 
+def opaque(value: Unknown) -> Unknown:
+    """The Unknown to return for a computation on `value`: a partial document describes only itself."""
+    return Unknown(value.reason) if isinstance(value, PartialDocument) else value
+
+
 TRACE_PREFIX = "\0trace:"  # names[TRACE_PREFIX + "each"]: where the for_each/count value came from
 _PRECEDENCE = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, ">": 4, "<=": 4, ">=": 4, "+": 5, "-": 5}
 _PRECEDENCE.update({"*": 6, "/": 6, "%": 6})
@@ -100,7 +108,7 @@ def evaluate(node: tuple, env: Env) -> Any:
         for _, key_node, value_node, _line in node[1]:
             key = evaluate(key_node, env)
             if isinstance(key, Unknown):
-                return key
+                return opaque(key)
             out[to_string(key)] = evaluate(value_node, env)
         return out
     if kind == "path":
@@ -110,14 +118,14 @@ def evaluate(node: tuple, env: Env) -> Any:
     if kind == "cond":
         cond = evaluate(node[1], env)
         if isinstance(cond, Unknown):
-            return cond
+            return opaque(cond)
         return evaluate(node[2] if to_bool(cond) else node[3], env)
     if kind == "chain":
         return _chain(list(node[1]), list(node[2]), env)
     if kind == "unary":
         value = evaluate(node[2], env)
         if isinstance(value, Unknown):
-            return value
+            return opaque(value)
         return (not to_bool(value)) if node[1] == "!" else -to_number(value)
     if kind == "for_t":
         return _for(node[1], node[2], node[3], node[5], env, lambda e: evaluate(node[4], e), None)
@@ -131,7 +139,7 @@ def evaluate(node: tuple, env: Env) -> Any:
 def apply_steps(value: Any, steps: tuple, env: Env) -> Any:
     for step in steps:
         if isinstance(value, Unknown):
-            return value
+            return opaque(value)
         if isinstance(value, Computed):  # `each.value.id` over a resource map still references it
             env.refs.append(value.address)
         if step[0] == "attr":
@@ -139,7 +147,7 @@ def apply_steps(value: Any, steps: tuple, env: Env) -> Any:
         else:
             key = evaluate(step[1], env)
             if isinstance(key, Unknown):
-                return key
+                return opaque(key)
         value = get_item(value, key)
     return value
 
@@ -168,7 +176,7 @@ def get_item(value: Any, key: Any) -> Any:
 
 def _splat(value: Any, steps: tuple, env: Env) -> Any:
     if isinstance(value, Unknown):
-        return value
+        return opaque(value)
     if value is None:
         return []
     items = value if isinstance(value, list) else [value]
@@ -185,12 +193,12 @@ def render_template(parts: tuple, env: Env) -> Any:
         if kind == "if":
             cond = evaluate(part[1], env)
             if isinstance(cond, Unknown):
-                return cond
+                return opaque(cond)
             value: Any = render_template(part[2] if to_bool(cond) else part[3], env)
         elif kind == "tfor":
             collection = evaluate(part[3], env)
             if isinstance(collection, Unknown):
-                return collection
+                return opaque(collection)
             pieces = []
             for key, item in _iterate(collection):
                 names = {part[2]: item}
@@ -198,12 +206,12 @@ def render_template(parts: tuple, env: Env) -> Any:
                     names[part[1]] = key
                 pieces.append(render_template(part[4], env.child(names)))
             if any(isinstance(p, Unknown) for p in pieces):
-                return next(p for p in pieces if isinstance(p, Unknown))
+                return opaque(next(p for p in pieces if isinstance(p, Unknown)))
             value = "".join(pieces)
         else:
             value = evaluate(part, env)
         if isinstance(value, Unknown):
-            return value
+            return opaque(value)
         out.append(to_string(value))
     return "".join(out)
 
@@ -221,7 +229,7 @@ def _iterate(collection: Any) -> list[tuple[Any, Any]]:
 def _for(key_name, value_name, coll_node, cond_node, env: Env, value_fn, key_spec) -> Any:
     collection = evaluate(coll_node, env)
     if isinstance(collection, Unknown):
-        return collection
+        return opaque(collection)
     tuple_out: list[Any] = []
     object_out: dict[str, Any] = {}
     for key, item in _iterate(collection):
@@ -232,7 +240,7 @@ def _for(key_name, value_name, coll_node, cond_node, env: Env, value_fn, key_spe
         if cond_node is not None:
             keep = evaluate(cond_node, inner)
             if isinstance(keep, Unknown):
-                return keep
+                return opaque(keep)
             if not to_bool(keep):
                 continue
         if key_spec is None:
@@ -240,7 +248,7 @@ def _for(key_name, value_name, coll_node, cond_node, env: Env, value_fn, key_spe
             continue
         out_key = evaluate(key_spec[0], inner)
         if isinstance(out_key, Unknown):
-            return out_key
+            return opaque(out_key)
         out_key = to_string(out_key)
         value = value_fn(inner)
         if key_spec[1]:
@@ -274,9 +282,9 @@ def _binary(op: str, left: Any, right: Any) -> Any:
     elif op == "||" and (left is True or right is True):
         return True
     if isinstance(left, Unknown):
-        return left
+        return opaque(left)
     if isinstance(right, Unknown):
-        return right
+        return opaque(right)
     if op == "==":
         return _equal(left, right)
     if op == "!=":
@@ -324,21 +332,25 @@ def _call(node: tuple, env: Env) -> Any:
             value = evaluate(arg_nodes[0], env)
         except EvalError:
             return False
-        return value if isinstance(value, Unknown) else True
+        return opaque(value) if isinstance(value, Unknown) else True
     args = [evaluate(a, env) for a in arg_nodes]
     if expand and args:
         tail = args.pop()
         if isinstance(tail, Unknown):
-            return tail
+            return opaque(tail)
         args.extend(tail if isinstance(tail, list) else list((tail or {}).values()))
+    if name == "jsondecode" and len(args) == 1 and isinstance(args[0], PartialDocument):
+        return args[0].document  # the structure, unknown where the encoded value was
     for arg in args:
         if isinstance(arg, Unknown):
-            return arg
+            return opaque(arg)
     if name in DEEP_UNKNOWN:
         for arg in args:
             found = first_unknown(arg)
             if found is not None:
-                return found
+                if name == "jsonencode" and len(args) == 1:
+                    return PartialDocument(found.reason, decoded(arg))
+                return opaque(found)
     function = FUNCTIONS.get(name)
     if function is None:
         try:
@@ -350,7 +362,16 @@ def _call(node: tuple, env: Env) -> Any:
     except Exception as exc:
         found = first_unknown(args)
         if found is not None:  # failed on an unknown nested in a collection: the result is unknown
-            return found
+            return opaque(found)
         if isinstance(exc, EvalError):
             raise
         raise EvalError(f"{name}(): {exc}") from None  # a wrong argument type or count
+
+
+def decoded(value: Any) -> Any:
+    """What `jsondecode(jsonencode(value))` gives, Unknown leaves kept: plain dicts and lists."""
+    if isinstance(value, dict):
+        return {str(key): decoded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [decoded(item) for item in value]
+    return value
