@@ -234,14 +234,14 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def public_principal(principal: Any) -> bool:
+def public_principal(principal: Any, path: str = "Principal") -> bool:
     """`"*"`, `{"AWS": "*"}` or `{"AWS": ["*", ...]}`: anyone, including anonymous callers."""
     if isinstance(principal, Unknown):
-        raise UnknownValue("Principal", principal.reason)
+        raise UnknownValue(path, principal.reason)
     if principal == "*":
         return True
     if isinstance(principal, dict):
-        return any_value(principal.get("AWS"), lambda v: v == "*", "Principal.AWS")
+        return any_value(principal.get("AWS"), lambda v: v == "*", f"{path}.AWS")
     return False
 
 

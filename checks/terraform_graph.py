@@ -136,7 +136,7 @@ def _public_statements(resource: Resource, path: str) -> list[str]:
 def _public_grant(statement: PolicyStatement) -> bool:
     return decide_all(
         lambda: statement.get("Effect") == "Allow",
-        lambda: public_principal(statement.get("Principal")),
+        lambda: public_principal(statement.get("Principal"), f"{statement.path}.Principal"),
         lambda: not _restricting(statement),
     )
 
