@@ -82,12 +82,14 @@ def _sid(statement: Any) -> Any:
 
 
 def _merge(statements: list[Any], new: list[Any]) -> None:
-    """The provider's merge of `new` into `statements` (Sid replaces, no Sid appends)."""
+    """The provider's merge of one document's `new` statements into `statements` (Sid replaces, no Sid
+    appends). Sids are unique within a document, so `new` only replaces statements merged before it."""
+    earlier = len(statements)
     for statement in new:
         sid = _sid(statement)
         replaced = False
         if sid != "":
-            for index, existing in enumerate(statements):
+            for index, existing in enumerate(statements[:earlier]):
                 existing_sid = _sid(existing)
                 if existing_sid == "" or isinstance(existing, Unknown):
                     continue
