@@ -98,3 +98,8 @@ def test_partly_known_passing_fixtures_are_unknown_exactly_where_the_verdict_dep
     found = {u.resource.address: u.path.split(".Statement.0.")[-1] for u in result.unknowns}
     assert found == unknown
     assert result.passed >= 1  # the rest is decided: a known non-"*" action, a restricting condition
+
+
+def test_splat_over_policy_documents_reads_their_json(policies):
+    statements = policies["aws_iam_policy.splat"].attributes["policy"].document["Statement"]
+    assert [s["Action"] for s in statements] == ["logs:PutLogEvents", "logs:PutLogEvents"]

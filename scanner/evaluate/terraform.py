@@ -784,7 +784,10 @@ class ResourceInstance:
         return self.unknown("{key}").reason.replace("{", "{{").replace("}", "}}").replace("{{key}}", "{key}")
 
     def as_object(self) -> Computed:
-        return _computed(self.attributes(), self.address, self.template)
+        values = self.attributes()
+        if self.kind == "data" and self.key[0] == "aws_iam_policy_document":  # `x[*].json` renders it too
+            values.update({name: self.attr(name).value for name in ("json", "minified_json")})
+        return _computed(values, self.address, self.template)
 
     def to_resource(self) -> Resource:
         attributes = self.attributes()
