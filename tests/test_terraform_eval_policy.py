@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 
 import pytest
@@ -35,7 +36,7 @@ def test_a_partial_document_is_still_unknown_for_resource_get(policies):
 
 
 def test_a_computation_on_partial_json_is_plainly_unknown(policies):
-    value = policies["aws_iam_policy.rewritten"].attributes["policy"]  # replace() on the JSON text
+    value = policies["aws_iam_policy.rewritten"].attributes["policy"]  # replace() on JSON syntax
     assert type(value) is Unknown and value.reason == ARN.reason
 
 
@@ -103,3 +104,14 @@ def test_partly_known_passing_fixtures_are_unknown_exactly_where_the_verdict_dep
 def test_splat_over_policy_documents_reads_their_json(policies):
     statements = policies["aws_iam_policy.splat"].attributes["policy"].document["Statement"]
     assert [s["Action"] for s in statements] == ["logs:PutLogEvents", "logs:PutLogEvents"]
+
+
+def test_placeholder_replaced_by_an_unknown_value_keeps_the_structure(policies):
+    statement = policies["aws_iam_policy.placeholders"].attributes["policy"].document["Statement"][0]
+    assert statement["Resource"] == [ARN, ARN] and statement["Principal"] == "*"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_placeholder_that_does_not_occur_leaves_the_json_known(policies):
+    policy = policies["aws_iam_policy.placeholders_absent"].attributes["policy"]
+    assert isinstance(policy, str) and json.loads(policy)["Statement"][0]["Sid"] == "DenyInsecureTransport"

@@ -14,6 +14,8 @@ document no longer describes the result.
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any, Protocol
 
 from scanner.evaluate.tf_functions import (
@@ -341,6 +343,10 @@ def _call(node: tuple, env: Env) -> Any:
         args.extend(tail if isinstance(tail, list) else list((tail or {}).values()))
     if name == "jsondecode" and len(args) == 1 and isinstance(args[0], PartialDocument):
         return args[0].document  # the structure, unknown where the encoded value was
+    if name == "replace" and len(args) == 3:
+        replaced = replace_in_document(*args)
+        if replaced is not None:
+            return replaced
     for arg in args:
         if isinstance(arg, Unknown):
             return opaque(arg)
@@ -375,3 +381,55 @@ def decoded(value: Any) -> Any:
     if isinstance(value, list):
         return [decoded(item) for item in value]
     return value
+
+
+_JSON_PLAIN = re.compile(r"[A-Za-z0-9_:./*@-]+")  # characters JSON never escapes and no JSON syntax
+
+
+def replace_in_document(text: Any, search: Any, replacement: Any) -> Any:
+    """`replace(json, "_PLACEHOLDER_", value)` when the JSON or the value is unknown: a placeholder-style
+    substring can only occur inside keys and string values, so replacing it there keeps the structure
+    known (a string that contained it becomes unknown when the value is). None when that does not hold.
+    """
+    if not isinstance(search, str) or not _JSON_PLAIN.fullmatch(search) or search.startswith("/"):
+        return None
+    if not search.strip("0123456789.eE+-") or any(search in word for word in ("true", "false", "null")):
+        return None  # could match inside a number or a literal
+    if isinstance(replacement, str):
+        if isinstance(text, str) or any(c in replacement for c in '"\\') or not replacement.isprintable():
+            return None  # fully known: the plain function; or a value JSON would escape
+    elif not isinstance(replacement, Unknown):
+        return None
+    if isinstance(text, PartialDocument):
+        document = text.document
+    elif isinstance(text, str):
+        try:
+            document = json.loads(text)
+        except ValueError:
+            return None
+    else:
+        return None
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, Unknown):
+            return opaque(value)
+        if isinstance(value, str):
+            if search not in value:
+                return value
+            return value.replace(search, replacement) if isinstance(replacement, str) else opaque(replacement)
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        if isinstance(value, dict):
+            if any(search in key for key in value) and not isinstance(replacement, str):
+                raise EvalError("placeholder in a key")
+            return {key.replace(search, replacement) if search in key else key: walk(v) for key, v in value.items()}
+        return value
+
+    try:
+        result = walk(document)
+    except EvalError:
+        return None
+    unknown = first_unknown(result)
+    if unknown is None:
+        return text  # the placeholder does not occur: the text is unchanged
+    return PartialDocument(unknown.reason, result)
