@@ -74,6 +74,7 @@ def test_policy_checks_judge_only_what_depends_on_the_unknown(policies):
     assert result.findings == []
     assert sorted(u.resource.address for u in result.unknowns) == [
         "aws_iam_policy.dynamic",
+        "aws_iam_policy.heredoc_structural",
         "aws_iam_policy.overridden",
         "aws_iam_policy.rewritten",
     ]
@@ -115,3 +116,12 @@ def test_placeholder_replaced_by_an_unknown_value_keeps_the_structure(policies):
 def test_placeholder_that_does_not_occur_leaves_the_json_known(policies):
     policy = policies["aws_iam_policy.placeholders_absent"].attributes["policy"]
     assert isinstance(policy, str) and json.loads(policy)["Statement"][0]["Sid"] == "DenyInsecureTransport"
+
+
+def test_heredoc_json_with_unknown_interpolations_inside_strings_keeps_the_structure(policies):
+    statement = policies["aws_iam_policy.heredoc"].attributes["policy"].document["Statement"][0]
+    assert statement == {"Effect": "Allow", "Action": "s3:PutObject", "Resource": ARN}
+
+
+def test_heredoc_with_an_unknown_interpolation_outside_a_string_is_plainly_unknown(policies):
+    assert type(policies["aws_iam_policy.heredoc_structural"].attributes["policy"]) is Unknown

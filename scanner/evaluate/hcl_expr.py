@@ -185,8 +185,11 @@ def _splat(value: Any, steps: tuple, env: Env) -> Any:
     return [apply_steps(item, steps, env) for item in items]
 
 
-def render_template(parts: tuple, env: Env) -> Any:
+def render_template(parts: tuple, env: Env, whole: bool = True) -> Any:
+    """The rendered string; with unknown interpolations, Unknown (a PartialDocument when the `whole`
+    template is JSON with them only inside strings, as in a heredoc policy)."""
     out: list[str] = []
+    holes: list[Unknown] = []
     for part in parts:
         if isinstance(part, str):
             out.append(part)
@@ -196,7 +199,7 @@ def render_template(parts: tuple, env: Env) -> Any:
             cond = evaluate(part[1], env)
             if isinstance(cond, Unknown):
                 return opaque(cond)
-            value: Any = render_template(part[2] if to_bool(cond) else part[3], env)
+            value: Any = render_template(part[2] if to_bool(cond) else part[3], env, whole=False)
         elif kind == "tfor":
             collection = evaluate(part[3], env)
             if isinstance(collection, Unknown):
@@ -206,16 +209,52 @@ def render_template(parts: tuple, env: Env) -> Any:
                 names = {part[2]: item}
                 if part[1]:
                     names[part[1]] = key
-                pieces.append(render_template(part[4], env.child(names)))
+                pieces.append(render_template(part[4], env.child(names), whole=False))
             if any(isinstance(p, Unknown) for p in pieces):
                 return opaque(next(p for p in pieces if isinstance(p, Unknown)))
             value = "".join(pieces)
         else:
             value = evaluate(part, env)
         if isinstance(value, Unknown):
-            return opaque(value)
+            out.append(_HOLE.format(len(holes)))
+            holes.append(value)
+            continue
         out.append(to_string(value))
+    if holes:
+        return _template_document("".join(out), holes) if whole else opaque(holes[0])
     return "".join(out)
+
+
+_HOLE = "\0{}\0"  # stands for an unknown interpolation while the rendered text is parsed as JSON
+
+
+def _template_document(text: str, holes: list[Unknown]) -> Unknown:
+    """A JSON template whose unknown interpolations all sit inside string values: the decoded structure,
+    each string that had one unknown. Anything else (not JSON, a hole in a key or outside a string) is opaque."""
+    if not text.lstrip().startswith(("{", "[")):
+        return opaque(holes[0])
+    try:
+        document = json.loads(text, strict=False)  # strict=False: the holes are control characters
+    except ValueError:
+        return opaque(holes[0])
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, str) and "\0" in value:
+            return opaque(holes[int(value.split("\0")[1])])
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        if isinstance(value, dict):
+            if any("\0" in key for key in value):
+                raise EvalError("unknown interpolation in a key")
+            return {key: walk(item) for key, item in value.items()}
+        return value
+
+    try:
+        result = walk(document)
+    except EvalError:
+        return opaque(holes[0])
+    unknown = first_unknown(result)
+    return PartialDocument(unknown.reason, result) if unknown is not None else opaque(holes[0])
 
 
 def _iterate(collection: Any) -> list[tuple[Any, Any]]:
