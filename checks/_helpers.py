@@ -235,7 +235,9 @@ def as_list(value: Any) -> list[Any]:
 
 
 def public_principal(principal: Any, path: str = "Principal") -> bool:
-    """`"*"`, `{"AWS": "*"}` or `{"AWS": ["*", ...]}`: anyone, including anonymous callers."""
+    """`"*"`, `{"AWS": "*"}` or `{"AWS": ["*", ...]}`: anyone, including anonymous callers.
+
+    Raises UnknownValue when an unknown part (of a partly known policy) could be "*"."""
     if isinstance(principal, Unknown):
         raise UnknownValue(path, principal.reason)
     if principal == "*":

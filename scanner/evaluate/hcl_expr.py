@@ -6,10 +6,14 @@ tuple, object, cond, chain (operands and operators, precedence applied here beca
 has none), unary, for_t, for_o, group, unknown. Steps are ("attr", name) or ("index", expr).
 
 An `Unknown` input makes only what depends on it unknown; an error raises `EvalError`, which the
-caller turns into an Unknown carrying the message. `jsonencode` of a structure with unknown leaves
-gives a `PartialDocument` (still an Unknown) carrying the decoded structure, so policy checks can
-judge the known part; any other computation on it gives a plain Unknown (`opaque`), because the
-document no longer describes the result.
+caller turns into an Unknown carrying the message.
+
+Partly known JSON (policies whose ARNs are known only after apply) keeps its structure: `jsonencode`
+of a structure with unknown leaves, a JSON template whose unknown interpolations sit inside strings
+(a heredoc policy), and `replace` of a placeholder in such JSON give a `PartialDocument` (still an
+Unknown) carrying the decoded structure, so policy checks can judge the known part; `jsondecode`
+gives the structure back. Any other computation on one gives a plain Unknown (`opaque`), because
+the document no longer describes the result.
 """
 
 from __future__ import annotations
