@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from scanner.records import Resource, UnknownValue
+from scanner.records import PartialDocument, Resource, Unknown, UnknownValue
 from scanner.registry import Fail
 
 ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
@@ -241,12 +241,116 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def public_principal(principal: Any) -> bool:
-    """`"*"`, `{"AWS": "*"}` or `{"AWS": ["*", ...]}`: anyone, including anonymous callers."""
+def public_principal(principal: Any, path: str = "Principal") -> bool:
+    """`"*"`, `{"AWS": "*"}` or `{"AWS": ["*", ...]}`: anyone, including anonymous callers.
+
+    Raises UnknownValue when an unknown part (of a partly known policy) could be "*"."""
+    if isinstance(principal, Unknown):
+        raise UnknownValue(path, principal.reason)
     if principal == "*":
         return True
     if isinstance(principal, dict):
-        return "*" in as_list(principal.get("AWS"))
+        return any_value(principal.get("AWS"), lambda v: v == "*", f"{path}.AWS")
+    return False
+
+
+# Policies that are only partly known ---------------------------------------------------------------
+# `jsonencode({...})` or an aws_iam_policy_document with an ARN known after apply is an Unknown for
+# `Resource.get`; the evaluator keeps the decoded structure (`PartialDocument`) with Unknown leaves.
+# The readers below raise UnknownValue only for the parts a verdict actually depends on.
+
+
+def policy_document(resource: Resource, path: str) -> dict[str, Any] | None:
+    """The policy at `path` decoded, `Unknown` at the parts not known; None when absent.
+
+    Raises UnknownValue when nothing of its structure is known. Read it with `policy_statements`."""
+    try:
+        return parse_policy(resource, path)
+    except UnknownValue:
+        parent, _, name = path.rpartition(".")
+        container = resource.get(parent) if parent else resource.attributes
+        value = container.get(name) if isinstance(container, dict) else None
+        if isinstance(value, PartialDocument) and isinstance(value.document, dict):
+            return value.document
+        raise
+
+
+class PolicyStatement:
+    """One statement of a decoded policy, read like a Resource: `get` raises UnknownValue on an Unknown."""
+
+    def __init__(self, data: Any, path: str, index: int) -> None:
+        self.data, self.path, self.index = data, path, index
+
+    def get(self, key: str) -> Any:
+        if isinstance(self.data, Unknown):
+            raise UnknownValue(self.path, self.data.reason)
+        value = self.data.get(key)
+        if isinstance(value, Unknown):
+            raise UnknownValue(f"{self.path}.{key}", value.reason)
+        return value
+
+    def has(self, key: str, wanted: Any) -> bool:
+        """`wanted` is the value at `key` or one of its list; unknown only if an unknown element could be it."""
+        return any_value(self.get(key), lambda v: v == wanted, f"{self.path}.{key}")
+
+    @property
+    def label(self) -> str:
+        """The Sid, or the position ("#2") when the Sid is absent or unknown."""
+        sid = self.data.get("Sid") if isinstance(self.data, dict) else None
+        return sid if isinstance(sid, str) and sid else f"#{self.index + 1}"
+
+
+def policy_statements(document: dict[str, Any] | None, path: str) -> list[PolicyStatement]:
+    """Statements of a (possibly partial) document; an unknown statement list is one unknown statement."""
+    found = (document or {}).get("Statement", [])
+    if isinstance(found, dict | Unknown):
+        found = [found]
+    if not isinstance(found, list):
+        return []
+    items = [s for s in found if isinstance(s, dict | Unknown)]
+    return [PolicyStatement(s, f"{path}.Statement.{i}", i) for i, s in enumerate(items)]
+
+
+def any_value(value: Any, predicate: Callable[[Any], bool], path: str) -> bool:
+    """Some element of `value` (a list, or a scalar as one element) satisfies `predicate`.
+
+    True when a known element does; otherwise raises UnknownValue if an element (or the whole) is unknown."""
+    if isinstance(value, Unknown):
+        raise UnknownValue(path, value.reason)
+    items = as_list(value)
+    if any(predicate(v) for v in items if not isinstance(v, Unknown)):
+        return True
+    unknown = next((v for v in items if isinstance(v, Unknown)), None)
+    if unknown is not None:
+        raise UnknownValue(path, unknown.reason)
+    return False
+
+
+def decide_all(*tests: Callable[[], bool]) -> bool:
+    """Three-valued AND: False as soon as one test is false, even when another is unknown."""
+    unknown: UnknownValue | None = None
+    for test in tests:
+        try:
+            if not test():
+                return False
+        except UnknownValue as exc:
+            unknown = unknown or exc
+    if unknown is not None:
+        raise unknown
+    return True
+
+
+def decide_any(tests: Iterable[Callable[[], bool]]) -> bool:
+    """Three-valued OR: True as soon as one test is true, even when another is unknown."""
+    unknown: UnknownValue | None = None
+    for test in tests:
+        try:
+            if test():
+                return True
+        except UnknownValue as exc:
+            unknown = unknown or exc
+    if unknown is not None:
+        raise unknown
     return False
 
 

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from checks._helpers import (
+    PolicyStatement,
     Verdict,
-    as_list,
     aws_admin_ports,
     aws_all_ports,
     aws_ingress_rules,
     aws_rule_exposure,
     block_paths,
+    decide_all,
     first_block,
     is_false,
     is_true,
-    parse_policy,
-    statements,
+    policy_document,
+    policy_statements,
     world_cidrs,
     written,
 )
@@ -249,11 +250,12 @@ def aws_imdsv2_not_required(resource):
 IAM_POLICY_TYPES = ["aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy"]
 
 
-def _full_admin(statement: dict) -> bool:
-    return (
-        statement.get("Effect") == "Allow"
-        and "*" in as_list(statement.get("Action"))
-        and "*" in as_list(statement.get("Resource"))
+def _full_admin(statement: PolicyStatement) -> bool:
+    """Raises UnknownValue only when an unknown part could decide it (an unknown Sid or Condition cannot)."""
+    return decide_all(
+        lambda: statement.get("Effect") == "Allow",
+        lambda: statement.has("Action", "*"),
+        lambda: statement.has("Resource", "*"),
     )
 
 
@@ -283,9 +285,11 @@ def aws_iam_full_admin(resource):
         paths = ["policy"]
     for path in paths:
         with verdict.item():
-            document = parse_policy(resource, path)
-            if document and any(_full_admin(s) for s in statements(document)):
-                verdict.fail(path, 'policy allows "*" on "*" (full administrator access)')
+            for statement in policy_statements(policy_document(resource, path), path):
+                with verdict.item():
+                    if _full_admin(statement):
+                        verdict.fail(path, 'policy allows "*" on "*" (full administrator access)')
+                        break
     return verdict.result()
 
 

@@ -7,20 +7,25 @@ resources point at it.
 
 from __future__ import annotations
 
+from functools import partial
+
 from checks._helpers import (
+    PolicyStatement,
     Verdict,
-    as_list,
+    any_value,
     aws_admin_ports,
     aws_rule_exposure,
     block_paths,
+    decide_all,
+    decide_any,
     dynamic_blocks,
     is_true,
     is_world_cidr,
-    parse_policy,
+    policy_document,
+    policy_statements,
     public_principal,
-    statements,
 )
-from scanner.records import Resource, UnknownValue
+from scanner.records import Resource, Unknown, UnknownValue
 from scanner.registry import Fail, check
 
 BLOCK_FLAGS = ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
@@ -114,31 +119,49 @@ def aws_s3_public_access_block(resource, graph):
 
 
 def _public_statements(resource: Resource, path: str) -> list[str]:
-    """Sids (or positions) of Allow statements granting "*" without a condition that restricts who."""
-    document = parse_policy(resource, path)
+    """Sids (or positions) of Allow statements granting "*" without a condition that restricts who.
+
+    Unknown parts of the policy make it unknown only when no statement is public for sure."""
+    verdict = Verdict()
     found = []
-    for index, statement in enumerate(statements(document or {})):
-        if statement.get("Effect") != "Allow" or not public_principal(statement.get("Principal")):
-            continue
-        if _restricting(statement.get("Condition")):
-            continue
-        found.append(str(statement.get("Sid") or f"#{index + 1}"))
+    for statement in policy_statements(policy_document(resource, path), path):
+        with verdict.item():
+            if _public_grant(statement):
+                found.append(statement.label)
+    if not found:
+        verdict.result()
     return found
 
 
-def _restricting(condition) -> bool:
+def _public_grant(statement: PolicyStatement) -> bool:
+    return decide_all(
+        lambda: statement.get("Effect") == "Allow",
+        lambda: public_principal(statement.get("Principal"), f"{statement.path}.Principal"),
+        lambda: not _restricting(statement),
+    )
+
+
+def _restricting(statement: PolicyStatement) -> bool:
+    condition = statement.get("Condition")
     if not isinstance(condition, dict):
         return False
-    for operator in condition.values():
-        if not isinstance(operator, dict):
-            continue
-        for key, values in operator.items():
-            if key.lower() not in RESTRICTING_KEYS:
-                continue
-            if key.lower() == "aws:sourceip" and any(is_world_cidr(v) for v in as_list(values)):
-                continue
-            return True
-    return False
+    path = f"{statement.path}.Condition"
+    return decide_any(partial(_restricting_operator, op, path) for op in condition.values())
+
+
+def _restricting_operator(operator, path: str) -> bool:
+    if isinstance(operator, Unknown):
+        raise UnknownValue(path, operator.reason)
+    if not isinstance(operator, dict):
+        return False
+    return decide_any(partial(_restricting_key, key, values, path) for key, values in operator.items())
+
+
+def _restricting_key(key: str, values, path: str) -> bool:
+    """A restricting key restricts whatever its (maybe unknown) value, except aws:SourceIp open to the world."""
+    if key.lower() not in RESTRICTING_KEYS:
+        return False
+    return key.lower() != "aws:sourceip" or not any_value(values, is_world_cidr, f"{path}.{key}")
 
 
 def _policy_blocked(graph, bucket: Resource) -> Resource | None:

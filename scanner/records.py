@@ -58,6 +58,29 @@ class Unknown:
         return hash(("Unknown", self.reason))
 
 
+class PartialDocument(Unknown):
+    """A JSON string (jsonencode, aws_iam_policy_document) whose structure is known but some leaves are not.
+
+    It is still an Unknown, so `Resource.get` raises on it as before; only code that can judge a partly
+    known document reads `document`: the decoded structure with `Unknown` at the leaves not computed.
+    """
+
+    __slots__ = ("document",)
+
+    def __init__(self, reason: str, document: Any) -> None:
+        super().__init__(reason)
+        self.document = document
+
+    def __repr__(self) -> str:
+        return f"PartialDocument({self.reason!r}, {self.document!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PartialDocument) and (other.reason, other.document) == (self.reason, self.document)
+
+    def __hash__(self) -> int:
+        return hash(("Unknown", self.reason))
+
+
 class UnknownValue(Exception):
     """Raised by `Resource.get` when the requested value is unknown."""
 

@@ -7,10 +7,19 @@ has none), unary, for_t, for_o, group, unknown. Steps are ("attr", name) or ("in
 
 An `Unknown` input makes only what depends on it unknown; an error raises `EvalError`, which the
 caller turns into an Unknown carrying the message.
+
+Partly known JSON (policies whose ARNs are known only after apply) keeps its structure: `jsonencode`
+of a structure with unknown leaves, a JSON template whose unknown interpolations sit inside strings
+(a heredoc policy), and `replace` of a placeholder in such JSON give a `PartialDocument` (still an
+Unknown) carrying the decoded structure, so policy checks can judge the known part; `jsondecode`
+gives the structure back. Any other computation on one gives a plain Unknown (`opaque`), because
+the document no longer describes the result.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any, Protocol
 
 from scanner.evaluate.tf_functions import (
@@ -22,7 +31,7 @@ from scanner.evaluate.tf_functions import (
     to_number,
     to_string,
 )
-from scanner.records import Location, Unknown
+from scanner.records import Location, PartialDocument, Unknown
 
 
 class Computed(dict):
@@ -68,6 +77,11 @@ class Env:
         return env
 
 
+def opaque(value: Unknown) -> Unknown:
+    """The Unknown to return for a computation on `value`: a partial document describes only itself."""
+    return Unknown(value.reason) if isinstance(value, PartialDocument) else value
+
+
 TRACE_PREFIX = "\0trace:"  # names[TRACE_PREFIX + "each"]: where the for_each/count value came from
 _PRECEDENCE = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, ">": 4, "<=": 4, ">=": 4, "+": 5, "-": 5}
 _PRECEDENCE.update({"*": 6, "/": 6, "%": 6})
@@ -100,7 +114,7 @@ def evaluate(node: tuple, env: Env) -> Any:
         for _, key_node, value_node, _line in node[1]:
             key = evaluate(key_node, env)
             if isinstance(key, Unknown):
-                return key
+                return opaque(key)
             out[to_string(key)] = evaluate(value_node, env)
         return out
     if kind == "path":
@@ -110,14 +124,14 @@ def evaluate(node: tuple, env: Env) -> Any:
     if kind == "cond":
         cond = evaluate(node[1], env)
         if isinstance(cond, Unknown):
-            return cond
+            return opaque(cond)
         return evaluate(node[2] if to_bool(cond) else node[3], env)
     if kind == "chain":
         return _chain(list(node[1]), list(node[2]), env)
     if kind == "unary":
         value = evaluate(node[2], env)
         if isinstance(value, Unknown):
-            return value
+            return opaque(value)
         return (not to_bool(value)) if node[1] == "!" else -to_number(value)
     if kind == "for_t":
         return _for(node[1], node[2], node[3], node[5], env, lambda e: evaluate(node[4], e), None)
@@ -131,7 +145,7 @@ def evaluate(node: tuple, env: Env) -> Any:
 def apply_steps(value: Any, steps: tuple, env: Env) -> Any:
     for step in steps:
         if isinstance(value, Unknown):
-            return value
+            return opaque(value)
         if isinstance(value, Computed):  # `each.value.id` over a resource map still references it
             env.refs.append(value.address)
         if step[0] == "attr":
@@ -139,7 +153,7 @@ def apply_steps(value: Any, steps: tuple, env: Env) -> Any:
         else:
             key = evaluate(step[1], env)
             if isinstance(key, Unknown):
-                return key
+                return opaque(key)
         value = get_item(value, key)
     return value
 
@@ -168,15 +182,18 @@ def get_item(value: Any, key: Any) -> Any:
 
 def _splat(value: Any, steps: tuple, env: Env) -> Any:
     if isinstance(value, Unknown):
-        return value
+        return opaque(value)
     if value is None:
         return []
     items = value if isinstance(value, list) else [value]
     return [apply_steps(item, steps, env) for item in items]
 
 
-def render_template(parts: tuple, env: Env) -> Any:
+def render_template(parts: tuple, env: Env, whole: bool = True) -> Any:
+    """The rendered string; with unknown interpolations, Unknown (a PartialDocument when the `whole`
+    template is JSON with them only inside strings, as in a heredoc policy)."""
     out: list[str] = []
+    holes: list[Unknown] = []
     for part in parts:
         if isinstance(part, str):
             out.append(part)
@@ -185,27 +202,63 @@ def render_template(parts: tuple, env: Env) -> Any:
         if kind == "if":
             cond = evaluate(part[1], env)
             if isinstance(cond, Unknown):
-                return cond
-            value: Any = render_template(part[2] if to_bool(cond) else part[3], env)
+                return opaque(cond)
+            value: Any = render_template(part[2] if to_bool(cond) else part[3], env, whole=False)
         elif kind == "tfor":
             collection = evaluate(part[3], env)
             if isinstance(collection, Unknown):
-                return collection
+                return opaque(collection)
             pieces = []
             for key, item in _iterate(collection):
                 names = {part[2]: item}
                 if part[1]:
                     names[part[1]] = key
-                pieces.append(render_template(part[4], env.child(names)))
+                pieces.append(render_template(part[4], env.child(names), whole=False))
             if any(isinstance(p, Unknown) for p in pieces):
-                return next(p for p in pieces if isinstance(p, Unknown))
+                return opaque(next(p for p in pieces if isinstance(p, Unknown)))
             value = "".join(pieces)
         else:
             value = evaluate(part, env)
         if isinstance(value, Unknown):
-            return value
+            out.append(_HOLE.format(len(holes)))
+            holes.append(value)
+            continue
         out.append(to_string(value))
+    if holes:
+        return _template_document("".join(out), holes) if whole else opaque(holes[0])
     return "".join(out)
+
+
+_HOLE = "\0{}\0"  # stands for an unknown interpolation while the rendered text is parsed as JSON
+
+
+def _template_document(text: str, holes: list[Unknown]) -> Unknown:
+    """A JSON template whose unknown interpolations all sit inside string values: the decoded structure,
+    each string that had one unknown. Anything else (not JSON, a hole in a key or outside a string) is opaque."""
+    if not text.lstrip().startswith(("{", "[")):
+        return opaque(holes[0])
+    try:
+        document = json.loads(text, strict=False)  # strict=False: the holes are control characters
+    except ValueError:
+        return opaque(holes[0])
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, str) and "\0" in value:
+            return opaque(holes[int(value.split("\0")[1])])
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        if isinstance(value, dict):
+            if any("\0" in key for key in value):
+                raise EvalError("unknown interpolation in a key")
+            return {key: walk(item) for key, item in value.items()}
+        return value
+
+    try:
+        result = walk(document)
+    except EvalError:
+        return opaque(holes[0])
+    unknown = first_unknown(result)
+    return PartialDocument(unknown.reason, result) if unknown is not None else opaque(holes[0])
 
 
 def _iterate(collection: Any) -> list[tuple[Any, Any]]:
@@ -221,7 +274,7 @@ def _iterate(collection: Any) -> list[tuple[Any, Any]]:
 def _for(key_name, value_name, coll_node, cond_node, env: Env, value_fn, key_spec) -> Any:
     collection = evaluate(coll_node, env)
     if isinstance(collection, Unknown):
-        return collection
+        return opaque(collection)
     tuple_out: list[Any] = []
     object_out: dict[str, Any] = {}
     for key, item in _iterate(collection):
@@ -232,7 +285,7 @@ def _for(key_name, value_name, coll_node, cond_node, env: Env, value_fn, key_spe
         if cond_node is not None:
             keep = evaluate(cond_node, inner)
             if isinstance(keep, Unknown):
-                return keep
+                return opaque(keep)
             if not to_bool(keep):
                 continue
         if key_spec is None:
@@ -240,7 +293,7 @@ def _for(key_name, value_name, coll_node, cond_node, env: Env, value_fn, key_spe
             continue
         out_key = evaluate(key_spec[0], inner)
         if isinstance(out_key, Unknown):
-            return out_key
+            return opaque(out_key)
         out_key = to_string(out_key)
         value = value_fn(inner)
         if key_spec[1]:
@@ -274,9 +327,9 @@ def _binary(op: str, left: Any, right: Any) -> Any:
     elif op == "||" and (left is True or right is True):
         return True
     if isinstance(left, Unknown):
-        return left
+        return opaque(left)
     if isinstance(right, Unknown):
-        return right
+        return opaque(right)
     if op == "==":
         return _equal(left, right)
     if op == "!=":
@@ -324,21 +377,29 @@ def _call(node: tuple, env: Env) -> Any:
             value = evaluate(arg_nodes[0], env)
         except EvalError:
             return False
-        return value if isinstance(value, Unknown) else True
+        return opaque(value) if isinstance(value, Unknown) else True
     args = [evaluate(a, env) for a in arg_nodes]
     if expand and args:
         tail = args.pop()
         if isinstance(tail, Unknown):
-            return tail
+            return opaque(tail)
         args.extend(tail if isinstance(tail, list) else list((tail or {}).values()))
+    if name == "jsondecode" and len(args) == 1 and isinstance(args[0], PartialDocument):
+        return args[0].document  # the structure, unknown where the encoded value was
+    if name == "replace" and len(args) == 3:
+        replaced = replace_in_document(*args)
+        if replaced is not None:
+            return replaced
     for arg in args:
         if isinstance(arg, Unknown):
-            return arg
+            return opaque(arg)
     if name in DEEP_UNKNOWN:
         for arg in args:
             found = first_unknown(arg)
             if found is not None:
-                return found
+                if name == "jsonencode" and len(args) == 1:
+                    return PartialDocument(found.reason, decoded(arg))
+                return opaque(found)
     function = FUNCTIONS.get(name)
     if function is None:
         try:
@@ -350,7 +411,68 @@ def _call(node: tuple, env: Env) -> Any:
     except Exception as exc:
         found = first_unknown(args)
         if found is not None:  # failed on an unknown nested in a collection: the result is unknown
-            return found
+            return opaque(found)
         if isinstance(exc, EvalError):
             raise
         raise EvalError(f"{name}(): {exc}") from None  # a wrong argument type or count
+
+
+def decoded(value: Any) -> Any:
+    """What `jsondecode(jsonencode(value))` gives, Unknown leaves kept: plain dicts and lists."""
+    if isinstance(value, dict):
+        return {str(key): decoded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [decoded(item) for item in value]
+    return value
+
+
+_JSON_PLAIN = re.compile(r"[A-Za-z0-9_:./*@-]+")  # characters JSON never escapes and no JSON syntax
+
+
+def replace_in_document(text: Any, search: Any, replacement: Any) -> Any:
+    """`replace(json, "_PLACEHOLDER_", value)` when the JSON or the value is unknown: a placeholder-style
+    substring can only occur inside keys and string values, so replacing it there keeps the structure
+    known (a string that contained it becomes unknown when the value is). None when that does not hold.
+    """
+    if not isinstance(search, str) or not _JSON_PLAIN.fullmatch(search) or search.startswith("/"):
+        return None
+    if not search.strip("0123456789.eE+-") or any(search in word for word in ("true", "false", "null")):
+        return None  # could match inside a number or a literal
+    if isinstance(replacement, str):
+        if isinstance(text, str) or any(c in replacement for c in '"\\') or not replacement.isprintable():
+            return None  # fully known: the plain function; or a value JSON would escape
+    elif not isinstance(replacement, Unknown):
+        return None
+    if isinstance(text, PartialDocument):
+        document = text.document
+    elif isinstance(text, str):
+        try:
+            document = json.loads(text)
+        except ValueError:
+            return None
+    else:
+        return None
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, Unknown):
+            return opaque(value)
+        if isinstance(value, str):
+            if search not in value:
+                return value
+            return value.replace(search, replacement) if isinstance(replacement, str) else opaque(replacement)
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        if isinstance(value, dict):
+            if any(search in key for key in value) and not isinstance(replacement, str):
+                raise EvalError("placeholder in a key")
+            return {key.replace(search, replacement) if search in key else key: walk(v) for key, v in value.items()}
+        return value
+
+    try:
+        result = walk(document)
+    except EvalError:
+        return None
+    unknown = first_unknown(result)
+    if unknown is None:
+        return text  # the placeholder does not occur: the text is unchanged
+    return PartialDocument(unknown.reason, result)

@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scanner.evaluate.hcl_expr import TRACE_PREFIX, Computed, Env, render_template
+from scanner.evaluate import iam_policy
+from scanner.evaluate.hcl_expr import TRACE_PREFIX, Computed, Env, opaque, render_template
 from scanner.evaluate.hcl_expr import evaluate as eval_expr
-from scanner.evaluate.tf_functions import EvalError, first_unknown, jsonencode, to_bool, to_number, to_set, to_string
+from scanner.evaluate.tf_functions import EvalError, to_bool, to_number, to_set, to_string
 from scanner.parsers.terraform import (
     Attribute,
     Block,
@@ -441,7 +442,7 @@ class Instance:
             index = eval_expr(steps[used][1], env)
             if isinstance(index, Unknown):
                 env.refs.extend(i.address for i in instances)
-                return index, len(steps)
+                return opaque(index), len(steps)
             used += 1
             wanted = _key_suffix(int(to_number(index)) if mode == "count" else to_string(index))
             selected = next((i for i in instances if i.address.endswith(wanted)), None)
@@ -484,7 +485,7 @@ class Instance:
             if used < len(steps) and steps[used][0] == "index":
                 index = eval_expr(steps[used][1], env)
                 if isinstance(index, Unknown):
-                    return index, len(steps)
+                    return opaque(index), len(steps)
                 used += 1
                 wanted = _key_suffix(int(to_number(index)) if mode == "count" else to_string(index))
                 child = next((c for c in children if c.prefix.endswith(wanted + ".")), None)
@@ -542,7 +543,7 @@ class Instance:
             return text
         variables = args[1] if len(args) > 1 else {}
         if isinstance(variables, Unknown):
-            return variables
+            return opaque(variables)
         if not isinstance(variables, dict):
             raise EvalError("templatefile: variables must be a map")
         return render_template(parse_template(text), Env(_Literal(), dict(variables)))
@@ -665,6 +666,7 @@ class ResourceInstance:
         self.lines: dict[str, int] = {}
         self.provenance: dict[str, list[Location]] = {}
         self.references: list[tuple[str, str]] = []
+        self.unexpanded: set[str] = set()  # paths of dynamic blocks whose for_each is unknown
 
     def unknown(self, name: str) -> Unknown:
         if self.kind == "data":
@@ -693,7 +695,11 @@ class ResourceInstance:
             blocks = self._blocks(self.block, self.names, "", only=name)
             return Memo(blocks.get(name, []))
         if self.kind == "data" and self.key[0] == "aws_iam_policy_document" and name in ("json", "minified_json"):
-            return Memo(_guard(lambda: _policy_document(self), f"{self.address}.json"))
+
+            def render() -> Any:
+                return iam_policy.render(self.attributes(), self.address, self.unexpanded)
+
+            return Memo(_guard(render, f"{self.address}.json"))
         return Memo(self.unknown(name))
 
     def _blocks(self, block: Block, names: dict[str, Any], prefix: str, only: str | None = None) -> dict[str, Any]:
@@ -735,6 +741,7 @@ class ResourceInstance:
         origin = (Location(self.rel, for_each.line, for_each.end_line, note=f"dynamic {name} of {self.address}"),)
         origin += memo.trace
         if isinstance(items, Unknown):
+            self.unexpanded.add(f"{prefix}{name}")
             if name not in out:
                 out[name] = Unknown(f"dynamic block {name}: {items.reason}")
             return
@@ -778,7 +785,10 @@ class ResourceInstance:
         return self.unknown("{key}").reason.replace("{", "{{").replace("}", "}}").replace("{{key}}", "{key}")
 
     def as_object(self) -> Computed:
-        return _computed(self.attributes(), self.address, self.template)
+        values = self.attributes()
+        if self.kind == "data" and self.key[0] == "aws_iam_policy_document":  # `x[*].json` renders it too
+            values.update({name: self.attr(name).value for name in ("json", "minified_json")})
+        return _computed(values, self.address, self.template)
 
     def to_resource(self) -> Resource:
         attributes = self.attributes()
@@ -819,64 +829,6 @@ def _computed(value: Any, address: str, template: str) -> Any:
     if isinstance(value, list):
         return [_computed(v, address, template) for v in value]
     return value
-
-
-def _policy_document(instance: ResourceInstance) -> Any:
-    """The JSON an `aws_iam_policy_document` data source renders (the AWS provider's layout)."""
-    attrs = instance.attributes()
-    statements: list[dict[str, Any]] = []
-    for source_key in ("source_policy_documents", "source_json"):
-        sources = attrs.get(source_key)
-        if isinstance(sources, str):
-            sources = [sources]
-        for source in sources or []:
-            if not isinstance(source, str):
-                return Unknown(f"{instance.address}: {source_key} is unknown")
-            doc = json.loads(source)
-            found = doc.get("Statement", [])
-            statements.extend(found if isinstance(found, list) else [found])
-    for statement in attrs.get("statement") or []:
-        if not isinstance(statement, dict):
-            return Unknown(f"{instance.address}: statement is unknown")
-        out: dict[str, Any] = {}
-        if statement.get("sid"):
-            out["Sid"] = statement["sid"]
-        out["Effect"] = statement.get("effect") or "Allow"
-        for key, name in (("actions", "Action"), ("not_actions", "NotAction")):
-            if statement.get(key) is not None:
-                out[name] = _single(to_set(statement[key]))
-        for key, name in (("resources", "Resource"), ("not_resources", "NotResource")):
-            if statement.get(key) is not None:
-                out[name] = _single(to_set(statement[key]))
-        for key, name in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
-            blocks = statement.get(key) or []
-            if blocks:
-                principal: dict[str, Any] = {}
-                for block in blocks:
-                    if block.get("type") == "*" and block.get("identifiers") == ["*"]:
-                        principal = "*"  # type: ignore[assignment]
-                        break
-                    principal[block.get("type")] = _single(to_set(block.get("identifiers") or []))
-                out[name] = principal
-        conditions = statement.get("condition") or []
-        if conditions:
-            condition: dict[str, Any] = {}
-            for block in conditions:
-                condition.setdefault(block.get("test"), {})[block.get("variable")] = _single(block.get("values") or [])
-            out["Condition"] = condition
-        statements.append(out)
-    unknown = first_unknown(statements)
-    if unknown is not None:
-        return unknown
-    document: dict[str, Any] = {"Version": attrs.get("version") or "2012-10-17"}
-    if attrs.get("policy_id"):
-        document["Id"] = attrs["policy_id"]
-    document["Statement"] = statements
-    return jsonencode(document)
-
-
-def _single(values: list[Any]) -> Any:
-    return values[0] if len(values) == 1 else values
 
 
 class ModuleCall:
