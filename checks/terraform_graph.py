@@ -13,6 +13,7 @@ from checks._helpers import (
     PolicyStatement,
     Verdict,
     any_value,
+    as_list,
     aws_admin_ports,
     aws_rule_exposure,
     block_paths,
@@ -21,9 +22,11 @@ from checks._helpers import (
     dynamic_blocks,
     is_true,
     is_world_cidr,
+    parse_policy,
     policy_document,
     policy_statements,
     public_principal,
+    statements,
 )
 from scanner.records import Resource, Unknown, UnknownValue
 from scanner.registry import Fail, check
