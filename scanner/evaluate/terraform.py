@@ -76,7 +76,10 @@ class ModuleDef:
         self.data: dict[tuple[str, str], tuple[Block, str]] = {}
         self.modules: dict[str, tuple[Block, str]] = {}
         self.outputs: dict[str, tuple[Block, str]] = {}
-        for file in sorted(files, key=lambda f: f.rel):
+        # (block kind, key) -> top-level argument or nested block type -> (override file, line)
+        self.overridden: dict[tuple[str, Any], dict[str, tuple[str, int]]] = {}
+        primary = sorted((f for f in files if not _is_override(f.rel)), key=lambda f: f.rel)
+        for file in primary:
             for block in file.blocks:
                 labels = block.labels
                 if block.type == "resource" and len(labels) == 2:
@@ -92,6 +95,44 @@ class ModuleDef:
                 elif block.type == "locals":
                     for name, attr in block.attributes.items():
                         self.locals[name] = (attr, file.rel)
+        for file in sorted((f for f in files if _is_override(f.rel)), key=lambda f: f.rel):
+            self._merge_override(file)
+
+    def _merge_override(self, file: TerraformFile) -> None:
+        """Merge an override file as Terraform does: arguments replace arguments, and a nested block
+        type replaces every nested block of that type; an override with no original is ignored."""
+        tables: dict[str, dict[Any, tuple[Block, str]]] = {
+            "resource": self.resources, "data": self.data, "variable": self.variables,
+            "module": self.modules, "output": self.outputs,
+        }  # fmt: skip
+        for block in file.blocks:
+            if block.type == "locals":
+                for name, attr in block.attributes.items():
+                    self.locals[name] = (attr, file.rel)
+                continue
+            table = tables.get(block.type)
+            key: Any = (
+                tuple(block.labels) if block.type in ("resource", "data") else block.labels[0] if block.labels else None
+            )
+            if table is None or key not in table:
+                continue
+            original, rel = table[key]
+            replaced = {b.type for b in block.blocks}
+            merged = Block(
+                original.type,
+                original.labels,
+                {**original.attributes, **block.attributes},
+                [b for b in original.blocks if b.type not in replaced] + list(block.blocks),
+                original.line,
+                original.end_line,
+            )
+            table[key] = (merged, rel)
+            origin = self.overridden.setdefault((block.type, key), {})
+            for name, attr in block.attributes.items():
+                origin[name] = (file.rel, attr.line)
+            for nested in block.blocks:
+                origin.setdefault(nested.labels[0] if nested.type == "dynamic" and nested.labels else nested.type,
+                                  (file.rel, nested.line))  # fmt: skip
 
     def local_sources(self) -> list[str]:
         """Directories this module calls through `./` or `../` sources (literal strings only)."""
@@ -101,6 +142,13 @@ class ModuleDef:
             if source is not None and source.expr[0] == "lit" and _is_local(str(source.expr[1])):
                 out.append(posixpath.normpath(posixpath.join(self.directory or ".", source.expr[1])))
         return out
+
+
+def _is_override(rel: str) -> bool:
+    """Terraform's override files: override.tf, *_override.tf (and their .tf.json forms)."""
+    name = posixpath.basename(rel)
+    stem = name[: -len(".tf.json")] if name.endswith(".tf.json") else name[: -len(".tf")]
+    return stem == "override" or stem.endswith("_override")
 
 
 def _is_local(source: str) -> bool:
@@ -792,6 +840,12 @@ class ResourceInstance:
 
     def to_resource(self) -> Resource:
         attributes = self.attributes()
+        for name, (rel, line) in self.module.mdef.overridden.get((self.kind, self.key), {}).items():
+            # the value is written in the override file, not in the block's own file: point there
+            for path in [p for p in self.lines if p == name or p.startswith(name + ".")]:
+                del self.lines[path]
+            note = f"set in override file {posixpath.basename(rel)}"
+            self.provenance[name] = [Location(rel, line, line, note=note), *self.provenance.get(name, [])]
         extra: dict[str, Any] = {}
         if self.module.prefix:
             extra["module"] = self.module.prefix.rstrip(".")
