@@ -70,10 +70,10 @@ def default_corpus() -> Path:
     return REPO.parent / "shared" / "corpus"
 
 
-def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
+def timed(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[float, float, int]:
     """Run `cmd`; return (wall seconds, peak RSS MiB of its process tree's largest process, exit code)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd)
     assert proc.stderr is not None
     stderr = proc.stderr.read()  # drain before waiting so a chatty tool cannot block on a full pipe
     _, status, usage = os.wait4(proc.pid, 0)
@@ -183,18 +183,31 @@ def add_repo(total: Timing, repo: Timing) -> None:
     total.exit_codes += repo.exit_codes
 
 
-def run_full(corpus: Path, runs: int, work: Path) -> tuple[Timing, Timing]:
-    """iacgate alone on the whole corpus in one invocation: cold (fresh cache each run) and warm."""
+def run_full(corpus: Path, runs: int, work: Path, checkouts: dict[str, Path]) -> dict[str, tuple[Timing, Timing]]:
+    """iacgate alone on the whole corpus in one invocation: cold (fresh cache each run) and warm.
+
+    Each checkout (name -> directory; "" is the one measured) runs as `python -m scanner.cli` from its
+    directory with this interpreter, the checkouts alternating run by run so that a change in machine
+    load hits all of them: a before/after ratio is then measured under the same conditions.
+    """
     fmt = iacgate_format()
-    cold, warm = Timing("iacgate", "full corpus, cold cache"), Timing("iacgate", "full corpus, warm cache")
     out = work / f"full.{fmt}"
-    warm_cache = work / "cache-full-warm"
-    timed(iacgate_cmd([corpus], None, out, fmt), env_with_cache(warm_cache))  # fill the warm cache
+    timings: dict[str, tuple[Timing, Timing]] = {}
+    for position, (name, directory) in enumerate(checkouts.items()):
+        suffix = f" ({name})" if name else ""
+        timings[name] = (
+            Timing("iacgate", f"full corpus, cold cache{suffix}"),
+            Timing("iacgate", f"full corpus, warm cache{suffix}"),
+        )
+        fill = env_with_cache(work / f"cache-full-warm-{position}")
+        timed(iacgate_cmd([corpus], None, out, fmt), fill, directory)  # fill the warm cache
     for index in range(runs):
-        for timing, cache in ((cold, work / f"cache-full-cold-{index}"), (warm, warm_cache)):
-            record(timing, *timed(iacgate_cmd([corpus], None, out, fmt), env_with_cache(cache)))
+        for position, (name, directory) in enumerate(checkouts.items()):
+            cold, warm = timings[name]
+            for timing, cache in ((cold, f"cache-full-cold-{position}-{index}"), (warm, f"cache-full-warm-{position}")):
+                record(timing, *timed(iacgate_cmd([corpus], None, out, fmt), env_with_cache(work / cache), directory))
         print(f"  full corpus run {index + 1}/{runs} done", file=sys.stderr)
-    return cold, warm
+    return timings
 
 
 def stage_profile(paths: list[Path], cache: Path | None) -> dict[str, Any]:
@@ -312,6 +325,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement; the median is reported")
     parser.add_argument("--no-checkov", action="store_true", help="time iacgate only")
     parser.add_argument("--no-full", action="store_true", help="skip the full-corpus timings")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout (e.g. `git archive` of the commit before a change) timed on the full corpus "
+        "in the same run, alternating with this one",
+    )
     parser.add_argument("--results", type=Path, default=HERE / "results", help="where the JSON result goes")
     parser.add_argument("--stages-of", nargs="+", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--stages-cache", type=Path, help=argparse.SUPPRESS)
@@ -341,8 +360,19 @@ def main(argv: list[str] | None = None) -> int:
         result["subset_terraform_profile"] = stage_profile_in_child(subset_dirs, None)
         if not args.no_full:
             print("full corpus (iacgate alone) ...", file=sys.stderr)
-            cold, warm = run_full(args.corpus, args.runs, work)
+            checkouts = {"": Path.cwd()}
+            if args.baseline:
+                checkouts["baseline"] = args.baseline.resolve()
+            timings = run_full(args.corpus, args.runs, work, checkouts)
+            cold, warm = timings[""]
             result["full"] = {"cold": asdict(cold), "warm": asdict(warm)}
+            if args.baseline:
+                base_cold, base_warm = timings["baseline"]
+                result["baseline"] = {
+                    "checkout": str(args.baseline),
+                    "cold": asdict(base_cold),
+                    "warm": asdict(base_warm),
+                }
             result["full_profile_cold"] = stage_profile_in_child([args.corpus], work / "cache-profile")
             result["full_profile_warm"] = stage_profile_in_child([args.corpus], work / "cache-profile")
 
@@ -361,10 +391,17 @@ def main(argv: list[str] | None = None) -> int:
             ["subset total", f"{total_ours:.2f}", "", f"{total_theirs:.2f}", "", f"{total_theirs / total_ours:.1f}x"]
         )
         result["subset_ratio"] = round(total_theirs / total_ours, 2)
-    if "full" in result:
-        for key in ("cold", "warm"):
-            timing = result["full"][key]
+    for section in ("full", "baseline"):
+        for key in ("cold", "warm") if section in result else ():
+            timing = result[section][key]
             rows.append([timing["target"], f"{statistics.median(timing['runs']):.2f}", f"{timing['peak_rss_mib']:.0f}"])
+    if "baseline" in result:
+        result["baseline_ratio"] = {
+            key: round(
+                statistics.median(result["baseline"][key]["runs"]) / statistics.median(result["full"][key]["runs"]), 2
+            )
+            for key in ("cold", "warm")
+        }
     header = ["target", "iacgate s", "RSS MiB"] + (["checkov s", "RSS MiB", "ratio"] if total_theirs else [])
     rows = [r + [""] * (len(header) - len(r)) for r in rows]
     print(f"\nmedian of {args.runs} runs; iacgate output {result['iacgate_format']}; RSS = largest process")
@@ -379,6 +416,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"  {profile['files']} files, {profile['resources']} resources, {profile['findings']} findings, "
                 f"{profile['errors']} errors; Terraform values unknown: {unknown:,} of {total:,}"
             )
+    if "baseline_ratio" in result:
+        ratios = result["baseline_ratio"]
+        print(f"full corpus, baseline / this checkout: cold {ratios['cold']:.2f}x, warm {ratios['warm']:.2f}x")
     args.results.mkdir(parents=True, exist_ok=True)
     out = args.results / f"{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.json"
     out.write_text(json.dumps(result, indent=2) + "\n")

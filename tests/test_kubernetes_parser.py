@@ -236,3 +236,46 @@ def test_corpus_files_pyyaml_cannot_load_give_clear_errors_or_parse(shared: Path
         yaml.load(crd.read_text(), Loader=yaml.CSafeLoader)
     parsed = parse(crd.read_text(), crd.name)
     assert parsed.errors == [] and [r.type for r in parsed.resources] == ["CustomResourceDefinition"]
+
+
+CRD = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  versions:
+  - name: v1
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size:
+                type: integer
+                type: string
+"""
+
+
+def test_crd_schema_keeps_its_values_but_records_no_lines_below_the_schema_root() -> None:
+    (crd,) = parse(CRD, "crd.yaml").resources
+    assert crd.get("spec.versions.0.schema.openAPIV3Schema.properties.spec.properties.size.type") == "string"
+    assert crd.line_of("spec.versions.0.schema.openAPIV3Schema") == 10
+    assert "spec.versions.0.schema.openAPIV3Schema.type" not in crd.attribute_lines
+    # a deeper path falls back to the schema root's line
+    assert crd.line_of("spec.versions.0.schema.openAPIV3Schema.properties.spec") == 10
+
+
+def test_crd_duplicate_keys_deep_in_the_schema_are_still_reported_with_their_path_and_line() -> None:
+    (warning,) = parse(CRD, "crd.yaml").errors
+    assert warning.line == 18
+    assert "spec.versions.0.schema.openAPIV3Schema.properties.spec.properties.size.type" in warning.message
+
+
+def test_other_kinds_record_lines_at_every_depth() -> None:
+    text = CRD.replace("CustomResourceDefinition", "Widget").replace("apiextensions.k8s.io/v1", "example.com/v1")
+    (widget,) = parse(text, "widget.yaml").resources
+    assert widget.line_of("spec.versions.0.schema.openAPIV3Schema.properties.spec.properties.size") == 16

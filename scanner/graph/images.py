@@ -231,7 +231,7 @@ def link(graph: ResourceGraph) -> None:
         return
     by_file = {stage.location.file: stage for stage in finals}
     declared = skaffold_artifacts(graph)
-    named = [(stage, dockerfile_names(stage)) for stage in finals]
+    named = [(stage, dockerfile_names(stage), posixpath.dirname(stage.location.file)) for stage in finals]
     for kind in WORKLOAD_KINDS:
         for workload in graph.resources("kubernetes", kind):
             manifest_dir = posixpath.dirname(workload.location.file)
@@ -244,19 +244,15 @@ def link(graph: ResourceGraph) -> None:
                 name = image_name(image) if isinstance(image, str) else None
                 if not name:
                     continue
+                # the directory distance is computed only for the stages the name matches
+                matches = [
+                    (score, stage, directory) for stage, names, directory in named if (score := _match(name, names))
+                ]
                 ranked = sorted(
-                    (
-                        (
-                            _match(name, names),
-                            _shared_depth(manifest_dir, posixpath.dirname(stage.location.file)),
-                            stage,
-                        )
-                        for stage, names in named
-                    ),
+                    ((score, _shared_depth(manifest_dir, directory), stage) for score, stage, directory in matches),
                     key=lambda item: (item[0], item[1]),
                     reverse=True,
                 )
-                ranked = [r for r in ranked if r[0]]
                 if not ranked or (len(ranked) > 1 and ranked[0][:2] == ranked[1][:2]):
                     continue  # no Dockerfile by that name, or two equally likely ones
                 graph.add_edge(workload, ranked[0][2], "runs", f"{path}.image")

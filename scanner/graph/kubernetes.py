@@ -59,15 +59,17 @@ class _Index:
 
     One name can be declared in several files (variants, overlays): a declaration in the source's
     own file wins, else every declaration is linked, since which one is applied is not known here.
+    Workloads come with their pod labels, read once rather than once per Service and NetworkPolicy
+    of their namespace.
     """
 
     def __init__(self, graph: ResourceGraph) -> None:
         self.objects: dict[tuple[str, str | None, str], list[Resource]] = defaultdict(list)
-        self.workloads: dict[str | None, list[Resource]] = defaultdict(list)
+        self.workloads: dict[str | None, list[tuple[Resource, dict[str, str]]]] = defaultdict(list)
         for resource in graph.resources("kubernetes"):
             self.objects[(resource.type, resource.extra.get("namespace"), resource.extra["name"])].append(resource)
             if resource.type in WORKLOAD_KINDS and pod_spec(resource) is not None:
-                self.workloads[resource.extra.get("namespace")].append(resource)
+                self.workloads[resource.extra.get("namespace")].append((resource, pod_labels(resource)))
 
     def find(self, source: Resource, type: str, namespace: str | None, name: Any) -> list[Resource]:
         found = self.objects.get((type, namespace, str(name)), []) if name else []
@@ -104,8 +106,7 @@ def _service(graph: ResourceGraph, index: _Index, service: Resource) -> None:
     if not isinstance(selector, dict) or not selector:
         return  # no selector: endpoints are managed by hand, the Service selects no pod
     wanted = {str(k): str(v) for k, v in selector.items()}
-    for workload in index.workloads.get(service.extra.get("namespace"), []):
-        labels = pod_labels(workload)
+    for workload, labels in index.workloads.get(service.extra.get("namespace"), []):
         if all(labels.get(k) == v for k, v in wanted.items()):
             graph.add_edge(service, workload, "selects", "spec.selector")
 
@@ -113,8 +114,8 @@ def _service(graph: ResourceGraph, index: _Index, service: Resource) -> None:
 def _network_policy(graph: ResourceGraph, index: _Index, policy: Resource) -> None:
     selector = policy.get("spec.podSelector")
     selector = {} if selector is None else selector  # required by the API; absent reads as "all pods"
-    for workload in index.workloads.get(policy.extra.get("namespace"), []):
-        if label_selector_matches(selector, pod_labels(workload)):
+    for workload, labels in index.workloads.get(policy.extra.get("namespace"), []):
+        if label_selector_matches(selector, labels):
             graph.add_edge(policy, workload, "isolates", "spec.podSelector")
 
 
