@@ -242,3 +242,16 @@ def test_yaml_comment_before_the_document_separator_covers_the_next_object() -> 
     account = kubernetes.parse(text, "shop.yaml").resources[1]
     assert account.location.start_line == 7
     assert [sorted(d.lines) for d in directives] == [[5, 7]]
+
+
+def test_hcl_one_line_block_comment_suppresses_without_the_closing_marker_in_the_reason(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        "/* iacgate:ignore IG-AWS-001 mirror of the public docs site */\n"
+        'resource "aws_s3_bucket_acl" "docs_mirror" {\n'
+        '  bucket = "acme-docs-mirror"\n'
+        '  acl    = "public-read"\n'
+        "}\n"
+    )
+    [finding] = run_scan(tmp_path, checks={"IG-AWS-001"}).findings
+    assert finding.suppression is not None
+    assert finding.suppression.justification == "mirror of the public docs site"

@@ -1,7 +1,8 @@
 """Inline suppressions: reviewed exceptions written next to the code they excuse.
 
 Forms (the reason is free text; `exp:YYYY-MM-DD` anywhere after the IDs ends the exception):
-- Terraform: `# iacgate:ignore IG-AWS-001[,ID...] reason` or `// iacgate:ignore ...`, trailing on
+- Terraform: `# iacgate:ignore IG-AWS-001[,ID...] reason`, `// iacgate:ignore ...` or a one-line
+  `/* iacgate:ignore ... */`, trailing on
   the line or alone on the line(s) above the resource block, nested block or attribute;
 - Kubernetes YAML: the same `#` comment, or the annotation `iacgate.io/ignore: "ID[,ID] reason"`
   on the object (covers the whole object);
@@ -27,13 +28,14 @@ from scanner.records import Finding, Location, Resource, ScanError, SourceFile, 
 MARKER = "iacgate:ignore"
 ANNOTATION = "iacgate.io/ignore"
 # comment openers per file kind; Dockerfiles only know whole-line comments
+_HCL_COMMENT = re.compile(r"(?:#|//|/\*)\s*iacgate:ignore\b(?P<body>.*?)(?:\*/\s*)?$")
 _COMMENT = {
-    "terraform": re.compile(r"(?:#|//)\s*iacgate:ignore\b(?P<body>.*)$"),
-    "tfvars": re.compile(r"(?:#|//)\s*iacgate:ignore\b(?P<body>.*)$"),
+    "terraform": _HCL_COMMENT,
+    "tfvars": _HCL_COMMENT,
     "kubernetes": re.compile(r"#\s*iacgate:ignore\b(?P<body>.*)$"),
     "dockerfile": re.compile(r"^\s*#\s*iacgate:ignore\b(?P<body>.*)$"),
 }
-_NOT_CODE = re.compile(r"^\s*(?:#|//)|^---\s*$")  # comments and YAML document separators
+_NOT_CODE = re.compile(r"^\s*(?:#|//)|^\s*/\*.*\*/\s*$|^---\s*$")  # comments and YAML document separators
 _IDS = re.compile(r"^\s*(?P<ids>[A-Za-z][\w.-]*(?:\s*,\s*[A-Za-z][\w.-]*)*)")
 _EXPIRY = re.compile(r"(?:^|\s)exp:(?P<date>\S*)")
 
