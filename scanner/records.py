@@ -153,17 +153,6 @@ class Resource:
             raise UnknownValue(path, value.reason)
         return value
 
-    def blocks(self, name: str) -> list[dict[str, Any]]:
-        """Nested blocks (or a single mapping) under `name` as a list of dicts."""
-        value = self.get(name)
-        if value is None:
-            return []
-        if isinstance(value, dict):
-            return [value]
-        if isinstance(value, list):
-            return [v for v in value if isinstance(v, dict)]
-        return []
-
     def line_of(self, path: str | None) -> int:
         """Line of the attribute at `path`, or of its closest known parent, or the resource."""
         parts = path.split(".") if path else []

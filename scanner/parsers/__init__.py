@@ -79,15 +79,6 @@ def decode(data: bytes) -> str:
     return data.decode("utf-8-sig")
 
 
-def parse_file(source: SourceFile) -> ParsedFile:
-    """Read and parse one file; every failure becomes a ScanError on the result."""
-    try:
-        data = source.path.read_bytes()
-    except OSError as exc:
-        return ParsedFile(source.rel, source.kind, errors=[ScanError(source.rel, None, f"cannot read: {exc.strerror}")])
-    return parse_bytes(data, source.rel, source.kind)
-
-
 def parse_bytes(data: bytes, rel: str, kind: str) -> ParsedFile:
     if not data.strip():
         return ParsedFile(rel, kind)  # an empty file is simply empty, not an error
