@@ -228,13 +228,6 @@ def parse_policy(resource: Resource, path: str) -> dict[str, Any] | None:
     return document
 
 
-def statements(document: dict[str, Any]) -> list[dict[str, Any]]:
-    found = document.get("Statement", [])
-    if isinstance(found, dict):
-        found = [found]
-    return [s for s in found if isinstance(s, dict)] if isinstance(found, list) else []
-
-
 def as_list(value: Any) -> list[Any]:
     if value is None:
         return []

@@ -22,11 +22,9 @@ from checks._helpers import (
     dynamic_blocks,
     is_true,
     is_world_cidr,
-    parse_policy,
     policy_document,
     policy_statements,
     public_principal,
-    statements,
 )
 from scanner.records import Resource, Unknown, UnknownValue
 from scanner.registry import Fail, check
@@ -401,15 +399,19 @@ def _known(resource: Resource, path: str):
 
 
 def _grants_log_delivery(resource: Resource) -> bool:
+    """Evidence that only exempts a bucket: an unknown part never counts as a grant."""
     try:
-        document = parse_policy(resource, "policy")
+        document = policy_document(resource, "policy")
     except UnknownValue:
         return False
-    for statement in statements(document or {}):
-        principal = statement.get("Principal")
-        services = as_list(principal.get("Service")) if isinstance(principal, dict) else []
-        if statement.get("Effect") == "Allow" and LOG_DELIVERY_SERVICES.intersection(map(str, services)):
-            return True
+    for statement in policy_statements(document, "policy"):
+        try:
+            principal = statement.get("Principal")
+            services = as_list(principal.get("Service")) if isinstance(principal, dict) else []
+            if statement.get("Effect") == "Allow" and LOG_DELIVERY_SERVICES.intersection(map(str, services)):
+                return True
+        except UnknownValue:
+            continue
     return False
 
 
