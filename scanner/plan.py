@@ -24,14 +24,12 @@ from typing import Any
 
 import scanner.filter as filtering
 from scanner.discover import discover
-from scanner.engine import run_checks
-from scanner.graph import build_graph
 from scanner.parsers import ParseCache, ParsedFile, parse_all, parse_bytes
 from scanner.parsers.terraform import TerraformFile
 from scanner.parsers.tfplan import KIND, PlanInfo, module_names, split_address, strip_keys
 from scanner.records import Location, Resource, ScanError, SourceFile
-from scanner.registry import Selection, load_builtin_checks
-from scanner.scan import ScanOptions, ScanResult, evaluate_parsed
+from scanner.registry import Selection
+from scanner.scan import ScanOptions, ScanResult, evaluate_parsed, judge
 
 
 class PlanError(Exception):
@@ -84,23 +82,10 @@ def run_plan(options: PlanOptions) -> PlanRun:
     if source is not None:
         mapped_files, errors = map_to_source(resources, parsed.payload, source, root, options)
         files.extend(mapped_files)
-    graph = build_graph(resources)
-    checks = options.selection.select(load_builtin_checks())
-    evaluated = run_checks(graph, checks)
-    for finding in evaluated.findings:
+    result = judge(root, files, resources, errors, options.selection)
+    for finding in result.findings:
         if finding.resource.address not in finding.message:  # one .tf block can stand for many instances
             finding.message = f"{finding.message} ({finding.resource.address})"
-    result = ScanResult(
-        root=root,
-        files=files,
-        resources=resources,
-        checks=checks,
-        findings=evaluated.findings,
-        unknowns=evaluated.unknowns,
-        errors=sorted([*errors, *evaluated.errors], key=lambda e: (e.file, e.line or 0, e.message)),
-        passed=evaluated.passed,
-        graph=graph,
-    )
     return PlanRun(filtering.apply(result, options.filters), parsed.payload)
 
 

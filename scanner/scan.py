@@ -83,22 +83,28 @@ def scan(options: ScanOptions, progress: Callable[[str, int, int], None] | None 
     cache = ParseCache(options.cache_dir)
     parsed = parse_all(sources, cache, workers=options.workers, progress=tick)
     resources, errors = evaluate_parsed(parsed, options, found.root)
+    result = judge(found.root, sources, resources, [*found.errors, *errors], options.selection)
+    return filtering.apply(result, options.filters)
+
+
+def judge(
+    root: Path, files: list[SourceFile], resources: list[Resource], errors: list[ScanError], selection: Selection
+) -> ScanResult:
+    """Graph and checks: the stages after evaluation, shared by `scan` and plan gating (filtering follows)."""
     graph = build_graph(resources)
-    checks = options.selection.select(load_builtin_checks())
+    checks = selection.select(load_builtin_checks())
     evaluated = run_checks(graph, checks)
-    all_errors = sorted([*found.errors, *errors, *evaluated.errors], key=lambda e: (e.file, e.line or 0, e.message))
-    result = ScanResult(
-        root=found.root,
-        files=sources,
+    return ScanResult(
+        root=root,
+        files=files,
         resources=resources,
         checks=checks,
         findings=evaluated.findings,
         unknowns=evaluated.unknowns,
-        errors=all_errors,
+        errors=sorted([*errors, *evaluated.errors], key=lambda e: (e.file, e.line or 0, e.message)),
         passed=evaluated.passed,
         graph=graph,
     )
-    return filtering.apply(result, options.filters)
 
 
 def _wanted(kind: str, frameworks: set[str]) -> bool:

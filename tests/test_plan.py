@@ -217,7 +217,7 @@ def test_no_sensitive_value_appears_in_any_report_format(fmt: str, monkeypatch: 
     def leaky(resource: Resource) -> Fail:  # a careless check that prints everything it sees
         return Fail("tags", f"everything: {resource.attributes!r} {resource.get('tags', {})!r}")
 
-    monkeypatch.setattr("scanner.plan.load_builtin_checks", lambda: {"IG-TEST-001": _check(leaky, ("aws_s3_bucket",))})
+    monkeypatch.setattr("scanner.scan.load_builtin_checks", lambda: {"IG-TEST-001": _check(leaky, ("aws_s3_bucket",))})
     for source in (None, CONSTRUCTED / "src"):
         options = PlanOptions(CONSTRUCTED / "tfplan.json", source=source, all_resources=True, workers=1)
         result = run_plan(options).result
