@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 from scanner.graph import ResourceGraph
-from scanner.graph.images import WORKLOAD_KINDS, containers, pod_spec, stage_user
+from scanner.graph.images import WORKLOAD_KINDS, containers, stage_user
+from scanner.kube import pod_spec
 from scanner.parsers.dockerfile import ROOT_USERS
 from scanner.records import Location, Resource
 from scanner.registry import Fail, check
@@ -53,7 +54,8 @@ def workload_runs_root_image(resource: Resource, graph: ResourceGraph) -> list[F
     stages = graph.successors(resource, "runs", "stage")
     if not stages:
         return []
-    pod = pod_spec(resource)
+    found = pod_spec(resource)
+    pod = found[1] if found else {}
     by_path = dict(containers(resource))
     fails = []
     for stage in stages:

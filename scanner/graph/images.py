@@ -28,23 +28,13 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from scanner import kube
 from scanner.records import Resource, Unknown
 
 if TYPE_CHECKING:
     from scanner.graph import ResourceGraph
 
-# where each workload kind keeps its pod spec
-POD_SPEC_PATHS = {
-    "Pod": "spec",
-    "Deployment": "spec.template.spec",
-    "StatefulSet": "spec.template.spec",
-    "DaemonSet": "spec.template.spec",
-    "ReplicaSet": "spec.template.spec",
-    "ReplicationController": "spec.template.spec",
-    "Job": "spec.template.spec",
-    "CronJob": "spec.jobTemplate.spec.template.spec",
-}
-WORKLOAD_KINDS = tuple(POD_SPEC_PATHS)
+WORKLOAD_KINDS = tuple(k for k in kube.WORKLOAD_KINDS if k != "PodTemplate")  # a PodTemplate runs nothing
 
 # Docker Official Images most often named in manifests without a registry: always pulled from Docker Hub
 OFFICIAL_IMAGES = frozenset(
@@ -111,28 +101,9 @@ _TITLE_LABEL = "org.opencontainers.image.title"
 
 def containers(resource: Resource) -> Iterator[tuple[str, dict[str, Any]]]:
     """(dotted path, container) for every container and init container of a workload."""
-    spec_path = POD_SPEC_PATHS.get(resource.type)
-    if resource.framework != "kubernetes" or spec_path is None:
-        return
-    spec = _at(resource.attributes, spec_path)
-    if not isinstance(spec, dict):
-        return
-    for field in ("initContainers", "containers"):
-        items = spec.get(field)
-        for index, container in enumerate(items if isinstance(items, list) else []):
-            if isinstance(container, dict):
-                yield f"{spec_path}.{field}.{index}", container
-
-
-def pod_spec(resource: Resource) -> dict[str, Any]:
-    spec = _at(resource.attributes, POD_SPEC_PATHS.get(resource.type, ""))
-    return spec if isinstance(spec, dict) else {}
-
-
-def _at(data: Any, path: str) -> Any:
-    for part in path.split(".") if path else []:
-        data = data.get(part) if isinstance(data, dict) else None
-    return data
+    for container in kube.containers(resource):
+        if container.list_name != "ephemeralContainers":  # debug containers are attached later, by hand
+            yield container.path, container.spec
 
 
 def image_name(reference: str) -> str | None:
