@@ -56,8 +56,16 @@ def classify_name(name: str) -> str | None:
     return None
 
 
+def _utf8_head(head: bytes) -> bytes:
+    """The first bytes of a file as UTF-8 without a BOM, so the patterns below see UTF-16 files too."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return head[: len(head) // 2 * 2].decode("utf-16", errors="ignore").encode()
+    return head.removeprefix(b"\xef\xbb\xbf")
+
+
 def classify_content(name: str, head: bytes) -> str | None:
     """YAML/JSON: Kubernetes manifest, Terraform plan, or not ours (Helm templates are skipped)."""
+    head = _utf8_head(head)
     if b"{{" in head and not name.lower().endswith(".json"):
         return None  # Go/Helm template: not valid YAML until rendered
     if name.lower().endswith(".json"):

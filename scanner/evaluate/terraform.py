@@ -32,6 +32,7 @@ from scanner.evaluate import iam_policy
 from scanner.evaluate.hcl_expr import TRACE_PREFIX, Computed, Env, opaque, render_template
 from scanner.evaluate.hcl_expr import evaluate as eval_expr
 from scanner.evaluate.tf_functions import EvalError, to_bool, to_number, to_set, to_string
+from scanner.parsers import decode
 from scanner.parsers.terraform import (
     Attribute,
     Block,
@@ -178,9 +179,12 @@ class Context:
         for path in var_files:
             rel = self.rel_of(path)
             try:
-                text = Path(path).read_text(encoding="utf-8-sig")
+                text = decode(Path(path).read_bytes())
             except OSError as exc:
                 self.errors.append(ScanError(rel, None, f"cannot read --var-file: {exc.strerror}"))
+                continue
+            except UnicodeDecodeError as exc:
+                self.errors.append(ScanError(rel, None, f"--var-file is not UTF-8 or UTF-16 text (byte {exc.start})"))
                 continue
             parsed = parse_tfvars(text, rel)
             self.errors.extend(parsed.errors)
