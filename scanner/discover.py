@@ -52,6 +52,8 @@ def classify_name(name: str) -> str | None:
         return "dockerfile"
     if lower.startswith(_DOCKERFILE_PREFIXES) and not lower.endswith(_NOT_DOCKERFILE):
         return DOCKERFILE_TEMPLATE if lower.endswith(".template") else "dockerfile"
+    if name == "Kustomization":  # kustomize's third file name; often without apiVersion and kind
+        return "kubernetes"
     if lower.endswith((".yaml", ".yml", ".json")):
         return "structured"
     return None
@@ -77,7 +79,7 @@ def classify_content(name: str, head: bytes) -> str | None:
         if _K8S_JSON.search(head) and b'"kind"' in head:
             return "kubernetes"
         return None
-    if _K8S_YAML.search(head) and _K8S_KIND.search(head):
+    if (_K8S_YAML.search(head) and _K8S_KIND.search(head)) or name in ("kustomization.yaml", "kustomization.yml"):
         return "kubernetes"
     return None
 

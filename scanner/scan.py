@@ -9,6 +9,7 @@ from pathlib import Path
 import scanner.filter as filtering
 from scanner.discover import discover
 from scanner.engine import run_checks
+from scanner.evaluate.kustomize import listed_resource_files
 from scanner.graph import ResourceGraph, build_graph
 from scanner.parsers import ParseCache, ParsedFile, parse_all
 from scanner.records import Finding, Resource, ScanError, SourceFile, UnknownResult
@@ -51,7 +52,7 @@ def evaluate_parsed(
 ) -> tuple[list[Resource], list[ScanError]]:
     resources: list[Resource] = []
     errors: list[ScanError] = []
-    tf_files, tfvars = [], []
+    tf_files, tfvars, kustomizations = [], [], []
     for item in parsed:
         errors.extend(item.errors)
         resources.extend(item.resources)
@@ -59,6 +60,13 @@ def evaluate_parsed(
             tf_files.append(item.payload)
         elif item.kind == "tfvars" and item.payload is not None:
             tfvars.append(item.payload)
+        elif item.kind == "kubernetes" and item.payload is not None:
+            kustomizations.append((item.rel, item.payload))
+    if kustomizations:
+        listed = listed_resource_files(kustomizations)
+        for resource in resources:
+            if resource.framework == "kubernetes" and resource.location.file in listed:
+                resource.extra["kustomize_resource"] = True
     if tf_files:
         from scanner.evaluate import terraform as tf_eval  # with lark and hcl2: 60 ms not spent on other repos
 

@@ -9,6 +9,7 @@ JSON manifests go through the same path (JSON is YAML) so they get line marks to
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -161,6 +162,21 @@ class _Builder:
         return out
 
 
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+def is_kustomization_file(rel: str) -> bool:
+    return rel.rsplit("/", 1)[-1] in KUSTOMIZATION_NAMES
+
+
+@dataclass(frozen=True)
+class Kustomization:
+    """What a kustomization file says about other files: the entries of `resources:` (and the
+    deprecated `bases:`), as written (files, directories or remote targets, relative to its directory)."""
+
+    resources: tuple[str, ...]
+
+
 def _field(node: yaml.Node, name: str) -> yaml.Node | None:
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
@@ -204,6 +220,11 @@ def _objects(node: yaml.Node, builder: _Builder, rel: str, parsed: ParsedFile) -
         return
     for path, line in builder.dupes:
         parsed.errors.append(ScanError(rel, line, f"duplicate key {path!r}: the last value is used", "warning"))
+    if is_kustomization_file(rel) and isinstance(doc, dict) and parsed.payload is None:
+        parsed.payload = Kustomization(
+            resources=tuple(item for item in doc.get("resources") or () if isinstance(item, str))
+            + tuple(item for item in doc.get("bases") or () if isinstance(item, str))
+        )
     resource = _resource(doc, rel, start, _end_line(node), builder.lines)
     if resource is not None:
         parsed.resources.append(resource)
