@@ -24,11 +24,8 @@ def test_a_base_deployment_without_selector_is_judged_like_a_whole_object(tmp_pa
     # the same manifest with the selector kustomize would add: the same checks fail
     shutil.copytree(LAYOUT, tmp_path / "layout")
     deployment = tmp_path / "layout" / "base" / "deployment.yaml"
-    deployment.write_text(
-        deployment.read_text().replace(
-            "  replicas: 2\n", "  replicas: 2\n  selector:\n    matchLabels:\n      app.kubernetes.io/name: orders-api\n"
-        )
-    )
+    selector = "  selector:\n    matchLabels:\n      app.kubernetes.io/name: orders-api\n"
+    deployment.write_text(deployment.read_text().replace("  replicas: 2\n", "  replicas: 2\n" + selector))
     assert failed_checks(tmp_path / "layout", "base/deployment.yaml") == WORKLOAD_CHECKS
 
 
