@@ -64,6 +64,7 @@ class Config:
     var_files: list[Path] = field(default_factory=list)
     sla: dict[Severity, int] = field(default_factory=dict)  # severity -> days
     baseline: Path | None = None
+    fail_on_incomplete: bool = False
 
     def check_ids(self) -> set[str]:
         """Every check ID the file names, so the CLI can reject typos."""
@@ -150,6 +151,7 @@ def parse_config(data: Any, name: str, base: Path) -> Config:
         var_files=[base / p for p in data.get("var-files", [])],
         sla={Severity(sev): parse_days(value) for sev, value in data.get("sla", {}).items()},
         baseline=base / data["baseline"] if "baseline" in data else None,
+        fail_on_incomplete=data.get("fail-on-incomplete", False),
     )
 
 

@@ -37,7 +37,8 @@ def iacgate(monkeypatch: pytest.MonkeyPatch):
     """Run the CLI in-process and keep the ScanOptions it built and the result it got."""
 
     def run(*args: str, only: bool = True) -> Run:
-        """`only`: run just IG-AWS-001, so checks added later do not change these fixtures' results."""
+        """`only`: run just IG-AWS-001, so checks added later do not change these fixtures' results, and
+        IG-AWS-002, which finds nothing here but leaves a check to run when a config skips IG-AWS-001."""
         seen: list[ScanOptions] = []
         results: list[ScanResult] = []
 
@@ -47,7 +48,8 @@ def iacgate(monkeypatch: pytest.MonkeyPatch):
             return results[-1]
 
         monkeypatch.setattr(cli, "scan", spy)
-        out = CliRunner().invoke(cli.main, ["scan", "--no-cache", *args, *(["--check", "IG-AWS-001"] if only else [])])
+        selected = ["--check", "IG-AWS-001,IG-AWS-002"] if only else []
+        out = CliRunner().invoke(cli.main, ["scan", "--no-cache", *args, *selected])
         if out.exception and not isinstance(out.exception, SystemExit):
             raise out.exception
         return Run(out.exit_code, out.output, seen[0] if seen else None, results[0] if results else None)
@@ -154,16 +156,26 @@ def test_without_config_every_finding_is_reported(iacgate) -> None:
 
 
 def test_skip_checks_skips_the_check(iacgate) -> None:
-    run = iacgate(str(PROJECT), "--config", str(CONFIGS / "skip.yaml"))  # --check IG-AWS-001, skipped by the file
+    run = iacgate(str(PROJECT), "--config", str(CONFIGS / "skip.yaml"))
     assert run.exit_code == 0
     assert run.findings() == []
-    assert run.result is not None and run.result.checks == []
+    assert run.result is not None and [c.id for c in run.result.checks] == ["IG-AWS-002"]
+
+
+def test_skipping_the_only_selected_check_is_a_usage_error_naming_both(iacgate) -> None:
+    run = iacgate(str(PROJECT), "--config", str(CONFIGS / "skip.yaml"), "--check", "IG-AWS-001", only=False)
+    assert run.exit_code == 2
+    assert "no check left to run: IG-AWS-001 is selected by --check and skipped by skip-checks in skip.yaml" in (
+        run.output
+    )
 
 
 def test_frameworks_key_limits_what_is_scanned_and_the_cli_flag_wins(iacgate) -> None:
     config = ["--config", str(CONFIGS / "only-kubernetes.yaml")]
-    run = iacgate(str(PROJECT), *config)
+    run = iacgate(str(PROJECT), *config, only=False)
     assert run.exit_code == 0 and run.result is not None and run.result.files == []
+    run = iacgate(str(PROJECT), *config)  # --check IG-AWS-001,IG-AWS-002: Terraform checks, none would run
+    assert run.exit_code == 2 and "IG-AWS-001 is a terraform check, but only kubernetes is scanned" in run.output
     run = iacgate(str(PROJECT), *config, "--framework", "terraform")
     assert run.exit_code == 1 and len(run.findings()) == 2
 

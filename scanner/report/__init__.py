@@ -23,6 +23,7 @@ class ReportContext:
     docs_url: str = DOCS_URL  # check documentation; rule help links add `#<check id>`
     source_url: str | None = None  # markdown links to files: `<source_url>/<file>#L<line>`; relative if None
     today: date | None = None  # for ages of baselined findings; None: ages are not shown
+    fail_on_incomplete: bool = False  # the gate also fails when a part was not evaluated (`--fail-on-incomplete`)
 
 
 def renderer(name: str) -> Callable[[ScanResult, ReportContext], str]:
