@@ -19,7 +19,9 @@ import click
 
 import scanner.config as configuration
 import scanner.filter as filtering
+import scanner.workspace as workspace
 from scanner import __version__
+from scanner.discover import scan_root
 from scanner.docs import DOCS_URL, render_checks_markdown
 from scanner.parsers import ParseCache
 from scanner.records import FRAMEWORKS, Severity
@@ -165,7 +167,8 @@ GATE_OPTIONS = [
         "config_file",
         type=click.Path(exists=True, dir_okay=False, path_type=Path),
         default=None,
-        help="Configuration file (default: .iacgate.yaml or [tool.iacgate] in pyproject.toml at the root).",
+        help="Configuration file (default: the nearest .iacgate.yaml or [tool.iacgate] in pyproject.toml, "
+        "from the scanned paths up to the root).",
     ),
     click.option(
         "--baseline",
@@ -290,7 +293,8 @@ def write_reports(
     "--root",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
-    help="Directory reported paths are relative to and the config is read from (default: the PATHS' common one).",
+    help="Directory reported paths are relative to; it must contain PATHS (default: the git work tree around "
+    "them, else $GITHUB_WORKSPACE or $CI_PROJECT_DIR when it holds them, else their common directory).",
 )
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Parser processes (default: CPUs).")
 @click.option(
@@ -482,8 +486,8 @@ def _scan_with_progress(options: ScanOptions) -> ScanResult:
     "--root",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
-    help="Directory reported paths are relative to and the config is read from "
-    "(default: the plan's and --source's common one).",
+    help="Directory reported paths are relative to; it must contain --source (default: the git work tree "
+    "around --source, or the plan, else $GITHUB_WORKSPACE or $CI_PROJECT_DIR, else their directory).",
 )
 @click.option("--all-resources", is_flag=True, help="Also judge resources the plan leaves unchanged (no-op).")
 def plan_command(
@@ -505,15 +509,16 @@ def plan_command(
     no_cache: bool,
 ) -> None:
     """Gate a Terraform plan (`terraform show -json plan.out > PLAN.json`): judge what it creates or changes."""
-    from scanner.plan import PlanError, PlanOptions, report_root, run_plan
+    from scanner.plan import PlanError, PlanOptions, run_plan
 
     reports = pair_reports(formats, outputs, click.get_current_context().meta.get(REPORT_ORDER))
     if not plan_file.is_file():
         raise click.BadParameter(f"no such file: {plan_file}", param_hint="PLAN.json")
-    root = root or report_root(plan_file, source)
+    scanned = [source if source is not None else plan_file]
     try:
-        config = configuration.load_config(root.resolve(), config_file)
-    except configuration.ConfigError as exc:
+        root = workspace.report_root(scanned, root)
+        config = configuration.load_config(root, config_file, start=scan_root(scanned))
+    except (workspace.RootError, configuration.ConfigError) as exc:
         raise ConfigProblem(str(exc)) from exc
     selection = check_selection(only, skip, config, {"terraform"})
     severity_threshold = severity_threshold or (config.severity_threshold or Severity.LOW).value

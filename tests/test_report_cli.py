@@ -132,7 +132,7 @@ def test_markdown_links_point_into_the_github_checkout(monkeypatch: pytest.Monke
     monkeypatch.setenv("GITHUB_REPOSITORY", "acme/site")
     monkeypatch.setenv("GITHUB_SHA", "0123abc")
     monkeypatch.setenv("GITHUB_WORKSPACE", str(PROJECT.parent))
-    code, output = _scan("--format", "markdown")
+    code, output = _scan("--format", "markdown", "--root", str(PROJECT.parent))  # the checkout's top
     assert code == 1
     assert "(https://github.com/acme/site/blob/0123abc/project/main.tf#L28)" in output
 
