@@ -99,3 +99,15 @@ def test_a_utf16_var_file_from_powershell_sets_the_variables(tmp_path: Path) -> 
     assert not result.errors
     (finding,) = [f for f in result.findings if f.check_id == "IG-AWS-001"]
     assert [(t.file, t.start_line) for t in finding.trace] == [("prod.tfvars", 2)]
+
+
+def test_a_corpus_module_checked_out_with_crlf_keeps_every_finding(shared: Path, tmp_path: Path) -> None:
+    module = shared / "corpus" / "terraform-aws-modules+terraform-aws-s3-bucket"
+    shutil.copytree(module, tmp_path / "lf", symlinks=True)
+    shutil.copytree(module, tmp_path / "crlf", symlinks=True)
+    for path in (tmp_path / "crlf").rglob("*"):
+        if path.is_file() and not path.is_symlink() and path.suffix in (".tf", ".tfvars"):
+            path.write_bytes(crlf(path.read_text(encoding="utf-8")))
+    original = run_scan(tmp_path / "lf")
+    assert len(original.findings) > 10
+    assert outcome(run_scan(tmp_path / "crlf")) == outcome(original)
