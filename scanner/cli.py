@@ -1,8 +1,9 @@
 """Command line: wires options to the pipeline and the renderers; no logic of its own.
 
 Exit status: 0 nothing at or above the threshold; 1 findings at or above it (not suppressed, and
-new or overdue when a baseline is used); 2 usage, configuration, baseline or git error; +4 when the
-scan was incomplete (a file could not be read or parsed).
+new or overdue when a baseline is used); 2 usage, configuration, baseline or git error (including a
+check selection that leaves no check to run); +4 when the scan was incomplete (a file could not be
+read or parsed; with --fail-on-incomplete, anything not evaluated, or no IaC file at all).
 """
 
 from __future__ import annotations

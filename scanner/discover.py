@@ -25,6 +25,7 @@ _DOCKERFILE_PREFIXES = tuple(f"{name}{sep}" for name in ("dockerfile", "containe
 _NOT_DOCKERFILE = (".dockerignore", ".md", ".txt", ".sh", ".json", ".yaml", ".yml", ".bak", ".orig", ".rej", ".swp")
 _NOT_RENDERED = "{} template: not scanned (scan the {} rendered from it)"
 DOCKERFILE_TEMPLATE = "dockerfile template"  # docker-library's Dockerfile.template: rendered before use
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")  # often without apiVersion/kind
 
 
 @dataclass
@@ -52,7 +53,7 @@ def classify_name(name: str) -> str | None:
         return "dockerfile"
     if lower.startswith(_DOCKERFILE_PREFIXES) and not lower.endswith(_NOT_DOCKERFILE):
         return DOCKERFILE_TEMPLATE if lower.endswith(".template") else "dockerfile"
-    if name == "Kustomization":  # kustomize's third file name; often without apiVersion and kind
+    if name == "Kustomization":  # no extension: classified here, not by content
         return "kubernetes"
     if lower.endswith((".yaml", ".yml", ".json")):
         return "structured"
@@ -79,7 +80,7 @@ def classify_content(name: str, head: bytes) -> str | None:
         if _K8S_JSON.search(head) and b'"kind"' in head:
             return "kubernetes"
         return None
-    if (_K8S_YAML.search(head) and _K8S_KIND.search(head)) or name in ("kustomization.yaml", "kustomization.yml"):
+    if (_K8S_YAML.search(head) and _K8S_KIND.search(head)) or name in KUSTOMIZATION_NAMES:
         return "kubernetes"
     return None
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from scanner.discover import KUSTOMIZATION_NAMES
 from scanner.parsers import ParsedFile
 from scanner.records import Location, Resource, ScanError
 
@@ -160,9 +161,6 @@ class _Builder:
                 lines[child] = line
             out[key] = self.build(value_node, child, depth + 1)
         return out
-
-
-KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
 def is_kustomization_file(rel: str) -> bool:
