@@ -323,3 +323,11 @@ def test_a_file_both_loaders_reject_reports_the_error_of_the_one_that_read_furth
     parsed = parse(broken, "dns.yaml")
     assert [(e.line, e.level) for e in parsed.errors] == [(20, "error")]  # not libyaml's, at line 8
     assert [r.address for r in parsed.resources] == ["ConfigMap/dns/resolver-allowlist"]
+
+
+def test_a_go_template_outside_a_chart_is_an_error_that_says_what_to_do() -> None:
+    labels = "  {{- with .Values.labels }}\n"
+    template = DEPLOYMENT.replace("  namespace: shop\n", "  namespace: {{ .Values.namespace }}\n" + labels)
+    (error,) = parse(template, "deploy/templates/web.yaml").errors
+    assert error.level == "error" and error.line == 7
+    assert error.message.endswith("if it is a template, scan what it renders or list it in exclude-paths)")

@@ -9,7 +9,7 @@ JSON manifests go through the same path (JSON is YAML) so they get line marks to
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
@@ -279,7 +279,18 @@ def _parse_yaml(text: str, rel: str) -> ParsedFile:
         return parsed
     again = _load(_PureLoader, text, rel)
     failed_again = _first_error_line(again)
-    return again if failed_again is None or failed_again > failed else parsed
+    if failed_again is None:
+        return again
+    chosen = again if failed_again > failed else parsed
+    if "{{" in text:  # a template outside a Helm chart's templates/: say what to do about it
+        chosen.errors = [
+            replace(e, message=f"{e.message}{TEMPLATE_HINT}") if e.message.startswith("invalid YAML") else e
+            for e in chosen.errors
+        ]
+    return chosen
+
+
+TEMPLATE_HINT = " (the file holds `{{`: if it is a template, scan what it renders or list it in exclude-paths)"
 
 
 def _first_error_line(parsed: ParsedFile) -> int | None:
