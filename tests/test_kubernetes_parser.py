@@ -331,3 +331,11 @@ def test_a_go_template_outside_a_chart_is_an_error_that_says_what_to_do() -> Non
     (error,) = parse(template, "deploy/templates/web.yaml").errors
     assert error.level == "error" and error.line == 7
     assert error.message.endswith("if it is a template, scan what it renders or list it in exclude-paths)")
+
+
+def test_a_template_that_composes_as_yaml_is_an_error_not_an_object_with_odd_values() -> None:
+    template = DEPLOYMENT.replace("image: nginx:1.27.2", "image: {{ .Values.image }}")
+    parsed = parse(template, "deploy/web.yaml")
+    assert parsed.resources == []
+    (error,) = parsed.errors
+    assert error.line == 11 and "a mapping or list used as a key" in error.message

@@ -149,7 +149,11 @@ class _Builder:
         out: dict[str, Any] = {}
         own: set[str] = set()
         for position, (key_node, value_node) in enumerate(node.value):
-            key = self.scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode):  # `image: {{ .Values.image }}` composes to one
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a mapping or list used as a key (an unrendered {{ }} template?)", key_node.start_mark
+                )
+            key = self.scalar(key_node)
             key = key if isinstance(key, str) else str(key)
             child = prefix + key
             line = key_node.start_mark.line + 1
