@@ -95,6 +95,10 @@ def test_undecided_checks_are_counted_with_a_pointer_to_show_unknown(tmp_path: P
     )
     run = iacgate(tmp_path, "--check", "IG-AWS-001")
     assert "1 check result undecided: a value they need is unknown (--show-unknown lists them)" in run.stdout
+    assert "    main.tf:7: IG-AWS-001 on aws_s3_bucket_acl.logs: acl is unknown (" in run.stdout
+    markdown = iacgate(tmp_path, "--check", "IG-AWS-001", "--format", "markdown").stdout
+    assert "- 1 check result undecided because a value is unknown (`--show-unknown` lists them), e.g.:" in markdown
+    assert "  - main.tf:7: IG-AWS-001 on aws\\_s3\\_bucket\\_acl.logs: acl is unknown (" in markdown
     shown = iacgate(tmp_path, "--check", "IG-AWS-001", "--show-unknown")
     assert "Undecided (value unknown)" in shown.stdout and "--show-unknown lists them" not in shown.stdout
 

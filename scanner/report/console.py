@@ -14,7 +14,8 @@ from rich.console import Console
 from rich.text import Text
 
 from scanner.records import Finding, ScanError, Severity
-from scanner.report import ReportContext
+from scanner.report import UNDECIDED_EXAMPLES, ReportContext
+from scanner.report import undecided as report_undecided
 from scanner.scan import ScanResult
 
 STYLE = {
@@ -138,6 +139,8 @@ def _print_not_evaluated(console: Console, result: ScanResult, context: ReportCo
     if undecided:
         noun = "check result" if undecided == 1 else "check results"
         console.print(Text(f"  {undecided} {noun} undecided: a value they need is unknown (--show-unknown lists them)"))
+        for line in report_undecided(result)[:UNDECIDED_EXAMPLES]:
+            console.print(Text(f"    {line}"))
     console.print()
 
 

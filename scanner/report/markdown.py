@@ -12,7 +12,8 @@ from urllib.parse import quote
 
 from scanner.docs import check_url
 from scanner.records import Finding, ScanError, Severity
-from scanner.report import ReportContext
+from scanner.report import UNDECIDED_EXAMPLES, ReportContext
+from scanner.report import undecided as report_undecided
 from scanner.scan import ScanResult
 
 TOP = 25  # findings listed; the rest are counted
@@ -79,8 +80,9 @@ def _not_evaluated(result: ScanResult) -> list[str]:
     if undecided:
         lines.append(
             f"- {_count(undecided, 'check result')} undecided because a value is unknown "
-            "(`--show-unknown` lists them)"
+            "(`--show-unknown` lists them), e.g.:"
         )
+        lines += [f"  - {_cell(line)}" for line in report_undecided(result)[:UNDECIDED_EXAMPLES]]
     return [*lines, "", "</details>"]
 
 
