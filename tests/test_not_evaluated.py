@@ -53,7 +53,7 @@ def remote_modules(tmp_path: Path) -> Path:
 def test_console_lists_what_was_not_evaluated_and_counts_it(remote_modules: Path) -> None:
     run = iacgate(remote_modules, "--check", "IG-AWS-001")
     assert run.exit_code == 0
-    section = run.stdout.split("Not evaluated (3)\n", 1)[1]
+    section = run.stdout.split("Not evaluated (3 not scanned)\n", 1)[1]
     assert "main.tf:1: module vpc not scanned: remote source terraform-aws-modules/vpc/aws not initialised" in section
     assert "main.tf:9: module logs_bucket not scanned" in section
     assert "charts/payments/templates/deployment.yaml: Helm chart template: not scanned" in section

@@ -131,7 +131,9 @@ def _print_not_evaluated(console: Console, result: ScanResult, context: ReportCo
     undecided = len(result.unknowns) if not context.show_unknown else 0
     if not notices and not undecided:
         return
-    console.print(Text(f"Not evaluated ({len(notices) + undecided})", style="bold yellow"))
+    counts = [f"{len(notices)} not scanned"] if notices else []
+    counts += [f"{undecided} undecided"] if undecided else []
+    console.print(Text(f"Not evaluated ({', '.join(counts)})", style="bold yellow"))
     for e in notices[:NOT_EVALUATED_SHOWN]:
         console.print(Text(f"  {_where(e)}{e.message}"))
     if len(notices) > NOT_EVALUATED_SHOWN:
