@@ -135,6 +135,7 @@ REPORT_OPTIONS = [
         "-o",
         "outputs",
         multiple=True,
+        metavar="FILE",
         help="Write the report of the --format just before it to FILE (`--format sarif -o x.sarif`). "
         "The one format left without a file goes to stdout.",
     ),
