@@ -168,3 +168,17 @@ def test_a_source_that_maps_no_resource_is_a_warning(tmp_path: Path) -> None:
     run = iacgate("plan", tmp_path / "tfplan.json", "--source", tmp_path / "other", "--format", "json")
     warnings = [e for e in json.loads(run.stdout)["errors"] if e["level"] == "warning"]
     assert any("maps no resource of the plan" in e["message"] for e in warnings)
+
+
+def test_a_local_module_outside_the_scanned_directory_says_so(repository: Path) -> None:
+    (repository / "infra" / "main.tf").write_text('module "assets" {\n  source = "../modules/bucket"\n}\n')
+    (repository / "modules" / "bucket").mkdir(parents=True)
+    (repository / "modules" / "bucket" / "main.tf").write_text(PUBLIC_BUCKET)
+    run = iacgate("scan", "--no-cache", repository / "infra", "--format", "json")
+    (error,) = json.loads(run.stdout)["errors"]
+    assert (error["file"], error["line"], error["level"]) == ("infra/main.tf", 1, "error")
+    assert error["message"] == (
+        "module assets not scanned: ../modules/bucket is outside the scanned paths (scan a folder holding both)"
+    )
+    run = iacgate("scan", "--no-cache", repository / "infra", repository / "modules", "--format", "json")
+    assert json.loads(run.stdout)["errors"] == []

@@ -220,6 +220,16 @@ class Context:
         self.defs[directory] = ModuleDef(directory, files)
         return self.defs[directory]
 
+    def why_not_loaded(self, name: str, directory: str, source: str) -> str:
+        """A local module directory with no evaluated files: outside the scanned paths (the report root is
+        the repository, which may hold more than was scanned), or really without Terraform files."""
+        if self.root is not None:
+            folder = (self.root / directory).resolve()
+            inside = folder.is_relative_to(self.root.resolve())
+            if inside and folder.is_dir() and any(folder.glob("*.tf")):
+                return f"module {name} not scanned: {source} is outside the scanned paths (scan a folder holding both)"
+        return f"module {name}: no Terraform files in {source}"
+
     def module_manifest(self, root_dir: str) -> dict[str, str]:
         """`.terraform/modules/modules.json` of a root module: module key -> directory."""
         if self.root is None:
@@ -972,7 +982,7 @@ class ModuleCall:
         target = ctx.load_dir(directory)
         if target is None:
             self.unknown = Unknown(f"{address}: module directory {directory or '.'} not found")
-            ctx.errors.append(ScanError(rel, block.line, f"module {self.name}: no Terraform files in {source}"))
+            ctx.errors.append(ScanError(rel, block.line, ctx.why_not_loaded(self.name, directory, source)))
             return None
         if target.directory in parent.chain:
             self.unknown = Unknown(f"{address}: module cycle")
