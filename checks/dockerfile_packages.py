@@ -67,6 +67,8 @@ _VALUE_OPTIONS = {
 }
 # a file or directory rather than a repository package (Go and npm package names contain slashes)
 _LOCAL_PACKAGE = re.compile(r"(^[./~]|\.(deb|rpm|apk|whl|tar\.gz|tgz|zip|gem)$|^(file|git\+\w+|https?):)")
+# flags that make an install command only print what it would do
+_SIMULATE = {"-s", "--simulate", "--dry-run", "--just-print", "--no-act", "--recon", "--assumeno", "--simulate=yes"}
 _OS_MANAGERS = {"apt", "apk", "rpm", "zypper"}
 _PIP_SELF = {"pip", "setuptools", "wheel"}  # upgrading the installer itself is routine hygiene
 
@@ -106,6 +108,8 @@ def _install_args(name: str, args: list[str], manager: str) -> list[str] | None:
     }
     if manager == "pip":
         return _pip(name, args)
+    if _SIMULATE & set(args):
+        return None
     programs, install = verbs[manager]
     if name not in programs:
         return None
@@ -345,7 +349,7 @@ def apt_recommends(resource: Resource) -> list[Fail]:
     fails = []
     for index, calls in _apt_commands(resource):
         for name, args in calls:
-            if name in ("apt-get", "apt") and _verb(args) == "install":
+            if name in ("apt-get", "apt") and _verb(args) == "install" and not _SIMULATE & set(args):
                 off = re.search(r"Install-Recommends[\"']?=[\"']?(false|0)", " ".join(args), re.I)
                 if "--no-install-recommends" not in args and not off:
                     fails.append(Fail(f"instructions.{index}", f"{name} install also installs recommended packages"))
