@@ -108,10 +108,10 @@ def test_onbuild_run_is_checked_like_run() -> None:
 CORPUS_EXPECTED = {
     # repository: findings per check (official images run as root and drop privileges in their
     # entrypoints: IG-DKR-001 is the one finding there, by design, at medium severity; they install
-    # distribution packages unpinned: IG-DKR-014/015, info)
-    "docker-library+python": {"IG-DKR-001": 42, "IG-DKR-014": 40, "IG-DKR-015": 24},
-    "nginxinc+docker-nginx": {"IG-DKR-001": 16, "IG-DKR-014": 7, "IG-DKR-015": 9},
-    "docker-library+postgres": {"IG-DKR-001": 20, "IG-DKR-014": 50, "IG-DKR-015": 20},
+    # distribution packages unpinned: IG-DKR-014/015, info; and have no HEALTHCHECK: IG-DKR-037, info)
+    "docker-library+python": {"IG-DKR-001": 42, "IG-DKR-014": 40, "IG-DKR-015": 24, "IG-DKR-037": 42},
+    "nginxinc+docker-nginx": {"IG-DKR-001": 16, "IG-DKR-014": 7, "IG-DKR-015": 9, "IG-DKR-037": 16, "IG-DKR-039": 1},
+    "docker-library+postgres": {"IG-DKR-001": 20, "IG-DKR-014": 50, "IG-DKR-015": 20, "IG-DKR-037": 20},
     "madhuakula+kubernetes-goat": {
         "IG-DKR-001": 14,
         "IG-DKR-002": 5,
@@ -122,6 +122,7 @@ CORPUS_EXPECTED = {
         "IG-DKR-018": 2,
         "IG-DKR-022": 4,
         "IG-DKR-023": 3,
+        "IG-DKR-037": 3,
         "IG-X-001": 11,
     },
 }
