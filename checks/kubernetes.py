@@ -249,32 +249,6 @@ def runs_as_root(resource: Resource) -> list[Fail]:
     return fails
 
 
-@check(
-    id="IG-K8S-004",
-    title="Pod shares the host's network, PID or IPC namespace",
-    severity="high",
-    framework="kubernetes",
-    types=WORKLOADS,
-    cwe="CWE-668",
-    description="hostNetwork exposes the node's interfaces and localhost services (kubelet, metadata "
-    "endpoints); hostPID lets the pod see and signal every process on the node; hostIPC shares its "
-    "shared memory. Each removes a layer of isolation between the pod and the node.",
-    remediation="Remove hostNetwork, hostPID and hostIPC unless this is a node agent that truly needs "
-    "them; expose ports through a Service instead.",
-    example="spec:\n  hostNetwork: false\n  hostPID: false\n  hostIPC: false",
-)
-def host_namespaces(resource: Resource) -> list[Fail]:
-    found = pod_spec(resource)
-    if found is None:
-        return []
-    path, spec = found
-    return [
-        Fail(f"{path}.{name}", f"pod uses {name}: it shares the node's {what}")
-        for name, what in (("hostNetwork", "network"), ("hostPID", "process table"), ("hostIPC", "IPC namespace"))
-        if spec.get(name) is True
-    ]
-
-
 def _host_paths(resource: Resource) -> Iterator[tuple[str, str]]:
     found = pod_spec(resource)
     if found is None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from scanner.records import FRAMEWORKS, Resource, Severity
@@ -41,6 +43,9 @@ class Check:
     tags: tuple[str, ...] = ()
     precision: str = "high"
     example: str = ""  # a corrected snippet for the help text
+    # controls the check gives evidence for, by compliance framework: {"cis-aws-3.0": ("3.5",)}
+    compliance: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    source: str = ""  # file that defines the check (`checks/kubernetes.py`, a custom check's path)
 
     @property
     def all_tags(self) -> tuple[str, ...]:
@@ -51,6 +56,26 @@ class Check:
 
 
 CHECKS: dict[str, Check] = {}
+# Where `@check` registers: the built-in registry, or the collection a custom check file is loaded into.
+_TARGETS: list[dict[str, Check]] = [CHECKS]
+
+
+@contextmanager
+def collecting() -> Iterator[dict[str, Check]]:
+    """Register the checks that `@check` sees inside the block into a fresh dict, not the built-ins."""
+    found: dict[str, Check] = {}
+    _TARGETS.append(found)
+    try:
+        yield found
+    finally:
+        _TARGETS.pop()
+
+
+def source_name(path: str) -> str:
+    """A built-in check's file relative to the project (`checks/kubernetes.py`); other files as given."""
+    file = Path(path).resolve()
+    project = Path(__file__).resolve().parent.parent
+    return file.relative_to(project).as_posix() if file.is_relative_to(project) else str(path)
 
 
 def check(
@@ -67,15 +92,24 @@ def check(
     tags: Iterable[str] = (),
     precision: str = "high",
     example: str = "",
+    compliance: Mapping[str, Iterable[str]] | None = None,
+    source: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register the decorated function as check `id`. IDs are stable forever; never reuse one."""
+    """Register the decorated function as check `id`. IDs are stable forever; never reuse one.
+
+    `compliance` names the controls the check evidences, per framework (see `COMPLIANCE_FRAMEWORKS`).
+    """
     if framework not in FRAMEWORKS:
         raise ValueError(f"{id}: unknown framework {framework!r}")
+    unknown = set(compliance or {}) - set(COMPLIANCE_FRAMEWORKS)
+    if unknown:
+        raise ValueError(f"{id}: unknown compliance framework(s) {', '.join(sorted(unknown))}")
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        if id in CHECKS:
+        target = _TARGETS[-1]
+        if id in target or id in CHECKS:
             raise ValueError(f"duplicate check id {id}")
-        CHECKS[id] = Check(
+        target[id] = Check(
             id=id,
             title=title,
             severity=Severity(severity),
@@ -89,6 +123,8 @@ def check(
             tags=tuple(tags),
             precision=precision,
             example=example.strip("\n"),
+            compliance={name: tuple(controls) for name, controls in sorted((compliance or {}).items())},
+            source=source or source_name(fn.__code__.co_filename),
         )
         return fn
 
@@ -96,12 +132,23 @@ def check(
 
 
 def load_builtin_checks() -> dict[str, Check]:
-    """Import every module of the `checks` package so their decorators run (once)."""
+    """Import every module of the `checks` package so their decorators run, and compile the package's
+    YAML checks (`checks/*.yaml`), once."""
     import checks
 
+    if _BUILTIN_YAML_LOADED:
+        return CHECKS
     for module in pkgutil.iter_modules(checks.__path__):
         importlib.import_module(f"checks.{module.name}")
+    from scanner.yamlcheck import load_yaml_checks
+
+    for path in sorted(Path(checks.__path__[0]).glob("*.yaml")):
+        load_yaml_checks(path, builtin=True)
+    _BUILTIN_YAML_LOADED.append(True)
     return CHECKS
+
+
+_BUILTIN_YAML_LOADED: list[bool] = []  # one entry once `checks/*.yaml` is compiled into CHECKS
 
 
 @dataclass
@@ -111,11 +158,29 @@ class Selection:
     only: set[str] = field(default_factory=set)
     skip: set[str] = field(default_factory=set)
     frameworks: set[str] = field(default_factory=lambda: set(FRAMEWORKS))
+    custom: dict[str, Check] = field(default_factory=dict)  # the user's checks (--checks-dir, custom-checks)
+    compliance: str | None = None  # --compliance: only checks that evidence a control of this framework
+
+    def catalogue(self) -> dict[str, Check]:
+        """Every check that may run: the built-in ones and the user's."""
+        return {**load_builtin_checks(), **self.custom}
 
     def select(self, checks: dict[str, Check]) -> list[Check]:
         chosen = [
             c
             for c in checks.values()
-            if c.framework in self.frameworks and (not self.only or c.id in self.only) and c.id not in self.skip
+            if c.framework in self.frameworks
+            and (not self.only or c.id in self.only)
+            and c.id not in self.skip
+            and (self.compliance is None or self.compliance in c.compliance)
         ]
         return sorted(chosen, key=lambda c: c.id)
+
+
+# Compliance frameworks a check may name controls of, with the document they come from.
+COMPLIANCE_FRAMEWORKS = {
+    "cis-aws-3.0": "CIS Amazon Web Services Foundations Benchmark v3.0.0",
+    "cis-kubernetes-1.9": "CIS Kubernetes Benchmark v1.9.0 (section 5, policies)",
+    "cis-docker-1.6": "CIS Docker Benchmark v1.6.0 (section 4, container images and build files)",
+    "nsa-cisa-kubernetes-1.2": "NSA/CISA Kubernetes Hardening Guide v1.2",
+}
