@@ -22,7 +22,7 @@ from scanner import __version__
 from scanner.docs import DOCS_URL, render_checks_markdown
 from scanner.parsers import ParseCache
 from scanner.records import FRAMEWORKS, Severity
-from scanner.registry import Selection, load_builtin_checks
+from scanner.registry import COMPLIANCE_FRAMEWORKS, Check, Selection, load_builtin_checks
 from scanner.report import FORMATS, ReportContext, renderer
 from scanner.scan import ScanOptions, ScanResult, scan
 
@@ -155,6 +155,19 @@ GATE_OPTIONS = [
     ),
     click.option("--show-unknown", is_flag=True, help="List checks that could not decide and why."),
     click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache."),
+    click.option(
+        "--checks-dir",
+        "checks_dirs",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="Load your own YAML and Python checks from DIR too (repeatable; see CONTRIBUTING.md).",
+    ),
+    click.option(
+        "--compliance",
+        type=click.Choice(sorted(COMPLIANCE_FRAMEWORKS)),
+        default=None,
+        help="Run only the checks that evidence a control of this framework; reports summarise each control.",
+    ),
 ]
 
 
@@ -165,9 +178,24 @@ def gate_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
-def check_selection(only: str | None, skip: str | None, config: configuration.Config) -> None:
+def custom_checks(checks_dirs: tuple[Path, ...], config: configuration.Config) -> dict[str, Check]:
+    """The user's checks: --checks-dir directories, then the config's `custom-checks`. Python files run
+    only from directories the person running iacgate named; a broken check file is exit 2."""
+    from scanner.custom import ChecksDirectory, CustomChecksError, load_custom_checks
+
+    directories = [ChecksDirectory(path, run_python=True) for path in checks_dirs]
+    directories += [ChecksDirectory(path, config.named_on_command_line) for path in config.custom_checks]
+    try:
+        return load_custom_checks(directories)
+    except CustomChecksError as exc:
+        raise ConfigProblem(f"custom checks cannot be loaded:\n{exc}") from exc
+
+
+def check_selection(
+    only: str | None, skip: str | None, config: configuration.Config, custom: dict[str, Check] | None = None
+) -> None:
     """Unknown check ids on the command line are usage errors, in the config file configuration errors."""
-    checks = load_builtin_checks()
+    checks = {**load_builtin_checks(), **(custom or {})}
     unknown_ids = (_csv(only) | _csv(skip)) - set(checks)
     if unknown_ids:
         raise click.BadParameter(f"unknown check id(s): {', '.join(sorted(unknown_ids))}", param_hint="--check")
@@ -261,6 +289,8 @@ def scan_command(
     workers: int | None,
     var_files: tuple[Path, ...],
     var_values: tuple[str, ...],
+    checks_dirs: tuple[Path, ...],
+    compliance: str | None,
 ) -> None:
     """Scan PATHS for misconfigurations."""
     reports = pair_reports(formats, outputs)
@@ -271,12 +301,15 @@ def scan_command(
         root, config = configuration.for_scan(list(paths), root, config_file)
     except configuration.ConfigError as exc:
         raise ConfigProblem(str(exc)) from exc
-    check_selection(only, skip, config)
+    custom = custom_checks(checks_dirs, config)
+    check_selection(only, skip, config, custom)
     severity_threshold = severity_threshold or (config.severity_threshold or Severity.LOW).value
     selection = Selection(
         only=_csv(only) or config.checks,
         skip=_csv(skip) or config.skip_checks,
         frameworks=_frameworks(framework, config.frameworks),
+        custom=custom,
+        compliance=compliance,
     )
     options = ScanOptions(
         paths=list(paths),
@@ -390,6 +423,8 @@ def plan_command(
     all_resources: bool,
     show_unknown: bool,
     no_cache: bool,
+    checks_dirs: tuple[Path, ...],
+    compliance: str | None,
 ) -> None:
     """Gate a Terraform plan (`terraform show -json plan.out > PLAN.json`): judge what it creates or changes."""
     from scanner.plan import PlanError, PlanOptions, report_root, run_plan
@@ -402,13 +437,18 @@ def plan_command(
         config = configuration.load_config(root.resolve(), config_file)
     except configuration.ConfigError as exc:
         raise ConfigProblem(str(exc)) from exc
-    check_selection(only, skip, config)
+    custom = custom_checks(checks_dirs, config)
+    check_selection(only, skip, config, custom)
     severity_threshold = severity_threshold or (config.severity_threshold or Severity.LOW).value
     options = PlanOptions(
         plan=plan_file,
         source=source,
         selection=Selection(
-            only=_csv(only) or config.checks, skip=_csv(skip) or config.skip_checks, frameworks={"terraform"}
+            only=_csv(only) or config.checks,
+            skip=_csv(skip) or config.skip_checks,
+            frameworks={"terraform"},
+            custom=custom,
+            compliance=compliance,
         ),
         all_resources=all_resources,
         cache_dir=None if no_cache else ParseCache.default_directory(),
@@ -433,9 +473,36 @@ def plan_command(
 
 @main.command("checks")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
-def checks_command(fmt: str) -> None:
-    """List every registered check (`--format markdown` is docs/checks.md)."""
-    checks = sorted(load_builtin_checks().values(), key=lambda c: c.id)
+@click.option(
+    "--checks-dir",
+    "checks_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Also list your own checks from DIR (repeatable).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Configuration file whose `custom-checks` to list (default: the one in the current directory).",
+)
+@click.option(
+    "--compliance",
+    type=click.Choice(sorted(COMPLIANCE_FRAMEWORKS)),
+    default=None,
+    help="List only the checks that evidence a control of this framework.",
+)
+def checks_command(fmt: str, checks_dirs: tuple[Path, ...], config_file: Path | None, compliance: str | None) -> None:
+    """List every registered check and the user's own (`--format markdown` is docs/checks.md)."""
+    try:
+        config = configuration.load_config(Path.cwd(), config_file)
+    except configuration.ConfigError as exc:
+        raise ConfigProblem(str(exc)) from exc
+    catalogue = {**load_builtin_checks(), **custom_checks(checks_dirs, config)}
+    checks = sorted(
+        (c for c in catalogue.values() if compliance is None or compliance in c.compliance), key=lambda c: c.id
+    )
     if fmt == "markdown":
         click.echo(render_checks_markdown(checks), nl=False)
         return
@@ -450,6 +517,8 @@ def checks_command(fmt: str) -> None:
                 "cwe": c.cwe,
                 "tags": list(c.all_tags),
                 "graph": c.graph,
+                "compliance": {name: list(controls) for name, controls in c.compliance.items()},
+                "source": c.source,
             }
             for c in checks
         ]
@@ -458,10 +527,13 @@ def checks_command(fmt: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("ID", "Severity", "Framework", "Title", "Resource types", "CWE")
+    table = Table("ID", "Severity", "Framework", "Title", "Resource types", "CWE", "Compliance", "Source")
     for c in checks:
-        table.add_row(c.id, c.severity.value, c.framework, c.title, ", ".join(c.resource_types), c.cwe)
-    Console(width=200).print(table)
+        controls = "; ".join(f"{name} {', '.join(ids)}" for name, ids in c.compliance.items())
+        table.add_row(
+            c.id, c.severity.value, c.framework, c.title, ", ".join(c.resource_types), c.cwe, controls, c.source
+        )
+    Console(width=240).print(table)
 
 
 if __name__ == "__main__":

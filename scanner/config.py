@@ -2,7 +2,7 @@
 
 The file is validated against `config.schema.json` (jsonschema), so an unknown key or a wrong type
 is an error naming the key rather than a setting that silently does nothing. Relative paths in the
-file (`var-files`, `baseline`) are relative to the file's own directory. CLI flags win; the CLI
+file (`var-files`, `baseline`, `custom-checks`) are relative to the file's own directory. CLI flags win; the CLI
 does the merging.
 """
 
@@ -64,6 +64,8 @@ class Config:
     var_files: list[Path] = field(default_factory=list)
     sla: dict[Severity, int] = field(default_factory=dict)  # severity -> days
     baseline: Path | None = None
+    custom_checks: list[Path] = field(default_factory=list)  # directories of the user's own checks
+    named_on_command_line: bool = False  # given with --config, not found in the scanned repository
 
     def check_ids(self) -> set[str]:
         """Every check ID the file names, so the CLI can reject typos."""
@@ -116,7 +118,9 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
             where = f"{name}:{mark.line + 1}" if mark else name
             raise ConfigError(f"invalid YAML in {where}: {getattr(exc, 'problem', exc)}") from exc
         data = {} if data is None else data
-    return parse_config(data, name, path.parent)
+    config = parse_config(data, name, path.parent)
+    config.named_on_command_line = explicit is not None
+    return config
 
 
 def parse_config(data: Any, name: str, base: Path) -> Config:
@@ -150,6 +154,7 @@ def parse_config(data: Any, name: str, base: Path) -> Config:
         var_files=[base / p for p in data.get("var-files", [])],
         sla={Severity(sev): parse_days(value) for sev, value in data.get("sla", {}).items()},
         baseline=base / data["baseline"] if "baseline" in data else None,
+        custom_checks=[base / p for p in data.get("custom-checks", [])],
     )
 
 

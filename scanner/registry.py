@@ -18,6 +18,10 @@ from typing import Any
 from scanner.records import FRAMEWORKS, Resource, Severity
 
 
+class CheckDefinitionError(ValueError):
+    """A check's metadata is wrong (unknown framework or compliance framework, a duplicate id)."""
+
+
 @dataclass(frozen=True)
 class Fail:
     """A failed predicate: where (attribute path) and, for graph checks, the other resources."""
@@ -100,15 +104,16 @@ def check(
     `compliance` names the controls the check evidences, per framework (see `COMPLIANCE_FRAMEWORKS`).
     """
     if framework not in FRAMEWORKS:
-        raise ValueError(f"{id}: unknown framework {framework!r}")
+        raise CheckDefinitionError(f"{id}: unknown framework {framework!r}")
     unknown = set(compliance or {}) - set(COMPLIANCE_FRAMEWORKS)
     if unknown:
-        raise ValueError(f"{id}: unknown compliance framework(s) {', '.join(sorted(unknown))}")
+        names, known = ", ".join(sorted(unknown)), ", ".join(COMPLIANCE_FRAMEWORKS)
+        raise CheckDefinitionError(f"{id}: unknown compliance framework(s) {names} (known: {known})")
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         target = _TARGETS[-1]
         if id in target or id in CHECKS:
-            raise ValueError(f"duplicate check id {id}")
+            raise CheckDefinitionError(f"duplicate check id {id}")
         target[id] = Check(
             id=id,
             title=title,

@@ -588,7 +588,7 @@ def load_yaml_checks(path: Path, *, builtin: bool = False, known: dict[str, Chec
         _validate(document, file)
         assert compiled is not None  # the schema requires a condition mapping
         check_id = str(document["id"])
-        if builtin != check_id.startswith(BUILTIN_PREFIX):
+        if builtin != check_id.upper().startswith(BUILTIN_PREFIX):
             problem = (
                 f"built-in check id {check_id!r} must start with {BUILTIN_PREFIX}"
                 if builtin
@@ -626,12 +626,24 @@ def _compile(document: Any, file: str) -> tuple[Callable[..., Any], bool]:
             raise outcome.unknown or applies.unknown  # type: ignore[misc]
         fails: dict[tuple[str | None, str], Fail] = {}
         for blame in outcome.blame:
-            at = written(resource, blame.path, blame.fallback) if blame.path else blame.fallback
+            at = written(resource, blame.path, _written_parent(resource, blame)) if blame.path else blame.fallback
             text = blame.message or message
             fails.setdefault((at, text), Fail(at, text, blame.related))
         return list(fails.values()) or [Fail(None, message)]
 
     return judge, compiler.graph
+
+
+def _written_parent(resource: Resource, blame: Blame) -> str | None:
+    """Where a finding about a setting that is not written points: the closest enclosing block or map
+    that is written (`tags` for a missing `tags.owner`), else the blamed block or container."""
+    assert blame.path is not None
+    parts = blame.path.split(".")[:-1]
+    while parts and ".".join(parts) != blame.fallback:
+        if ".".join(parts) in resource.attribute_lines:
+            return ".".join(parts)
+        parts.pop()
+    return blame.fallback
 
 
 def _register(compiled: tuple[Callable[..., Any], bool], document: Any, file: str) -> None:
