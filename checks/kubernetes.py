@@ -173,6 +173,7 @@ def _label(container: Container) -> str:
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-250",
+    compliance={"cis-kubernetes-1.9": ["5.2.2"], "nsa-cisa-kubernetes-1.2": ["pod-security"]},
     description="A privileged container has every capability and the host's devices; escaping to the node "
     "is trivial (mount the host disk, load a kernel module). One compromised process owns the node.",
     remediation="Remove `privileged: true`; grant only the specific capability the workload needs "
@@ -195,6 +196,7 @@ def privileged_container(resource: Resource) -> list[Fail]:
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-269",
+    compliance={"cis-kubernetes-1.9": ["5.2.6"], "nsa-cisa-kubernetes-1.2": ["pod-security"]},
     description="Unless `allowPrivilegeEscalation` is false, a process can gain more privileges than its "
     "parent (setuid binaries, file capabilities), which turns many container bugs into root. Privileged "
     "containers and containers adding CAP_SYS_ADMIN always allow escalation, whatever the flag says (the API "
@@ -226,6 +228,7 @@ def _escalation_inherent(container: Container) -> bool:
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-250",
+    compliance={"cis-kubernetes-1.9": ["5.2.7"], "nsa-cisa-kubernetes-1.2": ["non-root-containers"]},
     description="Without `runAsNonRoot: true` or a non-zero `runAsUser` (on the container or inherited "
     "from the pod), the image decides the user, and most images run as root. Root in a container is "
     "one kernel or runtime bug away from root on the node.",
@@ -276,6 +279,7 @@ def _is_sensitive_host_path(host_path: str) -> bool:
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-668",
+    compliance={"cis-kubernetes-1.9": ["5.2.12"], "nsa-cisa-kubernetes-1.2": ["pod-security"]},
     description="A hostPath volume ties the pod to one node and lets it read (and unless mounted "
     "read-only, write) the node's files; other tenants' data and logs often live there.",
     remediation="Use a PersistentVolumeClaim, emptyDir, ConfigMap or Secret instead; if a node agent "
@@ -297,6 +301,7 @@ def host_path_volume(resource: Resource) -> list[Fail]:
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-668",
+    compliance={"cis-kubernetes-1.9": ["5.2.12"], "nsa-cisa-kubernetes-1.2": ["pod-security"]},
     description="Mounting the node's root, /etc, /proc, /sys, kubelet or runtime state, or a container "
     "runtime socket (docker.sock, containerd.sock) gives the pod the node: it can read credentials, "
     "start privileged containers or change the host's configuration.",
@@ -324,6 +329,7 @@ def _capabilities(container: Container) -> dict[str, Any]:
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-250",
+    compliance={"cis-kubernetes-1.9": ["5.2.9"], "nsa-cisa-kubernetes-1.2": ["pod-security"]},
     description="SYS_ADMIN, NET_ADMIN, SYS_PTRACE, SYS_MODULE, BPF, ALL and similar capabilities are "
     "most of root: they allow mounting filesystems, reconfiguring the network, tracing other "
     "processes or loading kernel code, and are the usual container escape routes.",
@@ -350,6 +356,7 @@ def dangerous_capabilities(resource: Resource) -> list[Fail]:
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-250",
+    compliance={"cis-kubernetes-1.9": ["5.2.10"], "nsa-cisa-kubernetes-1.2": ["pod-security"]},
     description="Container runtimes grant a default set of capabilities (NET_RAW, CHOWN, SETUID, ...) "
     "that most applications never use; NET_RAW alone allows ARP and DNS spoofing inside the cluster "
     "network.",
@@ -383,6 +390,7 @@ def capabilities_not_dropped(resource: Resource) -> list[Fail]:
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-732",
+    compliance={"nsa-cisa-kubernetes-1.2": ["immutable-file-systems"]},
     description="A writable root filesystem lets an attacker who gets code execution drop tools and "
     "persist changes to the container's binaries and configuration.",
     remediation="Set `readOnlyRootFilesystem: true` and mount an emptyDir where the process must write (/tmp, caches).",
@@ -427,6 +435,7 @@ def _require_security_flag(
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-770",
+    compliance={"nsa-cisa-kubernetes-1.2": ["resource-policies"]},
     description="Without limits one container (a leak, a fork bomb, an attacker mining coins) can starve "
     "every other pod on its node of memory or CPU.",
     remediation="Set `resources.limits.memory` and `resources.limits.cpu` (or enforce defaults with a "
@@ -500,6 +509,7 @@ def image_not_pinned(resource: Resource) -> list[Fail]:
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-522",
+    compliance={"cis-kubernetes-1.9": ["5.1.5", "5.1.6"], "nsa-cisa-kubernetes-1.2": ["service-account-tokens"]},
     description="A pod that runs as the namespace's default ServiceAccount rarely calls the Kubernetes "
     "API, yet gets an API token mounted; an attacker in the pod can use it (and any permissions later "
     "granted to the default account). Pods with their own ServiceAccount are not reported: they are "
@@ -603,6 +613,7 @@ def _strings(value: Any) -> list[str]:
     framework="kubernetes",
     types=["Role", "ClusterRole"],
     cwe="CWE-269",
+    compliance={"cis-kubernetes-1.9": ["5.1.3"], "nsa-cisa-kubernetes-1.2": ["rbac"]},
     description="`*` in resources grants every resource of the API groups, including ones added later "
     "(secrets, CRDs); `*` verbs include escalate, impersonate and delete. Reported for Kubernetes' own "
     "API groups; wildcards inside an operator's own API group (its CRDs) are not.",
@@ -630,6 +641,7 @@ def rbac_wildcard(resource: Resource) -> list[Fail]:
     framework="kubernetes",
     types=["Role", "ClusterRole"],
     cwe="CWE-200",
+    compliance={"cis-kubernetes-1.9": ["5.1.2"], "nsa-cisa-kubernetes-1.2": ["rbac"]},
     description="get, list or watch on secrets returns their values: every token, password and TLS key "
     "in the namespace (or the cluster, for a ClusterRole). Rules limited to named secrets "
     "(`resourceNames`) are not reported.",
@@ -658,6 +670,7 @@ def rbac_reads_secrets(resource: Resource) -> list[Fail]:
     framework="kubernetes",
     types=["*"],
     cwe="CWE-1220",
+    compliance={"cis-kubernetes-1.9": ["5.7.4"], "nsa-cisa-kubernetes-1.2": ["namespaces"]},
     description="The default namespace is shared by everything deployed without thought; objects there "
     "cannot be isolated by namespace-scoped RBAC, quotas or NetworkPolicies. Only an explicit "
     "`namespace: default` is reported: a manifest without a namespace may be applied with `-n` or a "

@@ -114,6 +114,7 @@ def aws_sg_all_ports_world_open(resource):
     framework="terraform",
     types=["aws_db_instance", "aws_rds_cluster_instance"],
     cwe="CWE-284",
+    compliance={"cis-aws-3.0": ["2.3.3"]},
     description="publicly_accessible = true gives the instance a public DNS name that resolves to a public IP, "
     "so the database listener is reachable from the internet wherever its security group allows.",
     remediation="Set publicly_accessible = false and reach the database from inside the VPC (application subnets, "
@@ -135,6 +136,7 @@ def aws_rds_public(resource):
     framework="terraform",
     types=["aws_db_instance", "aws_rds_cluster", "aws_neptune_cluster", "aws_docdb_cluster"],
     cwe="CWE-311",
+    compliance={"cis-aws-3.0": ["2.3.1"]},
     description="Without storage_encrypted the database volumes, automated backups, read replicas and snapshots "
     "are stored unencrypted; encryption cannot be turned on later without a snapshot-and-restore migration.",
     remediation="Set storage_encrypted = true (optionally with kms_key_id for a customer managed key). Replicas "
@@ -202,6 +204,7 @@ def aws_ebs_unencrypted(resource):
     framework="terraform",
     types=["aws_efs_file_system"],
     cwe="CWE-311",
+    compliance={"cis-aws-3.0": ["2.4.1"]},
     description="EFS encryption at rest can only be chosen at creation; an unencrypted file system keeps "
     "every file and its backups in clear at rest.",
     remediation="Set encrypted = true (and kms_key_id for a customer managed key); migrate data to a new "
@@ -223,6 +226,7 @@ def aws_efs_unencrypted(resource):
     framework="terraform",
     types=["aws_instance", "aws_launch_template", "aws_launch_configuration"],
     cwe="CWE-918",
+    compliance={"cis-aws-3.0": ["5.6"]},
     description="With IMDSv1 allowed, any server-side request forgery in an application on the instance can read "
     "the instance role's temporary credentials from http://169.254.169.254 with a plain GET.",
     remediation='Add metadata_options { http_tokens = "required" } (or disable the endpoint with '
@@ -266,6 +270,7 @@ def _full_admin(statement: PolicyStatement) -> bool:
     framework="terraform",
     types=[*IAM_POLICY_TYPES, "aws_iam_role"],
     cwe="CWE-269",
+    compliance={"cis-aws-3.0": ["1.16"]},
     description='A statement allowing Action "*" on Resource "*" is full administrator access: whoever holds it can '
     "create users and keys, read every secret and delete every resource, so one leaked credential is a full "
     "account compromise.",

@@ -212,6 +212,7 @@ def write_reports(
     show_unknown: bool,
     sarif_category: str | None,
     docs_url: str,
+    compliance: str | None = None,
 ) -> None:
     for fmt, output in reports:
         context = ReportContext(
@@ -222,6 +223,7 @@ def write_reports(
             docs_url=docs_url,
             source_url=_github_source_url(result.root),
             today=date.today(),
+            compliance=compliance,
         )
         _write(renderer(fmt)(result, context), output)
 
@@ -325,7 +327,13 @@ def scan_command(
     result = _run_with_progress(options)
     threshold = Severity(severity_threshold)
     write_reports(
-        result, reports, threshold, show_unknown=show_unknown, sarif_category=sarif_category, docs_url=docs_url
+        result,
+        reports,
+        threshold,
+        show_unknown=show_unknown,
+        sarif_category=sarif_category,
+        docs_url=docs_url,
+        compliance=compliance,
     )
     sys.exit(exit_code(result, threshold))
 
@@ -466,7 +474,13 @@ def plan_command(
         click.echo(f"{plan_file}: the plan changes no resources; nothing to gate.", err=True)
     threshold = Severity(severity_threshold)
     write_reports(
-        run.result, reports, threshold, show_unknown=show_unknown, sarif_category=sarif_category, docs_url=docs_url
+        run.result,
+        reports,
+        threshold,
+        show_unknown=show_unknown,
+        sarif_category=sarif_category,
+        docs_url=docs_url,
+        compliance=compliance,
     )
     sys.exit(exit_code(run.result, threshold))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from scanner.graph import ResourceGraph
@@ -16,6 +16,7 @@ class Evaluated:
     unknowns: list[UnknownResult] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)
     passed: int = 0
+    passed_by_check: Counter[str] = field(default_factory=Counter)  # for per-control compliance summaries
 
 
 def _related(resource: Resource) -> Location:
@@ -62,6 +63,7 @@ def run_checks(graph: ResourceGraph, checks: list[Check]) -> Evaluated:
             fails = [verdict] if isinstance(verdict, Fail) else list(verdict or [])
             if not fails:
                 out.passed += 1
+                out.passed_by_check[chk.id] += 1
             for fail in fails:
                 out.findings.append(
                     Finding(

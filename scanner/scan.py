@@ -40,6 +40,7 @@ class ScanResult:
     passed: int
     graph: ResourceGraph | None = None
     outside_diff: int = 0  # findings dropped by --diff-base
+    passed_by_check: dict[str, int] = field(default_factory=dict)  # (check, resource) passes per check
 
     @property
     def incomplete(self) -> bool:
@@ -104,6 +105,7 @@ def judge(
         errors=sorted([*errors, *evaluated.errors], key=lambda e: (e.file, e.line or 0, e.message)),
         passed=evaluated.passed,
         graph=graph,
+        passed_by_check=dict(evaluated.passed_by_check),
     )
 
 

@@ -539,6 +539,8 @@ def _schema_problem(error: Any) -> str:
         return f"unknown field {extra[0]!r}" + ("" if where == "the check" else f" in {where}")
     if error.validator == "required":
         return f"{error.message} in {where}"
+    if where.startswith("compliance.") and error.validator == "type":
+        return f"invalid {where}: control ids are strings; quote {error.instance!r} so YAML keeps it as written"
     return f"invalid {where}: {error.message}"
 
 

@@ -99,4 +99,8 @@ def render(result: ScanResult, context: ReportContext) -> str:
         if context.show_unknown
         else [],
     }
+    if context.compliance:
+        from scanner.compliance import report
+
+        document["compliance"] = report(result, context.compliance)
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

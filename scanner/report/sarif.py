@@ -124,6 +124,10 @@ def build_log(result: ScanResult, context: ReportContext) -> om.SarifLog:
         if context.sarif_category
         else None,
     )
+    if context.compliance:
+        from scanner.compliance import report
+
+        run.properties = {"compliance": report(result, context.compliance)}
     return om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])
 
 
@@ -152,6 +156,8 @@ def _rule(check: Check, context: ReportContext) -> om.ReportingDescriptor:
     }
     if check.severity in SECURITY_SEVERITY:
         properties["security-severity"] = SECURITY_SEVERITY[check.severity]
+    if check.compliance:
+        properties["compliance"] = {name: list(controls) for name, controls in check.compliance.items()}
     text = [check.title, "", f"Why it matters: {check.description}", "", f"How to fix: {check.remediation}"]
     markdown = [f"**{check.title}**", "", check.description, "", "## How to fix", "", check.remediation]
     if check.example:
