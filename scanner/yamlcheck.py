@@ -597,8 +597,11 @@ def load_yaml_checks(path: Path, *, builtin: bool = False, known: dict[str, Chec
                 else f"check id {check_id!r} uses the built-in {BUILTIN_PREFIX} namespace; choose your own prefix"
             )
             raise CheckFileError(file, _line(document, "id"), problem)
-        if check_id in taken or check_id in out:
+        if check_id in out:
             raise CheckFileError(file, _line(document, "id"), f"duplicate check id {check_id}")
+        if check_id in taken:
+            problem = f"duplicate check id {check_id} (also in {taken[check_id].source})"
+            raise CheckFileError(file, _line(document, "id"), problem)
         compiled = _compile(document, file)
         if builtin:
             _register(compiled, document, file)
