@@ -166,10 +166,6 @@ class Selection:
     custom: dict[str, Check] = field(default_factory=dict)  # the user's checks (--checks-dir, custom-checks)
     compliance: str | None = None  # --compliance: only checks that evidence a control of this framework
 
-    def catalogue(self) -> dict[str, Check]:
-        """Every check that may run: the built-in ones and the user's."""
-        return {**load_builtin_checks(), **self.custom}
-
     def select(self, checks: dict[str, Check]) -> list[Check]:
         chosen = [
             c

@@ -12,7 +12,7 @@ from scanner.engine import run_checks
 from scanner.graph import ResourceGraph, build_graph
 from scanner.parsers import ParseCache, ParsedFile, parse_all
 from scanner.records import Finding, Resource, ScanError, SourceFile, UnknownResult
-from scanner.registry import Check, Selection
+from scanner.registry import Check, Selection, load_builtin_checks
 
 
 @dataclass
@@ -93,7 +93,7 @@ def judge(
 ) -> ScanResult:
     """Graph and checks: the stages after evaluation, shared by `scan` and plan gating (filtering follows)."""
     graph = build_graph(resources)
-    checks = selection.select(selection.catalogue())
+    checks = selection.select({**load_builtin_checks(), **selection.custom})
     evaluated = run_checks(graph, checks)
     return ScanResult(
         root=root,
