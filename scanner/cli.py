@@ -178,13 +178,16 @@ def gate_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
-def custom_checks(checks_dirs: tuple[Path, ...], config: configuration.Config) -> dict[str, Check]:
+def custom_checks(
+    checks_dirs: tuple[Path, ...], config: configuration.Config, config_file: Path | None
+) -> dict[str, Check]:
     """The user's checks: --checks-dir directories, then the config's `custom-checks`. Python files run
-    only from directories the person running iacgate named; a broken check file is exit 2."""
+    only from directories the person running iacgate named: on the command line, or in a --config
+    file (not in one found in the scanned tree). A broken check file is exit 2."""
     from scanner.custom import ChecksDirectory, CustomChecksError, load_custom_checks
 
     directories = [ChecksDirectory(path, run_python=True) for path in checks_dirs]
-    directories += [ChecksDirectory(path, config.named_on_command_line) for path in config.custom_checks]
+    directories += [ChecksDirectory(path, run_python=config_file is not None) for path in config.custom_checks]
     try:
         return load_custom_checks(directories)
     except CustomChecksError as exc:
@@ -303,7 +306,7 @@ def scan_command(
         root, config = configuration.for_scan(list(paths), root, config_file)
     except configuration.ConfigError as exc:
         raise ConfigProblem(str(exc)) from exc
-    custom = custom_checks(checks_dirs, config)
+    custom = custom_checks(checks_dirs, config, config_file)
     check_selection(only, skip, config, custom)
     severity_threshold = severity_threshold or (config.severity_threshold or Severity.LOW).value
     selection = Selection(
@@ -445,7 +448,7 @@ def plan_command(
         config = configuration.load_config(root.resolve(), config_file)
     except configuration.ConfigError as exc:
         raise ConfigProblem(str(exc)) from exc
-    custom = custom_checks(checks_dirs, config)
+    custom = custom_checks(checks_dirs, config, config_file)
     check_selection(only, skip, config, custom)
     severity_threshold = severity_threshold or (config.severity_threshold or Severity.LOW).value
     options = PlanOptions(
@@ -513,7 +516,7 @@ def checks_command(fmt: str, checks_dirs: tuple[Path, ...], config_file: Path | 
         config = configuration.load_config(Path.cwd(), config_file)
     except configuration.ConfigError as exc:
         raise ConfigProblem(str(exc)) from exc
-    catalogue = {**load_builtin_checks(), **custom_checks(checks_dirs, config)}
+    catalogue = {**load_builtin_checks(), **custom_checks(checks_dirs, config, config_file)}
     checks = sorted(
         (c for c in catalogue.values() if compliance is None or compliance in c.compliance), key=lambda c: c.id
     )

@@ -65,7 +65,6 @@ class Config:
     sla: dict[Severity, int] = field(default_factory=dict)  # severity -> days
     baseline: Path | None = None
     custom_checks: list[Path] = field(default_factory=list)  # directories of the user's own checks
-    named_on_command_line: bool = False  # given with --config, not found in the scanned repository
 
     def check_ids(self) -> set[str]:
         """Every check ID the file names, so the CLI can reject typos."""
@@ -118,9 +117,7 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
             where = f"{name}:{mark.line + 1}" if mark else name
             raise ConfigError(f"invalid YAML in {where}: {getattr(exc, 'problem', exc)}") from exc
         data = {} if data is None else data
-    config = parse_config(data, name, path.parent)
-    config.named_on_command_line = explicit is not None
-    return config
+    return parse_config(data, name, path.parent)
 
 
 def parse_config(data: Any, name: str, base: Path) -> Config:
