@@ -629,11 +629,13 @@ def _compile(document: Any, file: str) -> tuple[Callable[..., Any], bool]:
             return None
         if outcome.unknown is not None or applies.unknown is not None:
             raise outcome.unknown or applies.unknown  # type: ignore[misc]
-        fails: dict[tuple[str | None, str], Fail] = {}
+        # one finding per line and message: the parts of one negated `all` (`cmd` and `value` of one
+        # Dockerfile instruction) are one problem at one place
+        fails: dict[tuple[int, str], Fail] = {}
         for blame in outcome.blame:
             at = written(resource, blame.path, _written_parent(resource, blame)) if blame.path else blame.fallback
             text = blame.message or message
-            fails.setdefault((at, text), Fail(at, text, blame.related))
+            fails.setdefault((resource.line_of(at), text), Fail(at, text, blame.related))
         return list(fails.values()) or [Fail(None, message)]
 
     return judge, compiler.graph

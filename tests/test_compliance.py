@@ -153,3 +153,9 @@ def test_every_mapped_control_names_a_known_framework_and_a_plain_id() -> None:
         for name, ids in chk.compliance.items():
             assert name in COMPLIANCE_FRAMEWORKS, chk.id
             assert ids and all(isinstance(i, str) and i and i == i.strip() for i in ids), chk.id
+
+
+def test_sarif_with_compliance_properties_is_still_valid_sarif(infra: Path, tmp_path: Path) -> None:
+    from tests.test_sarif import _validate
+
+    _validate(report(infra, "sarif"), infra, tmp_path)

@@ -444,3 +444,35 @@ def test_plain_condition_built_in_checks_are_written_in_yaml() -> None:
     checks = load_builtin_checks()
     for check_id in ("IG-AWS-010", "IG-AWS-011", "IG-AWS-012", "IG-AWS-013", "IG-GCP-007", "IG-K8S-004"):
         assert checks[check_id].source.endswith(".yaml"), check_id
+
+
+DOCKERFILE = """\
+FROM python:3.12-slim
+RUN pip install --no-cache-dir gunicorn==22.0.0
+EXPOSE 8080
+EXPOSE 22 2222
+USER app
+CMD ["gunicorn", "app:wsgi"]
+"""
+
+
+def test_a_dockerfile_check_quantifies_over_instructions_and_reports_the_instruction_once(tmp_path: Path) -> None:
+    chk = compile_check(
+        tmp_path,
+        """
+        message: the image exposes SSH
+        condition:
+          for_each: instructions
+          none:
+            all:
+              - {attribute: cmd, equals: EXPOSE}
+              - {attribute: value, contains: "22"}
+        """,
+        framework="dockerfile",
+        types="stage",
+    )
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "Dockerfile").write_text(DOCKERFILE, encoding="utf-8")
+    options = ScanOptions(paths=[tmp_path / "app"], selection=Selection(only={chk.id}, custom={chk.id: chk}), workers=1)
+    result = scan(options)
+    assert [(f.location.start_line, f.message) for f in result.findings] == [(4, "the image exposes SSH")]
