@@ -159,36 +159,6 @@ def _linux_containers(resource: Resource) -> Iterator[Container]:
         yield from containers(resource)
 
 
-def _label(container: Container) -> str:
-    kind = {"initContainers": "init container", "ephemeralContainers": "ephemeral container"}.get(
-        container.list_name, "container"
-    )
-    return f"{kind} {container.name!r}"
-
-
-@check(
-    id="IG-K8S-001",
-    title="Container runs privileged",
-    severity="high",
-    framework="kubernetes",
-    types=WORKLOADS,
-    cwe="CWE-250",
-    compliance={"cis-kubernetes-1.9": ["5.2.2"], "nsa-cisa-kubernetes-1.2": ["pod-security"]},
-    description="A privileged container has every capability and the host's devices; escaping to the node "
-    "is trivial (mount the host disk, load a kernel module). One compromised process owns the node.",
-    remediation="Remove `privileged: true`; grant only the specific capability the workload needs "
-    "(`capabilities.add`) and drop the rest.",
-    example="securityContext:\n  privileged: false\n  allowPrivilegeEscalation: false\n"
-    "  capabilities:\n    drop: [ALL]",
-)
-def privileged_container(resource: Resource) -> list[Fail]:
-    return [
-        Fail(f"{c.path}.securityContext.privileged", f"{_label(c)} runs privileged: it has full access to the node")
-        for c in containers(resource)
-        if c.security_context.get("privileged") is True
-    ]
-
-
 @check(
     id="IG-K8S-002",
     title="Container allows privilege escalation",
@@ -242,13 +212,13 @@ def runs_as_root(resource: Resource) -> list[Fail]:
         user, user_path = _security_value(resource, c, "runAsUser")
         non_root, non_root_path = _security_value(resource, c, "runAsNonRoot")
         if user == 0:
-            fails.append(Fail(user_path, f"{_label(c)} runs as UID 0 (root)"))
+            fails.append(Fail(user_path, f"{c.label} runs as UID 0 (root)"))
         elif non_root is True or (isinstance(user, int) and not isinstance(user, bool) and user > 0):
             continue
         elif non_root is False:
-            fails.append(Fail(non_root_path, f"{_label(c)} sets runAsNonRoot: false and no non-zero runAsUser"))
+            fails.append(Fail(non_root_path, f"{c.label} sets runAsNonRoot: false and no non-zero runAsUser"))
         elif not is_patch_fragment(resource):
-            fails.append(Fail(c.path, f"{_label(c)} sets neither runAsNonRoot: true nor a non-zero runAsUser"))
+            fails.append(Fail(c.path, f"{c.label} sets neither runAsNonRoot: true nor a non-zero runAsUser"))
     return fails
 
 
@@ -344,7 +314,7 @@ def dangerous_capabilities(resource: Resource) -> list[Fail]:
             name = str(capability).upper().removeprefix("CAP_")
             if name in DANGEROUS_CAPABILITIES:
                 fails.append(
-                    Fail(f"{c.path}.securityContext.capabilities.add.{index}", f"{_label(c)} adds capability {name}")
+                    Fail(f"{c.path}.securityContext.capabilities.add.{index}", f"{c.label} adds capability {name}")
                 )
     return fails
 
@@ -379,7 +349,7 @@ def capabilities_not_dropped(resource: Resource) -> list[Fail]:
             path = f"{c.path}.securityContext.capabilities"
         else:
             path = c.path
-        fails.append(Fail(path, f"{_label(c)} does not drop ALL capabilities"))
+        fails.append(Fail(path, f"{c.label} does not drop ALL capabilities"))
     return fails
 
 
@@ -422,9 +392,9 @@ def _require_security_flag(
         if value is wanted or (value is None and fragment):
             continue
         if value is None:
-            fails.append(Fail(c.path, f"{_label(c)} {when_missing}"))
+            fails.append(Fail(c.path, f"{c.label} {when_missing}"))
         else:
-            fails.append(Fail(f"{c.path}.securityContext.{key}", f"{_label(c)} {when_wrong}"))
+            fails.append(Fail(f"{c.path}.securityContext.{key}", f"{c.label} {when_wrong}"))
     return fails
 
 
@@ -460,7 +430,7 @@ def missing_limits(resource: Resource) -> list[Fail]:
             path = f"{c.path}.resources"
         else:
             path = c.path
-        fails.append(Fail(path, f"{_label(c)} has no {' or '.join(missing)} limit"))
+        fails.append(Fail(path, f"{c.label} has no {' or '.join(missing)} limit"))
     return fails
 
 
@@ -498,7 +468,7 @@ def image_not_pinned(resource: Resource) -> list[Fail]:
             continue  # no image or a placeholder substituted at deploy time
         problem = _image_tag_problem(image.strip())
         if problem:
-            fails.append(Fail(f"{c.path}.image", f"{_label(c)} image {image!r} {problem}"))
+            fails.append(Fail(f"{c.path}.image", f"{c.label} image {image!r} {problem}"))
     return fails
 
 
@@ -567,7 +537,7 @@ def secret_in_env(resource: Resource) -> list[Fail]:
                 continue  # a number, a switch, a <placeholder>, a $(VAR) reference or a file path
             if any(p.fullmatch(value.strip()) for p in _PLACEHOLDER_VALUE):
                 continue  # INSERT_TOKEN_HERE, YOUR_API_KEY: a value to fill in, not a secret
-            fails.append(Fail(f"{c.path}.env.{index}.value", f"{_label(c)} sets {name} to a literal value"))
+            fails.append(Fail(f"{c.path}.env.{index}.value", f"{c.label} sets {name} to a literal value"))
     return fails
 
 

@@ -41,6 +41,14 @@ class Container:
         return str(self.spec.get("name") or self.path)
 
     @property
+    def label(self) -> str:
+        """How a finding names it: `container 'web'`, `init container 'migrate'`."""
+        kind = {"initContainers": "init container", "ephemeralContainers": "ephemeral container"}.get(
+            self.list_name, "container"
+        )
+        return f"{kind} {self.name!r}"
+
+    @property
     def security_context(self) -> dict[str, Any]:
         value = self.spec.get("securityContext")
         return value if isinstance(value, dict) else {}

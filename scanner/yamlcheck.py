@@ -196,6 +196,7 @@ class Blame:
     fallback: str | None  # where to point when `path` is not written (the enclosing block or container)
     message: str | None = None
     related: tuple[Resource, ...] = ()
+    container: str | None = None  # the container's label, for `{container}` in messages
 
 
 @dataclass(frozen=True)
@@ -213,6 +214,7 @@ class Scope:
     graph: ResourceGraph | None
     base: str = ""
     fallback: str | None = None
+    container: str | None = None  # label of the container being judged (`for_each: containers`)
 
     def path(self, relative: str) -> str:
         return f"{self.base}.{relative}" if self.base else relative
@@ -242,7 +244,7 @@ class Attribute:
             result = OPERATORS[self.operator](value, self.operand)
         except _Undecided as exc:
             return _undecided(path, exc.reason)
-        return Outcome(result, (Blame(path, scope.fallback, self.message),))
+        return Outcome(result, (Blame(path, scope.fallback, self.message, container=scope.container),))
 
 
 @dataclass(frozen=True)
@@ -306,7 +308,7 @@ class ForEach:
         a finding points at when no element qualifies."""
         resource = scope.resource
         if self.target == CONTAINERS and resource.framework == "kubernetes":
-            found = [Scope(resource, scope.graph, c.path, c.path) for c in containers(resource)]
+            found = [Scope(resource, scope.graph, c.path, c.path, c.label) for c in containers(resource)]
             return found, None, None
         if self.target == POD_SPEC and resource.framework == "kubernetes":
             spec = pod_spec(resource)
@@ -325,7 +327,7 @@ class ForEach:
         outcomes = [self.condition.evaluate(item) for item in items]
         if self.quantifier == "all":
             return _all(outcomes, hidden)
-        empty = (Blame(path, scope.fallback),)
+        empty = (Blame(path, scope.fallback, container=scope.container),)
         found = _any(outcomes, empty, hidden)
         if self.quantifier == "any":
             return found
@@ -634,7 +636,7 @@ def _compile(document: Any, file: str) -> tuple[Callable[..., Any], bool]:
         fails: dict[tuple[int, str], Fail] = {}
         for blame in outcome.blame:
             at = written(resource, blame.path, _written_parent(resource, blame)) if blame.path else blame.fallback
-            text = blame.message or message
+            text = (blame.message or message).replace("{container}", blame.container or "container")
             fails.setdefault((resource.line_of(at), text), Fail(at, text, blame.related))
         return list(fails.values()) or [Fail(None, message)]
 

@@ -476,3 +476,19 @@ def test_a_dockerfile_check_quantifies_over_instructions_and_reports_the_instruc
     options = ScanOptions(paths=[tmp_path / "app"], selection=Selection(only={chk.id}, custom={chk.id: chk}), workers=1)
     result = scan(options)
     assert [(f.location.start_line, f.message) for f in result.findings] == [(4, "the image exposes SSH")]
+
+
+def test_a_yaml_finding_traces_its_value_to_where_it_was_set(tmp_path: Path) -> None:
+    chk = compile_check(tmp_path, "condition: {attribute: acl, not_in: [public-read, public-read-write]}")
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "main.tf").write_text(
+        'variable "acl" {\n  default = "public-read"\n}\n\n'
+        'resource "aws_s3_bucket" "site" {\n  bucket = "acme-site"\n  acl    = var.acl\n}\n',
+        encoding="utf-8",
+    )
+    options = ScanOptions(
+        paths=[tmp_path / "infra"], selection=Selection(only={chk.id}, custom={chk.id: chk}), workers=1
+    )
+    (finding,) = scan(options).findings
+    assert finding.location.start_line == 7
+    assert [(t.file, t.start_line) for t in finding.trace] == [("main.tf", 2)]
