@@ -259,18 +259,20 @@ def test_for_each_containers_walks_init_and_regular_containers_of_any_workload(t
     migrate = {"name": "migrate", "image": "shop/migrate:1.4", "securityContext": {"privileged": True}}
     (fail,) = chk.fn(deployment([web], init=[migrate]))
     assert fail.attribute == "spec.template.spec.initContainers.0.securityContext.privileged"
+    assert fail.message == "A test check"
     assert verdict(chk, deployment([web])) == "pass"
 
 
-def test_a_missing_container_setting_points_at_the_container(tmp_path: Path) -> None:
+def test_a_missing_container_setting_points_at_the_container_and_names_it(tmp_path: Path) -> None:
     chk = compile_check(
         tmp_path,
+        "message: '{container} has no memory limit'\n"
         "condition: {for_each: containers, all: {attribute: resources.limits.memory, exists: true}}",
         framework="kubernetes",
         types="Deployment",
     )
     (fail,) = chk.fn(deployment([{"name": "web", "image": "shop/web:1.4"}]))
-    assert fail.attribute == "spec.template.spec.containers.0"
+    assert fail == Fail("spec.template.spec.containers.0", "container 'web' has no memory limit")
 
 
 def test_for_each_pod_spec_reads_the_pod_spec_of_every_workload_kind(tmp_path: Path) -> None:
