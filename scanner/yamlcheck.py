@@ -66,9 +66,15 @@ def _known(value: Any) -> Any:
 
 
 def _same(value: Any, wanted: Any) -> bool:
-    """Equality that lets a string stand for a number or a boolean, as Terraform does ("80" == 80)."""
-    if isinstance(value, str) != isinstance(wanted, str) and not isinstance(value, list | dict | type(None)):
-        return _text(value) == _text(wanted)
+    """Equality that lets a string stand for a number or a boolean, as Terraform does ("80" == 80,
+    "true" == true), but never a number for a boolean (1 is not true)."""
+    for a, b in ((value, wanted), (wanted, value)):
+        if isinstance(a, str) and isinstance(b, bool):
+            return a == _text(b)
+        if isinstance(a, str) and isinstance(b, int | float):
+            return _number(a) == b
+    if isinstance(value, bool) or isinstance(wanted, bool):
+        return value is wanted
     return bool(value == wanted)
 
 
@@ -249,7 +255,7 @@ class Attribute:
 
 @dataclass(frozen=True)
 class AllOf:
-    conditions: tuple[Any, ...]
+    conditions: tuple[Condition, ...]
 
     def evaluate(self, scope: Scope) -> Outcome:
         return _all([c.evaluate(scope) for c in self.conditions])
@@ -257,7 +263,7 @@ class AllOf:
 
 @dataclass(frozen=True)
 class AnyOf:
-    conditions: tuple[Any, ...]
+    conditions: tuple[Condition, ...]
 
     def evaluate(self, scope: Scope) -> Outcome:
         return _any([c.evaluate(scope) for c in self.conditions], ())
@@ -265,7 +271,7 @@ class AnyOf:
 
 @dataclass(frozen=True)
 class Not:
-    condition: Any
+    condition: Condition
 
     def evaluate(self, scope: Scope) -> Outcome:
         inner = self.condition.evaluate(scope)
@@ -301,7 +307,7 @@ class ForEach:
 
     target: str
     quantifier: str
-    condition: Any
+    condition: Condition
 
     def scopes(self, scope: Scope) -> tuple[list[Scope], UnknownValue | None, str | None]:
         """The element scopes, an unknown that hides more elements (a `dynamic` block), and the path
@@ -312,7 +318,7 @@ class ForEach:
             return found, None, None
         if self.target == POD_SPEC and resource.framework == "kubernetes":
             spec = pod_spec(resource)
-            return ([Scope(resource, scope.graph, spec[0], None)] if spec else []), None, None
+            return ([Scope(resource, scope.graph, spec[0], spec[0])] if spec else []), None, None
         path = scope.path(self.target)
         paths = block_paths(resource, path)
         parent, _, name = path.rpartition(".")
@@ -341,7 +347,7 @@ class Connected:
     kind: str
     types: tuple[str, ...]
     direction: str
-    where: Any
+    where: Condition | None
 
     def evaluate(self, scope: Scope) -> Outcome:
         resource, graph = scope.resource, scope.graph
@@ -358,9 +364,15 @@ class Connected:
             if self.types and other.type not in self.types:
                 continue
             inner = Outcome(True) if self.where is None else self.where.evaluate(Scope(other, graph))
-            blame = (Blame(attribute, scope.fallback, None, (other,)),)
-            outcomes.append(Outcome(inner.value, blame if inner.value is not None else (), inner.unknown))
+            if inner.unknown is not None:  # judged on the other resource: say which one
+                reason = f"{other.address} {inner.unknown.path}: {inner.unknown.reason}"
+                outcomes.append(Outcome(None, unknown=UnknownValue(attribute or "", reason)))
+                continue
+            outcomes.append(Outcome(inner.value, (Blame(attribute, scope.fallback, None, (other,)),)))
         return _any(outcomes, (Blame(None, scope.fallback),))
+
+
+Condition = Attribute | AllOf | AnyOf | Not | ForEach | Connected
 
 
 # Compiling: YAML node -> condition, with the line of every problem ------------------------------------
@@ -374,7 +386,7 @@ class _Compiler:
     def error(self, node: Any, problem: str, key: Any = None) -> CheckFileError:
         return CheckFileError(self.file, _line(node, key), problem)
 
-    def condition(self, node: Any, where: str) -> Any:
+    def condition(self, node: Any, where: str) -> Condition:
         if not isinstance(node, dict) or not node:
             raise self.error(node, f"{where} must be a mapping with one condition")
         keys = set(node)

@@ -68,6 +68,8 @@ def error_of(tmp_path: Path, text: str, name: str = "broken.yaml") -> CheckFileE
         ("equals: aws:kms", "aws:kms", "pass"),
         ("equals: aws:kms", "AES256", "fail"),
         ("equals: 443", "443", "pass"),  # a Terraform string stands for a number
+        ("equals: true", "true", "pass"),  # ... and for a boolean
+        ("equals: true", 1, "fail"),  # but a number never stands for a boolean
         ("not_equals: public-read", "private", "pass"),
         ("in: [private, log-delivery-write]", "public-read", "fail"),
         ("not_in: [public-read, public-read-write]", "private", "pass"),
