@@ -139,21 +139,20 @@ def check(
 def load_builtin_checks() -> dict[str, Check]:
     """Import every module of the `checks` package so their decorators run, and compile the package's
     YAML checks (`checks/*.yaml`), once."""
-    import checks
+    global _builtins_loaded
+    if not _builtins_loaded:
+        import checks
+        from scanner.yamlcheck import load_yaml_checks
 
-    if _BUILTIN_YAML_LOADED:
-        return CHECKS
-    for module in pkgutil.iter_modules(checks.__path__):
-        importlib.import_module(f"checks.{module.name}")
-    from scanner.yamlcheck import load_yaml_checks
-
-    for path in sorted(Path(checks.__path__[0]).glob("*.yaml")):
-        load_yaml_checks(path, builtin=True)
-    _BUILTIN_YAML_LOADED.append(True)
+        for module in pkgutil.iter_modules(checks.__path__):
+            importlib.import_module(f"checks.{module.name}")
+        for path in sorted(Path(checks.__path__[0]).glob("*.yaml")):
+            load_yaml_checks(path, builtin=True)
+        _builtins_loaded = True
     return CHECKS
 
 
-_BUILTIN_YAML_LOADED: list[bool] = []  # one entry once `checks/*.yaml` is compiled into CHECKS
+_builtins_loaded = False
 
 
 @dataclass

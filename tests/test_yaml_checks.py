@@ -496,3 +496,30 @@ def test_a_yaml_finding_traces_its_value_to_where_it_was_set(tmp_path: Path) -> 
     (finding,) = scan(options).findings
     assert finding.location.start_line == 7
     assert [(t.file, t.start_line) for t in finding.trace] == [("main.tf", 2)]
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "{attribute: acl, equal: private}",  # unknown operator
+        "{attribute: acl, equals: private, exists: true}",  # two operators
+        "{atribute: acl, exists: true}",  # unknown condition
+        "{for_each: ingress, every: {attribute: cidr_blocks, world_open: false}}",  # unknown quantifier
+        "{connected: {kind: points_to}}",  # unknown edge kind
+        "{attribute: acl, in: private}",  # in takes a list
+    ],
+)
+def test_what_the_loader_rejects_an_editor_using_the_schema_flags_too(tmp_path: Path, condition: str) -> None:
+    from ruamel.yaml import YAML
+
+    text = HEADER.format(n=1, framework="terraform", types="aws_s3_bucket") + f"condition: {condition}\n"
+    error_of(tmp_path, text)
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    assert list(jsonschema.Draft202012Validator(schema).iter_errors(YAML(typ="safe").load(text)))
+
+
+def test_the_schema_names_exactly_the_operators_the_loader_knows() -> None:
+    from scanner.yamlcheck import ATTRIBUTE_KEYS, OPERATORS
+
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    assert set(schema["$defs"]["attribute"]["properties"]) - ATTRIBUTE_KEYS == set(OPERATORS)
