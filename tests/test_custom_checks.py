@@ -237,3 +237,13 @@ def test_several_yaml_checks_in_one_file(project: Path) -> None:
     (project / "policies" / "owner.yaml").write_text(YAML_CHECK + "---\n" + second)
     result = iacgate("checks", "--format", "json", "--checks-dir", project / "policies")
     assert {"ACME-001", "ACME-002"} <= {row["id"] for row in json.loads(result.stdout)}
+
+
+def test_plan_gating_runs_custom_checks_too(project: Path) -> None:
+    plan = Path(__file__).resolve().parent.parent / "fixtures" / "plans" / "constructed-s3-acl-gating" / "tfplan.json"
+    result = iacgate(
+        "plan", plan, "--no-cache", "--format", "json", "--checks-dir", project / "policies", "--check", "ACME-100"
+    )
+    findings = json.loads(result.stdout)["findings"]
+    assert {f["resource"] for f in findings} == {"aws_s3_bucket.newly_created"}  # the unchanged bucket is context
+    assert findings[0]["message"].startswith("bucket name 'my-tf-test-bucket' lacks the acme- prefix")
