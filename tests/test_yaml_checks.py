@@ -523,3 +523,11 @@ def test_the_schema_names_exactly_the_operators_the_loader_knows() -> None:
 
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     assert set(schema["$defs"]["attribute"]["properties"]) - ATTRIBUTE_KEYS == set(OPERATORS)
+
+
+def test_built_in_yaml_workload_checks_cover_every_workload_kind_of_the_container_walk() -> None:
+    from scanner.kube import WORKLOAD_KINDS
+
+    checks = load_builtin_checks()
+    for check_id in ("IG-K8S-001", "IG-K8S-004"):
+        assert checks[check_id].resource_types == WORKLOAD_KINDS, check_id
