@@ -53,6 +53,8 @@ def load_custom_checks(directories: Iterable[ChecksDirectory]) -> dict[str, Chec
             continue
         for path in _check_files(directory.path):
             try:
+                if not directory.run_python and not path.resolve().is_relative_to(directory.path.resolve()):
+                    raise CheckFileError(path.as_posix(), None, "a link to a file outside the directory; not read")
                 if path.suffix in YAML_SUFFIXES:
                     loaded = load_yaml_checks(path, known={**builtin, **found})
                 elif directory.run_python:

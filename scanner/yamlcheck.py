@@ -22,6 +22,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.events import AliasEvent
 
 from checks._helpers import block_paths, dynamic_blocks, is_false, is_true, is_world_cidr, written
 from scanner.graph import EDGE_KINDS, ResourceGraph
@@ -31,6 +32,9 @@ from scanner.registry import CHECKS, Check, Fail, check, collecting
 
 SCHEMA_FILE = Path(__file__).parent / "schemas" / "check.schema.json"
 BUILTIN_PREFIX = "IG-"
+# A check file may come from the scanned repository (`custom-checks` in its configuration): bounded.
+MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 40  # nested conditions; real checks use fewer than 6
 _MISSING = object()
 
 
@@ -382,11 +386,21 @@ class _Compiler:
     def __init__(self, file: str, framework: str) -> None:
         self.file, self.framework = file, framework
         self.graph = False
+        self.depth = 0
 
     def error(self, node: Any, problem: str, key: Any = None) -> CheckFileError:
         return CheckFileError(self.file, _line(node, key), problem)
 
     def condition(self, node: Any, where: str) -> Condition:
+        self.depth += 1
+        try:
+            return self._condition(node, where)
+        finally:
+            self.depth -= 1
+
+    def _condition(self, node: Any, where: str) -> Condition:
+        if self.depth > MAX_DEPTH:
+            raise self.error(node, f"conditions nested more than {MAX_DEPTH} deep")
         if not isinstance(node, dict) or not node:
             raise self.error(node, f"{where} must be a mapping with one condition")
         keys = set(node)
@@ -575,16 +589,24 @@ def _validate(document: Any, file: str) -> None:
 
 def _documents(path: Path, file: str) -> Iterator[Any]:
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise CheckFileError(file, None, f"larger than {MAX_FILE_BYTES:,} bytes")
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CheckFileError(file, None, f"cannot read: {exc}") from exc
     try:
+        alias = next((e for e in YAML(typ="rt").parse(text) if isinstance(e, AliasEvent)), None)
+        if alias is not None:  # an alias can multiply a small file into an enormous document
+            line = alias.start_mark.line + 1 if alias.start_mark else None
+            raise CheckFileError(file, line, "anchors and aliases (*name) are not allowed in check files")
         for document in YAML(typ="rt").load_all(text):
             if document is not None:
                 yield document
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise CheckFileError(file, mark.line + 1 if mark else None, f"invalid YAML: {exc.problem}") from None
+    except RecursionError:
+        raise CheckFileError(file, None, "nested too deeply") from None
 
 
 def load_yaml_checks(path: Path, *, builtin: bool = False, known: dict[str, Check] | None = None) -> dict[str, Check]:

@@ -247,3 +247,15 @@ def test_plan_gating_runs_custom_checks_too(project: Path) -> None:
     findings = json.loads(result.stdout)["findings"]
     assert {f["resource"] for f in findings} == {"aws_s3_bucket.newly_created"}  # the unchanged bucket is context
     assert findings[0]["message"].startswith("bucket name 'my-tf-test-bucket' lacks the acme- prefix")
+
+
+def test_a_repository_check_directory_cannot_link_to_files_outside_it(project: Path, tmp_path_factory) -> None:
+    outside = tmp_path_factory.mktemp("elsewhere") / "secrets.yaml"
+    outside.write_text("aws_secret_access_key: not-a-real-key\n")
+    (project / "policies" / "naming.py").unlink()
+    (project / "policies" / "linked.yaml").symlink_to(outside)
+    (project / ".iacgate.yaml").write_text("custom-checks: [policies]\n", encoding="utf-8")
+    result = iacgate("scan", project, "--no-cache")
+    assert result.exit_code == 2
+    assert "linked.yaml: a link to a file outside the directory" in result.output
+    assert "aws_secret_access_key" not in result.output

@@ -531,3 +531,18 @@ def test_built_in_yaml_workload_checks_cover_every_workload_kind_of_the_containe
     checks = load_builtin_checks()
     for check_id in ("IG-K8S-001", "IG-K8S-004"):
         assert checks[check_id].resource_types == WORKLOAD_KINDS, check_id
+
+
+def test_aliases_are_refused_so_a_small_file_cannot_expand_into_a_huge_one(tmp_path: Path) -> None:
+    text = HEADER.format(n=1, framework="terraform", types="aws_s3_bucket")
+    text += "condition:\n  any: &parts\n    - {attribute: acl, equals: private}\n  all: *parts\n"
+    error = error_of(tmp_path, text)
+    assert (error.line, "anchors and aliases") == (12, error.problem[: len("anchors and aliases")])
+
+
+def test_conditions_nested_without_bound_are_an_error_not_a_crash(tmp_path: Path) -> None:
+    condition = "{not: " * 200 + "{attribute: acl, equals: private}" + "}" * 200
+    error = error_of(
+        tmp_path, HEADER.format(n=1, framework="terraform", types="aws_s3_bucket") + f"condition: {condition}\n"
+    )
+    assert "nested" in error.problem
