@@ -19,10 +19,11 @@ import click
 import scanner.config as configuration
 import scanner.filter as filtering
 from scanner import __version__
+from scanner.compliance import COMPLIANCE_FRAMEWORKS
 from scanner.docs import DOCS_URL, render_checks_markdown
 from scanner.parsers import ParseCache
 from scanner.records import FRAMEWORKS, Severity
-from scanner.registry import COMPLIANCE_FRAMEWORKS, Check, Selection, load_builtin_checks
+from scanner.registry import Check, Selection, load_builtin_checks
 from scanner.report import FORMATS, ReportContext, renderer
 from scanner.scan import ScanOptions, ScanResult, scan
 

@@ -2,7 +2,7 @@
 
 The file is validated against `config.schema.json` (jsonschema), so an unknown key or a wrong type
 is an error naming the key rather than a setting that silently does nothing. Relative paths in the
-file (`var-files`, `baseline`, `custom-checks`) are relative to the file's own directory. CLI flags win; the CLI
+file (`var-files`, `baseline`) are relative to the file's own directory. CLI flags win; the CLI
 does the merging.
 """
 
@@ -62,9 +62,9 @@ class Config:
     exclude_paths: list[str] = field(default_factory=list)
     per_path: list[PathOverride] = field(default_factory=list)
     var_files: list[Path] = field(default_factory=list)
+    custom_checks: list[Path] = field(default_factory=list)  # directories of the user's own checks
     sla: dict[Severity, int] = field(default_factory=dict)  # severity -> days
     baseline: Path | None = None
-    custom_checks: list[Path] = field(default_factory=list)  # directories of the user's own checks
 
     def check_ids(self) -> set[str]:
         """Every check ID the file names, so the CLI can reject typos."""
@@ -149,9 +149,9 @@ def parse_config(data: Any, name: str, base: Path) -> Config:
             for item in data.get("per-path", [])
         ],
         var_files=[base / p for p in data.get("var-files", [])],
+        custom_checks=[base / p for p in data.get("custom-checks", [])],
         sla={Severity(sev): parse_days(value) for sev, value in data.get("sla", {}).items()},
         baseline=base / data["baseline"] if "baseline" in data else None,
-        custom_checks=[base / p for p in data.get("custom-checks", [])],
     )
 
 

@@ -17,8 +17,9 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from scanner.compliance import COMPLIANCE_FRAMEWORKS
 from scanner.records import FRAMEWORKS
-from scanner.registry import COMPLIANCE_FRAMEWORKS, Check, load_builtin_checks
+from scanner.registry import Check, load_builtin_checks
 
 PROJECT_URL = "https://github.com/iacgate/iacgate"
 DOCS_URL = f"{PROJECT_URL}/blob/main/docs/checks.md"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scanner.compliance import COMPLIANCE_FRAMEWORKS
 from scanner.records import FRAMEWORKS, Resource, Severity
 
 
@@ -175,12 +176,3 @@ class Selection:
             and (self.compliance is None or self.compliance in c.compliance)
         ]
         return sorted(chosen, key=lambda c: c.id)
-
-
-# Compliance frameworks a check may name controls of, with the document they come from.
-COMPLIANCE_FRAMEWORKS = {
-    "cis-aws-3.0": "CIS Amazon Web Services Foundations Benchmark v3.0.0",
-    "cis-kubernetes-1.9": "CIS Kubernetes Benchmark v1.9.0 (section 5, policies)",
-    "cis-docker-1.6": "CIS Docker Benchmark v1.6.0 (section 4, container images and build files)",
-    "nsa-cisa-kubernetes-1.2": "NSA/CISA Kubernetes Hardening Guide v1.2",
-}

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from scanner.cli import main
-from scanner.compliance import control_key
-from scanner.registry import COMPLIANCE_FRAMEWORKS, CheckDefinitionError, check, load_builtin_checks
+from scanner.compliance import COMPLIANCE_FRAMEWORKS, control_key
+from scanner.registry import CheckDefinitionError, check, load_builtin_checks
 from scanner.report.json import SCHEMA_FILE
 
 TERRAFORM = """\

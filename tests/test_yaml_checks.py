@@ -10,8 +10,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from scanner.compliance import COMPLIANCE_FRAMEWORKS
 from scanner.records import Location, Resource, Unknown, UnknownValue
-from scanner.registry import COMPLIANCE_FRAMEWORKS, Check, Fail, Selection, load_builtin_checks
+from scanner.registry import Check, Fail, Selection, load_builtin_checks
 from scanner.scan import ScanOptions, scan
 from scanner.yamlcheck import SCHEMA_FILE, CheckFileError, load_yaml_checks
 

@@ -19,11 +19,11 @@ class ReportContext:
     threshold: Severity = Severity.LOW
     color: bool = False
     show_unknown: bool = False
+    compliance: str | None = None  # --compliance: summarise pass / fail / unknown per control of this framework
     sarif_category: str | None = None  # SARIF runAutomationDetails.id (GitHub's upload category)
     docs_url: str = DOCS_URL  # check documentation; rule help links add `#<check id>`
     source_url: str | None = None  # markdown links to files: `<source_url>/<file>#L<line>`; relative if None
     today: date | None = None  # for ages of baselined findings; None: ages are not shown
-    compliance: str | None = None  # --compliance: summarise pass / fail / unknown per control of this framework
 
 
 def renderer(name: str) -> Callable[[ScanResult, ReportContext], str]:

@@ -46,36 +46,19 @@ def render(result: ScanResult, context: ReportContext) -> str:
         ("files not scanned (errors)", len(errors)),
     ]
     lines += [f"| {label} | {count} |" for label, count in extra if count]
+    if context.compliance:
+        lines += _compliance(result, context.compliance)
     if reported:
         worst = sorted(reported, key=lambda f: (-f.severity.rank, not f.overdue, *f.sort_key, f.attribute or ""))
         lines += ["", "| Severity | Check | Location | Resource | Message |", "|---|---|---|---|---|"]
         lines += [_row(f, context) for f in worst[:TOP]]
         if len(worst) > TOP:
             lines += ["", f"…and {len(worst) - TOP} more."]
-    if context.compliance:
-        lines += _compliance(result, context.compliance)
     if errors:
         lines += ["", "<details><summary>Files that could not be scanned</summary>", ""]
         lines += [f"- `{e.file}{f':{e.line}' if e.line else ''}`: {_cell(e.message)}" for e in errors]
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
-
-
-def _compliance(result: ScanResult, framework: str) -> list[str]:
-    from scanner.compliance import STATUSES, report
-
-    summary = report(result, framework)
-    totals = ", ".join(f"{summary['totals'][s]} {s.replace('_', ' ')}" for s in STATUSES)
-    lines = ["", f"### Compliance: {_cell(summary['title'])}", "", f"Controls: {totals}.", ""]
-    lines += [
-        "| Control | Status | Passed | Failed | Unknown | Suppressed | Checks |",
-        "|---|---|---:|---:|---:|---:|---|",
-    ]
-    for c in summary["controls"]:
-        counts = " | ".join(str(c[key]) for key in ("passed", "failed", "unknown", "suppressed"))
-        status = c["status"].replace("_", " ")
-        lines.append(f"| {_cell(c['control'])} | {status} | {counts} | {', '.join(c['checks'])} |")
-    return lines
 
 
 def _count(n: int, noun: str) -> str:
@@ -112,3 +95,20 @@ def _cell(text: str) -> str:
 
 def _code(text: str) -> str:
     return text.replace("`", "'").replace("|", "\\|")
+
+
+def _compliance(result: ScanResult, framework: str) -> list[str]:
+    from scanner.compliance import STATUSES, report
+
+    summary = report(result, framework)
+    totals = ", ".join(f"{summary['totals'][s]} {s.replace('_', ' ')}" for s in STATUSES)
+    lines = ["", f"### Compliance: {_cell(summary['title'])}", "", f"Controls: {totals}.", ""]
+    lines += [
+        "| Control | Status | Passed | Failed | Unknown | Suppressed | Checks |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
+    for c in summary["controls"]:
+        counts = " | ".join(str(c[key]) for key in ("passed", "failed", "unknown", "suppressed"))
+        status = c["status"].replace("_", " ")
+        lines.append(f"| {_cell(c['control'])} | {status} | {counts} | {', '.join(c['checks'])} |")
+    return lines

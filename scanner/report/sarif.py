@@ -156,8 +156,6 @@ def _rule(check: Check, context: ReportContext) -> om.ReportingDescriptor:
     }
     if check.severity in SECURITY_SEVERITY:
         properties["security-severity"] = SECURITY_SEVERITY[check.severity]
-    if check.compliance:
-        properties["compliance"] = {name: list(controls) for name, controls in check.compliance.items()}
     text = [check.title, "", f"Why it matters: {check.description}", "", f"How to fix: {check.remediation}"]
     markdown = [f"**{check.title}**", "", check.description, "", "## How to fix", "", check.remediation]
     if check.example:
@@ -165,6 +163,8 @@ def _rule(check: Check, context: ReportContext) -> om.ReportingDescriptor:
         markdown += ["", "## Example", "", fenced(check.example, check.framework)]
     text += ["", f"{check.cwe}. Documentation: {url}"]
     markdown += ["", f"{cwe_link(check.cwe)} · [{check.id} documentation]({url})"]
+    if check.compliance:
+        properties["compliance"] = {name: list(controls) for name, controls in check.compliance.items()}
     return om.ReportingDescriptor(
         id=check.id,
         name=rule_name(check.title),
