@@ -693,10 +693,11 @@ def rbac_reads_secrets(resource: Resource) -> list[Fail]:
     example="metadata:\n  name: api\n  namespace: shop",
 )
 def default_namespace(resource: Resource) -> Fail | None:
-    if resource.extra.get("namespace_explicit") and resource.extra.get("namespace") == "default":
+    meta = resource.kubernetes
+    if meta.namespace_explicit and meta.namespace == "default":
         if resource.type in ("Role", "RoleBinding"):
             return None  # grants access to the default namespace; it has to live there
-        if resource.type in ("Service", "Endpoints", "EndpointSlice") and resource.extra.get("name") == "kubernetes":
+        if resource.type in ("Service", "Endpoints", "EndpointSlice") and meta.name == "kubernetes":
             return None  # the API server's own Service
-        return Fail("metadata.namespace", f"{resource.type} {resource.extra.get('name')!r} is in the default namespace")
+        return Fail("metadata.namespace", f"{resource.type} {meta.name!r} is in the default namespace")
     return None

@@ -73,7 +73,7 @@ def _admin_role_name(binding: Resource, graph: ResourceGraph) -> str | None:
         return "cluster-admin"
     for role in graph.successors(binding, "binds"):
         if role.type in ("ClusterRole", "Role") and _grants_everything(role):
-            return f"{role.type} {role.extra['name']} (every verb on every resource)"
+            return f"{role.type} {role.kubernetes.name} (every verb on every resource)"
     return None
 
 
@@ -98,7 +98,7 @@ def cluster_admin_workload(resource: Resource, graph: ResourceGraph) -> list[Fai
     role = _admin_role_name(resource, graph)
     if role is None:
         return []
-    namespace = resource.extra.get("namespace")
+    namespace = resource.kubernetes.namespace
     declared = graph.successors(resource, "binds", "ServiceAccount")
     fails = []
     for index, subject in enumerate(resource.get("subjects") or []):
@@ -107,7 +107,7 @@ def cluster_admin_workload(resource: Resource, graph: ResourceGraph) -> list[Fai
         account_ns, name = subject.get("namespace") or namespace, str(subject.get("name"))
         if account_ns is None:
             continue  # a ClusterRoleBinding subject without a namespace is invalid; nothing runs as it
-        accounts = [a for a in declared if a.extra["name"] == name and a.extra["namespace"] == account_ns]
+        accounts = [a for a in declared if a.kubernetes.name == name and a.kubernetes.namespace == account_ns]
         if accounts:
             workloads = sorted(
                 {w.key: w for a in accounts for w in graph.predecessors(a, "uses")}.values(), key=lambda w: w.key
@@ -147,17 +147,17 @@ def workload_without_network_policy(resource: Resource, graph: ResourceGraph) ->
     policies = graph.resources("kubernetes", "NetworkPolicy")
     if pod_spec(resource) is None or not policies or graph.predecessors(resource, "isolates"):
         return None
-    if not resource.extra.get("namespace_explicit") or is_patch_fragment(resource):
+    meta = resource.kubernetes
+    if not meta.namespace_explicit or is_patch_fragment(resource):
         return None  # applied with -n or a kustomize namespace: which policies apply is not known here
-    namespace = resource.extra.get("namespace")
-    managed = any(p.extra.get("namespace") == namespace and p.extra.get("namespace_explicit") for p in policies) or any(
-        n.extra.get("name") == namespace for n in graph.resources("kubernetes", "Namespace")
-    )
+    managed = any(
+        p.kubernetes.namespace == meta.namespace and p.kubernetes.namespace_explicit for p in policies
+    ) or any(n.kubernetes.name == meta.namespace for n in graph.resources("kubernetes", "Namespace"))
     if not managed:
         return None
     return Fail(
         None,
-        f"no NetworkPolicy in namespace {resource.extra.get('namespace')!r} selects the pods of {resource.address}",
+        f"no NetworkPolicy in namespace {meta.namespace!r} selects the pods of {resource.address}",
     )
 
 

@@ -21,10 +21,10 @@ import scanner.filter as filtering
 from scanner import __version__
 from scanner.docs import DOCS_URL, render_checks_markdown
 from scanner.parsers import ParseCache
-from scanner.records import FRAMEWORKS, Severity
+from scanner.records import FRAMEWORKS, ScanResult, Severity
 from scanner.registry import Selection, load_builtin_checks
 from scanner.report import FORMATS, ReportContext, renderer
-from scanner.scan import ScanOptions, ScanResult, scan
+from scanner.scan import ScanOptions, scan
 
 SEVERITIES = [s.value for s in Severity]
 EXIT_FINDINGS = 1

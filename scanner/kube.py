@@ -95,7 +95,7 @@ def is_patch_fragment(resource: Resource) -> bool:
     """
     if (
         resource.type in _SELECTOR_REQUIRED
-        and resource.extra.get("api_version") == "apps/v1"
+        and resource.kubernetes.api_version == "apps/v1"
         and _at(resource.attributes, "spec.selector") is None
     ):
         return True

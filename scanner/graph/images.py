@@ -178,7 +178,7 @@ def skaffold_artifacts(graph: ResourceGraph) -> dict[str, str]:
     """Image repository -> Dockerfile path, from the Docker artifacts of Skaffold configs."""
     declared: dict[str, str] = {}
     for config in graph.resources("kubernetes", "Config"):
-        if not str(config.extra.get("api_version") or config.attributes.get("apiVersion", "")).startswith("skaffold/"):
+        if not config.kubernetes.api_version.startswith("skaffold/"):
             continue
         build = config.attributes.get("build")
         artifacts = build.get("artifacts") if isinstance(build, dict) else None
@@ -197,7 +197,7 @@ def skaffold_artifacts(graph: ResourceGraph) -> dict[str, str]:
 
 
 def link(graph: ResourceGraph) -> None:
-    finals = [s for s in graph.resources("dockerfile", "stage") if s.extra.get("final")]
+    finals = [s for s in graph.resources("dockerfile", "stage") if s.dockerfile.final]
     if not finals:
         return
     by_file = {stage.location.file: stage for stage in finals}

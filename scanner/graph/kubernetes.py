@@ -67,9 +67,10 @@ class _Index:
         self.objects: dict[tuple[str, str | None, str], list[Resource]] = defaultdict(list)
         self.workloads: dict[str | None, list[tuple[Resource, dict[str, str]]]] = defaultdict(list)
         for resource in graph.resources("kubernetes"):
-            self.objects[(resource.type, resource.extra.get("namespace"), resource.extra["name"])].append(resource)
+            meta = resource.kubernetes
+            self.objects[(resource.type, meta.namespace, meta.name)].append(resource)
             if resource.type in WORKLOAD_KINDS and pod_spec(resource) is not None:
-                self.workloads[resource.extra.get("namespace")].append((resource, pod_labels(resource)))
+                self.workloads[meta.namespace].append((resource, pod_labels(resource)))
 
     def find(self, source: Resource, type: str, namespace: str | None, name: Any) -> list[Resource]:
         found = self.objects.get((type, namespace, str(name)), []) if name else []
@@ -82,7 +83,7 @@ def workloads_running_as(graph: ResourceGraph, namespace: str | None, name: str)
     return [
         w
         for w in graph.resources("kubernetes")
-        if w.type in WORKLOAD_KINDS and w.extra.get("namespace") == namespace and service_account_name(w) == name
+        if w.type in WORKLOAD_KINDS and w.kubernetes.namespace == namespace and service_account_name(w) == name
     ]
 
 
@@ -106,7 +107,7 @@ def _service(graph: ResourceGraph, index: _Index, service: Resource) -> None:
     if not isinstance(selector, dict) or not selector:
         return  # no selector: endpoints are managed by hand, the Service selects no pod
     wanted = {str(k): str(v) for k, v in selector.items()}
-    for workload, labels in index.workloads.get(service.extra.get("namespace"), []):
+    for workload, labels in index.workloads.get(service.kubernetes.namespace, []):
         if all(labels.get(k) == v for k, v in wanted.items()):
             graph.add_edge(service, workload, "selects", "spec.selector")
 
@@ -114,13 +115,13 @@ def _service(graph: ResourceGraph, index: _Index, service: Resource) -> None:
 def _network_policy(graph: ResourceGraph, index: _Index, policy: Resource) -> None:
     selector = policy.get("spec.podSelector")
     selector = {} if selector is None else selector  # required by the API; absent reads as "all pods"
-    for workload, labels in index.workloads.get(policy.extra.get("namespace"), []):
+    for workload, labels in index.workloads.get(policy.kubernetes.namespace, []):
         if label_selector_matches(selector, labels):
             graph.add_edge(policy, workload, "isolates", "spec.podSelector")
 
 
 def _binding(graph: ResourceGraph, index: _Index, binding: Resource) -> None:
-    namespace = binding.extra.get("namespace")  # None for a ClusterRoleBinding
+    namespace = binding.kubernetes.namespace  # None for a ClusterRoleBinding
     role_ref = binding.get("roleRef")
     if isinstance(role_ref, dict):
         if role_ref.get("kind") == "ClusterRole":
@@ -140,7 +141,7 @@ def _binding(graph: ResourceGraph, index: _Index, binding: Resource) -> None:
 
 
 def _ingress(graph: ResourceGraph, index: _Index, ingress: Resource) -> None:
-    namespace = ingress.extra.get("namespace")
+    namespace = ingress.kubernetes.namespace
     backends: list[tuple[str, Any]] = [("spec.defaultBackend", ingress.get("spec.defaultBackend"))]
     backends.append(("spec.backend", ingress.get("spec.backend")))  # extensions/v1beta1
     for r, rule in enumerate(ingress.get("spec.rules") or []):
@@ -166,7 +167,7 @@ def _workload(graph: ResourceGraph, index: _Index, workload: Resource) -> None:
     if found is None:
         return
     path, spec = found
-    namespace = workload.extra.get("namespace")
+    namespace = workload.kubernetes.namespace
 
     def use(type: str, name: Any, attribute: str) -> None:
         for target in index.find(workload, type, namespace, name):
