@@ -158,7 +158,7 @@ def final_stage_runs_as_root(resource: Resource) -> Fail | None:
         return Fail("base_image", message)
     if user["source"] == "USER":
         return Fail(f"instructions.{user['instruction']}", f"USER {name} makes the container run as root{note}")
-    image = resource.extra.get("base_image")
+    image = resource.dockerfile.base_image
     default = "ContainerAdministrator" if re.search(r"servercore|windows", str(image), re.I) else "root"
     return Fail("base_image", f"No USER instruction: the container runs as {image}'s default user, {default}{note}")
 

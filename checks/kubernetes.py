@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from scanner.graph import ResourceGraph
-from scanner.kube import WORKLOAD_KINDS, Container, containers, is_patch_fragment, pod_spec
-from scanner.records import Resource
+from scanner.kube import WORKLOAD_KINDS, Container, containers, is_patch_fragment, pod_spec, security_value
+from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
 
 WORKLOADS = list(WORKLOAD_KINDS)
@@ -129,20 +129,6 @@ BUILTIN_API_GROUPS = frozenset(
 )
 
 
-def _security_value(
-    resource: Resource, container: Container, name: str, pod_level: bool = True
-) -> tuple[Any, str | None]:
-    """(value, path) of a security setting; the container's wins over the pod's."""
-    if name in container.security_context:
-        return container.security_context[name], f"{container.path}.securityContext.{name}"
-    found = pod_spec(resource)
-    if pod_level and found is not None:
-        pod_context = found[1].get("securityContext")
-        if isinstance(pod_context, dict) and name in pod_context:
-            return pod_context[name], f"{found[0]}.securityContext.{name}"
-    return None, None
-
-
 def _is_windows(resource: Resource) -> bool:
     """Windows pods have no UID 0, read-only root or Linux capabilities to judge."""
     found = pod_spec(resource)
@@ -209,8 +195,8 @@ def _escalation_inherent(container: Container) -> bool:
 def runs_as_root(resource: Resource) -> list[Fail]:
     fails = []
     for c in _linux_containers(resource):
-        user, user_path = _security_value(resource, c, "runAsUser")
-        non_root, non_root_path = _security_value(resource, c, "runAsNonRoot")
+        user, user_path = security_value(resource, c, "runAsUser")
+        non_root, non_root_path = security_value(resource, c, "runAsNonRoot")
         if user == 0:
             fails.append(Fail(user_path, f"{c.label} runs as UID 0 (root)"))
         elif non_root is True or (isinstance(user, int) and not isinstance(user, bool) and user > 0):
@@ -500,8 +486,12 @@ def default_token_mounted(resource: Resource, graph: ResourceGraph) -> Fail | No
     if account != "default" or value is False or (value is None and is_patch_fragment(resource)):
         return None
     accounts = graph.successors(resource, "uses", "ServiceAccount")
-    if value is None and accounts and all(a.get("automountServiceAccountToken") is False for a in accounts):
+    opted_out = {a.get("automountServiceAccountToken") is False for a in accounts}
+    if value is None and opted_out == {True}:
         return None  # the declared default ServiceAccount opts its pods out
+    if value is None and len(opted_out) > 1:  # variants (overlays) disagree: which one is applied is not known
+        files = ", ".join(sorted(a.location.file for a in accounts))
+        raise UnknownValue(path, f"the default ServiceAccount is declared in {files} with different token settings")
     if value is True:
         return Fail(f"{path}.automountServiceAccountToken", "pod mounts the default ServiceAccount's API token")
     return Fail(path, "pod runs as the default ServiceAccount and does not set automountServiceAccountToken: false")
@@ -650,10 +640,11 @@ def rbac_reads_secrets(resource: Resource) -> list[Fail]:
     example="metadata:\n  name: api\n  namespace: shop",
 )
 def default_namespace(resource: Resource) -> Fail | None:
-    if resource.extra.get("namespace_explicit") and resource.extra.get("namespace") == "default":
+    meta = resource.kubernetes
+    if meta.namespace_explicit and meta.namespace == "default":
         if resource.type in ("Role", "RoleBinding"):
             return None  # grants access to the default namespace; it has to live there
-        if resource.type in ("Service", "Endpoints", "EndpointSlice") and resource.extra.get("name") == "kubernetes":
+        if resource.type in ("Service", "Endpoints", "EndpointSlice") and meta.name == "kubernetes":
             return None  # the API server's own Service
-        return Fail("metadata.namespace", f"{resource.type} {resource.extra.get('name')!r} is in the default namespace")
+        return Fail("metadata.namespace", f"{resource.type} {meta.name!r} is in the default namespace")
     return None

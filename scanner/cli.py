@@ -22,10 +22,10 @@ from scanner import __version__
 from scanner.compliance import COMPLIANCE_FRAMEWORKS
 from scanner.docs import DOCS_URL, render_checks_markdown
 from scanner.parsers import ParseCache
-from scanner.records import FRAMEWORKS, Severity
+from scanner.records import FRAMEWORKS, ScanResult, Severity
 from scanner.registry import Check, Selection, load_builtin_checks
 from scanner.report import FORMATS, ReportContext, renderer
-from scanner.scan import ScanOptions, ScanResult, scan
+from scanner.scan import ScanOptions, scan
 
 SEVERITIES = [s.value for s in Severity]
 EXIT_FINDINGS = 1

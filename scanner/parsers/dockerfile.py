@@ -9,7 +9,7 @@ and resolves the effective USER of every stage (following `FROM <earlier stage>`
 
 Address of a stage: `stage <alias>` for `FROM ... AS <alias>`, else `stage <index>` (0-based,
 as `COPY --from=<index>` counts). The base image is deliberately not part of the address, so a
-base image bump does not change finding fingerprints; it is in `extra["base_image"]`.
+base image bump does not change finding fingerprints; it is in `DockerfileMeta.base_image`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 import dockerfile
 
 from scanner.parsers import ParsedFile
-from scanner.records import Location, Resource, ScanError, Unknown
+from scanner.records import DockerfileMeta, Location, Resource, ScanError, Unknown
 
 INSTRUCTIONS = {
     "ADD",
@@ -204,9 +204,7 @@ def parse(text: str, rel: str) -> ParsedFile:
         stage["user"] = _effective_user(stage, by_name[parent.lower()] if parent else None)
     directives = parser_directives(text)
     for stage in stages:
-        resource = _resource(stage, rel)
-        resource.extra["directives"] = directives
-        parsed.resources.append(resource)
+        parsed.resources.append(_resource(stage, rel, directives))
     return parsed
 
 
@@ -370,7 +368,7 @@ def _effective_user(stage: dict[str, Any], parent: dict[str, Any] | None) -> dic
     return {"name": "root", "line": stage["line"], "instruction": 0, "source": "default"}
 
 
-def _resource(stage: dict[str, Any], rel: str) -> Resource:
+def _resource(stage: dict[str, Any], rel: str, directives: dict[str, str]) -> Resource:
     lines = {f"instructions.{i}": ins["line"] for i, ins in enumerate(stage["instructions"])}
     lines["base_image"] = stage["line"]
     lines["user"] = stage["user"]["line"]
@@ -386,5 +384,5 @@ def _resource(stage: dict[str, Any], rel: str) -> Resource:
         location=Location(rel, stage["line"], stage["instructions"][-1]["end_line"]),
         scope=rel,
         attribute_lines=lines,
-        extra={"final": stage["final"], "stage_name": label, "base_image": shown},
+        meta=DockerfileMeta(stage_name=label, final=stage["final"], base_image=shown, directives=directives),
     )

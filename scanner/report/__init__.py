@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from scanner.docs import DOCS_URL
-from scanner.records import Severity
-from scanner.scan import ScanResult
+from scanner.records import ScanResult, Severity
 
 FORMATS = ("console", "json", "sarif", "junit", "markdown")
 

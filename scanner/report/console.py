@@ -13,9 +13,8 @@ from itertools import groupby
 from rich.console import Console
 from rich.text import Text
 
-from scanner.records import Finding, Severity
+from scanner.records import Finding, ScanResult, Severity
 from scanner.report import ReportContext
-from scanner.scan import ScanResult
 
 STYLE = {
     Severity.CRITICAL: "bold white on red",

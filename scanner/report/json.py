@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from scanner import __version__
-from scanner.records import Finding, Location, Severity
+from scanner.records import Finding, Location, ScanResult, Severity
 from scanner.report import ReportContext
-from scanner.scan import ScanResult
 
 SCHEMA_VERSION = 1
 SCHEMA_FILE = Path(__file__).with_name("iacgate-report.schema.json")

@@ -11,9 +11,8 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from scanner.docs import check_url
-from scanner.records import Finding, Severity
+from scanner.records import Finding, ScanResult, Severity
 from scanner.report import ReportContext
-from scanner.scan import ScanResult
 
 TOP = 25  # findings listed; the rest are counted
 

@@ -24,10 +24,9 @@ from scanner.docs import PROJECT_URL, check_url, cwe_link, fenced
 from scanner.fingerprint import VERSION as FINGERPRINT_KEY
 from scanner.fingerprint import fingerprint
 from scanner.parsers import decode
-from scanner.records import Finding, Location, ScanError, Severity, Suppression
+from scanner.records import Finding, Location, ScanError, ScanResult, Severity, Suppression
 from scanner.registry import CHECKS, Check
 from scanner.report import ReportContext
-from scanner.scan import ScanResult
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
