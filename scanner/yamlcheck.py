@@ -346,34 +346,68 @@ class ForEach:
 
 @dataclass(frozen=True)
 class Connected:
-    """Some resource of `types` linked by an edge of `kind` (in `direction`) satisfies `where`."""
+    """Some resource of `types` linked to this one through the attribute `via` satisfies `where`.
 
-    kind: str
-    types: tuple[str, ...]
+    `outgoing`: this resource's `via` links to the other (an instance's `vpc_security_group_ids`);
+    `incoming`: the other's `via` links to this one (a public access block's `bucket`, a Service's
+    `spec.selector`). `kind` keeps only edges of that kind. A link the graph cannot follow (a value
+    from a variable without a value, a data source, a selector it cannot evaluate) makes the answer
+    unknown unless a resolved link already decides it.
+    """
+
+    via: str
     direction: str
+    types: tuple[str, ...]
+    kind: str | None
     where: Condition | None
 
     def evaluate(self, scope: Scope) -> Outcome:
         resource, graph = scope.resource, scope.graph
         if graph is None:
-            return _undecided(scope.base or "", "no resource graph")
-        neighbours: list[tuple[Resource, str | None]] = []
-        if self.direction in ("outgoing", "either"):
-            for other in graph.successors(resource, self.kind):
-                neighbours += [(other, a) for a in graph.edge_attributes(resource, other, self.kind)[:1]]
-        if self.direction in ("incoming", "either"):
-            neighbours += [(other, None) for other in graph.predecessors(resource, self.kind)]
-        outcomes = []
-        for other, attribute in neighbours:
-            if self.types and other.type not in self.types:
-                continue
-            inner = Outcome(True) if self.where is None else self.where.evaluate(Scope(other, graph))
-            if inner.unknown is not None:  # judged on the other resource: say which one
-                reason = f"{other.address} {inner.unknown.path}: {inner.unknown.reason}"
-                outcomes.append(Outcome(None, unknown=UnknownValue(attribute or "", reason)))
-                continue
-            outcomes.append(Outcome(inner.value, (Blame(attribute, scope.fallback, None, (other,)),)))
-        return _any(outcomes, (Blame(None, scope.fallback),))
+            return _undecided(self.via, "no resource graph")
+        via = scope.path(self.via) if self.direction == "outgoing" else self.via
+        outcomes = [self._judge(scope, other, via, maybe) for other, maybe in self._neighbours(resource, graph, via)]
+        return _any(outcomes, (Blame(via if self.direction == "outgoing" else None, scope.fallback),))
+
+    def _neighbours(self, resource: Resource, graph: ResourceGraph, via: str) -> list[tuple[Resource | str, bool]]:
+        """(resource, linked only maybe) pairs; a link to nothing known is its unresolved reason."""
+        found: list[tuple[Resource | str, bool]] = []
+        if self.direction == "outgoing":
+            for type_ in self.types or (None,):
+                links = graph.links(resource, via, type_)
+                found += [(t, False) for t in links.targets if self._kind(graph, resource, t)]
+                found += [(f"{u.path}: {u.reason}", True) for u in links.unresolved]
+            return found
+        for type_ in self.types:
+            for other in graph.same_scope(resource, type_):
+                if other is resource:
+                    continue
+                links = graph.links(other, via, resource.type)
+                if any(t is resource for t in links.targets):
+                    if self._kind(graph, other, resource):
+                        found.append((other, False))
+                elif any(u.anything for u in links.unresolved):
+                    found.append((other, True))
+        return found
+
+    def _kind(self, graph: ResourceGraph, source: Resource, target: Resource) -> bool:
+        return self.kind is None or bool(graph.edge_attributes(source, target, self.kind))
+
+    def _judge(self, scope: Scope, other: Resource | str, via: str, maybe: bool) -> Outcome:
+        if isinstance(other, str):  # an outgoing link the graph cannot follow: any resource could be there
+            return _undecided(via, f"link not followed ({other})")
+        inner = Outcome(True) if self.where is None else self.where.evaluate(Scope(other, scope.graph))
+        attribute = via if self.direction == "outgoing" else None
+        blame = (Blame(attribute, scope.fallback, None, (other,), scope.container),)
+        if inner.value is False:
+            return Outcome(False, blame)
+        if inner.unknown is not None:
+            reason = f"{other.address} {inner.unknown.path}: {inner.unknown.reason}"
+        elif maybe:
+            reason = f"{other.address} may link here through {via}, a link that cannot be followed"
+        else:
+            return Outcome(True, blame)
+        return _undecided(attribute or "", reason)
 
 
 Condition = Attribute | AllOf | AnyOf | Not | ForEach | Connected
@@ -497,22 +531,27 @@ class _Compiler:
             raise self.error(node, f"unknown key {extra[0]!r} next to connected", extra[0])
         spec = node["connected"]
         if not isinstance(spec, dict):
-            raise self.error(node, "connected takes a mapping (kind, types, direction, where)", "connected")
-        extra = sorted(str(k) for k in spec if k not in ("kind", "types", "direction", "where"))
+            raise self.error(node, "connected takes a mapping (via, direction, types, kind, where)", "connected")
+        extra = sorted(str(k) for k in spec if k not in ("via", "direction", "types", "kind", "where"))
         if extra:
             raise self.error(spec, f"unknown key {extra[0]!r} in connected", extra[0])
-        kind = spec.get("kind")
-        if kind not in EDGE_KINDS:
-            raise self.error(spec, f"connected kind must be one of {', '.join(EDGE_KINDS)}, not {kind!r}", "kind")
-        direction = spec.get("direction", "either")
-        if direction not in ("outgoing", "incoming", "either"):
-            raise self.error(spec, "connected direction must be outgoing, incoming or either", "direction")
+        via = spec.get("via")
+        if not isinstance(via, str) or not via.strip():
+            raise self.error(spec, "connected needs via: the attribute that makes the link", "via")
+        direction = spec.get("direction", "outgoing")
+        if direction not in ("outgoing", "incoming"):
+            raise self.error(spec, "connected direction must be outgoing or incoming", "direction")
         types = spec.get("types", [])
         if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
             raise self.error(spec, "connected types must be a list of resource types", "types")
+        if direction == "incoming" and not types:
+            raise self.error(spec, "an incoming connection names the types that link here", "types")
+        kind = spec.get("kind")
+        if kind is not None and kind not in EDGE_KINDS:
+            raise self.error(spec, f"connected kind must be one of {', '.join(EDGE_KINDS)}, not {kind!r}", "kind")
         where = self.condition(spec["where"], "connected where") if "where" in spec else None
         self.graph = True
-        return Connected(str(kind), tuple(str(t) for t in types), str(direction), where)
+        return Connected(via, str(direction), tuple(str(t) for t in types), kind, where)
 
 
 def _line(node: Any, key: Any = None) -> int | None:

@@ -322,9 +322,10 @@ def test_connected_finds_a_related_resource_that_satisfies_a_condition(
         condition:
           not:
             connected:
-              kind: selects
+              via: spec.selector
               direction: incoming
               types: [Service]
+              kind: selects
               where: {attribute: spec.type, equals: LoadBalancer}
         """,
         framework="kubernetes",
@@ -506,7 +507,8 @@ def test_a_yaml_finding_traces_its_value_to_where_it_was_set(tmp_path: Path) -> 
         "{attribute: acl, equals: private, exists: true}",  # two operators
         "{atribute: acl, exists: true}",  # unknown condition
         "{for_each: ingress, every: {attribute: cidr_blocks, world_open: false}}",  # unknown quantifier
-        "{connected: {kind: points_to}}",  # unknown edge kind
+        "{connected: {via: roleRef, kind: points_to}}",  # unknown edge kind
+        "{connected: {via: bucket, direction: incoming}}",  # incoming without the types that link here
         "{attribute: acl, in: private}",  # in takes a list
     ],
 )
@@ -547,3 +549,57 @@ def test_conditions_nested_without_bound_are_an_error_not_a_crash(tmp_path: Path
         tmp_path, HEADER.format(n=1, framework="terraform", types="aws_s3_bucket") + f"condition: {condition}\n"
     )
     assert "nested" in error.problem
+
+
+ENCRYPTED_VOLUME = """\
+variable "key_arn" {
+  type = string
+}
+
+resource "aws_kms_key" "data" {
+  description         = "volume keys"
+  enable_key_rotation = ROTATION
+}
+
+resource "aws_ebs_volume" "data" {
+  availability_zone = "eu-west-1a"
+  size              = 100
+  encrypted         = true
+  kms_key_id        = KEY
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("rotation", "key", "expected"),
+    [
+        ("true", "aws_kms_key.data.arn", "pass"),
+        ("false", "aws_kms_key.data.arn", "fail"),
+        ("true", "var.key_arn", "unknown"),  # which key is unknown: never a pass or a failure
+        ("true", '"arn:aws:kms:eu-west-1:111122223333:key/0f1e2d3c"', "unknown"),  # a key not in this code
+    ],
+)
+def test_an_outgoing_connection_is_three_valued(tmp_path: Path, rotation: str, key: str, expected: str) -> None:
+    chk = compile_check(
+        tmp_path,
+        """
+        message: volume key does not rotate
+        condition:
+          connected:
+            via: kms_key_id
+            types: [aws_kms_key]
+            where: {attribute: enable_key_rotation, is_true: true}
+        """,
+        types="aws_ebs_volume",
+    )
+    (tmp_path / "infra").mkdir()
+    text = ENCRYPTED_VOLUME.replace("ROTATION", rotation).replace("KEY", key)
+    (tmp_path / "infra" / "main.tf").write_text(text, encoding="utf-8")
+    options = ScanOptions(
+        paths=[tmp_path / "infra"], selection=Selection(only={chk.id}, custom={chk.id: chk}), workers=1
+    )
+    result = scan(options)
+    outcome = "fail" if result.findings else "unknown" if result.unknowns else "pass"
+    assert outcome == expected, (result.findings, result.unknowns)
+    if expected == "fail":
+        assert result.findings[0].location.start_line == 14  # the kms_key_id line
