@@ -49,7 +49,7 @@ class Check:
     precision: str = "high"
     example: str = ""  # a corrected snippet for the help text
     # controls the check gives evidence for, by compliance framework: {"cis-aws-3.0": ("3.5",)}
-    compliance: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    compliance: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
     source: str = ""  # file that defines the check (`checks/kubernetes.py`, a custom check's path)
 
     @property
