@@ -603,3 +603,22 @@ def test_an_outgoing_connection_is_three_valued(tmp_path: Path, rotation: str, k
     assert outcome == expected, (result.findings, result.unknowns)
     if expected == "fail":
         assert result.findings[0].location.start_line == 14  # the kms_key_id line
+
+
+def test_the_fast_loader_of_built_in_files_reads_what_the_careful_one_reads() -> None:
+    from scanner.yamlcheck import _documents, _fast_documents, _plain
+
+    for path in sorted((Path(__file__).resolve().parent.parent / "checks").glob("*.yaml")):
+        fast = list(_fast_documents(path, path.name))
+        careful = [_plain(d) for d in _documents(path, path.name)]
+        assert fast == careful, path
+
+
+def test_a_broken_built_in_file_still_names_its_line_and_registers_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "terraform_test.yaml"
+    text = HEADER.format(n=1, framework="terraform", types="aws_s3_bucket").replace("ACME-001", "IG-TST-901")
+    path.write_text(text + "condition:\n  attribute: acl\n  equal: private\n", encoding="utf-8")
+    with pytest.raises(CheckFileError) as caught:
+        load_yaml_checks(path, builtin=True)
+    assert (caught.value.line, "unknown operator 'equal'" in caught.value.problem) == (11, True)
+    assert "IG-TST-901" not in load_builtin_checks()
