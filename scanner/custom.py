@@ -47,7 +47,7 @@ def load_custom_checks(directories: Iterable[ChecksDirectory]) -> dict[str, Chec
     builtin = load_builtin_checks()
     found: dict[str, Check] = {}
     problems: list[CheckFileError] = []
-    for directory in directories:
+    for directory in _distinct(directories):
         if not directory.path.is_dir():
             problems.append(CheckFileError(directory.path.as_posix(), None, "custom checks directory not found"))
             continue
@@ -73,6 +73,17 @@ def load_custom_checks(directories: Iterable[ChecksDirectory]) -> dict[str, Chec
     if problems:
         raise CustomChecksError(problems)
     return found
+
+
+def _distinct(directories: Iterable[ChecksDirectory]) -> list[ChecksDirectory]:
+    """Each directory once (named both by --checks-dir and the config), trusted if either naming is."""
+    by_path: dict[Path, ChecksDirectory] = {}
+    for directory in directories:
+        key = directory.path.resolve()
+        seen = by_path.get(key)
+        if seen is None or (directory.run_python and not seen.run_python):
+            by_path[key] = directory if seen is None else ChecksDirectory(seen.path, run_python=True)
+    return list(by_path.values())
 
 
 def _check_files(directory: Path) -> list[Path]:

@@ -259,3 +259,22 @@ def test_a_repository_check_directory_cannot_link_to_files_outside_it(project: P
     assert result.exit_code == 2
     assert "linked.yaml: a link to a file outside the directory" in result.output
     assert "aws_secret_access_key" not in result.output
+
+
+def test_a_directory_named_twice_is_loaded_once(project: Path) -> None:
+    (project / "ci.yaml").write_text("custom-checks: [policies]\n", encoding="utf-8")
+    result = iacgate(
+        "scan",
+        project / "infra",
+        "--config",
+        project / "ci.yaml",
+        "--checks-dir",
+        project / "policies",
+        "--format",
+        "json",
+        "--no-cache",
+        "--check",
+        "ACME-001,ACME-100",
+    )
+    assert result.exit_code == 1, result.output
+    assert {f["check_id"] for f in json.loads(result.stdout)["findings"]} == {"ACME-001", "ACME-100"}
