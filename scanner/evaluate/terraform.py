@@ -11,7 +11,7 @@ checks the module with the example's values and the module is not reported a sec
 its bare defaults. Directories only reachable through a module cycle are evaluated as roots.
 
 `count`/`for_each` that cannot be computed give ONE resource with the plain address
-(`aws_instance.web`), `count.index`/`each.*` unknown and `extra["instances"]` saying why, so the
+(`aws_instance.web`), `count.index`/`each.*` unknown and `TerraformMeta.instances` saying why, so the
 configuration is still checked and nothing is silently dropped.
 """
 
@@ -42,7 +42,7 @@ from scanner.parsers.terraform import (
     parse_template,
     parse_tfvars,
 )
-from scanner.records import Location, Resource, ScanError, Unknown
+from scanner.records import Location, Resource, ScanError, TerraformMeta, Unknown
 
 _META_ARGS = {"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"}
 _MODULE_ARGS = {"source", "version", "count", "for_each", "providers", "depends_on"}
@@ -79,6 +79,7 @@ class ModuleDef:
         self.outputs: dict[str, tuple[Block, str]] = {}
         # (block kind, key) -> top-level argument or nested block type -> (override file, line)
         self.overridden: dict[tuple[str, Any], dict[str, tuple[str, int]]] = {}
+        self.required_providers: dict[str, str] = {}  # provider source -> version constraint
         primary = sorted((f for f in files if not _is_override(f.rel)), key=lambda f: f.rel)
         for file in primary:
             for block in file.blocks:
@@ -96,6 +97,10 @@ class ModuleDef:
                 elif block.type == "locals":
                     for name, attr in block.attributes.items():
                         self.locals[name] = (attr, file.rel)
+                elif block.type == "terraform":
+                    for nested in block.blocks:
+                        if nested.type == "required_providers":
+                            self.required_providers.update(_provider_constraints(nested))
         for file in sorted((f for f in files if _is_override(f.rel)), key=lambda f: f.rel):
             self._merge_override(file)
 
@@ -143,6 +148,23 @@ class ModuleDef:
             if source is not None and source.expr[0] == "lit" and _is_local(str(source.expr[1])):
                 out.append(posixpath.normpath(posixpath.join(self.directory or ".", source.expr[1])))
         return out
+
+
+def _provider_constraints(block: Block) -> dict[str, str]:
+    """Source -> version constraint of a `required_providers` block (literal values only).
+
+    `azurerm = { source = "hashicorp/azurerm", version = "~> 3.0" }`, or the legacy `azurerm = "~> 2.0"`;
+    a provider without a source is `hashicorp/<name>`, as Terraform assumes."""
+    found: dict[str, str] = {}
+    for name, attribute in block.attributes.items():
+        value = _guard(lambda attribute=attribute: eval_expr(attribute.expr, Env(_Literal())), f"provider {name}")
+        source, version = f"hashicorp/{name}", value
+        if isinstance(value, dict):
+            source = value.get("source") if isinstance(value.get("source"), str) else source
+            version = value.get("version")
+        if isinstance(version, str) and isinstance(source, str):
+            found[source.lower()] = version
+    return found
 
 
 def _is_override(rel: str) -> bool:
@@ -296,6 +318,7 @@ class Instance:
         self.root_values: dict[str, Memo] | None = None
         self.each_key: Any = None  # the for_each key of a module call instance
         self.called_by: tuple[Location, ...] = ()  # the `module` blocks from the root down to this instance
+        self.provider_versions: dict[str, str] = dict(mdef.required_providers)  # callers' fill the gaps
         ctx.instantiated.add(mdef.directory)
 
     # memoisation --------------------------------------------------------------------------------
@@ -860,12 +883,12 @@ class ResourceInstance:
                 del self.lines[path]
             note = f"set in override file {posixpath.basename(rel)}"
             self.provenance[name] = [Location(rel, line, line, note=note), *self.provenance.get(name, [])]
-        extra: dict[str, Any] = {}
-        if self.module.prefix:
-            extra["module"] = self.module.prefix.rstrip(".")
-            extra["called_by"] = list(self.module.called_by)
-        if self.mode.startswith("unknown"):
-            extra["instances"] = self.mode
+        meta = TerraformMeta(
+            module=self.module.prefix.rstrip("."),
+            called_by=self.module.called_by,
+            instances=self.mode if self.mode.startswith("unknown") else "",
+            provider_versions=self.module.provider_versions,
+        )
         return Resource(
             framework="terraform",
             type=self.key[0],
@@ -876,7 +899,7 @@ class ResourceInstance:
             attribute_lines=dict(self.lines),
             provenance=dict(self.provenance),
             references=list(dict.fromkeys(self.references)),
-            extra=extra,
+            meta=meta,
         )
 
 
@@ -931,6 +954,7 @@ class ModuleCall:
                 rel, block.line, block.end_line, note=f"{child_address} called from {parent.root_dir or '.'}"
             )
             child.called_by = (*parent.called_by, call)
+            child.provider_versions = {**parent.provider_versions, **target.required_providers}
             self.children.append(child)
 
     def _input(self, attr: Attribute, rel: str, names: dict[str, Any], address: str) -> Callable[[], Memo]:
