@@ -52,6 +52,7 @@ TCP = ("tcp", "6")
 UDP = ("udp", "17")
 # Subnet purposes that carry no VM traffic: flow logs and Private Google Access do not apply.
 PROXY_PURPOSES = {
+    "PRIVATE_NAT",
     "REGIONAL_MANAGED_PROXY",
     "GLOBAL_MANAGED_PROXY",
     "INTERNAL_HTTPS_LOAD_BALANCER",
@@ -457,8 +458,8 @@ def gcp_disk_cmek(resource):
         blocks = block_paths(resource, "disk", verdict)
     for block in blocks:
         with verdict.item():
-            if resource.type == "google_compute_instance_template" and configured(resource, f"{block}.source"):
-                continue  # an existing disk attached by name: judged on its own resource
+            if configured(resource, f"{block}.source"):
+                continue  # an existing disk attached by name or id: judged on its own resource
             if not _disk_key(resource, block):
                 verdict.fail(block or None, "disk uses Google-managed encryption keys")
     return verdict.result()

@@ -200,7 +200,7 @@ def gke_workload_identity(resource):
     return None
 
 
-EXPOSED_METADATA = {"GCE_METADATA", "EXPOSE", "UNSPECIFIED"}
+EXPOSED_METADATA = {"GCE_METADATA", "EXPOSE"}
 
 
 # medium: pods on such nodes can fetch the node service account's token from the metadata server.
@@ -509,8 +509,9 @@ def gke_logging(resource):
     framework="terraform",
     types=CLUSTER,
     cwe="CWE-778",
-    description='monitoring_service = "none" (or monitoring_config with no components) stops system metrics, so '
-    "resource abuse such as crypto-mining or unusual traffic goes unnoticed.",
+    description='monitoring_service = "none" stops system metrics, so resource abuse such as crypto-mining or unusual '
+    "traffic goes unnoticed. (An empty monitoring_config.enable_components keeps GKE's default components: the "
+    "provider treats it as not set.)",
     remediation='Remove monitoring_service = "none" (it defaults to monitoring.googleapis.com/kubernetes).',
     example='resource "google_container_cluster" "main" {\n  name     = "prod"\n  location = "europe-west1"\n\n'
     '  monitoring_config {\n    enable_components = ["SYSTEM_COMPONENTS"]\n  }\n}',
@@ -519,9 +520,6 @@ def gke_logging(resource):
 def gke_monitoring(resource):
     if str(resource.get("monitoring_service", "")).lower() == "none":
         return Fail("monitoring_service", 'monitoring_service = "none": cluster metrics are not collected')
-    block = first_block(resource, "monitoring_config")
-    if block and resource.get(f"{block}.enable_components") == []:
-        return Fail(f"{block}.enable_components", "monitoring_config enables no metric component")
     return None
 
 

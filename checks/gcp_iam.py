@@ -98,10 +98,26 @@ def _grants(resource: Resource, verdict: Verdict) -> list[Grant]:
                     found.append(Grant(binding.get("role"), member, "policy_data", "policy_data"))
         else:
             role = resource.get("role")
-            for path in element_paths(resource, "members" if shape == "binding" else "member"):
+            for path in element_paths(resource, "members") if shape == "binding" else ["member"]:
                 with verdict.item():
-                    found.append(Grant(role, resource.get(path), "role", path.split(".")[0]))
+                    found.append(Grant(role, _member(resource, path), "role", path.split(".")[0]))
     return [g for g in found if _known(g, verdict)]
+
+
+def _member(resource: Resource, path: str) -> Any:
+    """The member at `path`. `"serviceAccount:${google_service_account.x.email}"` is known only after apply, but
+    it is certainly that service account: it stands for itself as `serviceAccount:<address>` when it is the
+    only member the attribute references."""
+    try:
+        return resource.get(path)
+    except UnknownValue as exc:
+        attribute = path.split(".")[0]
+        accounts = {t for a, t in resource.references if a == attribute and ".google_service_account." in f".{t}"}
+        values = resource.attributes.get(attribute)
+        unknowns = [v for v in values if isinstance(v, Unknown)] if isinstance(values, list) else [values]
+        if len(accounts) == 1 and len(unknowns) == 1 and exc.reason.endswith("is known only after apply"):
+            return f"serviceAccount:{accounts.pop()}"
+        raise
 
 
 def _known(grant: Grant, verdict: Verdict) -> bool:
