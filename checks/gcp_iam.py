@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from checks._helpers import (
     Verdict,
     block_paths,
+    computed_at_apply,
     configured,
     element_paths,
     first_block,
@@ -76,8 +77,16 @@ class Grant(NamedTuple):
     member_path: str
 
 
-def _grants(resource: Resource, verdict: Verdict) -> list[Grant]:
-    """Every grant of an IAM member, binding or policy resource; unknown parts go to the verdict."""
+# A member computed at apply time from another resource or a data source (a project number, a writer
+# identity): some identity, never allUsers or allAuthenticatedUsers.
+COMPUTED_MEMBER = "<identity computed at apply time>"
+
+
+def _grants(resource: Resource, verdict: Verdict, computed_members: bool = False) -> list[Grant]:
+    """Every grant of an IAM member, binding or policy resource; unknown parts go to the verdict.
+
+    With `computed_members`, a member computed at apply time is kept as COMPUTED_MEMBER (enough to know it is
+    not public) instead of making the grant unknown."""
     shape = resource.type.rsplit("_", 1)[-1]
     found: list[Grant] = []
     with verdict.item():
@@ -100,7 +109,13 @@ def _grants(resource: Resource, verdict: Verdict) -> list[Grant]:
             role = resource.get("role")
             for path in element_paths(resource, "members") if shape == "binding" else ["member"]:
                 with verdict.item():
-                    found.append(Grant(role, _member(resource, path), "role", path.split(".")[0]))
+                    try:
+                        member = _member(resource, path)
+                    except UnknownValue as exc:
+                        if not (computed_members and computed_at_apply(exc)):
+                            raise
+                        member = COMPUTED_MEMBER
+                    found.append(Grant(role, member, "role", path.split(".")[0]))
     return [g for g in found if _known(g, verdict)]
 
 
@@ -279,7 +294,7 @@ def gcp_service_account_key(resource):
 )
 def gcp_public_iam(resource):
     verdict = Verdict()
-    for grant in _grants(resource, verdict):
+    for grant in _grants(resource, verdict, computed_members=True):
         public = _public(grant.member)
         if public and grant.role not in INVOKER_ROLES:
             verdict.fail(grant.member_path, f"{grant.role} granted to {public}")
@@ -311,7 +326,7 @@ def gcp_public_invoker(resource):
             return Fail("invoker_iam_disabled", "invoker_iam_disabled = true: any caller may invoke the service")
         return None
     verdict = Verdict()
-    for grant in _grants(resource, verdict):
+    for grant in _grants(resource, verdict, computed_members=True):
         public = _public(grant.member)
         if public and grant.role in INVOKER_ROLES:
             verdict.fail(grant.member_path, f"{grant.role} granted to {public}")
