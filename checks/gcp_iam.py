@@ -636,21 +636,26 @@ def gcp_serverless_ingress_all(resource):
 SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL")
 # Names that hold a reference to a secret (its name, id, path...) rather than the secret itself.
 SECRET_REFERENCE_SUFFIX = re.compile(
-    r"_(NAME|ID|PATH|FILE|REF|VERSION|URL|URI|ENDPOINT|PROJECT|LOCATION|HEADER|TTL|EXPIRY|EXPIRATION|LENGTH|TYPE)$"
+    r"_(NAME|ID|PATH|FILE|DIR|REF|VERSION|URL|URI|ENDPOINT|PROJECT|LOCATION|HEADER|TTL|EXPIRY|EXPIRATION|LENGTH|TYPE)$"
 )
 
 
-def _secret_like(name: str, value: Any) -> bool:
+def _secret_name(name: str) -> bool:
     upper = name.upper().replace("-", "_")
-    if not SECRET_NAME.search(upper) or SECRET_REFERENCE_SUFFIX.search(upper):
-        return False
+    return bool(SECRET_NAME.search(upper)) and not SECRET_REFERENCE_SUFFIX.search(upper)
+
+
+def _literal_secret(value: Any) -> bool:
+    """A value that looks like a secret itself: not empty, a number, a boolean, a file path, a URL without
+    credentials or a reference to Secret Manager."""
     if not isinstance(value, str) or not value.strip():
         return False
     text = value.strip()
     return (
         not text.isdigit()
         and text.lower() not in ("true", "false")
-        and not text.startswith(("projects/", "sm://", "gcp:///", "${"))
+        and not text.startswith(("projects/", "sm://", "gcp:///", "${", "/", "./", "~/"))
+        and ("://" not in text or "@" in text)
     )
 
 
@@ -703,13 +708,13 @@ def gcp_serverless_env_secrets(resource):
                 variables = resource.get(path) or {}
                 for name in sorted(variables) if isinstance(variables, dict) else []:
                     with verdict.item():
-                        if _secret_like(name, resource.get(f"{path}.{name}")):
+                        if _secret_name(name) and _literal_secret(resource.get(f"{path}.{name}")):
                             verdict.fail(f"{path}.{name}", f"environment variable {name} holds a literal secret")
         return verdict.result()
     for env in _env_lists(resource, verdict):
         with verdict.item():
             name = str(resource.get(f"{env}.name"))
-            if _secret_like(name, resource.get(f"{env}.value")):
+            if _secret_name(name) and _literal_secret(resource.get(f"{env}.value")):
                 verdict.fail(f"{env}.value", f"environment variable {name} holds a literal secret")
     return verdict.result()
 
