@@ -7,6 +7,7 @@ service accounts), so the reachability check asks the graph which rules share th
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from checks._helpers import (
     ADMIN_PORTS,
@@ -85,22 +86,31 @@ def _world_ingress(resource: Resource, verdict: Verdict) -> str | None:
     return world_cidrs(resource, ["source_ranges"], verdict)
 
 
-def _exposed_services(resource: Resource, verdict: Verdict) -> Iterator[tuple[str, str | None]]:
-    """(allow block path, service) for each service a world-open rule exposes; service None = every port."""
+class Exposure(NamedTuple):
+    """A service an allow block opens: its port (None for every port) and a label such as "MySQL (TCP/3306)"."""
+
+    allow: str
+    port: int | None
+    label: str
+
+
+def _exposed_services(resource: Resource, verdict: Verdict) -> Iterator[Exposure]:
+    """The admin and sensitive services (or every port) that the allow blocks of a rule open."""
     for allow in block_paths(resource, "allow", verdict):
         with verdict.item():
             protocol = str(resource.get(f"{allow}.protocol", "")).lower()
             if protocol == "all":
-                yield allow, None
+                yield Exposure(allow, None, "every port")
                 continue
             table = {**ADMIN_PORTS, **SENSITIVE_TCP} if protocol in TCP else SENSITIVE_UDP if protocol in UDP else {}
             ranges = _port_ranges(resource, allow, verdict)
             if ranges is None and protocol in TCP:
-                yield allow, None
+                yield Exposure(allow, None, "every TCP port")
                 continue
-            for port, name in table.items():
+            name = "TCP" if protocol in TCP else "UDP"
+            for port, service in table.items():
                 if ranges is None or any(low <= port <= high for low, high in ranges):
-                    yield allow, f"{name} ({protocol.upper() if protocol in ('tcp', 'udp') else protocol}/{port})"
+                    yield Exposure(allow, port, f"{service} ({name}/{port})")
 
 
 # high: a database, cache or file-sharing service reachable from the internet is routinely scanned and attacked.
@@ -128,30 +138,36 @@ def gcp_firewall_sensitive_ports(resource):
     if cidr is None:
         return verdict.result()
     by_block: dict[str, list[str]] = {}
-    for allow, service in _exposed_services(resource, verdict):
-        if service is not None and not any(f"({p})" in service or f"/{p})" in service for p in ADMIN_PORTS):
-            by_block.setdefault(allow, []).append(service)
+    for exposure in _exposed_services(resource, verdict):
+        if exposure.port is not None and exposure.port not in ADMIN_PORTS:
+            by_block.setdefault(exposure.allow, []).append(exposure.label)
     for allow, services in by_block.items():
         at = written(resource, f"{allow}.ports", allow)
         verdict.fail(at, f"ingress from {cidr} allows {', '.join(services)}")
     return verdict.result()
 
 
+def _identities(resource: Resource, graph, path: str, type: str) -> set[str]:
+    """What the attribute at `path` (or its elements) names: each referenced resource of `type` (by key and by
+    its name), and each literal value by its last path segment. Unknown when a value is neither."""
+    found: set[str] = set()
+    for other in graph.successors(resource, kind="references", type=type):
+        attributes = graph.edge_attributes(resource, other, "references")
+        if any(a == path or (a or "").startswith(f"{path}.") for a in attributes):
+            found.add(other.key)
+            name = other.get("name") if type == "google_compute_network" else other.get("account_id")
+            if isinstance(name, str):
+                found.add(f"name:{name}")
+    if found:
+        return found
+    for element in element_paths(resource, path):
+        value = str(resource.get(element)).rstrip("/").rsplit("/", 1)[-1]
+        found.add(f"name:{value.split('@', 1)[0] if type == 'google_service_account' else value}")
+    return found
+
+
 def _network_names(resource: Resource, graph, path: str) -> set[str]:
-    """Identities of the network at `path`: the key of a referenced google_compute_network, else its name."""
-    referenced = [
-        other.key
-        for other in graph.successors(resource, kind="references", type="google_compute_network")
-        if any(
-            a == path or (a or "").startswith(f"{path}.") for a in graph.edge_attributes(resource, other, "references")
-        )
-    ]
-    if referenced:
-        return set(referenced)
-    value = resource.get(path)
-    if value is None:
-        return set()
-    return {"name:" + str(value).rstrip("/").rsplit("/", 1)[-1]}
+    return _identities(resource, graph, path, "google_compute_network")
 
 
 def _nic_networks(resource: Resource, graph, nic: str) -> set[str]:
@@ -173,18 +189,20 @@ def _nic_networks(resource: Resource, graph, nic: str) -> set[str]:
     return {"name:default"}
 
 
-def _targets_vm(rule: Resource, vm: Resource) -> bool:
+def _targets_vm(rule: Resource, vm: Resource, graph) -> bool:
     """The rule applies to the VM: no targets, a shared network tag, or its service account."""
     tags = [str(t) for t in rule.get("target_tags") or []]
-    accounts = [str(a) for a in rule.get("target_service_accounts") or []]
-    if not tags and not accounts:
+    has_accounts = bool(rule.get("target_service_accounts"))
+    if not tags and not has_accounts:
         return True
     if tags and set(tags) & {str(t) for t in vm.get("tags") or []}:
         return True
-    if accounts:
+    if has_accounts:
         account = first_block(vm, "service_account")
-        email = vm.get(f"{account}.email") if account else None
-        return email is not None and str(email) in accounts
+        if account is None or not configured(vm, f"{account}.email"):
+            return False
+        targets = _identities(rule, graph, "target_service_accounts", "google_service_account")
+        return bool(targets & _identities(vm, graph, f"{account}.email", "google_service_account"))
     return False
 
 
@@ -198,7 +216,8 @@ def _targets_vm(rule: Resource, vm: Resource) -> bool:
     cwe="CWE-284",
     description="A firewall rule open to 0.0.0.0/0 matters where it lands: a VM with an external IP on the rule's "
     "network that the rule targets (by network tag, service account, or every VM when the rule has no targets) "
-    "accepts connections from anyone on SSH, RDP, database ports or every port.",
+    "accepts connections from anyone on SSH, RDP, database ports or every port. Deny rules of higher priority "
+    "are not taken into account.",
     remediation="Remove the external IP (reach the VM through IAP or a load balancer), or narrow the firewall rule's "
     "source_ranges and targets so it does not select this VM.",
     example='resource "google_compute_instance" "app" {\n  name         = "app"\n  machine_type = "e2-small"\n'
@@ -219,13 +238,11 @@ def gcp_vm_reachable_from_internet(resource, graph):
                 if rule.scope != resource.scope:
                     continue
                 with verdict.item():
-                    if not networks & _network_names(rule, graph, "network") or not _targets_vm(rule, resource):
+                    if not networks & _network_names(rule, graph, "network") or not _targets_vm(rule, resource, graph):
                         continue
                     rule_verdict = Verdict()
                     cidr = _world_ingress(rule, rule_verdict)
-                    services = sorted(
-                        {s or "every port" for _, s in _exposed_services(rule, rule_verdict)} if cidr else ()
-                    )
+                    services = sorted({e.label for e in _exposed_services(rule, rule_verdict)} if cidr else ())
                     if services:
                         verdict.fail(
                             f"{nic}.access_config",
