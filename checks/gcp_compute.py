@@ -320,14 +320,18 @@ def _metadata_flag(resource: Resource, key: str) -> str | None:
     cwe="CWE-287",
     description="OS Login ties SSH access to IAM identities (with 2-step verification and audit logs) and removes "
     "it when the identity loses its role. Project metadata without enable-oslogin = TRUE, or a VM that sets it to "
-    "FALSE, falls back to SSH keys in metadata, which nobody revokes.",
+    "FALSE, falls back to SSH keys in metadata, which nobody revokes. Not reported when the configuration "
+    "enforces the compute.requireOsLogin organisation policy.",
     remediation='Set enable-oslogin = "TRUE" in project metadata (or enforce constraints/compute.requireOsLogin) '
     "and remove enable-oslogin = FALSE from instance metadata.",
     example='resource "google_compute_project_metadata_item" "oslogin" {\n  key   = "enable-oslogin"\n'
     '  value = "TRUE"\n}',
+    graph=True,
     tags=("iam",),
 )
-def gcp_os_login_disabled(resource):
+def gcp_os_login_disabled(resource, graph):
+    if _os_login_enforced(graph, resource):
+        return None
     if resource.type == "google_compute_project_metadata_item":
         if str(resource.get("key")) == "enable-oslogin" and not is_true(resource.get("value")):
             return Fail("value", f"enable-oslogin = {resource.get('value')!r} in project metadata")
@@ -342,6 +346,32 @@ def gcp_os_login_disabled(resource):
     if value is not None and value != "true":
         return Fail("metadata.enable-oslogin", f"enable-oslogin = {value!r} turns OS Login off for this VM")
     return None
+
+
+ORG_POLICY_TYPES = (
+    "google_project_organization_policy",
+    "google_folder_organization_policy",
+    "google_organization_policy",
+)
+
+
+def _os_login_enforced(graph, resource: Resource) -> bool:
+    """The configuration enforces the compute.requireOsLogin organisation policy (a project, folder or
+    organisation policy, legacy or google_org_policy_policy), which overrides instance metadata."""
+    policies = [p for t in (*ORG_POLICY_TYPES, "google_org_policy_policy") for p in graph.resources("terraform", t)]
+    for policy in policies:
+        if policy.scope != resource.scope:
+            continue
+        if policy.type in ORG_POLICY_TYPES and str(policy.get("constraint", "")).endswith("compute.requireOsLogin"):
+            boolean = first_block(policy, "boolean_policy")
+            if boolean and is_true(policy.get(f"{boolean}.enforced")):
+                return True
+        if policy.type == "google_org_policy_policy" and str(policy.get("name", "")).endswith("compute.requireOsLogin"):
+            spec = first_block(policy, "spec")
+            rules = block_paths(policy, f"{spec}.rules") if spec else []
+            if any(is_true(policy.get(f"{rule}.enforce")) for rule in rules):
+                return True
+    return False
 
 
 def _project_os_login(graph, resource: Resource) -> bool:
@@ -378,6 +408,8 @@ def gcp_vm_project_ssh_keys(resource, graph):
         _metadata_flag(resource, "block-project-ssh-keys") == "true"
         or _metadata_flag(resource, "enable-oslogin") == "true"
     ):
+        return None
+    if _os_login_enforced(graph, resource):
         return None
     if _metadata_flag(resource, "enable-oslogin") is None and _project_os_login(graph, resource):
         return None
