@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from checks._helpers import Verdict, block_paths, configured, first_block, is_false, is_true, written
+from checks._helpers import (
+    Verdict,
+    block_paths,
+    configured,
+    dynamic_blocks,
+    first_block,
+    is_false,
+    is_true,
+    written,
+)
 from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
 
@@ -39,7 +48,7 @@ def _node_pools(resource: Resource, verdict: Verdict) -> list[NodePool]:
     removed = is_true(resource.get("remove_default_node_pool"))
     inline = block_paths(resource, "node_pool", verdict)
     pools = []
-    if not inline and not removed:
+    if not inline and not removed and "node_pool" not in dynamic_blocks(resource):
         pools.append(NodePool(None, first_block(resource, "node_config"), "default node pool"))
     for pool in inline:
         with verdict.item():
