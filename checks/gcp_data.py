@@ -12,7 +12,7 @@ import ipaddress
 from collections.abc import Callable
 
 from checks._helpers import Verdict, block_paths, configured, first_block, is_false, is_true, written
-from scanner.records import Resource
+from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
 
 SQL = ["google_sql_database_instance"]
@@ -26,24 +26,30 @@ def _engine(resource: Resource) -> str:
 
 
 class Flags:
-    """The database_flags of a Cloud SQL instance: value and path by name; absent flags may be unknown."""
+    """The database_flags of a Cloud SQL instance: value and path by name. A flag whose value is unknown is
+    unknown alone; an unknown flag name or dynamic block makes every absent flag unknown."""
 
     def __init__(self, resource: Resource) -> None:
-        self.resource = resource
         self.settings = first_block(resource, "settings")
         self.values: dict[str, tuple[str, str]] = {}
+        self.unknown_values: dict[str, UnknownValue] = {}
         self.verdict = Verdict()
         for flag in block_paths(resource, f"{self.settings}.database_flags", self.verdict) if self.settings else []:
             with self.verdict.item():
-                self.values[str(resource.get(f"{flag}.name")).lower()] = (
-                    f"{flag}.value",
-                    str(resource.get(f"{flag}.value")).strip().lower(),
-                )
+                name = str(resource.get(f"{flag}.name")).lower()
+                try:
+                    value = str(resource.get(f"{flag}.value")).strip().lower()
+                except UnknownValue as exc:
+                    self.unknown_values[name] = exc
+                    continue
+                self.values[name] = (f"{flag}.value", value)
 
     def value(self, name: str) -> str | None:
-        """The flag's value (lower case); None when absent; UnknownValue when it may be in an unknown block."""
+        """The flag's value (lower case); None when absent; UnknownValue when it is not known."""
         if name in self.values:
             return self.values[name][1]
+        if name in self.unknown_values:
+            raise self.unknown_values[name]
         self.verdict.result()  # an unknown flag block (or flag name) may hold it
         return None
 
@@ -52,19 +58,14 @@ class Flags:
         return self.values[name][0] if name in self.values else self.settings
 
 
-def _flag_check(engine: str, judge: Callable[[Flags], list[tuple[str | None, str]]]) -> Callable:
-    """A check over the flags of instances of one engine: `judge` returns (path, message) per problem."""
-
-    def run(resource: Resource):
-        if _engine(resource) != engine:
-            return None
-        flags = Flags(resource)
-        verdict = Verdict()
-        for path, message in judge(flags):
-            verdict.fail(path, message)
-        return verdict.result()
-
-    return run
+def _judge_flags(resource: Resource, engine: str, judge: Callable[[Flags], list[tuple[str | None, str]]]):
+    """Run `judge` over the flags of an instance of `engine`; it returns (path, message) per problem."""
+    if _engine(resource) != engine:
+        return None
+    verdict = Verdict()
+    for path, message in judge(Flags(resource)):
+        verdict.fail(path, message)
+    return verdict.result()
 
 
 def _ip_configuration(resource: Resource) -> str | None:
@@ -163,7 +164,7 @@ def _mysql_local_infile(flags: Flags) -> list[tuple[str | None, str]]:
     tags=("database",),
 )
 def sql_mysql_local_infile(resource):
-    return _flag_check("MYSQL", _mysql_local_infile)(resource)
+    return _judge_flags(resource, "MYSQL", _mysql_local_infile)
 
 
 def _mysql_skip_show_database(flags: Flags) -> list[tuple[str | None, str]]:
@@ -189,7 +190,7 @@ def _mysql_skip_show_database(flags: Flags) -> list[tuple[str | None, str]]:
     tags=("database",),
 )
 def sql_mysql_skip_show_database(resource):
-    return _flag_check("MYSQL", _mysql_skip_show_database)(resource)
+    return _judge_flags(resource, "MYSQL", _mysql_skip_show_database)
 
 
 def _postgres_connection_logging(flags: Flags) -> list[tuple[str | None, str]]:
@@ -222,7 +223,7 @@ def _postgres_connection_logging(flags: Flags) -> list[tuple[str | None, str]]:
     tags=("database", "logging"),
 )
 def sql_postgres_connection_logging(resource):
-    return _flag_check("POSTGRES", _postgres_connection_logging)(resource)
+    return _judge_flags(resource, "POSTGRES", _postgres_connection_logging)
 
 
 def _postgres_log_statement(flags: Flags) -> list[tuple[str | None, str]]:
@@ -249,7 +250,7 @@ def _postgres_log_statement(flags: Flags) -> list[tuple[str | None, str]]:
     tags=("database", "logging"),
 )
 def sql_postgres_log_statement(resource):
-    return _flag_check("POSTGRES", _postgres_log_statement)(resource)
+    return _judge_flags(resource, "POSTGRES", _postgres_log_statement)
 
 
 def _postgres_statement_durations(flags: Flags) -> list[tuple[str | None, str]]:
@@ -276,7 +277,7 @@ def _postgres_statement_durations(flags: Flags) -> list[tuple[str | None, str]]:
     tags=("database", "logging"),
 )
 def sql_postgres_min_duration(resource):
-    return _flag_check("POSTGRES", _postgres_statement_durations)(resource)
+    return _judge_flags(resource, "POSTGRES", _postgres_statement_durations)
 
 
 # Values that log fewer messages than the CIS benchmark's minimum (WARNING / ERROR).
@@ -318,7 +319,7 @@ def _postgres_log_levels(flags: Flags) -> list[tuple[str | None, str]]:
     tags=("database", "logging"),
 )
 def sql_postgres_log_levels(resource):
-    return _flag_check("POSTGRES", _postgres_log_levels)(resource)
+    return _judge_flags(resource, "POSTGRES", _postgres_log_levels)
 
 
 def _postgres_pgaudit(flags: Flags) -> list[tuple[str | None, str]]:
@@ -346,7 +347,7 @@ def _postgres_pgaudit(flags: Flags) -> list[tuple[str | None, str]]:
     tags=("database", "logging"),
 )
 def sql_postgres_pgaudit(resource):
-    return _flag_check("POSTGRES", _postgres_pgaudit)(resource)
+    return _judge_flags(resource, "POSTGRES", _postgres_pgaudit)
 
 
 RISKY_SQLSERVER_FLAGS = {
@@ -387,7 +388,7 @@ def _sqlserver_risky(flags: Flags) -> list[tuple[str | None, str]]:
     tags=("database",),
 )
 def sql_sqlserver_risky_flags(resource):
-    return _flag_check("SQLSERVER", _sqlserver_risky)(resource)
+    return _judge_flags(resource, "SQLSERVER", _sqlserver_risky)
 
 
 def _sqlserver_remote_access(flags: Flags) -> list[tuple[str | None, str]]:
@@ -414,7 +415,7 @@ def _sqlserver_remote_access(flags: Flags) -> list[tuple[str | None, str]]:
     tags=("database",),
 )
 def sql_sqlserver_remote_access(resource):
-    return _flag_check("SQLSERVER", _sqlserver_remote_access)(resource)
+    return _judge_flags(resource, "SQLSERVER", _sqlserver_remote_access)
 
 
 # medium: without backups, deletion, corruption or ransomware means permanent data loss.
