@@ -351,15 +351,21 @@ def _seconds(duration: str) -> int | None:
     types=["google_kms_crypto_key"],
     cwe="CWE-324",
     description="A symmetric encryption key without rotation_period (or with one over 90 days) keeps a single key "
-    "version in use indefinitely, increasing the data exposed if that version is compromised. Asymmetric and "
-    "MAC keys cannot rotate automatically and are not judged.",
+    "version in use indefinitely, increasing the data exposed if that version is compromised. Keys that Cloud "
+    "KMS cannot rotate automatically (asymmetric, MAC, import-only and external keys) are not judged.",
     remediation='Set rotation_period = "7776000s" (90 days) or shorter.',
     example='resource "google_kms_crypto_key" "data" {\n  name            = "data"\n'
     '  key_ring        = google_kms_key_ring.main.id\n  rotation_period = "7776000s"\n}',
     tags=("encryption",),
 )
 def gcp_kms_rotation(resource):
-    if str(resource.get("purpose", "ENCRYPT_DECRYPT")).upper() != "ENCRYPT_DECRYPT":
+    if str(resource.get("purpose", "ENCRYPT_DECRYPT")).upper() != "ENCRYPT_DECRYPT" or is_true(
+        resource.get("import_only")
+    ):
+        return None
+    template = first_block(resource, "version_template")
+    level = resource.get(f"{template}.protection_level", "SOFTWARE") if template else "SOFTWARE"
+    if str(level).upper().startswith("EXTERNAL"):
         return None
     period = resource.get("rotation_period")
     if period is None:
@@ -545,7 +551,7 @@ def gcp_dnssec(resource):
     if block is None:
         return Fail(None, "no dnssec_config: DNSSEC is off")
     state = resource.get(f"{block}.state", "off")
-    if str(state).lower() != "on":
+    if str(state).lower() == "off":  # "on", or "transfer" while the zone moves to another provider
         return Fail(written(resource, f"{block}.state", block), f"DNSSEC state is {state}")
     return None
 
