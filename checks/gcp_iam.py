@@ -808,3 +808,66 @@ def gcp_serverless_default_account(resource):
         return Fail(path, f"runs as the default service account {value}")
     at = written(resource, path, anchor) if path else anchor
     return Fail(at, "no runtime service account: runs as a default service account with Editor")
+
+
+# high: the secret is in the repository (and its history), defeating the point of Secret Manager.
+@check(
+    id="IG-GCP-095",
+    title="Secret Manager secret version is written in the configuration",
+    severity="high",
+    framework="terraform",
+    types=["google_secret_manager_secret_version"],
+    cwe="CWE-798",
+    description="secret_data (or secret_data_wo) set to a literal, a variable default, a tfvars value or a file of "
+    "the repository puts the secret in version control for everyone with read access; Secret Manager then only "
+    "stores a copy. Values generated at apply time (random_password, a created key) are not reported.",
+    remediation="Generate the value in Terraform (random_password) or add the version outside Terraform "
+    "(gcloud secrets versions add), and keep literal secrets out of the repository.",
+    example='resource "random_password" "db" {\n  length = 32\n}\n\n'
+    'resource "google_secret_manager_secret_version" "db_password" {\n'
+    "  secret      = google_secret_manager_secret.db_password.id\n"
+    "  secret_data = random_password.db.result\n}",
+    tags=("secrets",),
+)
+def gcp_secret_version_literal(resource):
+    verdict = Verdict()
+    for name in ("secret_data", "secret_data_wo"):
+        with verdict.item():
+            try:
+                value = resource.get(name)
+            except UnknownValue as exc:
+                if computed_at_apply(exc):
+                    continue
+                raise
+            if isinstance(value, str) and value.strip():
+                verdict.fail(name, f"{name} is a literal value in the configuration")
+    return verdict.result()
+
+
+# medium: the function also answers plain HTTP, so requests, tokens and responses can travel unencrypted.
+@check(
+    id="IG-GCP-096",
+    title="HTTP-triggered Cloud Function (1st gen) accepts plain HTTP",
+    severity="medium",
+    framework="terraform",
+    types=["google_cloudfunctions_function"],
+    cwe="CWE-319",
+    description="Unless https_trigger_security_level is SECURE_ALWAYS, a 1st gen HTTP function also answers "
+    "http:// requests without redirecting them, so credentials, tokens and data sent by a misconfigured client "
+    "cross the network in clear text.",
+    remediation='Set https_trigger_security_level = "SECURE_ALWAYS" (2nd gen functions always redirect to HTTPS).',
+    example='resource "google_cloudfunctions_function" "webhook" {\n  name                         = "webhook"\n'
+    '  runtime                      = "python312"\n  entry_point                  = "handle"\n'
+    '  source_archive_bucket        = "acme-functions"\n  source_archive_object        = "webhook.zip"\n'
+    "  trigger_http                 = true\n"
+    '  https_trigger_security_level = "SECURE_ALWAYS"\n}',
+    tags=("encryption",),
+)
+def gcp_function_plain_http(resource):
+    if not is_true(resource.get("trigger_http")):
+        return None
+    level = resource.get("https_trigger_security_level", "SECURE_OPTIONAL")
+    if str(level).upper() == "SECURE_ALWAYS":
+        return None
+    at = written(resource, "https_trigger_security_level", "trigger_http")
+    return Fail(at, f"https_trigger_security_level is {level}: the function also answers plain HTTP")
