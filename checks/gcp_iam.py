@@ -192,7 +192,8 @@ def gcp_primitive_roles(resource):
     cwe="CWE-269",
     description="A service account with an *Admin role (roles/iam.securityAdmin, roles/compute.admin, "
     "roles/storage.admin...) across a project or above is a standing privileged credential: whoever obtains a "
-    "key or can run code as it administers the whole service. Owner/Editor grants are reported by IG-GCP-077.",
+    "key or can run code as it administers the whole service. Owner/Editor grants are reported by IG-GCP-077; "
+    "service agent roles (roles/*ServiceAgent) and Google-managed service agents are not reported.",
     remediation="Give workloads non-admin roles on the specific resources they use; keep administration with "
     "humans through groups and just-in-time access.",
     example='resource "google_project_iam_member" "app_storage" {\n  project = "acme-prod"\n'
@@ -203,7 +204,8 @@ def gcp_service_account_admin_role(resource):
     verdict = Verdict()
     for grant in _grants(resource, verdict):
         member, role = str(grant.member), str(grant.role)
-        admin = role.startswith("roles/") and "admin" in role.split("/", 1)[1].lower()
+        name = role.split("/", 1)[1].lower() if role.startswith("roles/") else ""
+        admin = "admin" in name and not name.endswith("serviceagent")  # service agent roles are not admin roles
         if member.startswith("serviceAccount:") and admin and not _google_agent(member):
             verdict.fail(grant.role_path, f"{role} granted to {member}")
     return verdict.result()
