@@ -69,12 +69,22 @@ RESOURCE_BASES = (
 
 
 class Grant(NamedTuple):
-    """One (role, member) pair and where each is written."""
+    """One (role, member) pair and where each is written; either may be an Unknown, read through the methods."""
 
     role: Any
     member: Any
     role_path: str
     member_path: str
+
+    def has_role(self, roles: tuple[str, ...]) -> bool:
+        if isinstance(self.role, Unknown):
+            raise UnknownValue(self.role_path, self.role.reason)
+        return self.role in roles
+
+    def known_member(self) -> str:
+        if isinstance(self.member, Unknown):
+            raise UnknownValue(self.member_path, self.member.reason)
+        return str(self.member)
 
 
 # A member computed at apply time from another resource or a data source (a project number, a writer
@@ -83,10 +93,12 @@ COMPUTED_MEMBER = "<identity computed at apply time>"
 
 
 def _grants(resource: Resource, verdict: Verdict, computed_members: bool = False) -> list[Grant]:
-    """Every grant of an IAM member, binding or policy resource; unknown parts go to the verdict.
+    """Every grant of an IAM member, binding or policy resource. An unknown role or member stays in the grant
+    (as an Unknown) so that a check asks for it only when its answer depends on it; an unknown list of grants
+    goes to the verdict.
 
     With `computed_members`, a member computed at apply time is kept as COMPUTED_MEMBER (enough to know it is
-    not public) instead of making the grant unknown."""
+    not public) instead of as an Unknown."""
     shape = resource.type.rsplit("_", 1)[-1]
     found: list[Grant] = []
     with verdict.item():
@@ -96,51 +108,50 @@ def _grants(resource: Resource, verdict: Verdict, computed_members: bool = False
             if isinstance(bindings, Unknown):
                 raise UnknownValue("policy_data", bindings.reason)
             for binding in bindings if isinstance(bindings, list) else []:
-                if isinstance(binding, Unknown):
-                    verdict.unknown("policy_data", binding.reason)
+                if not isinstance(binding, dict):
+                    verdict.unknown("policy_data", getattr(binding, "reason", "unknown binding"))
                     continue
-                members = binding.get("members", []) if isinstance(binding, dict) else []
-                if isinstance(members, Unknown):
-                    verdict.unknown("policy_data", members.reason)
-                    continue
-                for member in members:
+                members = binding.get("members", [])
+                for member in [members] if isinstance(members, Unknown) else members:
                     found.append(Grant(binding.get("role"), member, "policy_data", "policy_data"))
         else:
-            role = resource.get("role")
+            try:
+                role = resource.get("role")
+            except UnknownValue as exc:
+                role = Unknown(exc.reason)
             for path in element_paths(resource, "members") if shape == "binding" else ["member"]:
-                with verdict.item():
-                    try:
-                        member = _member(resource, path)
-                    except UnknownValue as exc:
-                        if not (computed_members and computed_at_apply(exc)):
-                            raise
-                        member = COMPUTED_MEMBER
-                    found.append(Grant(role, member, "role", path.split(".")[0]))
-    return [g for g in found if _known(g, verdict)]
+                try:
+                    member = _member(resource, path)
+                except UnknownValue as exc:
+                    member = COMPUTED_MEMBER if computed_members and computed_at_apply(exc) else Unknown(exc.reason)
+                found.append(Grant(role, member, "role", path.split(".")[0]))
+    return found
+
+
+# Resources and data sources whose identity is a Google-managed service agent.
+AGENT_SOURCE = re.compile(r"(^|\.)google_\w*(service_identity|project_service_account|default_service_account)\.")
 
 
 def _member(resource: Resource, path: str) -> Any:
-    """The member at `path`. `"serviceAccount:${google_service_account.x.email}"` is known only after apply, but
-    it is certainly that service account: it stands for itself as `serviceAccount:<address>` when it is the
-    only member the attribute references."""
+    """The member at `path`. A member known only after apply is still identified when it is the only member the
+    attribute references: `"serviceAccount:${google_service_account.x.email}"` stands for itself as
+    `serviceAccount:<address>`, a service identity (google_project_service_identity, the Cloud Storage service
+    account data source...) as a Google-managed service agent."""
     try:
         return resource.get(path)
     except UnknownValue as exc:
         attribute = path.split(".")[0]
-        accounts = {t for a, t in resource.references if a == attribute and ".google_service_account." in f".{t}"}
+        targets = {t for a, t in resource.references if a == attribute}
         values = resource.attributes.get(attribute)
         unknowns = [v for v in values if isinstance(v, Unknown)] if isinstance(values, list) else [values]
-        if len(accounts) == 1 and len(unknowns) == 1 and exc.reason.endswith("is known only after apply"):
-            return f"serviceAccount:{accounts.pop()}"
+        if len(targets) != 1 or len(unknowns) != 1 or not computed_at_apply(exc):
+            raise
+        target = targets.pop()
+        if AGENT_SOURCE.search(target):
+            return f"serviceAccount:{target}@gcp-sa-agent"
+        if ".google_service_account." in f".{target}":
+            return f"serviceAccount:{target}"
         raise
-
-
-def _known(grant: Grant, verdict: Verdict) -> bool:
-    for value in (grant.role, grant.member):
-        if isinstance(value, Unknown):
-            verdict.unknown(grant.member_path, value.reason)
-            return False
-    return True
 
 
 def _public(member: Any) -> str | None:
@@ -177,8 +188,9 @@ PRIMITIVE_ROLES = ("roles/owner", "roles/editor")
 def gcp_primitive_roles(resource):
     verdict = Verdict()
     for grant in _grants(resource, verdict):
-        if grant.role in PRIMITIVE_ROLES and not _google_agent(str(grant.member)):
-            verdict.fail(grant.role_path, f"{grant.role} granted to {grant.member}")
+        with verdict.item():
+            if grant.has_role(PRIMITIVE_ROLES) and not _google_agent(grant.known_member()):
+                verdict.fail(grant.role_path, f"{grant.role} granted to {grant.member}")
     return verdict.result()
 
 
@@ -203,12 +215,19 @@ def gcp_primitive_roles(resource):
 def gcp_service_account_admin_role(resource):
     verdict = Verdict()
     for grant in _grants(resource, verdict):
-        member, role = str(grant.member), str(grant.role)
-        name = role.split("/", 1)[1].lower() if role.startswith("roles/") else ""
-        admin = "admin" in name and not name.endswith("serviceagent")  # service agent roles are not admin roles
-        if member.startswith("serviceAccount:") and admin and not _google_agent(member):
-            verdict.fail(grant.role_path, f"{role} granted to {member}")
+        with verdict.item():
+            if not grant.has_role(PRIMITIVE_ROLES) and _admin_role(grant):
+                member = grant.known_member()
+                if member.startswith("serviceAccount:") and not _google_agent(member):
+                    verdict.fail(grant.role_path, f"{grant.role} granted to {member}")
     return verdict.result()
+
+
+def _admin_role(grant: Grant) -> bool:
+    """A predefined *Admin role other than a service agent role (roles/*ServiceAgent)."""
+    role = str(grant.role)
+    name = role.split("/", 1)[1].lower() if role.startswith("roles/") else ""
+    return "admin" in name and not name.endswith("serviceagent")
 
 
 IMPERSONATION_ROLES = (
@@ -240,8 +259,10 @@ IMPERSONATION_ROLES = (
 def gcp_project_impersonation(resource):
     verdict = Verdict()
     for grant in _grants(resource, verdict):
-        if grant.role in IMPERSONATION_ROLES and not _google_agent(str(grant.member)):
-            verdict.fail(grant.role_path, f"{grant.role} on the whole {_level(resource)} granted to {grant.member}")
+        with verdict.item():
+            if grant.has_role(IMPERSONATION_ROLES) and not _google_agent(grant.known_member()):
+                message = f"{grant.role} on the whole {_level(resource)} granted to {grant.member}"
+                verdict.fail(grant.role_path, message)
     return verdict.result()
 
 
@@ -297,9 +318,10 @@ def gcp_service_account_key(resource):
 def gcp_public_iam(resource):
     verdict = Verdict()
     for grant in _grants(resource, verdict, computed_members=True):
-        public = _public(grant.member)
-        if public and grant.role not in INVOKER_ROLES:
-            verdict.fail(grant.member_path, f"{grant.role} granted to {public}")
+        with verdict.item():
+            public = _public(grant.known_member())
+            if public and not grant.has_role(INVOKER_ROLES):
+                verdict.fail(grant.member_path, f"{grant.role} granted to {public}")
     return verdict.result()
 
 
@@ -329,9 +351,10 @@ def gcp_public_invoker(resource):
         return None
     verdict = Verdict()
     for grant in _grants(resource, verdict, computed_members=True):
-        public = _public(grant.member)
-        if public and grant.role in INVOKER_ROLES:
-            verdict.fail(grant.member_path, f"{grant.role} granted to {public}")
+        with verdict.item():
+            public = _public(grant.known_member())
+            if public and grant.has_role(INVOKER_ROLES):
+                verdict.fail(grant.member_path, f"{grant.role} granted to {public}")
     return verdict.result()
 
 
@@ -423,24 +446,34 @@ def _conflicting_grants(resource: Resource, graph, first: tuple[str, ...], secon
     """Fails for members this resource grants a role of `first` and that (here or elsewhere in the configuration)
     also hold a role of `second` on the same project, folder or organisation."""
     verdict = Verdict()
-    mine = [g for g in _grants(resource, verdict) if g.role in first]
+    mine = [g for g in _grants(resource, verdict) if _with_role(g, first, verdict)]
     if not mine:
         return verdict.result()
     target = _target(resource)
     others = [
         (other, grant)
-        for other in graph.resources("terraform")
-        if other.type in HIERARCHY_TYPES and other.scope == resource.scope and _target(other) == target
+        for other in [r for t in HIERARCHY_TYPES for r in graph.resources("terraform", t)]
+        if other.scope == resource.scope and _target(other) == target
         for grant in _grants(other, verdict)
-        if grant.role in second
+        if _with_role(grant, second, verdict)
     ]
     for grant in mine:
-        for other, match in others:
-            if match.member == grant.member:
-                related = () if other is resource else (other,)
-                verdict.fail(grant.role_path, f"{grant.member} holds {grant.role} and {match.role}: {what}", related)
-                break
+        with verdict.item():
+            member = grant.known_member()
+            for other, match in others:
+                with verdict.item():
+                    if match.known_member() == member:
+                        related = () if other is resource else (other,)
+                        verdict.fail(grant.role_path, f"{member} holds {grant.role} and {match.role}: {what}", related)
+                        break
     return verdict.result()
+
+
+def _with_role(grant: Grant, roles: tuple[str, ...], verdict: Verdict) -> bool:
+    """The grant is for one of `roles`; an unknown role goes to the verdict."""
+    with verdict.item():
+        return grant.has_role(roles)
+    return False
 
 
 KMS_ADMIN = ("roles/cloudkms.admin",)
