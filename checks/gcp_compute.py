@@ -59,7 +59,7 @@ PROXY_PURPOSES = {
     "INTERNAL_HTTPS_LOAD_BALANCER",
     "PRIVATE_SERVICE_CONNECT",
 }
-VM_TYPES = ["google_compute_instance", "google_compute_instance_template"]
+VM_TYPES = ["google_compute_instance", "google_compute_instance_template", "google_compute_region_instance_template"]
 
 
 def _port_ranges(resource: Resource, allow: str, verdict: Verdict) -> list[tuple[int, int]] | None:
