@@ -906,3 +906,69 @@ def gcp_function_plain_http(resource):
         return None
     at = written(resource, "https_trigger_security_level", "trigger_http")
     return Fail(at, f"https_trigger_security_level is {level}: the function also answers plain HTTP")
+
+
+def _vpc_egress(resource: Resource) -> tuple[str | None, str | None, str] | None:
+    """For a function or service attached to a VPC: (egress setting path, path to report when it is absent,
+    egress value with the provider default). None when it has no VPC access."""
+    if resource.type == "google_cloudfunctions_function":
+        if not configured(resource, "vpc_connector"):
+            return None
+        return (
+            "vpc_connector_egress_settings",
+            "vpc_connector",
+            str(resource.get("vpc_connector_egress_settings", "PRIVATE_RANGES_ONLY")),
+        )
+    if resource.type == "google_cloudfunctions2_function":
+        config = first_block(resource, "service_config")
+        if config is None or not configured(resource, f"{config}.vpc_connector"):
+            return None
+        path = f"{config}.vpc_connector_egress_settings"
+        return path, f"{config}.vpc_connector", str(resource.get(path, "PRIVATE_RANGES_ONLY"))
+    template = first_block(resource, "template")
+    if template is None:
+        return None
+    if resource.type == "google_cloud_run_v2_service":
+        access = first_block(resource, f"{template}.vpc_access")
+        if access is None:
+            return None
+        path = f"{access}.egress"
+        return path, access, str(resource.get(path, "PRIVATE_RANGES_ONLY"))
+    metadata = first_block(resource, f"{template}.metadata")
+    annotations = resource.get(f"{metadata}.annotations", {}) if metadata else {}
+    if not isinstance(annotations, dict) or "run.googleapis.com/vpc-access-connector" not in annotations:
+        return None
+    egress = annotations.get("run.googleapis.com/vpc-access-egress", "private-ranges-only")
+    if isinstance(egress, Unknown):
+        raise UnknownValue(f"{metadata}.annotations", egress.reason)
+    return None, f"{metadata}.annotations", str(egress)
+
+
+# low: egress controls (VPC firewall rules, Cloud NAT addresses, VPC Service Controls) see only private traffic.
+@check(
+    id="IG-GCP-097",
+    title="Cloud Function or Cloud Run service sends internet traffic around its VPC connector",
+    severity="low",
+    framework="terraform",
+    types=SERVERLESS,
+    cwe="CWE-693",
+    description="A function or service attached to a VPC sends only private-range traffic through it by default "
+    "(PRIVATE_RANGES_ONLY); its internet traffic leaves directly, so the VPC's egress firewall rules, Cloud NAT "
+    "addresses and logging do not apply to data it sends out. Services without VPC access are not judged.",
+    remediation='Set the egress to "ALL_TRAFFIC" (vpc_connector_egress_settings, vpc_access.egress, or the '
+    "run.googleapis.com/vpc-access-egress annotation = all-traffic) and control egress in the VPC.",
+    example='resource "google_cloud_run_v2_service" "api" {\n  name     = "api"\n  location = "europe-west1"\n\n'
+    "  template {\n    vpc_access {\n      connector = google_vpc_access_connector.main.id\n"
+    '      egress    = "ALL_TRAFFIC"\n    }\n\n    containers {\n'
+    '      image = "europe-docker.pkg.dev/acme/apps/api:1.4.2"\n    }\n  }\n}',
+    tags=("network",),
+)
+def gcp_serverless_vpc_egress(resource):
+    found = _vpc_egress(resource)
+    if found is None:
+        return None
+    path, anchor, egress = found
+    if egress.upper().replace("-", "_") == "ALL_TRAFFIC":
+        return None
+    at = written(resource, path, anchor) if path else anchor
+    return Fail(at, f"VPC egress is {egress}: internet traffic bypasses the VPC")
