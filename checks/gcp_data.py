@@ -14,7 +14,6 @@ from collections.abc import Callable
 from checks._helpers import (
     Verdict,
     block_paths,
-    computed_at_apply,
     configured,
     first_block,
     is_false,
@@ -869,43 +868,3 @@ def redis_tls(resource):
     if str(mode).upper() == "SERVER_AUTHENTICATION":
         return None
     return Fail(written(resource, "transit_encryption_mode"), f"transit_encryption_mode is {mode}")
-
-
-def _literal(resource: Resource, path: str) -> str | None:
-    """The value at `path` when it is a non-empty string written in the configuration (directly, in a variable
-    default or a tfvars file); None when absent or computed at apply time (random_password, a secret)."""
-    try:
-        value = resource.get(path)
-    except UnknownValue as exc:
-        if computed_at_apply(exc):
-            return None
-        raise
-    return value if isinstance(value, str) and value.strip() else None
-
-
-# high: the database password is in the repository (and its history) for everyone with read access.
-@check(
-    id="IG-GCP-094",
-    title="Cloud SQL password is written in the configuration",
-    severity="high",
-    framework="terraform",
-    types=["google_sql_user", "google_sql_database_instance"],
-    cwe="CWE-798",
-    description="A literal password (or root_password) in the code, a variable default or a tfvars file is readable "
-    "by everyone with access to the repository and its history, and is rarely rotated. Passwords generated at "
-    "apply time (random_password) or read from Secret Manager are not reported.",
-    remediation="Generate the password with random_password (or use IAM database authentication), store it in "
-    "Secret Manager, and prefer the write-only password_wo so it stays out of the state too.",
-    example='resource "random_password" "app_db" {\n  length  = 32\n  special = true\n}\n\n'
-    'resource "google_sql_user" "app" {\n  name     = "app"\n  instance = google_sql_database_instance.main.name\n'
-    "  password = random_password.app_db.result\n}",
-    tags=("database", "secrets"),
-)
-def sql_literal_password(resource):
-    names = ("password", "password_wo") if resource.type == "google_sql_user" else ("root_password",)
-    verdict = Verdict()
-    for name in names:
-        with verdict.item():
-            if _literal(resource, name):
-                verdict.fail(name, f"{name} is a literal value in the configuration")
-    return verdict.result()

@@ -25,6 +25,7 @@ from checks._helpers import (
 )
 from scanner.records import Resource, Unknown, UnknownValue
 from scanner.registry import Fail, check
+from scanner.secrets import is_secret_name, secret_kind
 
 PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")
 HIERARCHY = ("project", "folder", "organization")
@@ -674,66 +675,34 @@ def gcp_serverless_ingress_all(resource):
     return None
 
 
-SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL")
-# Names that hold a reference to a secret (its name, id, path...) rather than the secret itself.
-SECRET_REFERENCE_SUFFIX = re.compile(
-    r"_(NAME|ID|PATH|FILE|DIR|REF|VERSION|URL|URI|ENDPOINT|PROJECT|LOCATION|HEADER|TTL|EXPIRY|EXPIRATION|LENGTH|TYPE)$"
-)
+CLOUD_RUN = ["google_cloud_run_v2_service", "google_cloud_run_service"]
 
 
-def _secret_name(name: str) -> bool:
-    upper = name.upper().replace("-", "_")
-    return bool(SECRET_NAME.search(upper)) and not SECRET_REFERENCE_SUFFIX.search(upper)
-
-
-def _literal_secret(value: Any) -> bool:
-    """A value that looks like a secret itself: not empty, a number, a boolean, a file path, a URL without
-    credentials or a reference to Secret Manager."""
-    if not isinstance(value, str) or not value.strip():
-        return False
-    text = value.strip()
-    return (
-        not text.isdigit()
-        and text.lower() not in ("true", "false")
-        and not text.startswith(("projects/", "sm://", "gcp:///", "${", "/", "./", "~/"))
-        and ("://" not in text or "@" in text)
-    )
-
-
-def _env_maps(resource: Resource, verdict: Verdict) -> list[str]:
-    """Paths of environment variable maps (functions)."""
-    if resource.type == "google_cloudfunctions_function":
-        return ["environment_variables", "build_environment_variables"]
-    paths = []
-    for name in ("service_config", "build_config"):
-        paths.extend(f"{block}.environment_variables" for block in block_paths(resource, name, verdict))
-    return paths
-
-
-def _env_lists(resource: Resource, verdict: Verdict) -> list[str]:
-    """Paths of env blocks (Cloud Run containers)."""
+def _env_blocks(resource: Resource, verdict: Verdict) -> list[str]:
+    """Paths of the env blocks of a Cloud Run service's containers."""
+    templates = block_paths(resource, "template", verdict)
     if resource.type == "google_cloud_run_v2_service":
-        templates = block_paths(resource, "template", verdict)
         containers = [c for t in templates for c in block_paths(resource, f"{t}.containers", verdict)]
     else:
-        templates = block_paths(resource, "template", verdict)
         specs = [s for t in templates for s in block_paths(resource, f"{t}.spec", verdict)]
         containers = [c for s in specs for c in block_paths(resource, f"{s}.containers", verdict)]
     return [e for c in containers for e in block_paths(resource, f"{c}.env", verdict)]
 
 
-# high: anyone with viewer access to the function or service (and the Terraform state) reads the secret.
+# high: anyone with viewer access to the service (and the Terraform state) reads the secret.
 @check(
     id="IG-GCP-091",
-    title="Cloud Function or Cloud Run service has a secret in a plain environment variable",
+    title="Cloud Run container environment variable holds a literal secret",
     severity="high",
     framework="terraform",
-    types=SERVERLESS,
+    types=CLOUD_RUN,
     cwe="CWE-798",
-    description="A literal password, token or key in environment variables is stored in the Terraform code and "
-    "state and shown to anyone who can view the function or service configuration; it is also never rotated.",
-    remediation="Store the value in Secret Manager and reference it (secret_environment_variables for functions, "
-    "env.value_source.secret_key_ref for Cloud Run).",
+    description="An env block whose name says it holds a secret (DB_PASSWORD, API_KEY...) and whose value is a "
+    "literal keeps the secret in the code and the state and shows it to anyone who can view the service. The "
+    "name and the value are sibling attributes, so the Terraform-wide secret check (IG-SEC-001, which also "
+    "covers Cloud Functions' environment_variables maps and self-identifying tokens) cannot pair them.",
+    remediation="Store the value in Secret Manager and reference it with env.value_source.secret_key_ref "
+    "(env.value_from.secret_key_ref on the v1 resource).",
     example='resource "google_cloud_run_v2_service" "api" {\n  name     = "api"\n  location = "europe-west1"\n\n'
     '  template {\n    containers {\n      image = "europe-docker.pkg.dev/acme/apps/api:1.4.2"\n\n'
     '      env {\n        name = "DB_PASSWORD"\n        value_source {\n          secret_key_ref {\n'
@@ -741,22 +710,19 @@ def _env_lists(resource: Resource, verdict: Verdict) -> list[str]:
     '            version = "latest"\n          }\n        }\n      }\n    }\n  }\n}',
     tags=("secrets",),
 )
-def gcp_serverless_env_secrets(resource):
+def gcp_cloud_run_env_secrets(resource):
     verdict = Verdict()
-    if resource.type.startswith("google_cloudfunctions"):
-        for path in _env_maps(resource, verdict):
-            with verdict.item():
-                variables = resource.get(path) or {}
-                for name in sorted(variables) if isinstance(variables, dict) else []:
-                    with verdict.item():
-                        if _secret_name(name) and _literal_secret(resource.get(f"{path}.{name}")):
-                            verdict.fail(f"{path}.{name}", f"environment variable {name} holds a literal secret")
-        return verdict.result()
-    for env in _env_lists(resource, verdict):
+    for env in _env_blocks(resource, verdict):
         with verdict.item():
-            name = str(resource.get(f"{env}.name"))
-            if _secret_name(name) and _literal_secret(resource.get(f"{env}.value")):
-                verdict.fail(f"{env}.value", f"environment variable {name} holds a literal secret")
+            name = resource.get(f"{env}.name")
+            if not isinstance(name, str) or not is_secret_name(name):
+                continue
+            value = resource.get(f"{env}.value")
+            if secret_kind("value", value):
+                continue  # a self-identifying token: IG-SEC-001 reports this line
+            kind = secret_kind(name, value)
+            if kind:
+                verdict.fail(f"{env}.value", f"environment variable {name} holds a {kind}")
     return verdict.result()
 
 
@@ -845,43 +811,9 @@ def gcp_serverless_default_account(resource):
     return Fail(at, "no runtime service account: runs as a default service account with Editor")
 
 
-# high: the secret is in the repository (and its history), defeating the point of Secret Manager.
-@check(
-    id="IG-GCP-095",
-    title="Secret Manager secret version is written in the configuration",
-    severity="high",
-    framework="terraform",
-    types=["google_secret_manager_secret_version"],
-    cwe="CWE-798",
-    description="secret_data (or secret_data_wo) set to a literal, a variable default, a tfvars value or a file of "
-    "the repository puts the secret in version control for everyone with read access; Secret Manager then only "
-    "stores a copy. Values generated at apply time (random_password, a created key) are not reported.",
-    remediation="Generate the value in Terraform (random_password) or add the version outside Terraform "
-    "(gcloud secrets versions add), and keep literal secrets out of the repository.",
-    example='resource "random_password" "db" {\n  length = 32\n}\n\n'
-    'resource "google_secret_manager_secret_version" "db_password" {\n'
-    "  secret      = google_secret_manager_secret.db_password.id\n"
-    "  secret_data = random_password.db.result\n}",
-    tags=("secrets",),
-)
-def gcp_secret_version_literal(resource):
-    verdict = Verdict()
-    for name in ("secret_data", "secret_data_wo"):
-        with verdict.item():
-            try:
-                value = resource.get(name)
-            except UnknownValue as exc:
-                if computed_at_apply(exc):
-                    continue
-                raise
-            if isinstance(value, str) and value.strip():
-                verdict.fail(name, f"{name} is a literal value in the configuration")
-    return verdict.result()
-
-
 # medium: the function also answers plain HTTP, so requests, tokens and responses can travel unencrypted.
 @check(
-    id="IG-GCP-096",
+    id="IG-GCP-094",
     title="HTTP-triggered Cloud Function (1st gen) accepts plain HTTP",
     severity="medium",
     framework="terraform",
@@ -946,7 +878,7 @@ def _vpc_egress(resource: Resource) -> tuple[str | None, str | None, str] | None
 
 # low: egress controls (VPC firewall rules, Cloud NAT addresses, VPC Service Controls) see only private traffic.
 @check(
-    id="IG-GCP-097",
+    id="IG-GCP-095",
     title="Cloud Function or Cloud Run service sends internet traffic around its VPC connector",
     severity="low",
     framework="terraform",
