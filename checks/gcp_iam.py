@@ -722,7 +722,7 @@ def gcp_cloud_run_env_secrets(resource):
                 continue  # a self-identifying token: IG-SEC-001 reports this line
             kind = secret_kind(name, value)
             if kind:
-                verdict.fail(f"{env}.value", f"environment variable {name} holds a {kind}")
+                verdict.fail(f"{env}.value", f"environment variable {name} holds a secret ({kind})")
     return verdict.result()
 
 
