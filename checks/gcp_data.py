@@ -20,12 +20,12 @@ from checks._helpers import (
     is_true,
     written,
 )
+from checks.terraform_gcp import PUBLIC_MEMBERS
 from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
 
 SQL = ["google_sql_database_instance"]
 BUCKET = ["google_storage_bucket"]
-PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")
 
 
 def _engine(resource: Resource) -> str:

@@ -23,11 +23,11 @@ from checks._helpers import (
     policy_document,
     written,
 )
+from checks.terraform_gcp import PUBLIC_MEMBERS
 from scanner.records import Resource, Unknown, UnknownValue
 from scanner.registry import Fail, check
 from scanner.secrets import is_secret_name, secret_kind
 
-PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")
 HIERARCHY = ("project", "folder", "organization")
 SHAPES = ("member", "binding", "policy")
 
