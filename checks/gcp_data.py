@@ -640,9 +640,6 @@ def bucket_access_logging(resource, graph):
     return Fail(None, "no logging block: bucket usage is not logged")
 
 
-PUBLIC_SPECIAL_GROUPS = ("allAuthenticatedUsers",)
-
-
 def _public_access_entry(resource: Resource, prefix: str) -> tuple[str, str] | None:
     """(attribute path, member) when an access entry grants the dataset to everyone."""
     for name in ("special_group", "iam_member"):
