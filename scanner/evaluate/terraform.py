@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scanner.evaluate import iam_policy
+from scanner.evaluate import google_iam_policy, iam_policy
 from scanner.evaluate.hcl_expr import TRACE_PREFIX, Computed, Env, opaque, render_template
 from scanner.evaluate.hcl_expr import evaluate as eval_expr
 from scanner.evaluate.tf_functions import EvalError, to_bool, to_number, to_set, to_string
@@ -48,6 +48,11 @@ _META_ARGS = {"count", "for_each", "depends_on", "provider", "lifecycle", "provi
 _MODULE_ARGS = {"source", "version", "count", "for_each", "providers", "depends_on"}
 _RECURSION_LIMIT = 8000  # about 300 chained locals; deeper chains become Unknown, never a crash
 _MAX_INSTANCES = 1000  # a count/for_each bigger than this is treated as unknown (keeps scans bounded)
+# Data sources whose output the evaluator computes from their arguments: attribute names, renderer.
+_RENDERED_DATA = {
+    "aws_iam_policy_document": (("json", "minified_json"), iam_policy.render),
+    "google_iam_policy": (("policy_data",), google_iam_policy.render),
+}
 
 
 @dataclass
@@ -779,12 +784,13 @@ class ResourceInstance:
         if any(b.type == name or (b.type == "dynamic" and b.labels[:1] == [name]) for b in self.block.blocks):
             blocks = self._blocks(self.block, self.names, "", only=name)
             return Memo(blocks.get(name, []))
-        if self.kind == "data" and self.key[0] == "aws_iam_policy_document" and name in ("json", "minified_json"):
+        rendered = _RENDERED_DATA.get(self.key[0]) if self.kind == "data" else None
+        if rendered is not None and name in rendered[0]:
 
             def render() -> Any:
-                return iam_policy.render(self.attributes(), self.address, self.unexpanded)
+                return rendered[1](self.attributes(), self.address, self.unexpanded)
 
-            return Memo(_guard(render, f"{self.address}.json"))
+            return Memo(_guard(render, f"{self.address}.{name}"))
         return Memo(self.unknown(name))
 
     def _blocks(self, block: Block, names: dict[str, Any], prefix: str, only: str | None = None) -> dict[str, Any]:
@@ -871,8 +877,8 @@ class ResourceInstance:
 
     def as_object(self) -> Computed:
         values = self.attributes()
-        if self.kind == "data" and self.key[0] == "aws_iam_policy_document":  # `x[*].json` renders it too
-            values.update({name: self.attr(name).value for name in ("json", "minified_json")})
+        if self.kind == "data" and self.key[0] in _RENDERED_DATA:  # `x[*].json` renders it too
+            values.update({name: self.attr(name).value for name in _RENDERED_DATA[self.key[0]][0]})
         return _computed(values, self.address, self.template)
 
     def to_resource(self) -> Resource:
