@@ -247,6 +247,11 @@ DANGEROUS_CAPABILITIES = {"ALL", "SYS_ADMIN", "SYS_MODULE", "SYS_PTRACE", "NET_A
     tags=("containers",),
 )
 def aws_container_privileged(resource):
+    return privileged_containers(resource)
+
+
+def privileged_containers(resource: Resource) -> list[Fail] | None:
+    """A Fail per container of a task or job definition that runs privileged or adds a host-level capability."""
     attribute, items = containers(resource)
     verdict = Verdict()
     for label, container in items:
