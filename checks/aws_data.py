@@ -120,7 +120,7 @@ def aws_db_iam_auth(resource):
 )
 def aws_db_backups_disabled(resource):
     if resource.type == "aws_db_instance":
-        if resource.get("replicate_source_db"):
+        if configured(resource, "replicate_source_db"):
             return None
         path = "backup_retention_period"
     else:
