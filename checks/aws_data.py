@@ -336,6 +336,11 @@ def aws_db_tls_not_enforced(resource):
     return verdict.result()
 
 
+def _global_secondary(resource: Resource) -> bool:
+    """A member of a global datastore that joins an existing one: encryption and AUTH come from the primary."""
+    return configured(resource, "global_replication_group_id")
+
+
 # medium: cache traffic, including session data and AUTH passwords, crosses the network in clear
 @check(
     id="IG-AWS-130",
@@ -345,7 +350,8 @@ def aws_db_tls_not_enforced(resource):
     types=["aws_elasticache_replication_group"],
     cwe="CWE-319",
     description="Without transit_encryption_enabled (off by default) clients and replicas talk to the cache in "
-    "clear, so anyone on the network path can read cached sessions and tokens; AUTH tokens also require it.",
+    "clear, so anyone on the network path can read cached sessions and tokens; AUTH tokens also require it. "
+    "Secondary members of a global datastore inherit the setting from the primary and are not reported.",
     remediation='Set transit_encryption_enabled = true (and transit_encryption_mode = "required" once clients use '
     "TLS).",
     example='resource "aws_elasticache_replication_group" "sessions" {\n  replication_group_id       = "sessions"\n'
@@ -355,6 +361,8 @@ def aws_db_tls_not_enforced(resource):
     tags=("encryption",),
 )
 def aws_elasticache_transit(resource):
+    if _global_secondary(resource):
+        return None
     if _on(resource, "transit_encryption_enabled", False):
         if str(resource.get("transit_encryption_mode", "required")).lower() == "preferred":
             return Fail(
@@ -373,7 +381,8 @@ def aws_elasticache_transit(resource):
     types=["aws_elasticache_replication_group"],
     cwe="CWE-311",
     description="Without at_rest_encryption_enabled the cache's disk swap and its backups in S3 are unencrypted. "
-    "It defaults to off for the Redis engine and on for Valkey, and cannot be changed after creation.",
+    "It defaults to off for the Redis engine and on for Valkey, and cannot be changed after creation. Secondary "
+    "members of a global datastore inherit it from the primary and are not reported.",
     remediation="Set at_rest_encryption_enabled = true (with kms_key_id for a customer managed key).",
     example='resource "aws_elasticache_replication_group" "sessions" {\n  replication_group_id       = "sessions"\n'
     '  description                = "web sessions"\n  node_type                  = "cache.t4g.small"\n'
@@ -381,6 +390,8 @@ def aws_elasticache_transit(resource):
     tags=("encryption",),
 )
 def aws_elasticache_at_rest(resource):
+    if _global_secondary(resource):
+        return None
     valkey = str(_setting(resource, "engine", "redis")).lower() == "valkey"
     if _on(resource, "at_rest_encryption_enabled", valkey):
         return None
@@ -406,6 +417,8 @@ def aws_elasticache_at_rest(resource):
     tags=("iam",),
 )
 def aws_elasticache_no_auth(resource):
+    if _global_secondary(resource):
+        return None
     if decide_any([lambda: configured(resource, "auth_token"), lambda: configured(resource, "user_group_ids")]):
         return None
     return Fail(None, "no auth_token and no user_group_ids: clients connect without authentication")
@@ -450,6 +463,8 @@ def aws_memorydb_tls(resource):
     tags=("iam",),
 )
 def aws_memorydb_open_access(resource):
+    if any(attribute == "acl_name" for attribute, _ in resource.references):
+        return None  # an ACL managed here: "open-access" is reserved for the built-in one
     if str(resource.get("acl_name", "")).lower() == "open-access":
         return Fail("acl_name", 'acl_name is "open-access": clients connect without authentication')
     return None

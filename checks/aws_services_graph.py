@@ -202,7 +202,7 @@ def _backend(graph, integration: Resource, type_path: str, uri_path: str) -> tup
     uri = integration.get(uri_path)
     if isinstance(uri, str) and ":lambda:" in uri:
         return "a Lambda function", (integration,)
-    return f"{kind or 'an'} backend", (integration,)
+    return f"the {kind or 'unknown-type'} integration {integration.address}", (integration,)
 
 
 # high: anyone on the internet can invoke the backend through the API with no identity
