@@ -143,13 +143,12 @@ def aws_db_backups_disabled(resource):
         "aws_docdb_cluster_instance",
         "aws_neptune_cluster_instance",
         "aws_elasticache_replication_group",
-        "aws_redshift_cluster",
     ],
     cwe="CWE-1104",
     description="Minor engine versions carry security fixes; with automatic minor upgrades off (they default to on) "
     "the database keeps running a vulnerable engine until someone upgrades it by hand.",
-    remediation="Remove auto_minor_version_upgrade = false (allow_version_upgrade = false on Redshift), or own a "
-    "documented patching process for the engine.",
+    remediation="Remove auto_minor_version_upgrade = false, or own a documented patching process for the engine. "
+    "(Redshift's allow_version_upgrade governs major versions only and is not judged.)",
     example='resource "aws_rds_cluster_instance" "orders" {\n  identifier                 = "orders-1"\n'
     "  cluster_identifier         = aws_rds_cluster.orders.id\n"
     '  instance_class             = "db.r6g.large"\n  engine                     = aws_rds_cluster.orders.engine\n'
@@ -157,7 +156,7 @@ def aws_db_backups_disabled(resource):
     tags=("database",),
 )
 def aws_db_minor_upgrades_off(resource):
-    path = "allow_version_upgrade" if resource.type == "aws_redshift_cluster" else "auto_minor_version_upgrade"
+    path = "auto_minor_version_upgrade"
     if is_false(resource.get(path)):
         return Fail(path, f"{path} is false: engine security fixes are not applied automatically")
     return None

@@ -177,7 +177,8 @@ def aws_cloudfront_s3_origin_open(resource):
     "origin unencrypted across the internet, even when viewers use HTTPS; SSLv3 in origin_ssl_protocols allows "
     "a protocol broken since POODLE.",
     remediation='Set origin_protocol_policy = "https-only" and origin_ssl_protocols = ["TLSv1.2"] (the origin needs '
-    "a certificate valid for its domain name).",
+    "a certificate valid for its domain name). An S3 website endpoint only speaks HTTP: serve the bucket through its "
+    "REST endpoint with origin access control instead.",
     example='resource "aws_cloudfront_distribution" "app" {\n  enabled = true\n\n  origin {\n'
     '    domain_name = "app.internal.example.com"\n    origin_id   = "app"\n    custom_origin_config {\n'
     "      http_port              = 80\n      https_port             = 443\n"
