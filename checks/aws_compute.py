@@ -601,7 +601,7 @@ def aws_eks_control_plane_logs(resource):
     '  node_group_name = "workers"\n  node_role_arn   = aws_iam_role.node.arn\n'
     "  subnet_ids      = var.private_subnet_ids\n\n"
     "  scaling_config {\n    desired_size = 3\n    max_size     = 6\n    min_size     = 3\n  }\n\n"
-    "  remote_access {\n    ec2_ssh_key               = aws_key_pair.ops.key_name\n"
+    "  remote_access {\n    ec2_ssh_key               = \"ops\"\n"
     "    source_security_group_ids = [aws_security_group.bastion.id]\n  }\n}",
     tags=("kubernetes", "network"),
 )
@@ -845,3 +845,81 @@ def aws_beanstalk_managed_updates(resource):
                     return Fail(f"{path}.value", "managed platform updates are disabled")
     verdict.result()
     return Fail(None, "managed platform updates are not enabled")
+
+
+# medium: every new instance of the region accepts IMDSv1 unless its own configuration says otherwise
+@check(
+    id="IG-AWS-209",
+    title="Account default for instance metadata allows IMDSv1",
+    severity="medium",
+    framework="terraform",
+    types=["aws_ec2_instance_metadata_defaults"],
+    cwe="CWE-918",
+    description='http_tokens = "optional" makes IMDSv1 the account-wide default for new instances of the region, so '
+    "any instance launched without its own metadata_options lets a server-side request forgery read its role's "
+    "credentials with a plain GET.",
+    remediation='Set http_tokens = "required" (and http_put_response_hop_limit = 1 unless containers need 2).',
+    example='resource "aws_ec2_instance_metadata_defaults" "this" {\n  http_tokens                 = "required"\n'
+    "  http_put_response_hop_limit = 1\n}",
+)
+def aws_imds_account_default(resource):
+    if str(resource.get("http_tokens", "")).lower() == "optional":
+        return Fail("http_tokens", 'account default http_tokens is "optional": IMDSv1 is allowed')
+    return None
+
+
+# info: placement, not exposure; many functions need no VPC
+@check(
+    id="IG-AWS-210",
+    title="Lambda function is not attached to a VPC",
+    severity="info",
+    framework="terraform",
+    types=["aws_lambda_function"],
+    cwe="CWE-284",
+    description="A function without vpc_config runs in AWS's network with unrestricted internet egress: its "
+    "traffic cannot be limited by security groups, VPC endpoint policies or a proxy, nor recorded in flow logs. "
+    "Severity info: functions that only call public AWS APIs often have no reason to be in a VPC.",
+    remediation="Add vpc_config { subnet_ids = private subnets, security_group_ids = [...] } for functions that "
+    "handle sensitive data, with VPC endpoints or NAT for the services they call.",
+    example='resource "aws_lambda_function" "report" {\n  function_name = "report"\n'
+    "  role          = aws_iam_role.report.arn\n"
+    '  runtime       = "python3.13"\n  handler       = "app.handler"\n  filename      = "report.zip"\n\n'
+    '  vpc_config {\n    subnet_ids         = ["subnet-0a1b2c3d", "subnet-4e5f6a7b"]\n'
+    '    security_group_ids = ["sg-0a1b2c3d4e5f"]\n  }\n}',
+    tags=("network",),
+)
+def aws_lambda_no_vpc(resource):
+    block = first_block(resource, "vpc_config")
+    if block is not None and configured(resource, f"{block}.subnet_ids"):
+        return None
+    at = written(resource, f"{block}.subnet_ids", block) if block else None
+    return Fail(at, "the function is not attached to a VPC")
+
+
+# low: monitoring gap for container workloads
+@check(
+    id="IG-AWS-211",
+    title="ECS cluster has Container Insights disabled",
+    severity="low",
+    framework="terraform",
+    types=["aws_ecs_cluster"],
+    cwe="CWE-778",
+    description="Without the containerInsights setting (disabled unless the account default enables it) the "
+    "cluster publishes no per-task CPU, memory and network metrics, so a compromised task mining or "
+    "exfiltrating data goes unnoticed.",
+    remediation='Add setting { name = "containerInsights", value = "enabled" } (or "enhanced").',
+    example='resource "aws_ecs_cluster" "main" {\n  name = "main"\n\n  setting {\n    name  = "containerInsights"\n'
+    '    value = "enhanced"\n  }\n}',
+    tags=("logging", "containers"),
+)
+def aws_ecs_container_insights(resource):
+    verdict = Verdict()
+    for path in block_paths(resource, "setting", verdict):
+        with verdict.item():
+            if resource.get(f"{path}.name") == "containerInsights":
+                value = str(resource.get(f"{path}.value", "")).lower()
+                if value in ("enabled", "enhanced"):
+                    return None
+                return Fail(f"{path}.value", f"containerInsights is {value!r}")
+    verdict.result()
+    return Fail(None, "no containerInsights setting: Container Insights is off")

@@ -1138,3 +1138,204 @@ def aws_qldb_allow_all(resource):
     if str(resource.get("permissions_mode", "")).upper() == "ALLOW_ALL":
         return Fail("permissions_mode", "permissions_mode is ALLOW_ALL: no table-level access control")
     return None
+
+
+# Certificate authorities whose certificates have expired (rds-ca-2015 in March 2020, rds-ca-2019 in August 2024).
+EXPIRED_RDS_CAS = {"rds-ca-2015", "rds-ca-2019"}
+
+
+# low: clients that verify the server certificate fail, those that do not are exposed to impersonation
+@check(
+    id="IG-AWS-202",
+    title="RDS database uses an expired certificate authority",
+    severity="low",
+    framework="terraform",
+    types=["aws_db_instance", "aws_rds_cluster_instance", "aws_rds_cluster"],
+    cwe="CWE-298",
+    description="ca_cert_identifier rds-ca-2015 or rds-ca-2019 names a certificate authority whose certificates "
+    "have expired: clients that verify the server certificate cannot connect over TLS, which pushes teams to "
+    "turn verification off.",
+    remediation='Set ca_cert_identifier = "rds-ca-rsa2048-g1" (or rds-ca-rsa4096-g1 / rds-ca-ecc384-g1) and '
+    "update the CA bundle of the clients.",
+    example='resource "aws_db_instance" "app" {\n  identifier         = "app"\n  engine             = "postgres"\n'
+    '  instance_class     = "db.t4g.medium"\n  storage_encrypted  = true\n  ca_cert_identifier = "rds-ca-rsa2048-g1"\n'
+    "}",
+    tags=("encryption", "database"),
+)
+def aws_rds_expired_ca(resource):
+    ca = resource.get("ca_cert_identifier")
+    if isinstance(ca, str) and ca.strip().lower() in EXPIRED_RDS_CAS:
+        return Fail("ca_cert_identifier", f"certificate authority {ca!r} has expired")
+    return None
+
+
+# Source and target engines of DMS endpoints that speak TLS (not S3, Kinesis, DynamoDB...).
+DMS_TLS_ENGINES = {
+    "aurora",
+    "aurora-postgresql",
+    "aurora-serverless",
+    "aurora-postgresql-serverless",
+    "babelfish",
+    "db2",
+    "db2-zos",
+    "docdb",
+    "mariadb",
+    "mongodb",
+    "mysql",
+    "oracle",
+    "postgres",
+    "sqlserver",
+    "sybase",
+}
+
+
+# medium: replicated rows and the database password cross the network in clear
+@check(
+    id="IG-AWS-203",
+    title="DMS database endpoint does not use TLS",
+    severity="medium",
+    framework="terraform",
+    types=["aws_dms_endpoint"],
+    cwe="CWE-319",
+    description='ssl_mode defaults to "none": the replication instance connects to the source or target database '
+    "in clear, so every migrated row and the endpoint's credentials cross the network unencrypted.",
+    remediation='Set ssl_mode = "verify-full" (or "require") and certificate_arn to the database\'s CA certificate.',
+    example='resource "aws_dms_endpoint" "orders_source" {\n  endpoint_id     = "orders-source"\n'
+    '  endpoint_type   = "source"\n  engine_name     = "postgres"\n  server_name     = "orders.internal.example.com"\n'
+    '  port            = 5432\n  database_name   = "orders"\n  ssl_mode        = "verify-full"\n'
+    "  certificate_arn = aws_dms_certificate.rds.certificate_arn\n}",
+    tags=("encryption", "database"),
+)
+def aws_dms_endpoint_plaintext(resource):
+    engine = resource.get("engine_name")
+    if not isinstance(engine, str) or engine.lower() not in DMS_TLS_ENGINES:
+        return None
+    mode = resource.get("ssl_mode") or "none"
+    if str(mode).lower() == "none":
+        return Fail(written(resource, "ssl_mode"), f"ssl_mode is {mode!r}: the {engine} connection is not encrypted")
+    return None
+
+
+# medium: cache traffic in clear on the network path
+@check(
+    id="IG-AWS-204",
+    title="ElastiCache Memcached cluster does not encrypt traffic in transit",
+    severity="medium",
+    framework="terraform",
+    types=["aws_elasticache_cluster"],
+    cwe="CWE-319",
+    description="A Memcached cluster without transit_encryption_enabled (off by default; supported from Memcached "
+    "1.6.12) serves cached data in clear to anyone on the network path. Redis and Valkey clusters are judged on "
+    "their replication group (IG-AWS-130).",
+    remediation="Set transit_encryption_enabled = true and connect with TLS-capable clients.",
+    example='resource "aws_elasticache_cluster" "pages" {\n  cluster_id                 = "pages"\n'
+    '  engine                     = "memcached"\n  engine_version             = "1.6.22"\n'
+    '  node_type                  = "cache.t4g.small"\n  num_cache_nodes            = 2\n'
+    "  transit_encryption_enabled = true\n}",
+    tags=("encryption",),
+)
+def aws_memcached_transit(resource):
+    if str(resource.get("engine") or "").lower() != "memcached":
+        return None
+    if is_true(resource.get("transit_encryption_enabled")):
+        return None
+    return Fail(written(resource, "transit_encryption_enabled"), "transit encryption is off: cache traffic is in clear")
+
+
+# low: the endpoint's storage volume is encrypted with an AWS managed key
+@check(
+    id="IG-AWS-205",
+    title="SageMaker endpoint configuration is not encrypted with a customer managed key",
+    severity="low",
+    framework="terraform",
+    types=["aws_sagemaker_endpoint_configuration"],
+    cwe="CWE-311",
+    description="Without kms_key_arn the storage volumes of the instances that host the model use an AWS managed "
+    "key, so access to the model artefacts and data on them cannot be restricted through a key policy.",
+    remediation="Set kms_key_arn to a customer managed KMS key.",
+    example='resource "aws_sagemaker_endpoint_configuration" "churn" {\n  name        = "churn"\n'
+    '  kms_key_arn = aws_kms_key.sagemaker.arn\n\n  production_variants {\n    variant_name           = "primary"\n'
+    '    model_name             = "churn-model"\n    initial_instance_count = 1\n'
+    '    instance_type          = "ml.m5.large"\n  }\n}\n\nresource "aws_kms_key" "sagemaker" {\n'
+    '  description         = "SageMaker endpoints"\n  enable_key_rotation = true\n}',
+    tags=("encryption",),
+)
+def aws_sagemaker_endpoint_no_cmk(resource):
+    if configured(resource, "kms_key_arn"):
+        return None
+    return Fail(written(resource, "kms_key_arn"), "no kms_key_arn: endpoint storage uses an AWS managed key")
+
+
+# medium: Studio apps reach the internet outside the VPC's egress controls
+@check(
+    id="IG-AWS-206",
+    title="SageMaker domain gives Studio direct internet access",
+    severity="medium",
+    framework="terraform",
+    types=["aws_sagemaker_domain"],
+    cwe="CWE-284",
+    description='app_network_access_type defaults to "PublicInternetOnly": Studio notebooks reach the internet '
+    "through SageMaker's network, bypassing the VPC's proxies, flow logs and endpoint policies, so data and the "
+    "execution role's credentials can leave unobserved.",
+    remediation='Set app_network_access_type = "VpcOnly" and give the VPC the endpoints (or NAT) the users need.',
+    example='resource "aws_sagemaker_domain" "research" {\n  domain_name             = "research"\n'
+    '  auth_mode               = "IAM"\n  vpc_id                  = "vpc-0a1b2c3d"\n'
+    '  subnet_ids              = ["subnet-0a1b2c3d"]\n  app_network_access_type = "VpcOnly"\n\n'
+    "  default_user_settings {\n    execution_role = aws_iam_role.studio.arn\n  }\n}",
+    tags=("network",),
+)
+def aws_sagemaker_domain_internet(resource):
+    mode = resource.get("app_network_access_type") or "PublicInternetOnly"
+    if str(mode) != "VpcOnly":
+        return Fail(written(resource, "app_network_access_type"), f"app_network_access_type is {mode!r}")
+    return None
+
+
+# low: COPY/UNLOAD traffic bypasses the VPC's controls
+@check(
+    id="IG-AWS-207",
+    title="Redshift cluster does not use enhanced VPC routing",
+    severity="low",
+    framework="terraform",
+    types=["aws_redshift_cluster"],
+    cwe="CWE-284",
+    description="Without enhanced_vpc_routing (off by default) COPY and UNLOAD traffic between the cluster and S3 "
+    "or other services goes over the internet path outside the VPC, where VPC endpoint policies, security "
+    "groups and flow logs cannot restrict or record it.",
+    remediation="Set enhanced_vpc_routing = true and add an S3 gateway endpoint (or NAT) to the cluster's VPC.",
+    example='resource "aws_redshift_cluster" "analytics" {\n  cluster_identifier   = "analytics"\n'
+    '  node_type            = "ra3.xlplus"\n  encrypted            = true\n  enhanced_vpc_routing = true\n}',
+    tags=("network",),
+)
+def aws_redshift_vpc_routing(resource):
+    if is_true(resource.get("enhanced_vpc_routing")):
+        return None
+    return Fail(written(resource, "enhanced_vpc_routing"), "enhanced VPC routing is off")
+
+
+PUBLIC_SHARING_SETTINGS = {
+    "aws_ebs_snapshot_block_public_access": "EBS snapshots",
+    "aws_ec2_image_block_public_access": "AMIs",
+}
+
+
+# medium: the account-level guard rail against publishing disk images is switched off
+@check(
+    id="IG-AWS-208",
+    title="Account allows EBS snapshots or AMIs to be shared publicly",
+    severity="medium",
+    framework="terraform",
+    types=list(PUBLIC_SHARING_SETTINGS),
+    cwe="CWE-200",
+    description='state = "unblocked" turns off block public access for EBS snapshots or AMIs in the region: one '
+    "mistaken permission change then makes a disk image - with its data, keys and credentials - public to every "
+    "AWS account.",
+    remediation='Set state = "block-all-sharing" for EBS snapshots and "block-new-sharing" for AMIs.',
+    example='resource "aws_ebs_snapshot_block_public_access" "this" {\n  state = "block-all-sharing"\n}\n\n'
+    'resource "aws_ec2_image_block_public_access" "this" {\n  state = "block-new-sharing"\n}',
+    tags=("public",),
+)
+def aws_public_sharing_unblocked(resource):
+    if str(resource.get("state", "")).lower() == "unblocked":
+        return Fail("state", f"public sharing of {PUBLIC_SHARING_SETTINGS[resource.type]} is unblocked")
+    return None

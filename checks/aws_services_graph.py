@@ -618,3 +618,34 @@ def aws_cloudfront_no_logging(resource, graph):
     if _linked(graph, resource, "aws_cloudwatch_log_delivery_source", "resource_arn"):
         return None
     return Fail(None, "no access logging: requests served by the distribution are not recorded")
+
+
+# low: logging gap on the data warehouse
+@check(
+    id="IG-AWS-212",
+    title="Redshift cluster has no audit logging",
+    severity="low",
+    framework="terraform",
+    types=["aws_redshift_cluster"],
+    cwe="CWE-778",
+    description="Without audit logging - an aws_redshift_logging resource for the cluster, or the deprecated inline "
+    "logging block - there is no record of connections, user changes and queries to investigate who read the "
+    "warehouse's data.",
+    remediation="Add an aws_redshift_logging with cluster_identifier = the cluster and log_destination_type = "
+    '"cloudwatch" (log_exports = ["connectionlog", "userlog", "useractivitylog"]) or "s3".',
+    example='resource "aws_redshift_cluster" "analytics" {\n  cluster_identifier = "analytics"\n'
+    '  node_type          = "ra3.xlplus"\n  encrypted          = true\n}\n\n'
+    'resource "aws_redshift_logging" "analytics" {\n  cluster_identifier   = aws_redshift_cluster.analytics.id\n'
+    '  log_destination_type = "cloudwatch"\n  log_exports          = ["connectionlog", "userlog", "useractivitylog"]\n'
+    "}",
+    graph=True,
+    tags=("logging", "database"),
+)
+def aws_redshift_no_audit_logging(resource, graph):
+    if _linked(graph, resource, "aws_redshift_logging", "cluster_identifier"):
+        return None
+    block = first_block(resource, "logging")
+    if block is not None and is_true(resource.get(f"{block}.enable")):
+        return None
+    at = written(resource, f"{block}.enable", block) if block else None
+    return Fail(at, "audit logging is not enabled")
