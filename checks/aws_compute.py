@@ -15,7 +15,7 @@ import json
 import re
 from typing import Any
 
-from checks._helpers import Verdict, block_paths, first_block, is_false, is_true, written
+from checks._helpers import Verdict, block_paths, first_block, is_false, is_true, policy_document, written
 from checks.aws_data import configured
 from scanner.records import PartialDocument, Resource, Unknown, UnknownValue
 from scanner.registry import Fail, check
@@ -601,7 +601,7 @@ def aws_eks_control_plane_logs(resource):
     '  node_group_name = "workers"\n  node_role_arn   = aws_iam_role.node.arn\n'
     "  subnet_ids      = var.private_subnet_ids\n\n"
     "  scaling_config {\n    desired_size = 3\n    max_size     = 6\n    min_size     = 3\n  }\n\n"
-    "  remote_access {\n    ec2_ssh_key               = \"ops\"\n"
+    '  remote_access {\n    ec2_ssh_key               = "ops"\n'
     "    source_security_group_ids = [aws_security_group.bastion.id]\n  }\n}",
     tags=("kubernetes", "network"),
 )
@@ -868,6 +868,22 @@ def aws_imds_account_default(resource):
     return None
 
 
+def _edge_role(graph, function: Resource) -> bool:
+    """Whether the function's role can be assumed by Lambda@Edge (edgelambda.amazonaws.com): an edge function.
+
+    Evidence that only exempts a function, so an unknown trust policy counts as no evidence."""
+    for role in graph.successors(function, kind="references", type="aws_iam_role"):
+        if "role" not in graph.edge_attributes(function, role, "references"):
+            continue
+        try:
+            document = policy_document(role, "assume_role_policy")
+        except UnknownValue:
+            continue
+        if "edgelambda.amazonaws.com" in json.dumps(document, default=str):
+            return True
+    return False
+
+
 # info: placement, not exposure; many functions need no VPC
 @check(
     id="IG-AWS-210",
@@ -878,7 +894,9 @@ def aws_imds_account_default(resource):
     cwe="CWE-284",
     description="A function without vpc_config runs in AWS's network with unrestricted internet egress: its "
     "traffic cannot be limited by security groups, VPC endpoint policies or a proxy, nor recorded in flow logs. "
-    "Severity info: functions that only call public AWS APIs often have no reason to be in a VPC.",
+    "Severity info: functions that only call public AWS APIs often have no reason to be in a VPC. Lambda@Edge "
+    "functions (associated with a CloudFront distribution, or whose role trusts edgelambda.amazonaws.com), which "
+    "cannot run in a VPC, are not reported.",
     remediation="Add vpc_config { subnet_ids = private subnets, security_group_ids = [...] } for functions that "
     "handle sensitive data, with VPC endpoints or NAT for the services they call.",
     example='resource "aws_lambda_function" "report" {\n  function_name = "report"\n'
@@ -886,9 +904,14 @@ def aws_imds_account_default(resource):
     '  runtime       = "python3.13"\n  handler       = "app.handler"\n  filename      = "report.zip"\n\n'
     '  vpc_config {\n    subnet_ids         = ["subnet-0a1b2c3d", "subnet-4e5f6a7b"]\n'
     '    security_group_ids = ["sg-0a1b2c3d4e5f"]\n  }\n}',
+    graph=True,
     tags=("network",),
 )
-def aws_lambda_no_vpc(resource):
+def aws_lambda_no_vpc(resource, graph):
+    if graph.predecessors(resource, kind="references", type="aws_cloudfront_distribution") or _edge_role(
+        graph, resource
+    ):
+        return None  # Lambda@Edge
     block = first_block(resource, "vpc_config")
     if block is not None and configured(resource, f"{block}.subnet_ids"):
         return None
