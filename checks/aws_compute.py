@@ -783,6 +783,24 @@ def aws_lambda_env_no_cmk(resource):
     return Fail(written(resource, "kms_key_arn"), "environment variables are encrypted with the AWS managed key")
 
 
+def _lambda_at_edge(graph, function: Resource) -> bool:
+    """A Lambda@Edge function: associated with a CloudFront distribution, or its role trusts edgelambda.amazonaws.com.
+
+    Evidence that only exempts a function, so an unknown trust policy counts as no evidence."""
+    if graph.predecessors(function, kind="references", type="aws_cloudfront_distribution"):
+        return True
+    for role in graph.successors(function, kind="references", type="aws_iam_role"):
+        if "role" not in graph.edge_attributes(function, role, "references"):
+            continue
+        try:
+            document = policy_document(role, "assume_role_policy")
+        except UnknownValue:
+            continue
+        if "edgelambda.amazonaws.com" in json.dumps(document, default=str):
+            return True
+    return False
+
+
 # low: tracing is visibility, not protection
 @check(
     id="IG-AWS-174",
@@ -792,15 +810,19 @@ def aws_lambda_env_no_cmk(resource):
     types=["aws_lambda_function"],
     cwe="CWE-778",
     description='tracing_config mode defaults to "PassThrough": requests are traced only when an upstream service '
-    "sampled them, so calls from the function to other services are invisible when investigating abuse.",
+    "sampled them, so calls from the function to other services are invisible when investigating abuse. "
+    "Lambda@Edge functions, which do not support X-Ray, are not reported.",
     remediation='Add tracing_config { mode = "Active" } and allow xray:PutTraceSegments in the function\'s role.',
     example='resource "aws_lambda_function" "report" {\n  function_name = "report"\n'
     "  role          = aws_iam_role.report.arn\n"
     '  runtime       = "python3.13"\n  handler       = "app.handler"\n  filename      = "report.zip"\n\n'
     '  tracing_config {\n    mode = "Active"\n  }\n}',
+    graph=True,
     tags=("logging",),
 )
-def aws_lambda_tracing(resource):
+def aws_lambda_tracing(resource, graph):
+    if _lambda_at_edge(graph, resource):
+        return None  # Lambda@Edge does not support X-Ray tracing
     block = first_block(resource, "tracing_config")
     mode = resource.get(f"{block}.mode") if block else None
     if str(mode).lower() == "active":
@@ -868,22 +890,6 @@ def aws_imds_account_default(resource):
     return None
 
 
-def _edge_role(graph, function: Resource) -> bool:
-    """Whether the function's role can be assumed by Lambda@Edge (edgelambda.amazonaws.com): an edge function.
-
-    Evidence that only exempts a function, so an unknown trust policy counts as no evidence."""
-    for role in graph.successors(function, kind="references", type="aws_iam_role"):
-        if "role" not in graph.edge_attributes(function, role, "references"):
-            continue
-        try:
-            document = policy_document(role, "assume_role_policy")
-        except UnknownValue:
-            continue
-        if "edgelambda.amazonaws.com" in json.dumps(document, default=str):
-            return True
-    return False
-
-
 # info: placement, not exposure; many functions need no VPC
 @check(
     id="IG-AWS-210",
@@ -908,10 +914,8 @@ def _edge_role(graph, function: Resource) -> bool:
     tags=("network",),
 )
 def aws_lambda_no_vpc(resource, graph):
-    if graph.predecessors(resource, kind="references", type="aws_cloudfront_distribution") or _edge_role(
-        graph, resource
-    ):
-        return None  # Lambda@Edge
+    if _lambda_at_edge(graph, resource):
+        return None  # Lambda@Edge functions cannot run in a VPC
     block = first_block(resource, "vpc_config")
     if block is not None and configured(resource, f"{block}.subnet_ids"):
         return None
