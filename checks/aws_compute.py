@@ -931,15 +931,17 @@ def aws_lambda_no_vpc(resource, graph):
     framework="terraform",
     types=["aws_ecs_cluster"],
     cwe="CWE-778",
-    description="Without the containerInsights setting (disabled unless the account default enables it) the "
+    description="Without the containerInsights setting (disabled unless the account default - an "
+    "aws_ecs_account_setting_default in the same configuration counts - enables it) the "
     "cluster publishes no per-task CPU, memory and network metrics, so a compromised task mining or "
     "exfiltrating data goes unnoticed.",
     remediation='Add setting { name = "containerInsights", value = "enabled" } (or "enhanced").',
     example='resource "aws_ecs_cluster" "main" {\n  name = "main"\n\n  setting {\n    name  = "containerInsights"\n'
     '    value = "enhanced"\n  }\n}',
+    graph=True,
     tags=("logging", "containers"),
 )
-def aws_ecs_container_insights(resource):
+def aws_ecs_container_insights(resource, graph):
     verdict = Verdict()
     for path in block_paths(resource, "setting", verdict):
         with verdict.item():
@@ -949,4 +951,16 @@ def aws_ecs_container_insights(resource):
                     return None
                 return Fail(f"{path}.value", f"containerInsights is {value!r}")
     verdict.result()
+    if _insights_account_default(graph, resource):
+        return None
     return Fail(None, "no containerInsights setting: Container Insights is off")
+
+
+def _insights_account_default(graph, cluster: Resource) -> bool:
+    """An aws_ecs_account_setting_default in the same root that turns Container Insights on for new clusters."""
+    return any(
+        setting.scope == cluster.scope
+        and setting.get("name") == "containerInsights"
+        and str(setting.get("value", "")).lower() in ("enabled", "enhanced")
+        for setting in graph.resources("terraform", "aws_ecs_account_setting_default")
+    )

@@ -497,7 +497,7 @@ def aws_dynamodb_pitr(resource):
 # low: the table is encrypted with an AWS owned key; what is missing is control and audit of the key
 @check(
     id="IG-AWS-136",
-    title="DynamoDB table is not encrypted with a customer managed key",
+    title="DynamoDB table is encrypted only with an AWS owned key",
     severity="low",
     framework="terraform",
     types=["aws_dynamodb_table"],
@@ -505,7 +505,8 @@ def aws_dynamodb_pitr(resource):
     description="DynamoDB always encrypts at rest, by default with an AWS owned key that the account cannot see, "
     "restrict or audit. A KMS key (AWS managed or customer managed) puts every decryption under a key policy "
     "and in CloudTrail, and lets access be revoked by disabling the key.",
-    remediation="Add server_side_encryption { enabled = true, kms_key_arn = aws_kms_key.dynamodb.arn }.",
+    remediation="Add server_side_encryption { enabled = true } (the aws/dynamodb key) or, better, with kms_key_arn = a "
+    "customer managed key whose policy you control.",
     example='resource "aws_dynamodb_table" "orders" {\n  name         = "orders"\n  billing_mode = "PAY_PER_REQUEST"\n'
     '  hash_key     = "order_id"\n\n  attribute {\n    name = "order_id"\n    type = "S"\n  }\n\n'
     "  server_side_encryption {\n    enabled     = true\n    kms_key_arn = aws_kms_key.dynamodb.arn\n  }\n}",

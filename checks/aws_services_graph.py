@@ -402,6 +402,15 @@ def aws_launch_volumes_unencrypted(resource, graph):
     return verdict.result()
 
 
+def _private_api(graph, stage: Resource) -> bool:
+    """Whether the stage belongs to a PRIVATE REST API (reachable only through interface VPC endpoints)."""
+    for api in _targets(graph, stage, "aws_api_gateway_rest_api", "rest_api_id"):
+        block = first_block(api, "endpoint_configuration")
+        if block and any(str(t).upper() == "PRIVATE" for t in api.get(f"{block}.types") or []):
+            return True
+    return False
+
+
 WAF_ASSOCIATIONS = ("aws_wafv2_web_acl_association", "aws_wafregional_web_acl_association")
 
 
@@ -419,7 +428,8 @@ def _waf_associated(graph, resource: Resource) -> bool:
     cwe="CWE-693",
     description="No aws_wafv2_web_acl_association references this internet-facing application load balancer or "
     "REST API stage, so requests reach the application without managed rules against common exploits, rate "
-    "limiting or IP reputation filtering. Internal and network load balancers are not reported.",
+    "limiting or IP reputation filtering. Internal and network load balancers, and stages of private REST APIs, are "
+    "not reported.",
     remediation="Associate a regional aws_wafv2_web_acl (aws_wafv2_web_acl_association with resource_arn = the load "
     "balancer's or stage's ARN).",
     example='resource "aws_lb" "web" {\n  name    = "web"\n  subnets = ["subnet-0a1b2c3d", "subnet-4e5f6a7b"]\n}\n\n'
@@ -434,7 +444,7 @@ def aws_edge_without_waf(resource, graph):
             return None
         if is_true(resource.get("internal")):
             return None
-    elif configured(resource, "web_acl_arn"):
+    elif _private_api(graph, resource):
         return None
     if _waf_associated(graph, resource):
         return None
