@@ -1340,3 +1340,61 @@ def aws_public_sharing_unblocked(resource):
     if str(resource.get("state", "")).lower() == "unblocked":
         return Fail("state", f"public sharing of {PUBLIC_SHARING_SETTINGS[resource.type]} is unblocked")
     return None
+
+
+# high: unauthenticated requests are served by the domain (as the anonymous role)
+@check(
+    id="IG-AWS-213",
+    title="OpenSearch domain allows anonymous access",
+    severity="high",
+    framework="terraform",
+    types=SEARCH_DOMAINS,
+    cwe="CWE-306",
+    description="advanced_security_options { anonymous_auth_enabled = true } makes fine-grained access control "
+    "serve requests that carry no credentials, under the anonymous user's role: anyone who reaches the endpoint "
+    "can query whatever that role allows.",
+    remediation="Set anonymous_auth_enabled = false (it is meant only for migrating a domain to fine-grained access "
+    "control) and authenticate every client.",
+    example='resource "aws_opensearch_domain" "search" {\n  domain_name    = "search"\n'
+    '  engine_version = "OpenSearch_2.13"\n\n'
+    "  advanced_security_options {\n    enabled                        = true\n"
+    "    anonymous_auth_enabled         = false\n    internal_user_database_enabled = false\n"
+    "    master_user_options {\n      master_user_arn = aws_iam_role.search_admin.arn\n    }\n  }\n}",
+    tags=("iam", "public"),
+)
+def aws_search_anonymous(resource):
+    block = first_block(resource, "advanced_security_options")
+    if block is None or is_false(resource.get(f"{block}.enabled")):
+        return None  # anonymous_auth_enabled is ignored without fine-grained access control
+    if is_true(resource.get(f"{block}.anonymous_auth_enabled")):
+        return Fail(f"{block}.anonymous_auth_enabled", "anonymous authentication is enabled")
+    return None
+
+
+GLUE_WORKLOADS = ["aws_glue_job", "aws_glue_crawler", "aws_glue_dev_endpoint"]
+
+
+# low: output, logs and bookmarks are written without KMS encryption chosen by the account
+@check(
+    id="IG-AWS-214",
+    title="Glue job, crawler or dev endpoint has no security configuration",
+    severity="low",
+    framework="terraform",
+    types=GLUE_WORKLOADS,
+    cwe="CWE-311",
+    description="Without security_configuration a Glue job, crawler or development endpoint writes its S3 output, "
+    "CloudWatch logs and job bookmarks without the KMS encryption a security configuration enforces.",
+    remediation="Create an aws_glue_security_configuration with S3, CloudWatch and job bookmark encryption and set "
+    "security_configuration to its name.",
+    example='resource "aws_glue_job" "orders_etl" {\n  name                   = "orders-etl"\n'
+    "  role_arn               = aws_iam_role.glue.arn\n"
+    "  security_configuration = aws_glue_security_configuration.etl.name\n\n"
+    '  command {\n    script_location = "s3://company-glue-scripts/orders_etl.py"\n  }\n}',
+    tags=("encryption",),
+)
+def aws_glue_no_security_configuration(resource):
+    if configured(resource, "security_configuration"):
+        return None
+    return Fail(
+        written(resource, "security_configuration"), "no security_configuration: KMS encryption is not enforced"
+    )
