@@ -10,7 +10,7 @@ import re
 
 from checks._helpers import Verdict, block_paths, first_block, is_true, written
 from checks.aws_data import configured
-from scanner.records import Resource
+from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
 
 DISTRIBUTION = ["aws_cloudfront_distribution"]
@@ -294,9 +294,9 @@ MODERN_TLS_POLICY = re.compile(r"TLS13-1-[23]|TLS-1-2|FS-1-2", re.IGNORECASE)
     framework="terraform",
     types=["aws_lb_listener", "aws_alb_listener"],
     cwe="CWE-326",
-    description="An HTTPS or TLS listener whose ssl_policy keeps TLS 1.0 or 1.1 (ELBSecurityPolicy-2016-08, the API's "
-    "default when ssl_policy is omitted, FS-2018-06, TLS-1-1-2017-01...) lets clients negotiate deprecated "
-    "protocols and ciphers.",
+    description="An HTTPS or TLS listener whose ssl_policy keeps TLS 1.0 or 1.1 (ELBSecurityPolicy-2016-08, "
+    "FS-2018-06, TLS-1-1-2017-01...) lets clients negotiate deprecated protocols and ciphers. A listener without "
+    "ssl_policy gets the API's default of the day and is answered unknown.",
     remediation='Set ssl_policy = "ELBSecurityPolicy-TLS13-1-2-2021-06" (or another TLS 1.2+ policy).',
     example='resource "aws_lb_listener" "https" {\n  load_balancer_arn = aws_lb.web.arn\n  port              = 443\n'
     '  protocol          = "HTTPS"\n  ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06"\n'
@@ -309,7 +309,8 @@ def aws_lb_listener_old_tls(resource):
         return None
     policy = resource.get("ssl_policy")
     if policy is None:
-        return Fail(None, "no ssl_policy: the default ELBSecurityPolicy-2016-08 allows TLS 1.0 and 1.1")
+        # the provider documents ssl_policy as required here; without it AWS applies whatever its API default is
+        raise UnknownValue("ssl_policy", "ssl_policy is omitted: the policy is the API's default at creation")
     if not MODERN_TLS_POLICY.search(str(policy)):
         return Fail("ssl_policy", f"ssl_policy {policy!r} allows TLS versions older than 1.2")
     return None
