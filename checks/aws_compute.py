@@ -693,7 +693,9 @@ def aws_lambda_url_public(resource):
 
 
 # Runtimes past their AWS Lambda deprecation date (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html):
-# no more security patches from AWS, and function creation and updates are then blocked.
+# no more security patches from AWS, and function creation and updates are then blocked. Only deprecations that
+# have happened are listed (the last: python3.9 on 2025-12-15); projected dates move, so a runtime joins the list
+# once AWS has deprecated it.
 DEPRECATED_RUNTIMES = {
     "nodejs",
     "nodejs4.3",
@@ -705,16 +707,13 @@ DEPRECATED_RUNTIMES = {
     "nodejs14.x",
     "nodejs16.x",
     "nodejs18.x",  # 2025-09-01
-    "nodejs20.x",  # 2026-04-30
     "python2.7",
     "python3.6",
     "python3.7",
     "python3.8",
     "python3.9",  # 2025-12-15
-    "python3.10",  # 2026-06-30
     "ruby2.5",
     "ruby2.7",
-    "ruby3.2",  # 2026-03-31
     "java8",
     "go1.x",
     "provided",
@@ -725,7 +724,6 @@ DEPRECATED_RUNTIMES = {
     "dotnet5.0",
     "dotnet6",
     "dotnet7",
-    "dotnet8",  # 2026-11-10
 }
 
 
