@@ -24,6 +24,8 @@ from scanner.registry import Fail, check
 
 AWS_KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])")
 PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----")
+# scheme://user:password@host, the password not being an interpolation (${...}, $VAR, <...>)
+URL_PASSWORD = re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@]*:([^/\s@]+)@", re.IGNORECASE)
 # Words that make a variable name a credential, compared on the name lowercased without separators, so
 # DB_PASSWORD, dbPassword and vaultpassword all match.
 SECRET_WORDS = (
@@ -37,6 +39,9 @@ SECRET_WORDS = (
     "accesskey",
     "credential",
     "authkey",
+    "signingkey",
+    "encryptionkey",
+    "masterkey",
 )
 # Name endings that describe a secret without holding it: DB_PASSWORD_FILE, SECRET_ARN, TOKEN_URL...
 REFERENCE_SUFFIXES = (
@@ -69,7 +74,31 @@ REFERENCE_SUFFIXES = (
     "key",
     "secretsmanager",
     "ssm",
+    "issuer",
+    "audience",
+    "scope",
+    "scopes",
+    "algorithm",
+    "format",
+    "mode",
+    "size",
+    "count",
+    "limit",
+    "seconds",
+    "ms",
+    "duration",
+    "lifetime",
+    "interval",
+    "host",
+    "port",
+    "user",
+    "username",
+    "provider",
+    "method",
+    "cache",
 )
+# Whole name parts that mean a password on their own (DB_PASS, dbPass, SMTP_PWD), too short to match inside words.
+SECRET_PARTS = {"pass", "pwd", "passwd"}
 PLACEHOLDER_VALUES = {
     "changeme",
     "changeit",
@@ -100,7 +129,8 @@ PLACEHOLDER_SHAPES = re.compile(
 
 def _secret_name(name: str) -> bool:
     flat = re.sub(r"[^a-z0-9]", "", name.lower())
-    if not any(word in flat for word in SECRET_WORDS):
+    parts = {p.lower() for p in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", name)}
+    if not any(word in flat for word in SECRET_WORDS) and not parts & SECRET_PARTS:
         return False
     # "SECRET_KEY" and "API_KEY" hold the secret; "KMS_KEY", "TOKEN_KEY_ID" and "PASSWORD_FILE" point at one
     if flat.endswith(("secretkey", "apikey", "privatekey", "accesskey", "authkey", "signingkey", "encryptionkey")):
@@ -113,17 +143,24 @@ def _placeholder(value: str) -> bool:
     flat = re.sub(r"[^a-z0-9]", "", text.lower())
     if len(text) < 4 or flat in PLACEHOLDER_VALUES or PLACEHOLDER_SHAPES.fullmatch(text):
         return True
-    if text.isdigit() and len(text) < 6:
-        return True  # a port, a length, a count
+    if text.isdigit():
+        return True  # a port, a length, a duration
+    if re.fullmatch(r"https?://[^@\s]+", text):
+        return True  # an address without credentials in it
     # a reference to where it lives, or a shell/template expansion computing it
-    return text.startswith(("arn:", "/", "ssm:", "secretsmanager:", "s3://", "$", "%", "{", "("))
+    return text.startswith(("arn:", "alias/", "/", "ssm:", "secretsmanager:", "s3://", "$", "%", "{", "("))
+
+
+def _url_password(text: str) -> bool:
+    return any(not _placeholder(match.group(1)) for match in URL_PASSWORD.finditer(text))
 
 
 def secret_reason(name: str, value: Any) -> str | None:
     """Why `name = value` looks like a hard-coded credential, or None.
 
-    An AWS access key id or a private key block is one whatever the name; otherwise the name must say it is a
-    credential (password, secret, token, api key...) and the value must not be a placeholder or a reference."""
+    An AWS access key id, a private key block or a password in a URL is one whatever the name; otherwise the name
+    must say it is a credential (password, secret, token, api key...) and the value must not be a placeholder or a
+    reference."""
     if not isinstance(value, str | int) or isinstance(value, bool):
         return None
     text = str(value)
@@ -131,6 +168,8 @@ def secret_reason(name: str, value: Any) -> str | None:
         return "an AWS access key id"
     if PRIVATE_KEY.search(text):
         return "a private key"
+    if _url_password(text):
+        return "a password in a URL"
     if _secret_name(name) and not _placeholder(text):
         return f"a literal value for {name}"
     return None
@@ -155,6 +194,8 @@ def secrets_in_text(text: str) -> list[str]:
         found.append("an AWS access key id")
     if PRIVATE_KEY.search(text):
         found.append("a private key")
+    if _url_password(text):
+        found.append("a password in a URL")
     for match in ASSIGNMENT.finditer(text):
         name, value = match.groups()
         if _secret_name(name) and not _placeholder(value):
@@ -434,7 +475,8 @@ def _variable_maps(resource: Resource, verdict: Verdict) -> list[str]:
     ],
     cwe="CWE-798",
     description="An environment variable whose name says it is a password, secret, token or key (DB_PASSWORD, "
-    "dbPassword, API_KEY...) with a literal value, or whose value is an AWS access key id or a private key, is "
+    "dbPassword, SMTP_PASS, API_KEY...) with a literal value, or whose value is an AWS access key id, a private "
+    "key or a URL with a password in it, is "
     "stored in clear in the code, the Terraform state and the service's configuration, where anyone allowed to "
     "describe the function, task or environment can read it. Placeholders (changeme, <password>, ${VAR}) and "
     "references (ARNs, paths) are not reported.",
