@@ -78,6 +78,7 @@ class ModuleDef:
         self.outputs: dict[str, tuple[Block, str]] = {}
         # (block kind, key) -> top-level argument or nested block type -> (override file, line)
         self.overridden: dict[tuple[str, Any], dict[str, tuple[str, int]]] = {}
+        self.provider_versions: dict[str, list[str]] = _provider_versions([f for f in files if not _is_override(f.rel)])
         primary = sorted((f for f in files if not _is_override(f.rel)), key=lambda f: f.rel)
         for file in primary:
             for block in file.blocks:
@@ -142,6 +143,44 @@ class ModuleDef:
             if source is not None and source.expr[0] == "lit" and _is_local(str(source.expr[1])):
                 out.append(posixpath.normpath(posixpath.join(self.directory or ".", source.expr[1])))
         return out
+
+
+# Provider version constraints ------------------------------------------------------------------
+# Kept apart so the coordinator can move them to typed metadata: the literal `version` strings of
+# `terraform { required_providers { x = { version = "..." } } }` and of legacy `provider "x" { version }`.
+
+
+def _provider_versions(files: list[TerraformFile]) -> dict[str, list[str]]:
+    """Provider type ("azurerm", from `source` or the local name) -> literal version constraints of a module."""
+    found: dict[str, list[str]] = {}
+    for file in files:
+        for block in file.blocks:
+            if block.type == "provider" and block.labels:
+                version = block.attributes.get("version")
+                if version is not None and version.expr[0] == "lit" and isinstance(version.expr[1], str):
+                    found.setdefault(block.labels[0], []).append(version.expr[1])
+            if block.type != "terraform":
+                continue
+            for nested in (b for b in block.blocks if b.type == "required_providers"):
+                for name, attr in nested.attributes.items():
+                    # Terraform 0.12 wrote `azurerm = "~> 2.0"`; 0.13+ writes an object
+                    fields = {"version": attr.expr[1]} if attr.expr[0] == "lit" else _literal_object(attr.expr)
+                    source, version = fields.get("source"), fields.get("version")
+                    if isinstance(version, str):
+                        kind = source.rsplit("/", 1)[-1] if isinstance(source, str) else name
+                        found.setdefault(kind.lower(), []).append(version)
+    return found
+
+
+def _literal_object(expr: tuple) -> dict[str, Any]:
+    """The literal string fields of an object expression (`{ source = "...", version = "..." }`)."""
+    if expr[0] != "object":
+        return {}
+    fields = {}
+    for item in expr[1]:
+        if item[0] == "elem" and item[1][0] == "lit" and item[2][0] == "lit":
+            fields[str(item[1][1])] = item[2][1]
+    return fields
 
 
 def _is_override(rel: str) -> bool:
@@ -852,6 +891,9 @@ class ResourceInstance:
             extra["called_by"] = list(self.module.called_by)
         if self.mode.startswith("unknown"):
             extra["instances"] = self.mode
+        versions = _chain_provider_versions(self.module)
+        if versions:
+            extra["provider_versions"] = versions
         return Resource(
             framework="terraform",
             type=self.key[0],
@@ -864,6 +906,18 @@ class ResourceInstance:
             references=list(dict.fromkeys(self.references)),
             extra=extra,
         )
+
+
+def _chain_provider_versions(module: Instance) -> dict[str, list[str]]:
+    """Constraints of the resource's module and of every module that calls it: Terraform selects one
+    version meeting them all (and those of sibling modules, not gathered here, so this may allow more)."""
+    out: dict[str, list[str]] = {}
+    for directory in module.chain:
+        mdef = module.ctx.defs.get(directory)
+        for kind, constraints in (mdef.provider_versions if mdef else {}).items():
+            known = out.setdefault(kind, [])
+            known.extend(c for c in constraints if c not in known)
+    return out
 
 
 def _object_lines(expr: tuple, path: str, out: dict[str, int]) -> None:

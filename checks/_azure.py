@@ -1,0 +1,181 @@
+"""Helpers shared by the azurerm check modules: graph links, "is this set", NSG rules, firewall ranges.
+
+Everything reads through `Resource.get`, so unknown values raise `UnknownValue`. A check that asks
+"does any resource attach X to this one" must not answer no when a resource of that kind points
+somewhere the scanner cannot follow (a variable, a data source): `linked` raises UnknownValue then.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from checks._helpers import AZURE_ANY_SOURCES, Verdict, as_int, block_paths, element_paths, is_world_cidr
+from scanner.records import Resource, Unknown, UnknownValue
+
+
+def _under(path: str | None, names: tuple[str, ...]) -> bool:
+    return bool(path) and any(path == n or path.startswith(f"{n}.") for n in names)  # type: ignore[union-attr]
+
+
+def _has_unknown(value: Any) -> bool:
+    if isinstance(value, Unknown):
+        return True
+    if isinstance(value, dict):
+        return any(_has_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_unknown(v) for v in value)
+    return False
+
+
+def linked(graph, resource: Resource, type: str, *attributes: str) -> list[Resource]:
+    """Resources of `type` whose `attributes` (top-level names; nested paths under them count) reference
+    `resource`. When there are none, raises UnknownValue if a resource of `type` in the same module tree
+    has such an attribute that the scanner cannot resolve (a variable, a data source): it may be this one."""
+    found = [
+        other
+        for other in graph.predecessors(resource, kind="references", type=type)
+        if any(_under(a, attributes) for a in graph.edge_attributes(other, resource, "references"))
+    ]
+    if found:
+        return found
+    for other in graph.resources("terraform", type):
+        if other.scope != resource.scope:
+            continue
+        targets = [t for a, t in other.references if _under(a, attributes)]
+        if any(not t.startswith("data.") for t in targets):
+            continue  # it points at a resource of this configuration, and not at this one
+        if targets or any(_has_unknown(other.attributes.get(name)) for name in attributes):
+            raise UnknownValue(attributes[0], f"{other.address} is attached to a resource the scanner cannot see")
+    return []
+
+
+def targets(graph, resource: Resource, type: str, *attributes: str) -> list[Resource]:
+    """Resources of `type` that `resource` references from `attributes`; unknown when such an attribute
+    is set but resolves to nothing the scanner can see."""
+    found = [
+        other
+        for other in graph.successors(resource, kind="references", type=type)
+        if any(_under(a, attributes) for a in graph.edge_attributes(resource, other, "references"))
+    ]
+    if not found and any(_has_unknown(resource.attributes.get(name)) for name in attributes):
+        raise UnknownValue(attributes[0], f"{attributes[0]} refers to a resource the scanner cannot see")
+    return found
+
+
+def is_set(resource: Resource, path: str) -> bool:
+    """The argument at `path` is given a value, even one known only after apply (`azurerm_public_ip.x.id`).
+
+    Unknown when it comes from a variable or data source that may be null."""
+    try:
+        return resource.get(path) is not None
+    except UnknownValue:
+        if any(a == path and not t.startswith("data.") for a, t in resource.references):
+            return True
+        raise
+
+
+# Network security group rules -----------------------------------------------------------------------
+
+# Services other than SSH/RDP (IG-AZR-005) that should never face the internet; port -> name.
+SENSITIVE_TCP_PORTS = {
+    20: "FTP data", 21: "FTP", 23: "Telnet", 135: "MS RPC", 139: "NetBIOS", 389: "LDAP", 445: "SMB",
+    1433: "SQL Server", 1521: "Oracle", 2375: "Docker API", 2376: "Docker API (TLS)", 2379: "etcd",
+    3306: "MySQL", 5432: "PostgreSQL", 5601: "Kibana", 5900: "VNC", 5984: "CouchDB", 5985: "WinRM",
+    5986: "WinRM (TLS)", 6379: "Redis", 9042: "Cassandra", 9200: "Elasticsearch", 9300: "Elasticsearch",
+    10250: "kubelet", 11211: "Memcached", 27017: "MongoDB",
+}  # fmt: skip
+SENSITIVE_UDP_PORTS = {137: "NetBIOS", 161: "SNMP", 1434: "SQL Server Browser", 11211: "Memcached"}
+
+
+def nsg_rule_prefixes(resource: Resource, verdict: Verdict) -> list[str]:
+    """Rule prefixes of an NSG (`security_rule.N`) or "" for an azurerm_network_security_rule."""
+    if resource.type == "azurerm_network_security_rule":
+        return [""]
+    return block_paths(resource, "security_rule", verdict)
+
+
+def inbound_allow(resource: Resource, prefix: str) -> bool:
+    p = f"{prefix}." if prefix else ""
+    return (
+        str(resource.get(f"{p}direction", "")).lower() == "inbound"
+        and str(resource.get(f"{p}access", "")).lower() == "allow"
+    )
+
+
+def port_span(text: Any) -> tuple[int, int] | None:
+    """An NSG port expression ("*", "443", "8000-8100") as (low, high); None when unreadable."""
+    text = str(text).strip()
+    if text == "*":
+        return (0, 65535)
+    low, _, high = text.partition("-")
+    lo, hi = as_int(low), as_int(high) if high else as_int(low)
+    return (lo, hi) if lo is not None and hi is not None else None
+
+
+def rule_port_spans(resource: Resource, prefix: str, verdict: Verdict) -> list[tuple[str, tuple[int, int]]]:
+    """(attribute path, span) of each destination port expression of a rule."""
+    p = f"{prefix}." if prefix else ""
+    spans = []
+    for name in ("destination_port_range", "destination_port_ranges"):
+        for path in element_paths(resource, f"{p}{name}"):
+            with verdict.item():
+                span = port_span(resource.get(path))
+                if span is not None:
+                    spans.append((path, span))
+    return spans
+
+
+def any_source(value: Any) -> bool:
+    """ "*", "Internet", "Any" or a /0 CIDR."""
+    return isinstance(value, str) and (value.strip().lower() in AZURE_ANY_SOURCES or is_world_cidr(value))
+
+
+def rule_sources(resource: Resource, prefix: str, verdict: Verdict) -> list[tuple[str, str]]:
+    """(attribute path, value) of each source prefix of a rule."""
+    p = f"{prefix}." if prefix else ""
+    found = []
+    for name in ("source_address_prefix", "source_address_prefixes"):
+        for path in element_paths(resource, f"{p}{name}"):
+            with verdict.item():
+                value = resource.get(path)
+                if isinstance(value, str):
+                    found.append((path, value))
+    return found
+
+
+def rule_protocol(resource: Resource, prefix: str) -> str:
+    p = f"{prefix}." if prefix else ""
+    return str(resource.get(f"{p}protocol", "")).strip().lower()
+
+
+def public_network(value: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """The CIDR (or single address) `value` when it is one and contains public addresses."""
+    if not isinstance(value, str):
+        return None
+    try:
+        network = ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        return None
+    return None if network.is_private or network.is_reserved or network.is_loopback else network
+
+
+# Server firewall rules (start/end IPv4 addresses) ------------------------------------------------------
+
+
+def firewall_range(resource: Resource) -> tuple[ipaddress.IPv4Address, ipaddress.IPv4Address] | None:
+    """(start, end) of a start_ip_address/end_ip_address firewall rule; None when not two IPv4 addresses."""
+    start, end = resource.get("start_ip_address"), resource.get("end_ip_address")
+    try:
+        return ipaddress.IPv4Address(str(start).strip()), ipaddress.IPv4Address(str(end).strip())
+    except ValueError:
+        return None
+
+
+def public_addresses(start: ipaddress.IPv4Address, end: ipaddress.IPv4Address) -> int:
+    """How many addresses of [start, end] are public (not private, loopback, link-local or reserved)."""
+    total = 0
+    for network in ipaddress.summarize_address_range(start, end) if start <= end else []:
+        if not (network.is_private or network.is_reserved or network.is_loopback or network.is_link_local):
+            total += network.num_addresses
+    return total

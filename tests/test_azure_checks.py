@@ -1,0 +1,107 @@
+"""azurerm provider versions: constraints reach each resource, and `~>` allows the majors Terraform would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from checks.azure_defaults import azurerm_major_versions, provider_default, terraform_specifiers
+from scanner.records import Location, Resource, UnknownValue
+from scanner.registry import load_builtin_checks
+from tests.conftest import FIXTURES, run_scan
+
+
+def _resource(*constraints: str) -> Resource:
+    extra = {"provider_versions": {"azurerm": list(constraints)}} if constraints else {}
+    return Resource(
+        "terraform", "azurerm_storage_account", "azurerm_storage_account.a", {}, Location("m.tf", 1), extra=extra
+    )
+
+
+@pytest.mark.parametrize(
+    ("constraints", "majors"),
+    [
+        (("~> 3.0",), {3}),
+        (("~> 3",), {3}),
+        (("~> 3.110.0",), {3}),
+        (("~>4.1",), {4}),
+        ((">= 3.0",), {3, 4, 5}),
+        ((">= 3.71, < 5.0",), {3, 4}),
+        ((">= 2.0", "~> 4.0"), {4}),
+        (("3.117.1",), {3}),
+        (("= 2.99.0",), {2}),
+        (("> 3.117.1, < 4.0.0",), {3}),
+        (("~> 3.0", "~> 4.0"), set()),
+    ],
+)
+def test_constraints_allow_the_majors_terraform_would_install(constraints: tuple[str, ...], majors: set[int]) -> None:
+    assert azurerm_major_versions(_resource(*constraints)) == majors
+
+
+def test_no_constraint_or_an_unreadable_one_means_any_version() -> None:
+    assert azurerm_major_versions(_resource()) is None
+    assert azurerm_major_versions(_resource("latest")) is None
+
+
+def test_pessimistic_operator_keeps_the_minor_when_three_components_are_written() -> None:
+    specifiers = terraform_specifiers("~> 3.1.0")
+    assert "3.1.9" in specifiers and "3.2.0" not in specifiers
+
+
+def test_a_default_is_known_only_when_every_allowed_major_agrees() -> None:
+    defaults = {3: True, 4: True, 5: False}
+    assert provider_default(_resource("~> 3.0"), "x", defaults) is True
+    assert provider_default(_resource(">= 5.0"), "x", defaults) is False
+    with pytest.raises(UnknownValue):
+        provider_default(_resource(">= 4.0"), "x", defaults)
+    with pytest.raises(UnknownValue):
+        provider_default(_resource(), "x", defaults)
+    with pytest.raises(UnknownValue):  # 2.x allowed, its default was not checked
+        provider_default(_resource(">= 2.0, < 4.0"), "x", defaults)
+
+
+def test_evaluator_gives_each_resource_the_constraints_of_its_module_and_callers(tmp_path: Path) -> None:
+    (tmp_path / "versions.tf").write_text(
+        'terraform {\n  required_providers {\n    azurerm = {\n      source  = "hashicorp/azurerm"\n'
+        '      version = "~> 4.0"\n    }\n  }\n}\n'
+    )
+    (tmp_path / "main.tf").write_text(
+        'module "data" {\n  source = "./modules/data"\n}\n\n'
+        'resource "azurerm_resource_group" "main" {\n  name     = "rg-main"\n  location = "westeurope"\n}\n'
+    )
+    child = tmp_path / "modules" / "data"
+    child.mkdir(parents=True)
+    (child / "main.tf").write_text(
+        'terraform {\n  required_providers {\n    azurerm = ">= 3.0"\n  }\n}\n\n'
+        'resource "azurerm_storage_account" "logs" {\n  name = "acmelogs"\n}\n'
+    )
+    resources = {r.address: r for r in run_scan(tmp_path).resources}
+    assert resources["azurerm_resource_group.main"].extra["provider_versions"] == {"azurerm": ["~> 4.0"]}
+    logs = resources["module.data.azurerm_storage_account.logs"]
+    assert logs.extra["provider_versions"] == {"azurerm": ["~> 4.0", ">= 3.0"]}
+    assert azurerm_major_versions(logs) == {4}
+
+
+AZURE_UNKNOWN = sorted(p.parent.name for p in (FIXTURES / "checks").glob("IG-AZR-*/unknown"))
+
+
+@pytest.mark.parametrize("check_id", AZURE_UNKNOWN)
+def test_azure_check_answers_unknown_on_its_unknown_fixture(check_id: str) -> None:
+    result = run_scan(FIXTURES / "checks" / check_id / "unknown", checks={check_id})
+    assert not [e for e in result.errors if e.level == "error"], result.errors
+    assert [f for f in result.findings if f.check_id == check_id] == []
+    assert [u for u in result.unknowns if u.check_id == check_id], f"{check_id} decided its unknown fixture"
+
+
+AZURE_CHECKS = sorted(c for c in load_builtin_checks() if c.startswith("IG-AZR-"))
+
+
+@pytest.mark.parametrize("check_id", AZURE_CHECKS)
+def test_azure_check_example_passes_its_own_check(check_id: str, tmp_path: Path) -> None:
+    example = load_builtin_checks()[check_id].example
+    assert example, f"{check_id} has no example"
+    (tmp_path / "main.tf").write_text(example + "\n")
+    result = run_scan(tmp_path, checks={check_id})
+    assert not [e for e in result.errors if e.level == "error"], result.errors
+    assert [f for f in result.findings if f.check_id == check_id] == []
