@@ -163,9 +163,11 @@ def public_network(value: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network 
 # Server firewall rules (start/end IPv4 addresses) ------------------------------------------------------
 
 
-def firewall_range(resource: Resource) -> tuple[ipaddress.IPv4Address, ipaddress.IPv4Address] | None:
-    """(start, end) of a start_ip_address/end_ip_address firewall rule; None when not two IPv4 addresses."""
-    start, end = resource.get("start_ip_address"), resource.get("end_ip_address")
+def firewall_range(
+    resource: Resource, start_name: str = "start_ip_address", end_name: str = "end_ip_address"
+) -> tuple[ipaddress.IPv4Address, ipaddress.IPv4Address] | None:
+    """(start, end) of a start/end firewall rule; None when they are not two IPv4 addresses."""
+    start, end = resource.get(start_name), resource.get(end_name)
     try:
         return ipaddress.IPv4Address(str(start).strip()), ipaddress.IPv4Address(str(end).strip())
     except ValueError:
