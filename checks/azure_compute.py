@@ -197,6 +197,8 @@ def azure_aks_network_policy(resource):
     profile = first_block(resource, "network_profile")
     if profile is not None and resource.get(f"{profile}.network_policy") not in (None, "", "none"):
         return None
+    if profile is not None and str(resource.get(f"{profile}.network_plugin")).lower() == "none":
+        return None  # bring-your-own CNI: policy enforcement comes with the CNI installed afterwards
     at = written(resource, f"{profile}.network_policy", profile) if profile else None
     return Fail(at, "no network policy engine: NetworkPolicies are not enforced")
 

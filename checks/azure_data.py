@@ -254,11 +254,8 @@ def azure_sql_tde_cmk(resource, graph):
     title="SQL threat detection (Defender alert policy) is disabled",
     severity="medium",
     framework="terraform",
-    types=[
-        "azurerm_mssql_server_security_alert_policy",
-        "azurerm_mssql_database",
-        "azurerm_mssql_managed_instance_security_alert_policy",
-    ],
+    # not azurerm_mssql_database threat_detection_policy: a server-level policy applies to every database anyway
+    types=["azurerm_mssql_server_security_alert_policy", "azurerm_mssql_managed_instance_security_alert_policy"],
     cwe="CWE-778",
     description='A security alert policy with state = "Disabled" (enabled = false on a managed instance), or a '
     "database threat_detection_policy set to Disabled, turns off alerts on SQL injection, brute force, "
@@ -271,17 +268,12 @@ def azure_sql_tde_cmk(resource, graph):
     tags=("database", "logging"),
 )
 def azure_sql_threat_detection(resource):
-    if resource.type == "azurerm_mssql_database":
-        policy = first_block(resource, "threat_detection_policy")
-        path = f"{policy}.state" if policy else None
-    elif resource.type == "azurerm_mssql_managed_instance_security_alert_policy":
+    if resource.type == "azurerm_mssql_managed_instance_security_alert_policy":
         if is_false(resource.get("enabled")):
             return Fail("enabled", "the managed instance's security alert policy is disabled")
         return None
-    else:
-        path = "state"
-    if path is not None and str(resource.get(path)).lower() == "disabled":
-        return Fail(path, "threat detection is disabled")
+    if str(resource.get("state")).lower() == "disabled":
+        return Fail("state", "threat detection is disabled for every database of the server")
     return None
 
 

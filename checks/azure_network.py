@@ -26,6 +26,7 @@ from scanner.records import Resource
 from scanner.registry import Fail, check
 
 NSG_TYPES = ["azurerm_network_security_group", "azurerm_network_security_rule"]
+PORT_PROTOCOLS = ("tcp", "udp", "*")  # an NSG rule for Icmp, Esp or Ah opens no service port
 NSG_RULE_EXAMPLE = (
     'resource "azurerm_network_security_rule" "postgres_from_app" {\n'
     '  name                        = "postgres-from-app"\n'
@@ -115,15 +116,15 @@ def azure_nsg_all_ports_open(resource):
     verdict = Verdict()
     for prefix in nsg_rule_prefixes(resource, verdict):
         with verdict.item():
-            if not inbound_allow(resource, prefix):
-                continue
+            if not inbound_allow(resource, prefix) or rule_protocol(resource, prefix) not in PORT_PROTOCOLS:
+                continue  # ICMP, ESP and AH rules have no ports
             spans = rule_port_spans(resource, prefix, verdict)
             if not any(low <= 1 and high == 65535 for _path, (low, high) in spans):
                 continue
             source = _world_source(resource, prefix, verdict)
             if source is not None:
                 protocol = rule_protocol(resource, prefix)
-                what = "every port" if protocol in ("*", "") else f"every {protocol.upper()} port"
+                what = "every port" if protocol == "*" else f"every {protocol.upper()} port"
                 verdict.fail(source[0], f"inbound rule allows {what} from {source[1]!r}")
     return verdict.result()
 
@@ -148,7 +149,7 @@ def azure_nsg_wide_source(resource):
     verdict = Verdict()
     for prefix in nsg_rule_prefixes(resource, verdict):
         with verdict.item():
-            if not inbound_allow(resource, prefix):
+            if not inbound_allow(resource, prefix) or rule_protocol(resource, prefix) not in PORT_PROTOCOLS:
                 continue
             for path, value in rule_sources(resource, prefix, verdict):
                 network = public_network(value)

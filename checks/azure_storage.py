@@ -23,8 +23,9 @@ def _kind(resource: Resource) -> str:
 
 
 def _has_blobs(resource: Resource) -> bool:
-    """FileStorage accounts hold only file shares: blob settings do not apply."""
-    return _kind(resource) != "FileStorage"
+    """Blob recovery settings apply: not to FileStorage accounts (file shares only), nor to NFS 3.0
+    accounts, which support neither soft delete nor versioning."""
+    return _kind(resource) != "FileStorage" and not is_true(resource.get("nfsv3_enabled"))
 
 
 def _public_network_off(resource: Resource) -> bool:
@@ -192,7 +193,8 @@ def azure_storage_queue_logging(resource):
     types=[ACCOUNT],
     cwe="CWE-693",
     description="Without blob_properties.delete_retention_policy, deleted blobs are removed at once: a compromised "
-    "key, a ransomware run or a mistaken script destroys data with no way to recover it.",
+    "key, a ransomware run or a mistaken script destroys data with no way to recover it. Not reported for "
+    "FileStorage and NFS 3.0 accounts, which cannot have it.",
     remediation="Add blob_properties { delete_retention_policy { days = 7 } } (or more days).",
     example=ACCOUNT_EXAMPLE_HEAD
     + "\n  blob_properties {\n    delete_retention_policy {\n      days = 14\n    }\n  }\n}",
@@ -216,7 +218,7 @@ def azure_storage_blob_soft_delete(resource):
     types=[ACCOUNT],
     cwe="CWE-693",
     description="Without blob_properties.container_delete_retention_policy a deleted container, and every blob in "
-    "it, is removed at once and cannot be restored.",
+    "it, is removed at once and cannot be restored. Not reported for FileStorage and NFS 3.0 accounts.",
     remediation="Add blob_properties { container_delete_retention_policy { days = 7 } } (or more days).",
     example=ACCOUNT_EXAMPLE_HEAD + "\n  blob_properties {\n    container_delete_retention_policy {\n      days = 14\n"
     "    }\n  }\n}",
@@ -266,13 +268,13 @@ def azure_storage_sas_policy(resource):
     cwe="CWE-693",
     description="versioning_enabled defaults to false: an overwritten blob loses its previous content, so data "
     "altered by an attacker or a faulty job cannot be restored. Not reported for kinds that do not support "
-    "versioning (Storage v1, FileStorage) or accounts with a hierarchical namespace.",
+    "versioning (Storage v1, FileStorage), NFS 3.0 accounts or accounts with a hierarchical namespace.",
     remediation="Set blob_properties { versioning_enabled = true } (with a lifecycle rule to expire old versions).",
     example=ACCOUNT_EXAMPLE_HEAD + "\n  blob_properties {\n    versioning_enabled = true\n  }\n}",
     tags=("storage", "backup"),
 )
 def azure_storage_versioning(resource):
-    if _kind(resource) in ("Storage", "FileStorage") or is_true(resource.get("is_hns_enabled")):
+    if _kind(resource) == "Storage" or not _has_blobs(resource) or is_true(resource.get("is_hns_enabled")):
         return None
     blob = first_block(resource, "blob_properties")
     if blob is not None and is_true(resource.get(f"{blob}.versioning_enabled")):
