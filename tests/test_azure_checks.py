@@ -8,8 +8,7 @@ import pytest
 
 from checks.azure_defaults import azurerm_major_versions, provider_default, terraform_specifiers
 from scanner.records import Location, Resource, UnknownValue
-from scanner.registry import load_builtin_checks
-from tests.conftest import FIXTURES, run_scan
+from tests.conftest import run_scan
 
 
 def _resource(*constraints: str) -> Resource:
@@ -81,27 +80,3 @@ def test_evaluator_gives_each_resource_the_constraints_of_its_module_and_callers
     logs = resources["module.data.azurerm_storage_account.logs"]
     assert logs.extra["provider_versions"] == {"azurerm": ["~> 4.0", ">= 3.0"]}
     assert azurerm_major_versions(logs) == {4}
-
-
-AZURE_UNKNOWN = sorted(p.parent.name for p in (FIXTURES / "checks").glob("IG-AZR-*/unknown"))
-
-
-@pytest.mark.parametrize("check_id", AZURE_UNKNOWN)
-def test_azure_check_answers_unknown_on_its_unknown_fixture(check_id: str) -> None:
-    result = run_scan(FIXTURES / "checks" / check_id / "unknown", checks={check_id})
-    assert not [e for e in result.errors if e.level == "error"], result.errors
-    assert [f for f in result.findings if f.check_id == check_id] == []
-    assert [u for u in result.unknowns if u.check_id == check_id], f"{check_id} decided its unknown fixture"
-
-
-AZURE_CHECKS = sorted(c for c in load_builtin_checks() if c.startswith("IG-AZR-"))
-
-
-@pytest.mark.parametrize("check_id", AZURE_CHECKS)
-def test_azure_check_example_passes_its_own_check(check_id: str, tmp_path: Path) -> None:
-    example = load_builtin_checks()[check_id].example
-    assert example, f"{check_id} has no example"
-    (tmp_path / "main.tf").write_text(example + "\n")
-    result = run_scan(tmp_path, checks={check_id})
-    assert not [e for e in result.errors if e.level == "error"], result.errors
-    assert [f for f in result.findings if f.check_id == check_id] == []

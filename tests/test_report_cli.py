@@ -10,7 +10,15 @@ import pytest
 from click.testing import CliRunner
 
 from scanner.cli import main
-from scanner.docs import DOCS_FILE, anchor, render_checks_markdown
+from scanner.docs import (
+    DOCS_FILE,
+    README_FILE,
+    anchor,
+    count_summary,
+    next_free_id,
+    render_checks_markdown,
+    with_counts,
+)
 from scanner.docs import main as docs_main
 from scanner.registry import load_builtin_checks
 from tests.reporting import PROJECT
@@ -102,9 +110,24 @@ def test_check_docs_have_a_linked_section_per_check_with_its_example() -> None:
 def test_checks_command_prints_the_docs_and_the_generator_detects_stale_files(tmp_path: Path) -> None:
     run = CliRunner().invoke(main, ["checks", "--format", "markdown"])
     assert run.exit_code == 0 and run.output == render_checks_markdown(load_builtin_checks().values())
-    stale = tmp_path / "checks.md"
+    stale, readme = tmp_path / "checks.md", tmp_path / "README.md"
     stale.write_text("# old\n")
-    assert docs_main(["--output", str(stale), "--check"]) == 1
-    assert docs_main(["--output", str(stale)]) == 0
-    assert docs_main(["--output", str(stale), "--check"]) == 0
+    readme.write_text("# x\n\n<!-- check-counts -->\n3 checks\n<!-- /check-counts -->\nmore\n")
+    files = ["--output", str(stale), "--readme", str(readme)]
+    assert docs_main([*files, "--check"]) == 1
+    assert docs_main(files) == 0
+    assert docs_main([*files, "--check"]) == 0
     assert stale.read_text() == run.output
+    assert readme.read_text() == f"# x\n\n<!-- check-counts -->\n{count_summary(load_builtin_checks().values())}\n"\
+        "<!-- /check-counts -->\nmore\n"
+
+
+def test_readme_states_the_registry_check_counts() -> None:
+    """The README's counts are generated too (`python -m scanner.docs`), so they are never stale."""
+    readme = README_FILE.read_text(encoding="utf-8")
+    assert readme == with_counts(readme, count_summary(load_builtin_checks().values()))
+
+
+def test_next_free_id_follows_the_highest_registered_or_retired_id() -> None:
+    assert next_free_id("AWS", ["IG-AWS-001", "IG-AWS-007", "IG-K8S-099"]) == "IG-AWS-008"
+    assert next_free_id("NEW", []) == "IG-NEW-001"
