@@ -225,7 +225,8 @@ def azure_aks_entra(resource):
     legacy = first_block(resource, "role_based_access_control")  # azurerm 2.x
     if legacy is not None and first_block(resource, f"{legacy}.azure_active_directory") is not None:
         return None
-    return Fail(None, "no Microsoft Entra ID integration for cluster authentication")
+    at = written(resource, "azure_active_directory_role_based_access_control")  # an empty dynamic block's line
+    return Fail(at, "no Microsoft Entra ID integration for cluster authentication")
 
 
 # low: governance guard rail (privileged pods, host paths...) missing; not an exposure by itself
@@ -273,7 +274,7 @@ def azure_aks_monitoring(resource):
     agent = first_block(resource, f"{addon}.oms_agent") if addon else None
     if agent is not None and is_true(resource.get(f"{agent}.enabled")):
         return None
-    return Fail(None, "no oms_agent: container logs are not sent to Log Analytics")
+    return Fail(written(resource, "oms_agent"), "no oms_agent: container logs are not sent to Log Analytics")
 
 
 NODE_POOL_TYPES = [AKS, "azurerm_kubernetes_cluster_node_pool"]
@@ -661,7 +662,7 @@ def azure_app_client_certs(resource):
 def azure_app_identity(resource):
     if first_block(resource, "identity") is not None:
         return None
-    return Fail(None, "no managed identity")
+    return Fail(written(resource, "identity"), "no managed identity")
 
 
 # low: the platform's authentication layer is off; the app may authenticate users itself

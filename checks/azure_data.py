@@ -162,7 +162,8 @@ def azure_sql_no_entra_admin(resource, graph):
         return None
     if linked(graph, resource, "azurerm_sql_active_directory_administrator", "server_name", "server_id"):
         return None
-    return Fail(None, "no Microsoft Entra administrator: only SQL authentication administers the server")
+    at = written(resource, "azuread_administrator")
+    return Fail(at, "no Microsoft Entra administrator: only SQL authentication administers the server")
 
 
 # medium: no record of logins and queries to investigate misuse
@@ -498,7 +499,7 @@ def azure_pg_logging_off(resource):
     cwe="CWE-693",
     description="geo_redundant_backup_enabled defaults to false: backups stay in the server's region, so a "
     "regional disaster can take the data and its backups together. It can only be chosen at creation. Basic "
-    "tier single servers, which cannot have it, are not reported.",
+    "tier single servers, which cannot have it, and read replicas are not reported.",
     remediation="Set geo_redundant_backup_enabled = true when creating the server.",
     example='resource "azurerm_mysql_flexible_server" "main" {\n  name                         = "acme-mysql"\n'
     "  resource_group_name          = azurerm_resource_group.main.name\n"
@@ -507,6 +508,8 @@ def azure_pg_logging_off(resource):
     tags=("database", "backup"),
 )
 def azure_db_geo_backup(resource):
+    if str(resource.get("create_mode", "")).lower() == "replica":
+        return None  # a read replica takes no backups of its own
     single = resource.type in ("azurerm_postgresql_server", "azurerm_mysql_server")
     if single and str(resource.get("sku_name", "")).startswith("B_"):
         return None  # Basic tier single servers cannot have geo-redundant backups

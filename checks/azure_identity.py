@@ -58,7 +58,8 @@ def azure_key_vault_network(resource):
         return None
     acls = first_block(resource, "network_acls")
     if acls is None:
-        return Fail(None, "no network_acls and public network access on: every network is admitted")
+        at = written(resource, "network_acls")
+        return Fail(at, "no network_acls and public network access on: every network is admitted")
     if str(resource.get(f"{acls}.default_action")).lower() == "allow":
         return Fail(f"{acls}.default_action", 'network_acls default_action = "Allow": every network is admitted')
     return None

@@ -453,7 +453,8 @@ def azure_firewall_threat_intel_off(resource):
 def azure_vnet_no_ddos(resource):
     plan = first_block(resource, "ddos_protection_plan")
     if plan is None:
-        return Fail(None, "no ddos_protection_plan: only basic DDoS protection applies")
+        at = written(resource, "ddos_protection_plan")
+        return Fail(at, "no ddos_protection_plan: only basic DDoS protection applies")
     if is_false(resource.get(f"{plan}.enable")):
         return Fail(f"{plan}.enable", "the DDoS protection plan is not enabled on this network")
     return None

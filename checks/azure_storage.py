@@ -74,7 +74,8 @@ def azure_storage_network_default_allow(resource, graph):
         return None
     if linked(graph, resource, "azurerm_storage_account_network_rules", "storage_account_id", "storage_account_name"):
         return None  # judged on the network rules resource
-    return Fail(None, "no network_rules and public network access on: the account accepts connections from any network")
+    at = written(resource, "network_rules")
+    return Fail(at, "no network_rules and public network access on: the account accepts connections from any network")
 
 
 # low: shared keys are full-account credentials, but using them still needs the key
@@ -149,7 +150,8 @@ def azure_storage_no_cmk(resource, graph):
         return None
     if linked(graph, resource, "azurerm_storage_account_customer_managed_key", "storage_account_id"):
         return None
-    return Fail(None, "no customer-managed key: data is encrypted with Microsoft-managed keys only")
+    at = written(resource, "customer_managed_key")
+    return Fail(at, "no customer-managed key: data is encrypted with Microsoft-managed keys only")
 
 
 # medium: logging turned off removes the record of who read, wrote or deleted queue messages
@@ -206,7 +208,8 @@ def azure_storage_blob_soft_delete(resource):
     blob = first_block(resource, "blob_properties")
     if blob is not None and first_block(resource, f"{blob}.delete_retention_policy") is not None:
         return None
-    return Fail(blob, "no blob delete_retention_policy: deleted blobs cannot be recovered")
+    at = written(resource, f"{blob}.delete_retention_policy", blob) if blob else written(resource, "blob_properties")
+    return Fail(at, "no blob delete_retention_policy: deleted blobs cannot be recovered")
 
 
 # low: recovery control for whole containers; blob-level soft delete is IG-AZR-017
@@ -230,7 +233,12 @@ def azure_storage_container_soft_delete(resource):
     blob = first_block(resource, "blob_properties")
     if blob is not None and first_block(resource, f"{blob}.container_delete_retention_policy") is not None:
         return None
-    return Fail(blob, "no container_delete_retention_policy: deleted containers cannot be recovered")
+    at = (
+        written(resource, f"{blob}.container_delete_retention_policy", blob)
+        if blob
+        else written(resource, "blob_properties")
+    )
+    return Fail(at, "no container_delete_retention_policy: deleted containers cannot be recovered")
 
 
 # low: bounds the lifetime of SAS tokens that are leaked; no exposure by itself
@@ -255,7 +263,7 @@ def azure_storage_sas_policy(resource):
         return None
     if first_block(resource, "sas_policy") is not None:
         return None
-    return Fail(None, "no sas_policy: account SAS tokens may be issued with any lifetime")
+    return Fail(written(resource, "sas_policy"), "no sas_policy: account SAS tokens may be issued with any lifetime")
 
 
 # low: recovery control for overwritten blobs
@@ -268,13 +276,17 @@ def azure_storage_sas_policy(resource):
     cwe="CWE-693",
     description="versioning_enabled defaults to false: an overwritten blob loses its previous content, so data "
     "altered by an attacker or a faulty job cannot be restored. Not reported for kinds that do not support "
-    "versioning (Storage v1, FileStorage), NFS 3.0 accounts or accounts with a hierarchical namespace.",
+    "versioning (Storage v1, FileStorage, premium page blob StorageV2), NFS 3.0 accounts or accounts with a "
+    "hierarchical namespace.",
     remediation="Set blob_properties { versioning_enabled = true } (with a lifecycle rule to expire old versions).",
     example=ACCOUNT_EXAMPLE_HEAD + "\n  blob_properties {\n    versioning_enabled = true\n  }\n}",
     tags=("storage", "backup"),
 )
 def azure_storage_versioning(resource):
-    if _kind(resource) == "Storage" or not _has_blobs(resource) or is_true(resource.get("is_hns_enabled")):
+    page_blobs_only = _kind(resource) == "StorageV2" and str(resource.get("account_tier")) == "Premium"
+    if _kind(resource) == "Storage" or page_blobs_only or not _has_blobs(resource):
+        return None
+    if is_true(resource.get("is_hns_enabled")):
         return None
     blob = first_block(resource, "blob_properties")
     if blob is not None and is_true(resource.get(f"{blob}.versioning_enabled")):
