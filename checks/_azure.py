@@ -63,16 +63,30 @@ def targets(graph, resource: Resource, type: str, *attributes: str) -> list[Reso
     return found
 
 
-def is_set(resource: Resource, path: str) -> bool:
+def is_set(resource: Resource, path: str, graph=None) -> bool:
     """The argument at `path` is given a value, even one known only after apply (`azurerm_public_ip.x.id`).
 
-    Unknown when it comes from a variable or data source that may be null."""
+    Unknown when it comes from a variable or data source that may be null. With the graph, also unknown
+    when the referenced resource's count/for_each is unknown: `try(azurerm_public_ip.x[0].id, null)` is
+    then null if no instance exists."""
     try:
         return resource.get(path) is not None
     except UnknownValue:
-        if any(a == path and not t.startswith("data.") for a, t in resource.references):
-            return True
-        raise
+        managed = [t for a, t in resource.references if a == path and not t.startswith("data.")]
+        if not managed:
+            raise
+        if graph is not None:
+            for other in graph.successors(resource, kind="references"):
+                if path in graph.edge_attributes(resource, other, "references") and instances_unknown(other):
+                    raise UnknownValue(path, f"{other.address} may have no instance (count/for_each unknown)") from None
+        return True
+
+
+def instances_unknown(resource: Resource) -> bool:
+    """The resource's count/for_each could not be computed (the evaluator emitted one stand-in instance).
+
+    The one place these checks read `Resource.extra["instances"]`, until it becomes typed metadata."""
+    return str(resource.extra.get("instances", "")).startswith("unknown")
 
 
 # Network security group rules -----------------------------------------------------------------------

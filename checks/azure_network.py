@@ -235,13 +235,14 @@ def azure_flow_log_retention(resource):
     '  ip_configuration {\n    name                          = "internal"\n'
     "    subnet_id                     = azurerm_subnet.app.id\n"
     '    private_ip_address_allocation = "Dynamic"\n  }\n}',
+    graph=True,
     tags=("network", "public"),
 )
-def azure_nic_public_ip(resource):
+def azure_nic_public_ip(resource, graph):
     verdict = Verdict()
     for block in block_paths(resource, "ip_configuration", verdict):
         with verdict.item():
-            if is_set(resource, f"{block}.public_ip_address_id"):
+            if is_set(resource, f"{block}.public_ip_address_id", graph):
                 verdict.fail(f"{block}.public_ip_address_id", "the interface has a public IP address")
     return verdict.result()
 
@@ -555,7 +556,7 @@ def azure_vm_admin_exposed(resource, graph):
     for nic in targets(graph, resource, "azurerm_network_interface", "network_interface_ids"):
         with verdict.item():
             blocks = block_paths(nic, "ip_configuration", verdict)
-            if not any(is_set(nic, f"{block}.public_ip_address_id") for block in blocks):
+            if not any(is_set(nic, f"{block}.public_ip_address_id", graph) for block in blocks):
                 continue
             # with no NSG in the code nothing is judged: Standard public IPs then admit no inbound traffic
             layers = _nsgs_of(graph, nic)

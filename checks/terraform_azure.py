@@ -76,8 +76,11 @@ def azure_storage_public_nested_items(resource):
             return None
     at = written(resource, "allow_nested_items_to_be_public", written(resource, "allow_blob_public_access"))
     if is_true(provider_default(resource, "allow_nested_items_to_be_public", NESTED_PUBLIC_DEFAULT)):
-        return Fail(at, "allow_nested_items_to_be_public is not set and defaults to true in azurerm 3.x and 4.x, "
-                    "which the configuration's provider constraint selects: containers may be made public")
+        return Fail(
+            at,
+            "allow_nested_items_to_be_public is not set and defaults to true in azurerm 3.x and 4.x, "
+            "which the configuration's provider constraint selects: containers may be made public",
+        )
     return None
 
 
