@@ -83,10 +83,8 @@ def is_set(resource: Resource, path: str, graph=None) -> bool:
 
 
 def instances_unknown(resource: Resource) -> bool:
-    """The resource's count/for_each could not be computed (the evaluator emitted one stand-in instance).
-
-    The one place these checks read `Resource.extra["instances"]`, until it becomes typed metadata."""
-    return str(resource.extra.get("instances", "")).startswith("unknown")
+    """The resource's count/for_each could not be computed (the evaluator emitted one stand-in instance)."""
+    return resource.terraform.instances.startswith("unknown")
 
 
 # Network security group rules -----------------------------------------------------------------------

@@ -55,18 +55,16 @@ def _allows_major(specifiers: SpecifierSet, major: int) -> bool:
 
 
 def azurerm_major_versions(resource: Resource) -> set[int] | None:
-    """The azurerm majors the `required_providers` (or legacy provider `version`) constraints allow.
+    """The azurerm majors the module's `required_providers` constraint allows.
 
-    None when nothing constrains the version or a constraint cannot be read. The constraints come from
-    the resource's module and its callers (`Resource.extra["provider_versions"]`, set by the evaluator;
-    the only place this key is read)."""
-    constraints = resource.extra.get("provider_versions", {}).get("azurerm")
-    if not constraints:
+    None when nothing constrains the version or the constraint cannot be read. The constraint is the
+    resource's module's own, else its nearest caller's (`TerraformMeta.provider_versions`); Terraform
+    intersects every module's, so this may allow more majors than the install can have, never fewer."""
+    constraint = resource.terraform.provider_versions.get("hashicorp/azurerm")
+    if not constraint:
         return None
     try:
-        specifiers = SpecifierSet()
-        for text in constraints:
-            specifiers &= terraform_specifiers(text)
+        specifiers = terraform_specifiers(constraint)
         return {major for major in AZURERM_MAJORS if _allows_major(specifiers, major)}
     except (ValueError, InvalidSpecifier, InvalidVersion):
         return None
