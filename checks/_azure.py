@@ -2,7 +2,8 @@
 
 Everything reads through `Resource.get`, so unknown values raise `UnknownValue`. A check that asks
 "does any resource attach X to this one" must not answer no when a resource of that kind points
-somewhere the scanner cannot follow (a variable, a data source): `linked` raises UnknownValue then.
+somewhere the scanner cannot follow (a variable, a data source): the graph's `linked_from` /
+`linked_via` (and `linked`, several attributes at once) raise UnknownValue then.
 """
 
 from __future__ import annotations
@@ -11,56 +12,22 @@ import ipaddress
 from typing import Any
 
 from checks._helpers import AZURE_ANY_SOURCES, Verdict, as_int, block_paths, element_paths, is_world_cidr
-from scanner.records import Resource, Unknown, UnknownValue
-
-
-def _under(path: str | None, names: tuple[str, ...]) -> bool:
-    return bool(path) and any(path == n or path.startswith(f"{n}.") for n in names)  # type: ignore[union-attr]
-
-
-def _has_unknown(value: Any) -> bool:
-    if isinstance(value, Unknown):
-        return True
-    if isinstance(value, dict):
-        return any(_has_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_unknown(v) for v in value)
-    return False
+from scanner.records import Resource, UnknownValue
 
 
 def linked(graph, resource: Resource, type: str, *attributes: str) -> list[Resource]:
-    """Resources of `type` whose `attributes` (top-level names; nested paths under them count) reference
-    `resource`. When there are none, raises UnknownValue if a resource of `type` in the same module tree
-    has such an attribute that the scanner cannot resolve (a variable, a data source): it may be this one."""
-    found = [
-        other
-        for other in graph.predecessors(resource, kind="references", type=type)
-        if any(_under(a, attributes) for a in graph.edge_attributes(other, resource, "references"))
-    ]
-    if found:
-        return found
-    for other in graph.resources("terraform", type):
-        if other.scope != resource.scope:
-            continue
-        targets = [t for a, t in other.references if _under(a, attributes)]
-        if any(not t.startswith("data.") for t in targets):
-            continue  # it points at a resource of this configuration, and not at this one
-        if targets or any(_has_unknown(other.attributes.get(name)) for name in attributes):
-            raise UnknownValue(attributes[0], f"{other.address} is attached to a resource the scanner cannot see")
-    return []
-
-
-def targets(graph, resource: Resource, type: str, *attributes: str) -> list[Resource]:
-    """Resources of `type` that `resource` references from `attributes`; unknown when such an attribute
-    is set but resolves to nothing the scanner can see."""
-    found = [
-        other
-        for other in graph.successors(resource, kind="references", type=type)
-        if any(_under(a, attributes) for a in graph.edge_attributes(resource, other, "references"))
-    ]
-    if not found and any(_has_unknown(resource.attributes.get(name)) for name in attributes):
-        raise UnknownValue(attributes[0], f"{attributes[0]} refers to a resource the scanner cannot see")
-    return found
+    """Resources of `type` linking to `resource` through any of `attributes` (`graph.linked_from` for each:
+    nested paths under an attribute count). Unknown only when none links for sure and one may."""
+    found: dict[str, Resource] = {}
+    unknown: UnknownValue | None = None
+    for attribute in attributes:
+        try:
+            found.update((other.key, other) for other in graph.linked_from(resource, type, attribute))
+        except UnknownValue as exc:
+            unknown = unknown or exc
+    if found or unknown is None:
+        return [found[key] for key in sorted(found)]
+    raise unknown
 
 
 def is_set(resource: Resource, path: str, graph=None) -> bool:

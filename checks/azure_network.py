@@ -19,7 +19,6 @@ from checks._azure import (
     rule_port_spans,
     rule_protocol,
     rule_sources,
-    targets,
 )
 from checks._helpers import ADMIN_PORTS, Verdict, as_int, block_paths, first_block, is_false, is_true, written
 from scanner.records import Resource
@@ -511,13 +510,14 @@ def _nsgs_of(graph, nic: Resource) -> list[list[Resource]]:
     nic_level = [
         nsg
         for assoc in linked(graph, nic, "azurerm_network_interface_security_group_association", "network_interface_id")
-        for nsg in targets(graph, assoc, "azurerm_network_security_group", "network_security_group_id")
+        for nsg in graph.linked_via(assoc, "network_security_group_id", "azurerm_network_security_group")
     ]
     subnet_level = [
         nsg
-        for subnet in targets(graph, nic, "azurerm_subnet", "ip_configuration")
+        for block in block_paths(nic, "ip_configuration")
+        for subnet in graph.linked_via(nic, f"{block}.subnet_id", "azurerm_subnet")
         for assoc in linked(graph, subnet, "azurerm_subnet_network_security_group_association", "subnet_id")
-        for nsg in targets(graph, assoc, "azurerm_network_security_group", "network_security_group_id")
+        for nsg in graph.linked_via(assoc, "network_security_group_id", "azurerm_network_security_group")
     ]
     return [layer for layer in (nic_level, subnet_level) if layer]
 
@@ -553,7 +553,7 @@ def _layer_exposure(graph, layer: list[Resource], verdict: Verdict) -> tuple[Res
 )
 def azure_vm_admin_exposed(resource, graph):
     verdict = Verdict()
-    for nic in targets(graph, resource, "azurerm_network_interface", "network_interface_ids"):
+    for nic in graph.linked_via(resource, "network_interface_ids", "azurerm_network_interface"):
         with verdict.item():
             blocks = block_paths(nic, "ip_configuration", verdict)
             if not any(is_set(nic, f"{block}.public_ip_address_id", graph) for block in blocks):
