@@ -96,6 +96,10 @@ REFERENCE_SUFFIXES = (
     "provider",
     "method",
     "cache",
+    "expression",
+    "schedule",
+    "status",
+    "spec",
 )
 # Whole name parts that mean a password on their own (DB_PASS, dbPass, SMTP_PWD), too short to match inside words.
 SECRET_PARTS = {"pass", "pwd", "passwd"}
@@ -121,6 +125,12 @@ PLACEHOLDER_VALUES = {
     "false",
     "yes",
     "no",
+    "required",
+    "optional",
+    "enabled",
+    "disabled",
+    "active",
+    "inactive",
 }
 PLACEHOLDER_SHAPES = re.compile(
     r"<[^<>]*>|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\{\{.*\}\}|%[A-Za-z_]+%|[*x.#_-]+|your.*|.*here", re.IGNORECASE
@@ -170,9 +180,13 @@ def secret_reason(name: str, value: Any) -> str | None:
         return "a private key"
     if _url_password(text):
         return "a password in a URL"
-    if _secret_name(name) and not _placeholder(text):
+    if _secret_name(name) and not _placeholder(text) and _flat(text) != _flat(name):
         return f"a literal value for {name}"
     return None
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
 def _secret_in(name: str, value: Any, path: str) -> str | None:
