@@ -1398,3 +1398,58 @@ def aws_glue_no_security_configuration(resource):
     return Fail(
         written(resource, "security_configuration"), "no security_configuration: KMS encryption is not enforced"
     )
+
+
+# low: the key is AWS managed; access to the time series cannot be restricted through a key policy
+@check(
+    id="IG-AWS-215",
+    title="Timestream database is not encrypted with a customer managed key",
+    severity="low",
+    framework="terraform",
+    types=["aws_timestreamwrite_database"],
+    cwe="CWE-311",
+    description="Without kms_key_id a Timestream database is encrypted with the Timestream-managed key of the "
+    "account, so decrypting its tables cannot be limited or revoked through a key policy.",
+    remediation="Set kms_key_id to a customer managed KMS key.",
+    example='resource "aws_timestreamwrite_database" "metrics" {\n  database_name = "metrics"\n'
+    '  kms_key_id    = aws_kms_key.timestream.arn\n}\n\nresource "aws_kms_key" "timestream" {\n'
+    '  description         = "Timestream metrics"\n  enable_key_rotation = true\n}',
+    tags=("encryption", "database"),
+)
+def aws_timestream_no_cmk(resource):
+    if configured(resource, "kms_key_id"):
+        return None
+    return Fail(written(resource, "kms_key_id"), "no kms_key_id: the database uses the Timestream-managed key")
+
+
+FSX_AUDIT_LEVELS = ("file_access_audit_log_level", "file_share_access_audit_log_level")
+
+
+# low: logging gap on a file server
+@check(
+    id="IG-AWS-216",
+    title="FSx for Windows File Server does not audit file access",
+    severity="low",
+    framework="terraform",
+    types=["aws_fsx_windows_file_system"],
+    cwe="CWE-778",
+    description="Without an audit_log_configuration whose file or file-share access level is not DISABLED (the "
+    "default of both), there is no record of who opened, changed or deleted files on the share.",
+    remediation='Add audit_log_configuration { file_access_audit_log_level = "SUCCESS_AND_FAILURE", '
+    'file_share_access_audit_log_level = "SUCCESS_AND_FAILURE", audit_log_destination = ... }.',
+    example='resource "aws_fsx_windows_file_system" "shares" {\n  storage_capacity    = 300\n'
+    '  subnet_ids          = ["subnet-0a1b2c3d"]\n  throughput_capacity = 32\n'
+    '  active_directory_id = "d-1234567890"\n\n  audit_log_configuration {\n'
+    '    file_access_audit_log_level       = "SUCCESS_AND_FAILURE"\n'
+    '    file_share_access_audit_log_level = "SUCCESS_AND_FAILURE"\n'
+    '    audit_log_destination             = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/fsx/shares"\n  }\n}',
+    tags=("logging",),
+)
+def aws_fsx_windows_no_audit(resource):
+    block = first_block(resource, "audit_log_configuration")
+    if block is None:
+        return Fail(None, "no audit_log_configuration: file access is not audited")
+    levels = [str(resource.get(f"{block}.{name}") or "DISABLED").upper() for name in FSX_AUDIT_LEVELS]
+    if all(level == "DISABLED" for level in levels):
+        return Fail(block, "file and file-share access auditing are both DISABLED")
+    return None

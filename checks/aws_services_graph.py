@@ -659,3 +659,29 @@ def aws_redshift_no_audit_logging(resource, graph):
         return None
     at = written(resource, f"{block}.enable", block) if block else None
     return Fail(at, "audit logging is not enabled")
+
+
+# low: a compromised administrator (or ransomware with its credentials) can delete every recovery point
+@check(
+    id="IG-AWS-217",
+    title="AWS Backup vault has no vault lock",
+    severity="low",
+    framework="terraform",
+    types=["aws_backup_vault"],
+    cwe="CWE-693",
+    description="Without an aws_backup_vault_lock_configuration for the vault, anyone allowed to delete recovery "
+    "points - including an attacker holding an administrator's credentials - can erase the backups before "
+    "encrypting or deleting the data they protect.",
+    remediation="Add an aws_backup_vault_lock_configuration with backup_vault_name = the vault's name and a "
+    "min_retention_days (with changeable_for_days, to reach compliance mode once tested).",
+    example='resource "aws_backup_vault" "main" {\n  name        = "main"\n  kms_key_arn = aws_kms_key.backup.arn\n}\n'
+    "\n"
+    'resource "aws_backup_vault_lock_configuration" "main" {\n  backup_vault_name   = aws_backup_vault.main.name\n'
+    "  min_retention_days  = 7\n  max_retention_days  = 365\n  changeable_for_days = 3\n}",
+    graph=True,
+    tags=("backup",),
+)
+def aws_backup_vault_unlocked(resource, graph):
+    if _linked(graph, resource, "aws_backup_vault_lock_configuration", "backup_vault_name"):
+        return None
+    return Fail(None, "no vault lock: recovery points can be deleted before their retention ends")
