@@ -270,10 +270,6 @@ def containers(resource: Resource) -> tuple[str, list[tuple[str, Any]]]:
     return "container_definitions", found
 
 
-def _is_on(value: Any) -> bool:
-    return value is True or is_true(value)
-
-
 CONTAINER_TYPES = ["aws_ecs_task_definition", "aws_batch_job_definition"]
 DANGEROUS_CAPABILITIES = {"ALL", "SYS_ADMIN", "SYS_MODULE", "SYS_PTRACE", "NET_ADMIN", "DAC_READ_SEARCH", "BPF"}
 
@@ -311,7 +307,7 @@ def privileged_containers(resource: Resource) -> list[Fail] | None:
     verdict = Verdict()
     for label, container in items:
         with verdict.item():
-            if _is_on(_field(container, "privileged", attribute)):
+            if is_true(_field(container, "privileged", attribute)):
                 verdict.fail(attribute, f"{label} runs privileged")
                 continue
             linux = _field(container, "linuxParameters", attribute)
@@ -408,7 +404,7 @@ def aws_container_writable_root(resource):
     key = "readonlyRootFilesystem"
     for label, container in items:
         with verdict.item():
-            if not _is_on(_field(container, key, attribute)):
+            if not is_true(_field(container, key, attribute)):
                 verdict.fail(attribute, f"{label} has a writable root filesystem")
     return verdict.result()
 
