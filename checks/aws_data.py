@@ -11,8 +11,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks._helpers import Verdict, block_paths, decide_any, dynamic_blocks, first_block, is_false, is_true, written
-from scanner.records import Resource, UnknownValue
+from checks._helpers import (
+    Verdict,
+    block_paths,
+    configured,
+    decide_any,
+    dynamic_blocks,
+    first_block,
+    is_false,
+    is_true,
+    written,
+)
+from scanner.records import Resource
 from scanner.registry import Fail, check
 
 
@@ -26,19 +36,6 @@ def _on(resource: Resource, path: str, default: bool) -> bool:
     """A boolean argument judged by its default when omitted (Terraform also accepts "true"/"false")."""
     value = resource.get(path)
     return default if value is None else is_true(value)
-
-
-def configured(resource: Resource, path: str) -> bool:
-    """Whether the argument at `path` holds a non-empty value.
-
-    A value known only after apply that comes from a reference to another resource (a KMS key's ARN, a user
-    group's id) counts as set; any other unknown value (a variable without a value) stays unknown."""
-    try:
-        return bool(resource.get(path))
-    except UnknownValue:
-        if any(attribute == path or attribute.startswith(f"{path}.") for attribute, _ in resource.references):
-            return True
-        raise
 
 
 # low: deletion protection guards against an operator's or a pipeline's mistake, not an attacker

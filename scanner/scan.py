@@ -9,10 +9,11 @@ from pathlib import Path
 import scanner.filter as filtering
 from scanner.discover import discover
 from scanner.engine import run_checks
-from scanner.graph import ResourceGraph, build_graph
-from scanner.parsers import ParseCache, ParsedFile, parse_all
-from scanner.records import Finding, Resource, ScanError, SourceFile, UnknownResult
-from scanner.registry import Check, Selection, load_builtin_checks
+from scanner.evaluate import evaluate_parsed
+from scanner.graph import build_graph
+from scanner.parsers import ParseCache, parse_all
+from scanner.records import FRAMEWORKS, Resource, ScanError, ScanResult, SourceFile
+from scanner.registry import Selection, load_builtin_checks
 
 
 @dataclass
@@ -28,51 +29,11 @@ class ScanOptions:
     root: Path | None = None  # report paths relative to it (default: the paths' common directory)
 
 
-@dataclass
-class ScanResult:
-    root: Path
-    files: list[SourceFile]
-    resources: list[Resource]
-    checks: list[Check]
-    findings: list[Finding]
-    unknowns: list[UnknownResult]
-    errors: list[ScanError]
-    passed: int
-    graph: ResourceGraph | None = None
-    outside_diff: int = 0  # findings dropped by --diff-base
-
-    @property
-    def incomplete(self) -> bool:
-        return any(e.level == "error" for e in self.errors)
-
-
-def evaluate_parsed(
-    parsed: list[ParsedFile], options: ScanOptions, root: Path
-) -> tuple[list[Resource], list[ScanError]]:
-    resources: list[Resource] = []
-    errors: list[ScanError] = []
-    tf_files, tfvars = [], []
-    for item in parsed:
-        errors.extend(item.errors)
-        resources.extend(item.resources)
-        if item.kind == "terraform" and item.payload is not None:
-            tf_files.append(item.payload)
-        elif item.kind == "tfvars" and item.payload is not None:
-            tfvars.append(item.payload)
-    if tf_files:
-        from scanner.evaluate import terraform as tf_eval  # with lark and hcl2: 60 ms not spent on other repos
-
-        evaluation = tf_eval.evaluate(
-            tf_files, tfvars, root=root, var_files=options.var_files, variables=options.variables
-        )
-        resources.extend(evaluation.resources)
-        errors.extend(evaluation.errors)
-    return resources, errors
-
-
 def scan(options: ScanOptions, progress: Callable[[str, int, int], None] | None = None) -> ScanResult:
     found = discover(options.paths, root=options.root, excludes=options.excludes)
     sources = [f for f in found.files if _wanted(f.kind, options.selection.frameworks)]
+    if not sources:
+        found.errors.append(ScanError("", None, _nothing_found(options.selection.frameworks), "warning"))
     done = [0]
 
     def tick(n: int) -> None:
@@ -82,7 +43,7 @@ def scan(options: ScanOptions, progress: Callable[[str, int, int], None] | None 
 
     cache = ParseCache(options.cache_dir)
     parsed = parse_all(sources, cache, workers=options.workers, progress=tick)
-    resources, errors = evaluate_parsed(parsed, options, found.root)
+    resources, errors = evaluate_parsed(parsed, found.root, options.var_files, options.variables)
     result = judge(found.root, sources, resources, [*found.errors, *errors], options.selection)
     return filtering.apply(result, options.filters)
 
@@ -92,7 +53,7 @@ def judge(
 ) -> ScanResult:
     """Graph and checks: the stages after evaluation, shared by `scan` and plan gating (filtering follows)."""
     graph = build_graph(resources)
-    checks = selection.select(load_builtin_checks())
+    checks = selection.select({**load_builtin_checks(), **selection.custom})
     evaluated = run_checks(graph, checks)
     return ScanResult(
         root=root,
@@ -104,7 +65,18 @@ def judge(
         errors=sorted([*errors, *evaluated.errors], key=lambda e: (e.file, e.line or 0, e.message)),
         passed=evaluated.passed,
         graph=graph,
+        passed_by_check=dict(evaluated.passed_by_check),
     )
+
+
+NO_FILES = "no IaC files found"
+
+
+def _nothing_found(frameworks: set[str]) -> str:
+    """The warning of a scan that found nothing to judge: a wrong path, or everything excluded."""
+    names = {"terraform": "Terraform", "kubernetes": "Kubernetes", "dockerfile": "Dockerfile"}
+    kinds = ", ".join(names[f] for f in FRAMEWORKS if f in frameworks)
+    return f"{NO_FILES} ({kinds}) under the scanned paths: nothing was scanned"
 
 
 def _wanted(kind: str, frameworks: set[str]) -> bool:

@@ -25,16 +25,13 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from scanner import kube
-from scanner.records import Resource, Unknown
+from scanner.kube import RUNNING_WORKLOAD_KINDS, containers
+from scanner.records import Resource
 
 if TYPE_CHECKING:
     from scanner.graph import ResourceGraph
-
-WORKLOAD_KINDS = tuple(k for k in kube.WORKLOAD_KINDS if k != "PodTemplate")  # a PodTemplate runs nothing
 
 # Docker Official Images most often named in manifests without a registry: always pulled from Docker Hub
 OFFICIAL_IMAGES = frozenset(
@@ -99,13 +96,6 @@ _TEMPLATE = re.compile(r"\$|\{\{|\}\}")
 _TITLE_LABEL = "org.opencontainers.image.title"
 
 
-def containers(resource: Resource) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(dotted path, container) for every container and init container of a workload."""
-    for container in kube.containers(resource):
-        if container.list_name != "ephemeralContainers":  # debug containers are attached later, by hand
-            yield container.path, container.spec
-
-
 def image_name(reference: str) -> str | None:
     """The last repository segment of an image reference, or None if it is not one we may link."""
     if not reference or _TEMPLATE.search(reference):
@@ -160,12 +150,12 @@ def _shared_depth(a: str, b: str) -> int:
 
 
 def stage_user(stage: Resource) -> tuple[str, int] | None:
-    """(user, line) of a stage's effective user, or None when it is only known at build time."""
-    user = stage.attributes.get("user") or {}
-    name = user.get("name")
-    if isinstance(name, Unknown) or name is None:
+    """(user, line) of a stage's effective user, None without one; raises UnknownValue when it is only
+    known at build time (`USER $APP_USER` with no default)."""
+    name = stage.get("user.name")
+    if name is None:
         return None
-    return name.split(":", 1)[0].strip() or "root", user.get("line") or stage.location.start_line
+    return str(name).split(":", 1)[0].strip() or "root", stage.get("user.line") or stage.location.start_line
 
 
 def _repository(reference: str) -> str:
@@ -178,7 +168,7 @@ def skaffold_artifacts(graph: ResourceGraph) -> dict[str, str]:
     """Image repository -> Dockerfile path, from the Docker artifacts of Skaffold configs."""
     declared: dict[str, str] = {}
     for config in graph.resources("kubernetes", "Config"):
-        if not str(config.extra.get("api_version") or config.attributes.get("apiVersion", "")).startswith("skaffold/"):
+        if not config.kubernetes.api_version.startswith("skaffold/"):
             continue
         build = config.attributes.get("build")
         artifacts = build.get("artifacts") if isinstance(build, dict) else None
@@ -196,34 +186,60 @@ def skaffold_artifacts(graph: ResourceGraph) -> dict[str, str]:
     return declared
 
 
+def _best(name: str, from_dir: str, named: list[tuple[Resource, set[str], str]]) -> Resource | None:
+    """The final stage whose names match `name` best (exact over suffix, then nearest directory), or None
+    when nothing matches or two candidates are equally likely."""
+    matches = [(score, stage, directory) for stage, names, directory in named if (score := _match(name, names))]
+    ranked = sorted(
+        ((score, _shared_depth(from_dir, directory), stage) for score, stage, directory in matches),
+        key=lambda item: (item[0], item[1]),
+        reverse=True,
+    )
+    if not ranked or (len(ranked) > 1 and ranked[0][:2] == ranked[1][:2]):
+        return None
+    return ranked[0][2]
+
+
+def link_bases(graph: ResourceGraph) -> None:
+    """`from` edges: a stage whose base image another Dockerfile of the repository builds (`FROM acme/base`
+    next to `base/Dockerfile`), by the same conservative name match as `runs`, Skaffold first."""
+    stages = graph.resources("dockerfile", "stage")
+    finals = [s for s in stages if s.attributes.get("final")]
+    if not finals:
+        return
+    by_file = {stage.location.file: stage for stage in finals}
+    declared = skaffold_artifacts(graph)
+    named = [(s, dockerfile_names(s), posixpath.dirname(s.location.file)) for s in finals]
+    for stage in stages:
+        image = stage.attributes.get("base_image")
+        if stage.attributes.get("from_stage") or not isinstance(image, str):
+            continue
+        others = [entry for entry in named if entry[0].location.file != stage.location.file]
+        base = by_file.get(declared.get(_repository(image), ""))
+        name = image_name(image)
+        if base is None and name:
+            base = _best(name, posixpath.dirname(stage.location.file), others)
+        if base is not None and base.location.file != stage.location.file:
+            graph.add_edge(stage, base, "from", "base_image")
+
+
 def link(graph: ResourceGraph) -> None:
-    finals = [s for s in graph.resources("dockerfile", "stage") if s.extra.get("final")]
+    finals = [s for s in graph.resources("dockerfile", "stage") if s.dockerfile.final]
     if not finals:
         return
     by_file = {stage.location.file: stage for stage in finals}
     declared = skaffold_artifacts(graph)
     named = [(stage, dockerfile_names(stage), posixpath.dirname(stage.location.file)) for stage in finals]
-    for kind in WORKLOAD_KINDS:
+    for kind in RUNNING_WORKLOAD_KINDS:
         for workload in graph.resources("kubernetes", kind):
             manifest_dir = posixpath.dirname(workload.location.file)
-            for path, container in containers(workload):
-                image = container.get("image")
+            for container in containers(workload, ephemeral=False):
+                path, image = container.path, container.spec.get("image")
                 explicit = by_file.get(declared.get(_repository(image), "")) if isinstance(image, str) else None
                 if explicit is not None:
                     graph.add_edge(workload, explicit, "runs", f"{path}.image")
                     continue
                 name = image_name(image) if isinstance(image, str) else None
-                if not name:
-                    continue
-                # the directory distance is computed only for the stages the name matches
-                matches = [
-                    (score, stage, directory) for stage, names, directory in named if (score := _match(name, names))
-                ]
-                ranked = sorted(
-                    ((score, _shared_depth(manifest_dir, directory), stage) for score, stage, directory in matches),
-                    key=lambda item: (item[0], item[1]),
-                    reverse=True,
-                )
-                if not ranked or (len(ranked) > 1 and ranked[0][:2] == ranked[1][:2]):
-                    continue  # no Dockerfile by that name, or two equally likely ones
-                graph.add_edge(workload, ranked[0][2], "runs", f"{path}.image")
+                best = _best(name, manifest_dir, named) if name else None
+                if best is not None:
+                    graph.add_edge(workload, best, "runs", f"{path}.image")

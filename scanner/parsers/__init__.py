@@ -21,9 +21,10 @@ from scanner.records import Resource, ScanError, SourceFile
 
 
 def _parser_code_hash() -> str:
-    """Cache entries die with any change to the parser code, not only with a version bump."""
+    """Cache entries die with any change to the parser code or to the records it pickles, not only
+    with a version bump."""
     digest = hashlib.sha256(__version__.encode())
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    for path in [*sorted(Path(__file__).parent.glob("*.py")), Path(__file__).parent.parent / "records.py"]:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -73,10 +74,14 @@ def _parser_for(kind: str) -> Callable[[str, str], ParsedFile]:
 
 
 def decode(data: bytes) -> str:
-    """Text of a file: UTF-8 (with or without BOM) or UTF-16 with a BOM (PowerShell redirection)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    return data.decode("utf-8-sig")
+    """Text of a file: UTF-8 (with or without BOM) or UTF-16 with a BOM (PowerShell redirection).
+
+    CRLF line ends (a Windows checkout with `core.autocrlf`) become LF: python-hcl2's grammar
+    rejects a carriage return, and every parser counts lines the same way afterwards.
+    """
+    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    text = data.decode("utf-16") if utf16 else data.decode("utf-8-sig")
+    return text.replace("\r\n", "\n") if "\r" in text else text
 
 
 def parse_bytes(data: bytes, rel: str, kind: str) -> ParsedFile:
