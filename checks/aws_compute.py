@@ -736,6 +736,7 @@ def aws_beanstalk_managed_updates(resource):
     framework="terraform",
     types=["aws_ec2_instance_metadata_defaults"],
     cwe="CWE-918",
+    compliance={"cis-aws-3.0": ["5.6"]},
     description='http_tokens = "optional" makes IMDSv1 the account-wide default for new instances of the region, so '
     "any instance launched without its own metadata_options lets a server-side request forgery read its role's "
     "credentials with a plain GET.",

@@ -142,6 +142,7 @@ def aws_db_backups_disabled(resource):
         "aws_elasticache_replication_group",
     ],
     cwe="CWE-1104",
+    compliance={"cis-aws-3.0": ["2.3.2"]},
     description="Minor engine versions carry security fixes; with automatic minor upgrades off (they default to on) "
     "the database keeps running a vulnerable engine until someone upgrades it by hand.",
     remediation="Remove auto_minor_version_upgrade = false, or own a documented patching process for the engine. "
@@ -867,6 +868,7 @@ def aws_search_no_audit_logs(resource):
     framework="terraform",
     types=["aws_ebs_encryption_by_default"],
     cwe="CWE-311",
+    compliance={"cis-aws-3.0": ["2.2.1"]},
     description="aws_ebs_encryption_by_default with enabled = false switches off, for the whole account and region, "
     "the setting that encrypts every new EBS volume and snapshot copy even when its own configuration forgets to.",
     remediation="Set enabled = true (the resource's default).",
