@@ -44,22 +44,29 @@ def _on(resource: Resource, path: str, default: bool) -> bool:
     title="Database deletion protection is disabled",
     severity="low",
     framework="terraform",
-    types=["aws_db_instance", "aws_rds_cluster", "aws_neptune_cluster", "aws_docdb_cluster", "aws_qldb_ledger"],
+    types=[
+        "aws_db_instance",
+        "aws_rds_cluster",
+        "aws_neptune_cluster",
+        "aws_docdb_cluster",
+        "aws_qldb_ledger",
+        "aws_dynamodb_table",
+    ],
     cwe="CWE-693",
     description="Without deletion protection a single `terraform destroy`, a renamed resource or a compromised "
     "pipeline credential deletes the database; deletion protection makes the API refuse until it is turned off "
-    "explicitly. It defaults to off for RDS, Aurora, Neptune and DocumentDB, and to on for QLDB ledgers.",
-    remediation="Set deletion_protection = true on production databases.",
+    "explicitly. It defaults to off for RDS, Aurora, Neptune, DocumentDB and DynamoDB, and to on for QLDB ledgers.",
+    remediation="Set deletion_protection = true (deletion_protection_enabled = true on DynamoDB tables) on "
+    "production databases.",
     example='resource "aws_rds_cluster" "orders" {\n  cluster_identifier  = "orders"\n'
     '  engine              = "aurora-postgresql"\n  storage_encrypted   = true\n  deletion_protection = true\n}',
     tags=("database",),
 )
 def aws_db_deletion_protection(resource):
-    if _on(resource, "deletion_protection", resource.type == "aws_qldb_ledger"):
+    path = "deletion_protection_enabled" if resource.type == "aws_dynamodb_table" else "deletion_protection"
+    if _on(resource, path, resource.type == "aws_qldb_ledger"):
         return None
-    return Fail(
-        written(resource, "deletion_protection"), "deletion_protection is off: one API call deletes the database"
-    )
+    return Fail(written(resource, path), f"{path} is off: one API call deletes the database")
 
 
 IAM_AUTH_ENGINES = ("mysql", "mariadb", "postgres", "aurora", "neptune")
