@@ -648,9 +648,7 @@ def _lambda_at_edge(graph, function: Resource) -> bool:
     Evidence that only exempts a function, so an unknown trust policy counts as no evidence."""
     if graph.predecessors(function, kind="references", type="aws_cloudfront_distribution"):
         return True
-    for role in graph.successors(function, kind="references", type="aws_iam_role"):
-        if "role" not in graph.edge_attributes(function, role, "references"):
-            continue
+    for role in graph.links(function, "role", "aws_iam_role").targets:
         try:
             document = policy_document(role, "assume_role_policy")
         except UnknownValue:
