@@ -822,3 +822,59 @@ def _insights_account_default(graph, cluster: Resource) -> bool:
         and str(setting.get("value", "")).lower() in ("enabled", "enhanced")
         for setting in graph.resources("terraform", "aws_ecs_account_setting_default")
     )
+
+
+# low: shell sessions into running containers leave no record
+@check(
+    id="IG-AWS-218",
+    title="ECS Exec sessions on the cluster are not logged",
+    severity="low",
+    framework="terraform",
+    types=["aws_ecs_cluster"],
+    cwe="CWE-778",
+    description='execute_command_configuration { logging = "NONE" } turns off the record of ECS Exec sessions: '
+    "commands an operator - or an attacker with ecs:ExecuteCommand - runs inside production containers leave "
+    "no trace in CloudWatch Logs or S3.",
+    remediation='Set logging = "DEFAULT" (the task\'s awslogs configuration) or "OVERRIDE" with a log_configuration '
+    "to a CloudWatch log group or S3 bucket.",
+    example='resource "aws_ecs_cluster" "main" {\n  name = "main"\n\n  configuration {\n'
+    '    execute_command_configuration {\n      logging = "OVERRIDE"\n\n      log_configuration {\n'
+    '        cloud_watch_log_group_name = "/aws/ecs/exec/main"\n      }\n    }\n  }\n}',
+    tags=("logging", "containers"),
+)
+def aws_ecs_exec_not_logged(resource):
+    configuration = first_block(resource, "configuration")
+    block = first_block(resource, f"{configuration}.execute_command_configuration") if configuration else None
+    if block is not None and str(resource.get(f"{block}.logging", "")).upper() == "NONE":
+        return Fail(f"{block}.logging", "ECS Exec session logging is NONE")
+    return None
+
+
+# medium: every instance of the environment accepts IMDSv1, the target of SSRF credential theft
+@check(
+    id="IG-AWS-219",
+    title="Elastic Beanstalk environment allows IMDSv1",
+    severity="medium",
+    framework="terraform",
+    types=["aws_elastic_beanstalk_environment"],
+    cwe="CWE-918",
+    compliance={"cis-aws-3.0": ["5.6"]},
+    description='The aws:autoscaling:launchconfiguration setting DisableIMDSv1 = "false" keeps IMDSv1 on the '
+    "environment's instances, so a server-side request forgery in the application can read the instance "
+    "profile's credentials with a plain GET.",
+    remediation='Set DisableIMDSv1 = "true" in the aws:autoscaling:launchconfiguration namespace.',
+    example='resource "aws_elastic_beanstalk_environment" "web" {\n  name                = "web"\n'
+    '  application         = "web"\n  solution_stack_name = "64bit Amazon Linux 2023 v4.3.0 running Python 3.11"\n\n'
+    '  setting {\n    namespace = "aws:autoscaling:launchconfiguration"\n    name      = "DisableIMDSv1"\n'
+    '    value     = "true"\n  }\n}',
+)
+def aws_beanstalk_imdsv1(resource):
+    verdict = Verdict()
+    for path in block_paths(resource, "setting", verdict):
+        with verdict.item():
+            option = (resource.get(f"{path}.namespace"), resource.get(f"{path}.name"))
+            if option == ("aws:autoscaling:launchconfiguration", "DisableIMDSv1") and is_false(
+                resource.get(f"{path}.value")
+            ):
+                verdict.fail(f"{path}.value", 'DisableIMDSv1 is "false": instances accept IMDSv1')
+    return verdict.result()
