@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import click
@@ -289,6 +289,7 @@ def write_reports(
     docs_url: str,
     fail_on_incomplete: bool = False,
     compliance: str | None = None,
+    started: datetime | None = None,
 ) -> None:
     """Every report, then, when none went to stdout, a one-line summary on stderr so a CI log is never empty."""
     context = ReportContext(
@@ -300,6 +301,8 @@ def write_reports(
         today=date.today(),
         fail_on_incomplete=fail_on_incomplete,
         compliance=compliance,
+        started=started,
+        finished=datetime.now(timezone.utc),
     )
     for fmt, output in reports:
         colored = replace(context, color=fmt == "console" and output is None and sys.stdout.isatty())
@@ -401,6 +404,7 @@ def scan_command(
         filters=_filter_options(config, baseline, create_baseline, update_baseline, diff_base),
         root=root,
     )
+    started = datetime.now(timezone.utc)
     result = _run_with_progress(options)
     threshold = Severity(severity_threshold)
     strict = config.fail_on_incomplete if fail_on_incomplete is None else fail_on_incomplete
@@ -413,6 +417,7 @@ def scan_command(
         docs_url=docs_url,
         fail_on_incomplete=strict,
         compliance=compliance,
+        started=started,
     )
     sys.exit(exit_code(result, threshold, fail_on_incomplete=strict))
 
@@ -581,6 +586,7 @@ def plan_command(
         filters=_filter_options(config, baseline, None, None, None),
         root=root,
     )
+    started = datetime.now(timezone.utc)
     try:
         run = run_plan(options)
     except PlanError as exc:
@@ -601,6 +607,7 @@ def plan_command(
         docs_url=docs_url,
         fail_on_incomplete=strict,
         compliance=compliance,
+        started=started,
     )
     sys.exit(exit_code(run.result, threshold, fail_on_incomplete=strict))
 
