@@ -30,6 +30,7 @@ from scanner.records import FRAMEWORKS, ScanResult, Severity
 from scanner.registry import Check, Selection, load_builtin_checks
 from scanner.report import FORMATS, ReportContext, renderer
 from scanner.scan import ScanOptions, scan
+from scanner.suggest import did_you_mean
 
 SEVERITIES = [s.value for s in Severity]
 EXIT_FINDINGS = 1
@@ -48,10 +49,13 @@ class ConfigProblem(click.ClickException):
 
 
 def _frameworks(value: str | None, configured: set[str] | None = None) -> set[str]:
-    chosen = _csv(value) or configured or set(FRAMEWORKS)
-    unknown = chosen - set(FRAMEWORKS)
+    chosen = {v.lower() for v in _csv(value)} or configured or set(FRAMEWORKS)
+    unknown = sorted(chosen - set(FRAMEWORKS))
     if unknown:
-        raise click.BadParameter(f"unknown framework(s): {', '.join(sorted(unknown))}", param_hint="--framework")
+        problems = [f"unknown framework {name!r}{did_you_mean(name, FRAMEWORKS)}" for name in unknown]
+        raise click.BadParameter(
+            f"{'; '.join(problems)}; choose from {', '.join(FRAMEWORKS)}", param_hint="--framework"
+        )
     return chosen
 
 
@@ -105,7 +109,7 @@ class ReportFormat(click.ParamType):
     def convert(self, value: str, param: click.Parameter | None, ctx: click.Context | None) -> str:
         fmt, sep, target = value.partition(":")
         if fmt not in FORMATS:
-            self.fail(f"{fmt!r} is not one of {', '.join(FORMATS)}", param, ctx)
+            self.fail(f"{fmt!r} is not one of {', '.join(FORMATS)}{did_you_mean(fmt, FORMATS)}", param, ctx)
         if sep and not target:
             self.fail(f"{value!r}: no file after ':'", param, ctx)
         return value
@@ -182,7 +186,7 @@ GATE_OPTIONS = [
     ),
     click.option(
         "--severity-threshold",
-        type=click.Choice(SEVERITIES),
+        type=click.Choice(SEVERITIES, case_sensitive=False),
         default=None,
         help="Findings below it are reported but do not fail the run (default: the config's, else low).",
     ),
@@ -203,7 +207,7 @@ GATE_OPTIONS = [
     ),
     click.option(
         "--compliance",
-        type=click.Choice(sorted(COMPLIANCE_FRAMEWORKS)),
+        type=click.Choice(sorted(COMPLIANCE_FRAMEWORKS), case_sensitive=False),
         default=None,
         help="Run only the checks that evidence a control of this framework; reports summarise each control.",
     ),
@@ -244,24 +248,42 @@ def check_selection(
     """The checks to run, the user's among them. Unknown check ids on the command line are usage errors, in
     the config file configuration errors; a selection that leaves no check to run is a usage error naming why."""
     checks = {**load_builtin_checks(), **(custom or {})}
-    unknown_ids = (_csv(only) | _csv(skip)) - set(checks)
-    if unknown_ids:
-        raise click.BadParameter(f"unknown check id(s): {', '.join(sorted(unknown_ids))}", param_hint="--check")
-    unknown_in_config = config.check_ids() - set(checks)
-    if unknown_in_config:
-        raise ConfigProblem(f"unknown check id(s) {', '.join(sorted(unknown_in_config))} in {config.source}")
+    canonical = {check_id.casefold(): check_id for check_id in checks}
+    problems = [
+        f"Invalid value for '{option}': unknown check id {check_id!r}{did_you_mean(check_id, checks)}"
+        for option, value in (("--check", only), ("--skip-check", skip))
+        for check_id in sorted(_csv(value))
+        if check_id.casefold() not in canonical
+    ]
+    if problems:
+        raise click.UsageError("\n".join(problems))
+    only_ids = {canonical[v.casefold()] for v in _csv(only)}
+    skip_ids = {canonical[v.casefold()] for v in _csv(skip)}
+    config = known_check_ids(config, checks)
     selection = Selection(
-        only=_csv(only) or config.checks,
-        skip=_csv(skip) or config.skip_checks,
+        only=only_ids or config.checks,
+        skip=skip_ids or config.skip_checks,
         frameworks=frameworks,
         custom=custom or {},
         compliance=compliance,
     )
     if not selection.select(checks):
-        only_from = "--check" if _csv(only) else f"checks in {config.source}"
-        skip_from = "--skip-check" if _csv(skip) else f"skip-checks in {config.source}"
+        only_from = "--check" if only_ids else f"checks in {config.source}"
+        skip_from = "--skip-check" if skip_ids else f"skip-checks in {config.source}"
         raise click.UsageError(f"no check left to run: {_why_none(selection, checks, only_from, skip_from)}")
     return selection
+
+
+def known_check_ids(config: configuration.Config, checks: dict[str, Check]) -> configuration.Config:
+    """The configuration with its check ids spelled as registered (any case is accepted); an id that
+    names no check is a configuration error, each listed with the closest id."""
+    canonical = {check_id.casefold(): check_id for check_id in checks}
+    unknown = sorted(i for i in config.check_ids() if i.casefold() not in canonical)
+    if unknown:
+        raise ConfigProblem(
+            "\n".join(f"unknown check id {i!r} in {config.source}{did_you_mean(i, checks)}" for i in unknown)
+        )
+    return config.with_check_ids(canonical)
 
 
 def _why_none(selection: Selection, checks: dict[str, Check], only_from: str, skip_from: str) -> str:
@@ -336,6 +358,14 @@ def write_reports(
     "--diff-base", default=None, metavar="GIT_REF", help="Report only findings on lines changed since GIT_REF."
 )
 @click.option(
+    "--skip-path",
+    "skip_paths",
+    multiple=True,
+    metavar="PATTERN",
+    help="Do not scan files matching PATTERN (gitignore-style, relative to --root; repeatable), "
+    "like `exclude-paths` in the config file.",
+)
+@click.option(
     "--root",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
@@ -370,6 +400,7 @@ def scan_command(
     create_baseline: Path | None,
     update_baseline: Path | None,
     diff_base: str | None,
+    skip_paths: tuple[str, ...],
     root: Path | None,
     severity_threshold: str,
     fail_on_incomplete: bool | None,
@@ -391,6 +422,7 @@ def scan_command(
     except configuration.ConfigError as exc:
         raise ConfigProblem(str(exc)) from exc
     custom = custom_checks(checks_dirs, config, config_file)
+    config = known_check_ids(config, {**load_builtin_checks(), **custom})
     selection = check_selection(only, skip, config, _frameworks(framework, config.frameworks), custom, compliance)
     severity_threshold = severity_threshold or (config.severity_threshold or Severity.LOW).value
     options = ScanOptions(
@@ -398,7 +430,7 @@ def scan_command(
         selection=selection,
         cache_dir=None if no_cache else ParseCache.default_directory(),
         workers=workers,
-        excludes=config.exclude_paths,
+        excludes=[*config.exclude_paths, *skip_paths],
         var_files=[*config.var_files, *var_files],  # the command line's come last, so they win
         variables=_variables(var_values),
         filters=_filter_options(config, baseline, create_baseline, update_baseline, diff_base),
@@ -575,6 +607,7 @@ def plan_command(
     except (workspace.RootError, configuration.ConfigError) as exc:
         raise ConfigProblem(str(exc)) from exc
     custom = custom_checks(checks_dirs, config, config_file)
+    config = known_check_ids(config, {**load_builtin_checks(), **custom})
     selection = check_selection(only, skip, config, {"terraform"}, custom, compliance)
     severity_threshold = severity_threshold or (config.severity_threshold or Severity.LOW).value
     options = PlanOptions(
