@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -29,6 +30,7 @@ from scanner.parsers import ParseCache
 from scanner.records import FRAMEWORKS, ScanResult, Severity
 from scanner.registry import Check, Selection, load_builtin_checks
 from scanner.report import FORMATS, ReportContext, renderer
+from scanner.report.console import wants_color
 from scanner.scan import ScanOptions, scan
 from scanner.suggest import did_you_mean
 
@@ -154,13 +156,19 @@ REPORT_OPTIONS = [
         "--docs-url",
         default=DOCS_URL,
         show_default=True,
-        help="Check documentation that SARIF, JUnit and markdown reports link to (`#<check id>` is appended).",
+        help="Check documentation that the console, SARIF, JUnit, markdown and other reports link to "
+        "(`#<check id>` is appended).",
+    ),
+    click.option(
+        "--compact",
+        is_flag=True,
+        help="Console: leave out each finding's check title, fix and documentation link.",
     ),
 ]
 
 
 def report_options(command: Callable[..., None]) -> Callable[..., None]:
-    """--format/--output pairs, --sarif-category and --docs-url: the same for `scan` and `plan`."""
+    """--format/--output pairs, --sarif-category, --docs-url and --compact: the same for `scan` and `plan`."""
     for option in reversed(REPORT_OPTIONS):
         command = option(command)
     return command
@@ -312,6 +320,7 @@ def write_reports(
     fail_on_incomplete: bool = False,
     compliance: str | None = None,
     started: datetime | None = None,
+    compact: bool = False,
 ) -> None:
     """Every report, then, when none went to stdout, a one-line summary on stderr so a CI log is never empty."""
     context = ReportContext(
@@ -325,10 +334,17 @@ def write_reports(
         compliance=compliance,
         started=started,
         finished=datetime.now(timezone.utc),
+        compact=compact,
     )
+    terminal = sys.stdout.isatty()
     for fmt, output in reports:
-        colored = replace(context, color=fmt == "console" and output is None and sys.stdout.isatty())
-        _write(renderer(fmt)(result, colored), output)
+        on_screen = fmt == "console" and output is None
+        shown = replace(
+            context,
+            color=on_screen and wants_color(terminal, os.environ),
+            width=shutil.get_terminal_size().columns if on_screen and terminal else None,
+        )
+        _write(renderer(fmt)(result, shown), output)
     if all(output is not None for _, output in reports):
         from scanner.report.console import one_line
 
@@ -392,6 +408,7 @@ def scan_command(
     outputs: tuple[str, ...],
     sarif_category: str | None,
     docs_url: str,
+    compact: bool,
     framework: str | None,
     only: str | None,
     skip: str | None,
@@ -450,6 +467,7 @@ def scan_command(
         fail_on_incomplete=strict,
         compliance=compliance,
         started=started,
+        compact=compact,
     )
     sys.exit(exit_code(result, threshold, fail_on_incomplete=strict))
 
@@ -551,7 +569,8 @@ def _scan_with_progress(options: ScanOptions) -> ScanResult:
         task = bar.add_task("parsing", total=None)
 
         def progress(stage: str, done: int, total: int) -> None:
-            bar.update(task, description=stage, completed=done, total=total)
+            # a stage of unknown length (total 0) pulses instead of sitting at the last stage's 100%
+            bar.update(task, description=stage, completed=done, total=total or None)
 
         return scan(options, progress)
 
@@ -581,6 +600,7 @@ def plan_command(
     outputs: tuple[str, ...],
     sarif_category: str | None,
     docs_url: str,
+    compact: bool,
     only: str | None,
     skip: str | None,
     config_file: Path | None,
@@ -641,6 +661,7 @@ def plan_command(
         fail_on_incomplete=strict,
         compliance=compliance,
         started=started,
+        compact=compact,
     )
     sys.exit(exit_code(run.result, threshold, fail_on_incomplete=strict))
 
@@ -707,7 +728,7 @@ def checks_command(fmt: str, checks_dirs: tuple[Path, ...], config_file: Path | 
         table.add_row(
             c.id, c.severity.value, c.framework, c.title, ", ".join(c.resource_types), c.cwe, controls, c.source
         )
-    Console(width=240).print(table)
+    Console().print(table)  # the terminal's width (COLUMNS when piped), columns wrapped to fit
 
 
 if __name__ == "__main__":

@@ -43,17 +43,32 @@ def scan(options: ScanOptions, progress: Callable[[str, int, int], None] | None 
 
     cache = ParseCache(options.cache_dir)
     parsed = parse_all(sources, cache, workers=options.workers, progress=tick)
+    stage = progress or _quiet
+    stage("evaluate", 0, 0)
     resources, errors = evaluate_parsed(parsed, found.root, options.var_files, options.variables)
-    result = judge(found.root, sources, resources, [*found.errors, *errors], options.selection)
+    result = judge(found.root, sources, resources, [*found.errors, *errors], options.selection, stage)
+    stage("filter", 0, 0)
     return filtering.apply(result, options.filters)
 
 
+def _quiet(stage: str, done: int, total: int) -> None:
+    """No progress display."""
+
+
 def judge(
-    root: Path, files: list[SourceFile], resources: list[Resource], errors: list[ScanError], selection: Selection
+    root: Path,
+    files: list[SourceFile],
+    resources: list[Resource],
+    errors: list[ScanError],
+    selection: Selection,
+    progress: Callable[[str, int, int], None] = _quiet,
 ) -> ScanResult:
-    """Graph and checks: the stages after evaluation, shared by `scan` and plan gating (filtering follows)."""
+    """Graph and checks: the stages after evaluation, shared by `scan` and plan gating (filtering follows).
+    `progress(stage, 0, 0)` announces each stage, whose length is not known in advance."""
+    progress("graph", 0, 0)
     graph = build_graph(resources)
     checks = selection.select({**load_builtin_checks(), **selection.custom})
+    progress("checks", 0, 0)
     evaluated = run_checks(graph, checks)
     return ScanResult(
         root=root,
