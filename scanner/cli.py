@@ -335,6 +335,7 @@ def write_reports(
         started=started,
         finished=datetime.now(timezone.utc),
         compact=compact,
+        full_list=_full_list(reports),
     )
     terminal = sys.stdout.isatty()
     for fmt, output in reports:
@@ -536,6 +537,21 @@ def _written_after_their_format(order: list[str] | None, reports: list[tuple[str
     return True
 
 
+FULL_LISTS = ("sarif", "json", "csv", "gitlab-sast", "junit")  # formats that list every finding
+
+
+def _full_list(reports: list[tuple[str, str | None]]) -> str | None:
+    """Where every finding is, for a report that lists only the worst: `$IACGATE_FULL_REPORT` (set by a CI
+    job that publishes a report, e.g. the GitHub Action's artifact), else this run's report files."""
+    published = os.environ.get("IACGATE_FULL_REPORT")
+    if published:
+        return published
+    files = sorted(
+        ((FULL_LISTS.index(fmt), fmt, output) for fmt, output in reports if fmt in FULL_LISTS and output),
+    )
+    return " and ".join(f"`{output}` ({fmt})" for _, fmt, output in files) or None
+
+
 def _github_source_url(root: Path) -> str | None:
     """Base of file links in markdown reports inside GitHub Actions (`$GITHUB_STEP_SUMMARY`, PR comments)."""
     env = os.environ
@@ -575,7 +591,7 @@ def _scan_with_progress(options: ScanOptions) -> ScanResult:
         return scan(options, progress)
 
 
-@main.command("plan", cls=ReportCommand)
+@main.command("plan", cls=ReportCommand, short_help="Gate a Terraform plan (JSON): judge what it creates or changes.")
 @click.argument("plan_file", metavar="PLAN.json", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--source",
@@ -666,7 +682,7 @@ def plan_command(
     sys.exit(exit_code(run.result, threshold, fail_on_incomplete=strict))
 
 
-@main.command("checks")
+@main.command("checks", short_help="List the registered checks and your own.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
 @click.option(
     "--checks-dir",

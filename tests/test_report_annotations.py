@@ -108,7 +108,7 @@ def test_the_action_annotates_through_workflow_commands_when_sarif_upload_is_off
         pytest.skip("needs the installed iacgate command and bash")
     repository = tmp_path / "shop"
     (repository / ".git").mkdir(parents=True)
-    public_buckets(repository / "infra", 1)
+    public_buckets(repository / "infra", 30)  # more than the job summary lists
     action = yaml.safe_load((REPO / "action.yml").read_text())
     step = next(s for s in action["runs"]["steps"] if s.get("id") == "scan")
     env = {
@@ -121,6 +121,7 @@ def test_the_action_annotates_through_workflow_commands_when_sarif_upload_is_off
         "IACGATE_ROOT": str(repository),
         "IACGATE_CATEGORY": "iacgate",
         "IACGATE_ARGS": "--check IG-AWS-001 --no-cache",
+        "IACGATE_ARTIFACT": action["inputs"]["report-artifact"]["default"],
     }
     for upload, annotated in (("false", True), ("true", False)):
         run = subprocess.run(
@@ -133,6 +134,8 @@ def test_the_action_annotates_through_workflow_commands_when_sarif_upload_is_off
         )
         assert ("::error file=infra/main.tf,line=3," in run.stdout) is annotated, run.stdout
         assert (tmp_path / "iacgate.sarif").is_file()
+        summary = (tmp_path / "summary.md").read_text()
+        assert "…and 5 more: all 30 are in the `iacgate-report` artifact of this workflow run (SARIF)." in summary
         (tmp_path / "iacgate.annotations").unlink(missing_ok=True)
 
 

@@ -119,7 +119,9 @@ def test_markdown_caps_the_list_and_says_how_many_more(result: ScanResult) -> No
         for n in range(TOP + 7)
     ]
     text = renderer("markdown")(result, CONTEXT)
-    assert "…and 7 more." in text
+    assert "…and 7 more: `--format sarif:FILE`, `json` or `csv` lists them all." in text
+    elsewhere = renderer("markdown")(result, replace(CONTEXT, full_list="`iacgate.sarif` (sarif)"))
+    assert f"…and 7 more: all {TOP + 7} are in `iacgate.sarif` (sarif)." in elsewhere
     assert sum(1 for line in text.splitlines() if line.startswith("| high |")) == TOP + 1  # + the count row
     assert "finding 0 \\| with a pipe" in text
 

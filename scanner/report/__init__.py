@@ -25,6 +25,9 @@ class ReportContext:
     source_url: str | None = None  # markdown links to files: `<source_url>/<file>#L<line>`; relative if None
     today: date | None = None  # for ages of baselined findings; None: ages are not shown
     fail_on_incomplete: bool = False  # the gate also fails when a part was not evaluated (`--fail-on-incomplete`)
+    # where a report that lists only some findings (markdown) says the whole list is: this run's other report
+    # files, or what the CI job published (e.g. "the iacgate-report artifact of this run"); None: not written
+    full_list: str | None = None
     width: int | None = None  # console: wrap lines to this many columns (the terminal's); None: never wrap
     compact: bool = False  # console: leave out each finding's check title, fix and documentation link
     # when the scan ran (UTC), for formats that must say so (gitlab-sast); None: the report's own time
