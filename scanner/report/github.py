@@ -43,20 +43,22 @@ def command(level: str, message: str, **properties: str | int) -> str:
 
 
 def render(result: ScanResult, context: ReportContext) -> str:
-    annotations: dict[str, list[str]] = {level: [] for level in LEVELS}
-    errors = [e for e in result.errors if e.level == "error"]
+    # scan problems first: few, and they say the scan is incomplete
+    annotations: dict[str, list[str]] = {
+        "error": [_scan_problem(e) for e in result.errors if e.level == "error"],
+        "warning": [_scan_problem(e) for e in result.errors if e.level == "warning"],
+        "notice": [],
+    }
     findings = sorted(
         open_findings(result),
         key=lambda f: (not f.is_blocking(context.threshold), -f.severity.rank, *f.sort_key, f.attribute or ""),
     )
     for finding in findings:
         annotations[_level(finding, context)].append(_finding(finding, result, context))
-    annotations["error"] += [_scan_problem(e) for e in errors]
-    annotations["warning"] += [_scan_problem(e) for e in result.errors if e.level == "warning"]
     lines: list[str] = []
     left_out = 0
     for level in LEVELS:
-        room = PER_LEVEL - 1 if level == "notice" and _left_out(annotations) else PER_LEVEL
+        room = PER_LEVEL - 1 if level == "notice" and _overflows(annotations) else PER_LEVEL
         lines += annotations[level][:room]
         left_out += max(0, len(annotations[level]) - room)
     if left_out:
@@ -72,7 +74,8 @@ def render(result: ScanResult, context: ReportContext) -> str:
     return "".join(f"{line}\n" for line in lines)
 
 
-def _left_out(annotations: dict[str, list[str]]) -> bool:
+def _overflows(annotations: dict[str, list[str]]) -> bool:
+    """More annotations than GitHub shows: then the last notice is the one that says so."""
     return any(len(items) > PER_LEVEL for items in annotations.values()) or len(annotations["notice"]) >= PER_LEVEL
 
 
