@@ -374,3 +374,34 @@ def configured(resource: Resource, path: str) -> bool:
             return True
         raise
     return value not in (None, "", [], {})
+
+
+# Port expressions of the providers whose rules carry ports as text ("22", "80-90, 443", "22/22") --------
+
+EVERY_PORT_WORDS = {"", "all", "any", "*", "-1", "-1/-1", "0"}
+
+
+def port_ranges(text: Any, separator: str = "-") -> list[tuple[int, int]] | None:
+    """(low, high) ranges of a port expression such as "22", "8000-9000", "80,443" or (separator "/")
+    "22/22"; None when it means every port ("all", "-1/-1", an absent value, or a range 1-65535)."""
+    if text is None or str(text).strip().lower() in EVERY_PORT_WORDS:
+        return None
+    ranges = []
+    for part in str(text).split(","):
+        low, _, high = part.strip().partition(separator)
+        low_n, high_n = as_int(low), as_int(high or low)
+        if low_n is None or high_n is None:
+            continue
+        if low_n <= 1 and high_n >= 65535:
+            return None
+        ranges.append((low_n, high_n))
+    return ranges
+
+
+def exposed_admin_ports(ranges: list[tuple[int, int]] | None) -> str | None:
+    """"every port" for None (see `port_ranges`), else the admin services the ranges open ("SSH (22)"),
+    else None."""
+    if ranges is None:
+        return "every port"
+    found = [f"{name} ({port})" for port, name in ADMIN_PORTS.items() if any(lo <= port <= hi for lo, hi in ranges)]
+    return ", ".join(found) or None
