@@ -1,0 +1,60 @@
+"""OpenStack checks (terraform-provider-openstack): Neutron security group rules. Plain conditions (Swift
+container ACLs and versioning, port security, Magnum TLS, Octavia TLS versions) are in openstack.yaml.
+
+Facts and defaults are from the provider's docs/resources/*.md.
+"""
+
+from __future__ import annotations
+
+from checks._helpers import as_int, exposed_admin_ports, is_world_cidr, written
+from scanner.registry import Fail, check
+
+ANY_PROTOCOL = {"", "any"}
+TCP = {"tcp", "6"}
+
+
+# high: SSH, RDP or every port of an instance reachable from any address is the first thing scanners try.
+@check(
+    id="IG-OST-001",
+    title="Security group rule lets the internet reach SSH, RDP or every port",
+    severity="high",
+    framework="terraform",
+    types=["openstack_networking_secgroup_rule_v2"],
+    cwe="CWE-284",
+    description="An ingress rule from 0.0.0.0/0 or ::/0 (also what a rule without remote_ip_prefix and "
+    "remote_group_id means) that allows any protocol, every TCP port, or a TCP port range covering 22 or "
+    "3389 lets anyone on the internet reach the login services of every port in the group.",
+    remediation="Set remote_ip_prefix to the administrators' or VPN's range, or remote_group_id to a bastion's "
+    "group, and give TCP rules a port_range_min/port_range_max for the service they are for.",
+    example='resource "openstack_networking_secgroup_rule_v2" "ssh_from_bastion" {\n  direction         = "ingress"\n'
+    '  ethertype         = "IPv4"\n  protocol          = "tcp"\n  port_range_min    = 22\n'
+    "  port_range_max    = 22\n  remote_group_id   = openstack_networking_secgroup_v2.bastion.id\n"
+    "  security_group_id = openstack_networking_secgroup_v2.app.id\n}",
+    tags=("network", "public"),
+)
+def openstack_secgroup_rule_world_admin(resource):
+    if str(resource.get("direction", "")).lower() != "ingress":
+        return None
+    prefix = resource.get("remote_ip_prefix")
+    if prefix in (None, ""):
+        if any(resource.get(group) not in (None, "") for group in ("remote_group_id", "remote_address_group_id")):
+            return None
+        source, where = "any address (no remote_ip_prefix or remote group)", None
+    elif is_world_cidr(prefix):
+        source, where = str(prefix), "remote_ip_prefix"
+    else:
+        return None
+    protocol = str(resource.get("protocol", "") or "").strip().lower()
+    if protocol in ANY_PROTOCOL:
+        exposed = "every protocol and port"
+    elif protocol in TCP:
+        low, high = as_int(resource.get("port_range_min")), as_int(resource.get("port_range_max"))
+        if not low and not high:  # absent (or 0): every port
+            exposed = exposed_admin_ports(None)
+        else:
+            exposed = exposed_admin_ports([(low or high, high or low)])  # type: ignore[list-item]
+    else:
+        return None
+    if not exposed:
+        return None
+    return Fail(where or written(resource, "remote_ip_prefix"), f"ingress from {source} reaches {exposed}")
