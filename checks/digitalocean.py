@@ -29,7 +29,7 @@ from scanner.registry import Fail, check
     types=["digitalocean_firewall"],
     cwe="CWE-284",
     description="An inbound_rule whose source_addresses include 0.0.0.0/0 or ::/0 and whose port_range covers "
-    "22, 3389 or all ports (\"1-65535\", \"all\") lets anyone on the internet reach the droplets' login "
+    '22, 3389 or all ports ("1-65535", "all") lets anyone on the internet reach the droplets\' login '
     "services, which are brute-forced and probed for known vulnerabilities within minutes of a droplet booting.",
     remediation="Limit source_addresses to the office or VPN ranges, or use source_tags / source_droplet_ids "
     "for a bastion; open only the ports the service needs.",
@@ -60,7 +60,7 @@ def do_firewall_world_admin(resource):
     framework="terraform",
     types=["digitalocean_loadbalancer"],
     cwe="CWE-319",
-    description="A forwarding_rule with entry_protocol = \"http\" on an external load balancer accepts "
+    description='A forwarding_rule with entry_protocol = "http" on an external load balancer accepts '
     "unencrypted requests, and redirect_http_to_https defaults to false, so browsers and clients that start "
     "with http:// send cookies, tokens and form data in clear text.",
     remediation="Add an https (or http2/http3) forwarding rule with a certificate_name and set "
@@ -68,7 +68,7 @@ def do_firewall_world_admin(resource):
     example='resource "digitalocean_loadbalancer" "public" {\n  name   = "web-lb"\n  region = "ams3"\n\n'
     "  redirect_http_to_https = true\n\n  forwarding_rule {\n    entry_port     = 80\n"
     '    entry_protocol = "http"\n    target_port     = 8080\n    target_protocol = "http"\n  }\n\n'
-    "  forwarding_rule {\n    entry_port       = 443\n    entry_protocol   = \"https\"\n"
+    '  forwarding_rule {\n    entry_port       = 443\n    entry_protocol   = "https"\n'
     '    target_port      = 8080\n    target_protocol  = "http"\n'
     "    certificate_name = digitalocean_certificate.web.name\n  }\n\n"
     '  droplet_tag = "web"\n}',
@@ -137,7 +137,7 @@ def do_kubernetes_control_plane_open(resource):
     example='resource "digitalocean_database_cluster" "orders" {\n  name       = "orders"\n  engine     = "pg"\n'
     '  version    = "16"\n  size       = "db-s-1vcpu-2gb"\n  region     = "fra1"\n  node_count = 1\n}\n\n'
     'resource "digitalocean_database_firewall" "orders" {\n'
-    "  cluster_id = digitalocean_database_cluster.orders.id\n\n  rule {\n    type  = \"tag\"\n"
+    '  cluster_id = digitalocean_database_cluster.orders.id\n\n  rule {\n    type  = "tag"\n'
     '    value = "orders-api"\n  }\n}',
     tags=("network", "public"),
     graph=True,

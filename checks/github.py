@@ -38,8 +38,7 @@ SECRET_TYPES = [
     "committed) to everyone.",
     remediation='Set visibility = "private" (or "internal" in an enterprise); for open-source projects set '
     'visibility = "public" explicitly and keep secret scanning on.',
-    example='resource "github_repository" "billing" {\n  name       = "billing-service"\n'
-    '  visibility = "private"\n}',
+    example='resource "github_repository" "billing" {\n  name       = "billing-service"\n  visibility = "private"\n}',
     tags=("public",),
 )
 def github_repository_public(resource):
@@ -177,7 +176,7 @@ def github_branch_force_push(resource):
     framework="terraform",
     types=["github_repository_webhook", "github_organization_webhook"],
     cwe="CWE-295",
-    description="insecure_ssl = true (or \"1\") makes GitHub skip certificate verification when it delivers "
+    description='insecure_ssl = true (or "1") makes GitHub skip certificate verification when it delivers '
     "events, so anyone on the path can impersonate the receiver and read payloads that carry code, "
     "issue contents and the HMAC signature of the shared secret.",
     remediation="Give the receiver a valid certificate and remove insecure_ssl (it defaults to false).",

@@ -39,7 +39,7 @@ def _tcp_destination_ports(resource: Resource, rule: str, nested_range: bool) ->
     framework="terraform",
     types=["oci_core_security_list", "oci_core_network_security_group_security_rule"],
     cwe="CWE-284",
-    description="An ingress rule with source 0.0.0.0/0 (or ::/0) whose protocol is \"all\", or TCP (\"6\") "
+    description='An ingress rule with source 0.0.0.0/0 (or ::/0) whose protocol is "all", or TCP ("6") '
     "without tcp_options or with a destination port range covering 22 or 3389, lets anyone on the internet "
     "reach the instances' login services in every subnet or VNIC the rule applies to.",
     remediation="Limit source to the VPN's or bastion's CIDR (or use the OCI Bastion service), and give TCP "
