@@ -154,3 +154,29 @@ def do_database_without_firewall(resource, graph):
                 if firewall.get(f"{rule}.type") == "ip_addr" and world_cidrs(firewall, [f"{rule}.value"], verdict):
                     verdict.fail(None, f"{firewall.address} trusts {value}: any address", related=(firewall,))
     return verdict.result()
+
+
+# medium: without access logs a leak or abuse of the Space cannot be investigated.
+@check(
+    id="IG-DO-009",
+    title="Spaces bucket does not log access",
+    severity="medium",
+    framework="terraform",
+    types=["digitalocean_spaces_bucket"],
+    cwe="CWE-778",
+    description="Spaces keeps no access log for a bucket unless a digitalocean_spaces_bucket_logging names it, "
+    "so who listed, downloaded, uploaded or deleted objects cannot be reconstructed after a leaked key or a "
+    "public ACL.",
+    remediation="Add a digitalocean_spaces_bucket_logging whose bucket is this bucket, with a target_bucket "
+    "kept for logs and a target_prefix.",
+    example='resource "digitalocean_spaces_bucket" "exports" {\n  name   = "acme-exports"\n  region = "fra1"\n}\n\n'
+    'resource "digitalocean_spaces_bucket_logging" "exports" {\n  region        = "fra1"\n'
+    "  bucket        = digitalocean_spaces_bucket.exports.id\n"
+    '  target_bucket = "acme-access-logs"\n  target_prefix = "exports/"\n}',
+    tags=("logging", "storage"),
+    graph=True,
+)
+def do_spaces_without_access_logs(resource, graph):
+    if not graph.linked_from(resource, "digitalocean_spaces_bucket_logging", "bucket"):
+        return Fail(None, "no digitalocean_spaces_bucket_logging: access to the bucket is not logged")
+    return None
