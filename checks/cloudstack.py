@@ -6,9 +6,13 @@ Facts and defaults are from the provider's website/docs/r/*.html.markdown.
 
 from __future__ import annotations
 
-from checks._helpers import Verdict, block_paths, element_paths, exposed_admin_ports, port_ranges, world_cidrs
+from checks._helpers import ADMIN_PORTS, Verdict, as_int, block_paths, element_paths, port_ranges, world_cidrs
 from scanner.records import Resource
 from scanner.registry import check
+
+
+def _admin_ports(ports: list[tuple[int, int]] | None) -> set[int]:
+    return {p for p in ADMIN_PORTS if ports is None or any(lo <= p <= hi for lo, hi in ports)}
 
 
 def _ports(resource: Resource, rule: str) -> list[tuple[int, int]] | None:
@@ -38,7 +42,8 @@ def _ports(resource: Resource, rule: str) -> list[tuple[int, int]] | None:
     cwe="CWE-284",
     description="An ingress rule (allow, the default action) whose cidr_list includes 0.0.0.0/0 or ::/0 and "
     "whose protocol is all, or TCP without ports or with a port range covering 22 or 3389, lets anyone on the "
-    "internet reach the login services behind the public IP, network tier or security group.",
+    "internet reach the login services behind the public IP, network tier or security group. Network ACL rules "
+    "apply in rule_number order: ports an earlier internet-wide deny closes are not reported.",
     remediation="Limit cidr_list to the office or VPN ranges and give TCP rules the service's own ports; reach "
     "SSH through a VPN gateway or a bastion.",
     example='resource "cloudstack_firewall" "web" {\n  ip_address_id = cloudstack_ipaddress.web.id\n\n'
@@ -48,22 +53,30 @@ def _ports(resource: Resource, rule: str) -> list[tuple[int, int]] | None:
 )
 def cloudstack_rule_world_admin(resource):
     verdict = Verdict()
-    for rule in block_paths(resource, "rule", verdict):
+    ordered = []  # (rule_number, position, rule): network ACL rules apply lowest number first
+    for position, rule in enumerate(block_paths(resource, "rule", verdict)):
+        with verdict.item():
+            number = (
+                as_int(resource.get(f"{rule}.rule_number")) if resource.type == "cloudstack_network_acl_rule" else None
+            )
+            ordered.append((position if number is None else number, position, rule))
+    denied: set[int] = set()  # admin ports an earlier internet-wide deny already closes
+    every_port_denied = False
+    for _, _, rule in sorted(ordered):
         with verdict.item():
             if str(resource.get(f"{rule}.traffic_type", "ingress")).lower() != "ingress":
                 continue
-            if str(resource.get(f"{rule}.action", "allow")).lower() != "allow":
-                continue
             cidr = world_cidrs(resource, [f"{rule}.cidr_list"], verdict)
-            if cidr is None:
-                continue
             protocol = str(resource.get(f"{rule}.protocol", "")).lower()
-            if protocol == "all":
-                exposed = "every protocol and port"
-            elif protocol == "tcp":
-                exposed = exposed_admin_ports(_ports(resource, rule))
-            else:
+            if cidr is None or protocol not in ("all", "tcp"):
                 continue
-            if exposed:
-                verdict.fail(f"{rule}.cidr_list", f"ingress from {cidr} reaches {exposed}")
+            ports = None if protocol == "all" else _ports(resource, rule)
+            if str(resource.get(f"{rule}.action", "allow")).lower() != "allow":
+                denied |= _admin_ports(ports)
+                every_port_denied = every_port_denied or ports is None
+            elif ports is None and not every_port_denied:
+                verdict.fail(f"{rule}.cidr_list", f"ingress from {cidr} is allowed on every port")
+            elif ports is not None and (open_ports := sorted(_admin_ports(ports) - denied)):
+                names = ", ".join(f"{ADMIN_PORTS[p]} ({p})" for p in open_ports)
+                verdict.fail(f"{rule}.cidr_list", f"ingress from {cidr} reaches {names}")
     return verdict.result()

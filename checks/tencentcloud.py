@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from checks._helpers import ADMIN_PORTS, Verdict, block_paths, element_paths, is_world_cidr, port_ranges
-from scanner.records import Resource
+from scanner.records import Resource, UnknownValue
 from scanner.registry import check
 
 
@@ -24,21 +24,32 @@ class Rule(NamedTuple):
     protocol: str
 
 
-def _ingress_rules(resource: Resource, verdict: Verdict) -> Iterator[Rule]:
+def _rule(resource: Resource, path: str) -> Rule:
     if resource.type == "tencentcloud_security_group_lite_rule":
-        for path in element_paths(resource, "ingress"):
-            with verdict.item():
-                action, _, rest = str(resource.get(path)).partition("#")
-                source, _, rest = rest.partition("#")
-                port, _, protocol = rest.partition("#")
-                yield Rule(path, action.upper(), source, port_ranges(port), protocol.upper())
-        return
-    for block in block_paths(resource, "ingress", verdict):
-        with verdict.item():
-            source = resource.get(f"{block}.cidr_block") or resource.get(f"{block}.ipv6_cidr_block") or ""
-            ports = port_ranges(resource.get(f"{block}.port", "ALL"))
-            protocol = str(resource.get(f"{block}.protocol", "ALL")).upper()
-            yield Rule(block, str(resource.get(f"{block}.action", "")).upper(), str(source), ports, protocol)
+        action, _, rest = str(resource.get(path)).partition("#")
+        source, _, rest = rest.partition("#")
+        port, _, protocol = rest.partition("#")
+        return Rule(path, action.upper(), source, port_ranges(port), protocol.upper())
+    source = resource.get(f"{path}.cidr_block") or resource.get(f"{path}.ipv6_cidr_block") or ""
+    ports = port_ranges(resource.get(f"{path}.port", "ALL"))
+    protocol = str(resource.get(f"{path}.protocol", "ALL")).upper()
+    return Rule(path, str(resource.get(f"{path}.action", "")).upper(), str(source), ports, protocol)
+
+
+def _ingress_rules(resource: Resource, verdict: Verdict) -> Iterator[Rule | None]:
+    """The ingress rules in order; None for a rule that is unknown (it is recorded in the verdict)."""
+    if resource.type == "tencentcloud_security_group_lite_rule":
+        paths = element_paths(resource, "ingress")
+    else:
+        paths = block_paths(resource, "ingress", verdict)
+    for path in paths:
+        try:
+            rule = _rule(resource, path)
+        except UnknownValue as exc:
+            verdict.unknown(exc.path, exc.reason)
+            yield None
+        else:
+            yield rule
 
 
 def _admin_ports(ports: list[tuple[int, int]] | None) -> set[int]:
@@ -69,14 +80,18 @@ def tencent_security_group_world_admin(resource):
     verdict = Verdict()
     dropped: set[int] = set()  # admin ports an earlier internet-wide DROP already closes
     every_port_dropped = False
+    earlier_unknown = False  # an unknown earlier rule may be a DROP that shadows later ACCEPTs
     for rule in _ingress_rules(resource, verdict):
+        if rule is None:
+            earlier_unknown = True
+            continue
         if not is_world_cidr(rule.source) or rule.protocol not in ("TCP", "ALL"):
             continue
         ports = None if rule.protocol == "ALL" else rule.ports
         if rule.action == "DROP":
             dropped |= _admin_ports(ports)
             every_port_dropped = every_port_dropped or ports is None
-        elif rule.action == "ACCEPT" and not every_port_dropped:
+        elif rule.action == "ACCEPT" and not every_port_dropped and not earlier_unknown:
             if ports is None:
                 verdict.fail(rule.path, f"ingress from {rule.source} is accepted on every port")
             elif open_ports := sorted(_admin_ports(ports) - dropped):
