@@ -1,12 +1,13 @@
-"""OpenStack checks (terraform-provider-openstack): Neutron security group rules. Plain conditions (Swift
-container ACLs and versioning, port security, Magnum TLS, Octavia TLS versions) are in openstack.yaml.
+"""OpenStack checks (terraform-provider-openstack): Neutron security group rules and Barbican secrets in code.
+Plain conditions (Swift container ACLs and versioning, port security, Magnum TLS, Octavia TLS versions) are in
+openstack.yaml.
 
 Facts and defaults are from the provider's docs/resources/*.md.
 """
 
 from __future__ import annotations
 
-from checks._helpers import as_int, exposed_admin_ports, is_world_cidr, written
+from checks._helpers import as_int, exposed_admin_ports, is_world_cidr, literal_secret, written
 from scanner.registry import Fail, check
 
 ANY_PROTOCOL = {"", "any"}
@@ -58,3 +59,31 @@ def openstack_secgroup_rule_world_admin(resource):
     if not exposed:
         return None
     return Fail(where or written(resource, "remote_ip_prefix"), f"ingress from {source} reaches {exposed}")
+
+
+# high: the secret's value is in the repository and in every clone of it, whatever Barbican does with it.
+@check(
+    id="IG-OST-007",
+    title="Key Manager (Barbican) secret payload is written in the configuration",
+    severity="high",
+    framework="terraform",
+    types=["openstack_keymanager_secret_v1"],
+    cwe="CWE-798",
+    description="A literal payload (or a variable default behind it) of a passphrase, symmetric, private or "
+    "opaque secret puts the secret in the repository's history and every clone, although Barbican stores it "
+    "encrypted. Certificates and public keys are not secrets and are not judged; self-identifying credentials "
+    "are reported by IG-SEC-001.",
+    remediation="Generate the secret (random_password) or pass it from a sensitive variable set by the pipeline, "
+    "then rotate the exposed value.",
+    example='resource "random_password" "db" {\n  length = 32\n}\n\n'
+    'resource "openstack_keymanager_secret_v1" "db_password" {\n  name                 = "orders-db-password"\n'
+    '  secret_type          = "passphrase"\n  payload              = random_password.db.result\n'
+    '  payload_content_type = "text/plain"\n}',
+    tags=("secrets",),
+)
+def openstack_secret_payload_in_code(resource):
+    if str(resource.get("secret_type", "opaque")).lower() in ("certificate", "public"):
+        return None
+    if literal_secret(resource, "payload"):
+        return Fail("payload", "payload is a literal: the secret is in the repository")
+    return None
