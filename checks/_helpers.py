@@ -413,6 +413,17 @@ def port_ranges(text: Any, separator: str = "-") -> list[tuple[int, int]] | None
     return ranges
 
 
+def port_span(low: Any, high: Any) -> list[tuple[int, int]] | None:
+    """The range of a from/to port pair (either may be absent: one port); None (every port) when both are
+    absent or the span covers 1-65535."""
+    low_n, high_n = as_int(low), as_int(high)
+    if low_n is None and high_n is None:
+        return None
+    low_n = high_n if low_n is None else low_n
+    high_n = low_n if high_n is None else high_n
+    return None if low_n <= 1 and high_n >= 65535 else [(low_n, high_n)]  # type: ignore[list-item,operator]
+
+
 def exposed_admin_ports(ranges: list[tuple[int, int]] | None) -> str | None:
     """"every port" for None (see `port_ranges`), else the admin services the ranges open ("SSH (22)"),
     else None."""

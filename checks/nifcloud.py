@@ -6,7 +6,7 @@ Facts and defaults are from the provider's docs/resources/*.md and its resource 
 
 from __future__ import annotations
 
-from checks._helpers import Verdict, as_int, exposed_admin_ports, world_cidrs
+from checks._helpers import Verdict, exposed_admin_ports, port_span, world_cidrs
 from scanner.registry import check
 
 
@@ -39,12 +39,7 @@ def nifcloud_rule_world_admin(resource):
         if protocol == "ANY":
             exposed = "every protocol and port"
         elif protocol == "TCP":
-            low, high = as_int(resource.get("from_port")), as_int(resource.get("to_port"))
-            if low is None and high is None:
-                exposed = exposed_admin_ports(None)
-            else:
-                low = high if low is None else low
-                exposed = exposed_admin_ports([(low, low if high is None else high)])  # type: ignore[list-item]
+            exposed = exposed_admin_ports(port_span(resource.get("from_port"), resource.get("to_port")))
         else:
             exposed = None
         if exposed:

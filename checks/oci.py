@@ -7,28 +7,26 @@ Facts and defaults are from the provider's website/docs/r/*.html.markdown.
 
 from __future__ import annotations
 
-from checks._helpers import Verdict, as_int, block_paths, configured, exposed_admin_ports, first_block, world_cidrs
+from checks._helpers import Verdict, block_paths, configured, exposed_admin_ports, first_block, port_span, world_cidrs
 from scanner.records import Resource
 from scanner.registry import Fail, check
 
 TCP = "6"
 
 
-def _tcp_destination_ports(resource: Resource, rule: str, nested_range: bool) -> list[tuple[int, int]] | None:
-    """The destination port range of a TCP rule; None (every port) when tcp_options or its range is absent.
+def _tcp_destination_ports(resource: Resource, prefix: str, nested_range: bool) -> list[tuple[int, int]] | None:
+    """The destination port range of the TCP rule at `prefix` ("" for a rule resource, else "block.N.");
+    None (every port) when tcp_options or its range is absent.
 
     Security lists put min/max directly in tcp_options; NSG rules nest them in destination_port_range."""
-    options = first_block(resource, f"{rule}.tcp_options")
+    options = first_block(resource, f"{prefix}tcp_options")
     if options is None:
         return None
     if nested_range:
         options = first_block(resource, f"{options}.destination_port_range")
         if options is None:
             return None
-    low, high = as_int(resource.get(f"{options}.min")), as_int(resource.get(f"{options}.max"))
-    if low is None and high is None:
-        return None
-    return [(low if low is not None else high, high if high is not None else low)]  # type: ignore[list-item]
+    return port_span(resource.get(f"{options}.min"), resource.get(f"{options}.max"))
 
 
 # high: SSH, RDP or every port of an instance reachable from any address is the first thing scanners try.
@@ -71,7 +69,7 @@ def oci_ingress_world_admin(resource):
             if protocol == "all":
                 exposed = "every protocol and port"
             elif protocol == TCP:
-                exposed = exposed_admin_ports(_tcp_destination_ports(resource, rule or "", nested_range=not rule))
+                exposed = exposed_admin_ports(_tcp_destination_ports(resource, prefix, nested_range=not rule))
             else:
                 continue
             if exposed:

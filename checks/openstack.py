@@ -7,7 +7,7 @@ Facts and defaults are from the provider's docs/resources/*.md.
 
 from __future__ import annotations
 
-from checks._helpers import as_int, exposed_admin_ports, is_world_cidr, literal_secret, written
+from checks._helpers import exposed_admin_ports, is_world_cidr, literal_secret, port_span, written
 from scanner.registry import Fail, check
 
 ANY_PROTOCOL = {"", "any"}
@@ -49,11 +49,7 @@ def openstack_secgroup_rule_world_admin(resource):
     if protocol in ANY_PROTOCOL:
         exposed = "every protocol and port"
     elif protocol in TCP:
-        low, high = as_int(resource.get("port_range_min")), as_int(resource.get("port_range_max"))
-        if not low and not high:  # absent (or 0): every port
-            exposed = exposed_admin_ports(None)
-        else:
-            exposed = exposed_admin_ports([(low or high, high or low)])  # type: ignore[list-item]
+        exposed = exposed_admin_ports(port_span(resource.get("port_range_min"), resource.get("port_range_max")))
     else:
         return None
     if not exposed:
