@@ -111,13 +111,16 @@ def alicloud_oss_unencrypted(resource, graph):
     types=["alicloud_oss_bucket"],
     cwe="CWE-778",
     description="Neither a logging block nor an alicloud_oss_bucket_logging resource sends the bucket's access "
-    "logs to a target bucket, so who read, wrote or deleted objects cannot be reconstructed after an incident.",
+    "logs to a target bucket, so who read, wrote or deleted objects cannot be reconstructed after an incident. "
+    "A bucket that is the target_bucket of an alicloud_oss_bucket_logging is not judged.",
     remediation="Add an alicloud_oss_bucket_logging for the bucket with a target_bucket dedicated to logs.",
     example=OSS_BUCKET_EXAMPLE,
     tags=("logging", "storage"),
     graph=True,
 )
 def alicloud_oss_no_logging(resource, graph):
+    if graph.linked_from(resource, "alicloud_oss_bucket_logging", "target_bucket"):
+        return None  # the bucket receives other buckets' access logs: logging it would log its own log writes
     settings = _bucket_setting(
         resource,
         graph,

@@ -166,7 +166,7 @@ def do_database_without_firewall(resource, graph):
     cwe="CWE-778",
     description="Spaces keeps no access log for a bucket unless a digitalocean_spaces_bucket_logging names it, "
     "so who listed, downloaded, uploaded or deleted objects cannot be reconstructed after a leaked key or a "
-    "public ACL.",
+    "public ACL. A bucket that is itself the target_bucket of access logs is not judged.",
     remediation="Add a digitalocean_spaces_bucket_logging whose bucket is this bucket, with a target_bucket "
     "kept for logs and a target_prefix.",
     example='resource "digitalocean_spaces_bucket" "exports" {\n  name   = "acme-exports"\n  region = "fra1"\n}\n\n'
@@ -177,6 +177,8 @@ def do_database_without_firewall(resource, graph):
     graph=True,
 )
 def do_spaces_without_access_logs(resource, graph):
-    if not graph.linked_from(resource, "digitalocean_spaces_bucket_logging", "bucket"):
-        return Fail(None, "no digitalocean_spaces_bucket_logging: access to the bucket is not logged")
-    return None
+    if graph.linked_from(resource, "digitalocean_spaces_bucket_logging", "bucket"):
+        return None
+    if graph.linked_from(resource, "digitalocean_spaces_bucket_logging", "target_bucket"):
+        return None  # the bucket receives other buckets' access logs: logging it would log its own log writes
+    return Fail(None, "no digitalocean_spaces_bucket_logging: access to the bucket is not logged")
