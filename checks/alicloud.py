@@ -7,7 +7,7 @@ Facts and defaults are from the provider's website/docs/r/*.html.markdown.
 
 from __future__ import annotations
 
-from checks._helpers import Verdict, decide_any, exposed_admin_ports, first_block, port_ranges, world_cidrs
+from checks._helpers import Verdict, configured, decide_any, exposed_admin_ports, first_block, port_ranges, world_cidrs
 from scanner.records import Resource
 from scanner.registry import Fail, check
 
@@ -95,7 +95,7 @@ def alicloud_oss_unencrypted(resource, graph):
         graph,
         "server_side_encryption_rule",
         "alicloud_oss_bucket_server_side_encryption",
-        lambda r, p: r.get(f"{p}.sse_algorithm") not in (None, ""),
+        lambda r, p: configured(r, f"{p}.sse_algorithm"),
     )
     if settings == []:
         return Fail(None, "no server-side encryption is configured for the bucket")
@@ -119,14 +119,16 @@ def alicloud_oss_unencrypted(resource, graph):
     graph=True,
 )
 def alicloud_oss_no_logging(resource, graph):
-    if graph.linked_from(resource, "alicloud_oss_bucket_logging", "target_bucket"):
+    if graph.linked_from(resource, "alicloud_oss_bucket_logging", "target_bucket") or graph.linked_from(
+        resource, "alicloud_oss_bucket", "logging.0.target_bucket"
+    ):
         return None  # the bucket receives other buckets' access logs: logging it would log its own log writes
     settings = _bucket_setting(
         resource,
         graph,
         "logging",
         "alicloud_oss_bucket_logging",
-        lambda r, p: r.get(f"{p}.target_bucket") not in (None, ""),
+        lambda r, p: configured(r, f"{p}.target_bucket"),
     )
     if settings == []:
         return Fail(None, "access logging is not configured for the bucket")

@@ -150,9 +150,11 @@ def do_database_without_firewall(resource, graph):
     for firewall in firewalls:
         for rule in block_paths(firewall, "rule", verdict):
             with verdict.item():
-                value = firewall.get(f"{rule}.value")
-                if firewall.get(f"{rule}.type") == "ip_addr" and world_cidrs(firewall, [f"{rule}.value"], verdict):
-                    verdict.fail(None, f"{firewall.address} trusts {value}: any address", related=(firewall,))
+                if firewall.get(f"{rule}.type") != "ip_addr":
+                    continue  # a droplet, tag, app or Kubernetes cluster: a resource of the account
+                cidr = world_cidrs(firewall, [f"{rule}.value"], verdict)
+                if cidr is not None:
+                    verdict.fail(None, f"{firewall.address} trusts {cidr}: any address", related=(firewall,))
     return verdict.result()
 
 
