@@ -425,12 +425,9 @@ def port_span(low: Any, high: Any) -> list[tuple[int, int]] | None:
 
 
 def exposed_admin_ports(ranges: list[tuple[int, int]] | None) -> str | None:
-    """"every port" for None (see `port_ranges`), else the admin services the ranges open ("SSH (22)"),
-    else None."""
-    if ranges is None:
-        return "every port"
-    found = [f"{name} ({port})" for port, name in ADMIN_PORTS.items() if any(lo <= port <= hi for lo, hi in ranges)]
-    return ", ".join(found) or None
+    """The label of what `ranges` open: "every port" for None (see `port_ranges`), else the admin services
+    they open ("SSH (22)"), else None."""
+    return "every port" if ranges is None else _admin_labels(_admin_ports_in(ranges))
 
 
 def literal_secret(resource: Resource, path: str) -> str | None:
@@ -447,3 +444,33 @@ def literal_secret(resource: Resource, path: str) -> str | None:
     if not isinstance(value, str) or secret_kind("value", value):
         return None
     return secret_kind("secret", value)
+
+
+class FirstMatchExposure:
+    """The internet-wide rules of a list where the first matching rule wins (Tencent Cloud, Linode, CloudStack
+    network ACLs), fed in order: an ACCEPT exposes only the admin ports no earlier DROP closed, and after an
+    unknown rule (which may be a DROP) nothing is exposed for sure."""
+
+    def __init__(self) -> None:
+        self.dropped: set[int] = set()
+        self.every_port_dropped = False
+        self.after_unknown = False
+
+    def drop(self, ranges: list[tuple[int, int]] | None) -> None:
+        self.dropped |= _admin_ports_in(ranges)
+        self.every_port_dropped = self.every_port_dropped or ranges is None
+
+    def accept(self, ranges: list[tuple[int, int]] | None) -> str | None:
+        """What an ACCEPT of `ranges` (None: every port) exposes: "every port", "SSH (22)"..., or None."""
+        if self.after_unknown or self.every_port_dropped:
+            return None
+        return "every port" if ranges is None else _admin_labels(_admin_ports_in(ranges) - self.dropped)
+
+
+def _admin_ports_in(ranges: list[tuple[int, int]] | None) -> set[int]:
+    return {p for p in ADMIN_PORTS if ranges is None or any(lo <= p <= hi for lo, hi in ranges)}
+
+
+def _admin_labels(ports: set[int]) -> str | None:
+    """The label of admin ports, "SSH (22), RDP (3389)"; None for none."""
+    return ", ".join(f"{ADMIN_PORTS[p]} ({p})" for p in sorted(ports)) or None

@@ -6,13 +6,9 @@ Facts and defaults are from the provider's website/docs/r/*.html.markdown.
 
 from __future__ import annotations
 
-from checks._helpers import ADMIN_PORTS, Verdict, as_int, block_paths, element_paths, port_ranges, world_cidrs
+from checks._helpers import FirstMatchExposure, Verdict, as_int, block_paths, element_paths, port_ranges, world_cidrs
 from scanner.records import Resource
 from scanner.registry import check
-
-
-def _admin_ports(ports: list[tuple[int, int]] | None) -> set[int]:
-    return {p for p in ADMIN_PORTS if ports is None or any(lo <= p <= hi for lo, hi in ports)}
 
 
 def _ports(resource: Resource, rule: str) -> list[tuple[int, int]] | None:
@@ -60,8 +56,7 @@ def cloudstack_rule_world_admin(resource):
                 as_int(resource.get(f"{rule}.rule_number")) if resource.type == "cloudstack_network_acl_rule" else None
             )
             ordered.append((position if number is None else number, position, rule))
-    denied: set[int] = set()  # admin ports an earlier internet-wide deny already closes
-    every_port_denied = False
+    exposure = FirstMatchExposure()  # network ACLs: an earlier internet-wide deny closes ports for later rules
     for _, _, rule in sorted(ordered):
         with verdict.item():
             if str(resource.get(f"{rule}.traffic_type", "ingress")).lower() != "ingress":
@@ -72,11 +67,7 @@ def cloudstack_rule_world_admin(resource):
                 continue
             ports = None if protocol == "all" else _ports(resource, rule)
             if str(resource.get(f"{rule}.action", "allow")).lower() != "allow":
-                denied |= _admin_ports(ports)
-                every_port_denied = every_port_denied or ports is None
-            elif ports is None and not every_port_denied:
-                verdict.fail(f"{rule}.cidr_list", f"ingress from {cidr} is allowed on every port")
-            elif ports is not None and (open_ports := sorted(_admin_ports(ports) - denied)):
-                names = ", ".join(f"{ADMIN_PORTS[p]} ({p})" for p in open_ports)
-                verdict.fail(f"{rule}.cidr_list", f"ingress from {cidr} reaches {names}")
+                exposure.drop(ports)
+            elif exposed := exposure.accept(ports):
+                verdict.fail(f"{rule}.cidr_list", f"ingress from {cidr} reaches {exposed}")
     return verdict.result()

@@ -6,7 +6,8 @@ Facts and defaults are from the provider's docs/resources/*.md.
 
 from __future__ import annotations
 
-from checks._helpers import Verdict, block_paths, exposed_admin_ports, port_ranges, world_cidrs
+from checks._helpers import FirstMatchExposure, Verdict, block_paths, port_ranges, world_cidrs
+from scanner.records import UnknownValue
 from scanner.registry import check
 
 
@@ -20,7 +21,8 @@ from scanner.registry import check
     cwe="CWE-284",
     description='inbound_policy = "ACCEPT" admits every port from every address unless a rule drops it, and an '
     "ACCEPT inbound rule with ipv4 0.0.0.0/0 or ipv6 ::/0 whose ports are absent (every port) or cover 22 or "
-    "3389 lets anyone on the internet reach the Linodes' login services.",
+    "3389 lets anyone on the internet reach the Linodes' login services. Rules apply in order and the first "
+    "match wins: ports an earlier internet-wide DROP closes are not reported.",
     remediation='Set inbound_policy = "DROP", accept only the service ports from the internet, and limit SSH/RDP '
     "rules to the office or VPN ranges.",
     example='resource "linode_firewall" "web" {\n  label = "web"\n\n  inbound {\n    label    = "https"\n'
@@ -35,15 +37,24 @@ def linode_firewall_world_admin(resource):
     with verdict.item():
         if str(resource.get("inbound_policy", "")).upper() == "ACCEPT":
             verdict.fail("inbound_policy", "inbound_policy is ACCEPT: every port is open unless a rule drops it")
+    # rules apply in order and the first match wins, separately for IPv4 and IPv6 sources
+    exposures = {"ipv4": FirstMatchExposure(), "ipv6": FirstMatchExposure()}
     for rule in block_paths(resource, "inbound", verdict):
-        with verdict.item():
-            if str(resource.get(f"{rule}.action", "")).upper() != "ACCEPT":
-                continue
+        try:
+            action = str(resource.get(f"{rule}.action", "")).upper()
             if str(resource.get(f"{rule}.protocol", "")).upper() != "TCP":
                 continue
-            for family in ("ipv4", "ipv6"):
+            ports = port_ranges(resource.get(f"{rule}.ports"))
+            for family, exposure in exposures.items():
                 cidr = world_cidrs(resource, [f"{rule}.{family}"], verdict)
-                exposed = exposed_admin_ports(port_ranges(resource.get(f"{rule}.ports"))) if cidr else None
-                if exposed:
+                if cidr is None:
+                    continue
+                if action == "DROP":
+                    exposure.drop(ports)
+                elif action == "ACCEPT" and (exposed := exposure.accept(ports)):
                     verdict.fail(f"{rule}.{family}", f"inbound TCP from {cidr} reaches {exposed}")
+        except UnknownValue as exc:
+            verdict.unknown(exc.path, exc.reason)
+            for exposure in exposures.values():
+                exposure.after_unknown = True
     return verdict.result()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from checks._helpers import ADMIN_PORTS, Verdict, block_paths, element_paths, is_world_cidr, port_ranges
+from checks._helpers import FirstMatchExposure, Verdict, block_paths, element_paths, is_world_cidr, port_ranges
 from scanner.records import Resource, UnknownValue
 from scanner.registry import check
 
@@ -52,10 +52,6 @@ def _ingress_rules(resource: Resource, verdict: Verdict) -> Iterator[Rule | None
             yield rule
 
 
-def _admin_ports(ports: list[tuple[int, int]] | None) -> set[int]:
-    return {p for p in ADMIN_PORTS if ports is None or any(lo <= p <= hi for lo, hi in ports)}
-
-
 # high: SSH, RDP or every port of an instance reachable from any address is the first thing scanners try.
 @check(
     id="IG-TC-001",
@@ -78,23 +74,16 @@ def _admin_ports(ports: list[tuple[int, int]] | None) -> set[int]:
 )
 def tencent_security_group_world_admin(resource):
     verdict = Verdict()
-    dropped: set[int] = set()  # admin ports an earlier internet-wide DROP already closes
-    every_port_dropped = False
-    earlier_unknown = False  # an unknown earlier rule may be a DROP that shadows later ACCEPTs
+    exposure = FirstMatchExposure()
     for rule in _ingress_rules(resource, verdict):
         if rule is None:
-            earlier_unknown = True
+            exposure.after_unknown = True
             continue
         if not is_world_cidr(rule.source) or rule.protocol not in ("TCP", "ALL"):
             continue
         ports = None if rule.protocol == "ALL" else rule.ports
         if rule.action == "DROP":
-            dropped |= _admin_ports(ports)
-            every_port_dropped = every_port_dropped or ports is None
-        elif rule.action == "ACCEPT" and not every_port_dropped and not earlier_unknown:
-            if ports is None:
-                verdict.fail(rule.path, f"ingress from {rule.source} is accepted on every port")
-            elif open_ports := sorted(_admin_ports(ports) - dropped):
-                names = ", ".join(f"{ADMIN_PORTS[p]} ({p})" for p in open_ports)
-                verdict.fail(rule.path, f"ingress from {rule.source} reaches {names}")
+            exposure.drop(ports)
+        elif rule.action == "ACCEPT" and (exposed := exposure.accept(ports)):
+            verdict.fail(rule.path, f"ingress from {rule.source} reaches {exposed}")
     return verdict.result()
