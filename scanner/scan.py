@@ -10,6 +10,7 @@ import scanner.filter as filtering
 from scanner.discover import discover
 from scanner.engine import run_checks
 from scanner.evaluate import evaluate_parsed
+from scanner.evaluate.kustomize import once_per_line
 from scanner.graph import build_graph
 from scanner.parsers import ParseCache, parse_all
 from scanner.records import FRAMEWORKS, Resource, ScanError, ScanResult, SourceFile
@@ -55,6 +56,7 @@ def judge(
     graph = build_graph(resources)
     checks = selection.select({**load_builtin_checks(), **selection.custom})
     evaluated = run_checks(graph, checks)
+    evaluated.findings = once_per_line(evaluated.findings)
     return ScanResult(
         root=root,
         files=files,
