@@ -353,6 +353,14 @@ def write_reports(
     multiple=True,
     help="Terraform variable NAME=VALUE for every root module (repeatable; like -var).",
 )
+@click.option(
+    "--stdin-name",
+    default="stdin.yaml",
+    show_default=True,
+    metavar="NAME",
+    help="With PATHS `-` (Kubernetes YAML on standard input): the path findings are reported in, for the "
+    "documents that no `# Source:` comment (helm template) places in a file.",
+)
 def scan_command(
     paths: tuple[Path, ...],
     formats: tuple[str, ...],
@@ -377,21 +385,26 @@ def scan_command(
     var_values: tuple[str, ...],
     checks_dirs: tuple[Path, ...],
     compliance: str | None,
+    stdin_name: str,
 ) -> None:
-    """Scan PATHS for misconfigurations."""
+    """Scan PATHS for misconfigurations (`-`: Kubernetes YAML on standard input, e.g. from `helm template`
+    or `kustomize build`)."""
     reports = pair_reports(formats, outputs, click.get_current_context().meta.get(REPORT_ORDER))
-    missing = [str(p) for p in paths if not p.exists()]
+    stdin = paths == (Path("-"),)
+    if Path("-") in paths and not stdin:
+        raise click.BadParameter("`-` (standard input) cannot be combined with other paths", param_hint="PATHS")
+    missing = [] if stdin else [str(p) for p in paths if not p.exists()]
     if missing:
         raise click.BadParameter(f"no such path: {', '.join(missing)}", param_hint="PATHS")
     try:
-        root, config = configuration.for_scan(list(paths), root, config_file)
+        root, config = configuration.for_scan([Path.cwd()] if stdin else list(paths), root, config_file)
     except configuration.ConfigError as exc:
         raise ConfigProblem(str(exc)) from exc
     custom = custom_checks(checks_dirs, config, config_file)
     selection = check_selection(only, skip, config, _frameworks(framework, config.frameworks), custom, compliance)
     severity_threshold = severity_threshold or (config.severity_threshold or Severity.LOW).value
     options = ScanOptions(
-        paths=list(paths),
+        paths=[Path.cwd()] if stdin else list(paths),
         selection=selection,
         cache_dir=None if no_cache else ParseCache.default_directory(),
         workers=workers,
@@ -401,7 +414,12 @@ def scan_command(
         filters=_filter_options(config, baseline, create_baseline, update_baseline, diff_base),
         root=root,
     )
-    result = _run_with_progress(options)
+    if stdin:
+        from scanner.scan import scan_stream
+
+        result = scan_stream(sys.stdin.read(), stdin_name, replace(options, root=root))
+    else:
+        result = _run_with_progress(options)
     threshold = Severity(severity_threshold)
     strict = config.fail_on_incomplete if fail_on_incomplete is None else fail_on_incomplete
     write_reports(

@@ -105,7 +105,7 @@ class UnknownValue(Exception):
 class SourceFile:
     path: Path  # absolute, resolved
     rel: str  # posix path relative to the scan root
-    kind: str  # terraform | tfvars | kubernetes | dockerfile | tfplan
+    kind: str  # terraform | tfvars | kubernetes | dockerfile | tfplan | stream (Kubernetes YAML from stdin)
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,20 @@ def scan(options: ScanOptions, progress: Callable[[str, int, int], None] | None 
     return filtering.apply(result, options.filters)
 
 
+def scan_stream(text: str, name: str, options: ScanOptions) -> ScanResult:
+    """Kubernetes YAML read from standard input (`helm template … | iacgate scan -`), reported under
+    `name` or the `# Source:` paths it names (`scanner.parsers.stream`); nothing is read from disk."""
+    from scanner.parsers.stream import parse_stream
+
+    root = options.root or Path.cwd()
+    parsed = parse_stream(text, name)
+    # kind "stream": the text is gone after the run, so no suppression comment is read back from a file
+    files = [SourceFile(root / item.rel, item.rel, "stream") for item in parsed]
+    resources, errors = evaluate_parsed(parsed, root)
+    result = judge(root, files, resources, errors, options.selection)
+    return filtering.apply(result, options.filters)
+
+
 def judge(
     root: Path, files: list[SourceFile], resources: list[Resource], errors: list[ScanError], selection: Selection
 ) -> ScanResult:
