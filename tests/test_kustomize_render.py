@@ -202,3 +202,15 @@ def test_a_secret_generator_encodes_its_data_and_hashes_its_name(tmp_path: Path)
     assert secret.data["data"] == {"SMTP_USER": "bWFpbGVy", "SMTP_HOST": "c210cC5leGFtcGxlLmNvbQ=="}
     assert secret.data["metadata"]["labels"] == {"app.kubernetes.io/part-of": "mailer"}
     assert secret.name.startswith("smtp-") and not set(secret.name[5:]) & set("013ae")
+
+
+def test_a_patch_file_that_patches_nothing_in_the_unit_is_judged_alone_as_a_fragment(tmp_path: Path) -> None:
+    # the Deployment it patches comes from a file this checkout does not have (a generated install.yaml)
+    shutil.copy(TREE / "base/service.yaml", tmp_path / "service.yaml")
+    (tmp_path / "kustomization.yaml").write_text("resources:\n  - service.yaml\npatches:\n  - path: debug.yaml\n")
+    (tmp_path / "debug.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: billing-api\nspec:\n  template:\n    spec:\n"
+        "      containers:\n        - name: api\n          securityContext:\n            privileged: true\n"
+    )
+    (finding,) = findings(tmp_path, "IG-K8S-001")
+    assert where(finding) == ("debug.yaml", 11)

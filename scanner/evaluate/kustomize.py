@@ -375,8 +375,7 @@ class Renderer:
         for index, entry in enumerate(k.list("patchesStrategicMerge")):
             path = f"patchesStrategicMerge.{index}"
             try:
-                for patch in self._patch_documents(k, path, entry, None, unit):
-                    self._apply_document(k, path, patch, None, objects)
+                self._patch(k, path, self._patch_documents(k, path, entry, None), None, objects, unit)
             except KustomizeError as exc:
                 unit.errors.append(_left_out(exc))
         for field_name in ("patches", "patchesJson6902"):
@@ -386,18 +385,32 @@ class Renderer:
                 path = f"{field_name}.{index}"
                 target = spec.get("target") if isinstance(spec.get("target"), dict) else None
                 try:
-                    for patch in self._patch_documents(k, path, spec.get("path"), spec.get("patch"), unit):
-                        self._apply_document(k, path, patch, target, objects)
+                    documents = self._patch_documents(k, path, spec.get("path"), spec.get("patch"))
+                    self._patch(k, path, documents, target, objects, unit)
                 except KustomizeError as exc:
                     unit.errors.append(_left_out(exc))
 
+    def _patch(
+        self,
+        k: _Kustomization,
+        path: str,
+        documents: list[tuple[Any, dict[str, int], str, int]],
+        target: dict[str, Any] | None,
+        objects: list[_Object],
+        unit: _Unit,
+    ) -> None:
+        """Apply one patch entry. A patch file that patched nothing (its target is in a file the scan does
+        not have) stays judged alone, as a fragment, rather than not at all."""
+        patched = sum(self._apply_document(k, path, document, target, objects) for document in documents)
+        if patched:
+            unit.files.update(file for _, _, file, _ in documents if file != k.rel)
+
     def _patch_documents(
-        self, k: _Kustomization, path: str, file: Any, inline: Any, unit: _Unit
+        self, k: _Kustomization, path: str, file: Any, inline: Any
     ) -> list[tuple[Any, dict[str, int], str, int]]:
         """(document, lines, file, line offset) of a patch file or an inline patch."""
         if isinstance(file, str) and not (isinstance(inline, str) or "\n" in file):
             rel = k.join(file)
-            unit.files.add(rel)
             return [(doc, lines, rel, 0) for doc, lines, _ in self._documents(rel, k.at(path))]
         text = inline if isinstance(inline, str) else file if isinstance(file, str) else None
         if text is None:
@@ -416,18 +429,20 @@ class Renderer:
         patch: tuple[Any, dict[str, int], str, int],
         target: dict[str, Any] | None,
         objects: list[_Object],
-    ) -> None:
+    ) -> int:
+        """Apply one patch document; the number of objects it patched."""
         doc, lines, file, offset = patch
         lines = {p: line + offset for p, line in lines.items()}
         if isinstance(doc, list):  # JSON 6902 operations
             if target is None:
                 raise KustomizeError(k.rel, k.at(path)[1], "a JSON 6902 patch needs a target")
-            for obj in objects:
-                if _selected(obj, target):
-                    _json6902(obj, doc, lines, file, offset + 1, k.rel)
-            return
+            selected = [obj for obj in objects if _selected(obj, target)]
+            for obj in selected:
+                _json6902(obj, doc, lines, file, offset + 1, k.rel)
+            return len(selected)
         if not isinstance(doc, dict):
-            return
+            return 0
+        patched = 0
         patch_meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
         for obj in objects:
             if target is not None:
@@ -438,10 +453,12 @@ class Renderer:
             body = {key: value for key, value in doc.items() if target is None or key not in ("metadata",)}
             if target is not None and isinstance(patch_meta, dict):
                 body["metadata"] = {key: value for key, value in patch_meta.items() if key not in ("name", "namespace")}
+            patched += 1
             if doc.get("$patch") == "delete":
                 objects.remove(obj)
                 break
             _merge(obj, obj.data, body, "", "", lines, file)
+        return patched
 
 
 @dataclass
