@@ -354,6 +354,14 @@ def write_reports(
     help="Terraform variable NAME=VALUE for every root module (repeatable; like -var).",
 )
 @click.option(
+    "--helm-values",
+    "helm_values",
+    multiple=True,
+    metavar="CHART=FILE",
+    help="Render Helm chart CHART (its directory or name) with values FILE over its defaults (repeatable, later "
+    "wins; needs iacgate[helm]).",
+)
+@click.option(
     "--stdin-name",
     default="stdin.yaml",
     show_default=True,
@@ -385,6 +393,7 @@ def scan_command(
     var_values: tuple[str, ...],
     checks_dirs: tuple[Path, ...],
     compliance: str | None,
+    helm_values: tuple[str, ...],
     stdin_name: str,
 ) -> None:
     """Scan PATHS for misconfigurations (`-`: Kubernetes YAML on standard input, e.g. from `helm template`
@@ -411,6 +420,7 @@ def scan_command(
         excludes=config.exclude_paths,
         var_files=[*config.var_files, *var_files],  # the command line's come last, so they win
         variables=_variables(var_values),
+        helm_values=_helm_values(helm_values),
         filters=_filter_options(config, baseline, create_baseline, update_baseline, diff_base),
         root=root,
     )
@@ -433,6 +443,18 @@ def scan_command(
         compliance=compliance,
     )
     sys.exit(exit_code(result, threshold, fail_on_incomplete=strict))
+
+
+def _helm_values(items: tuple[str, ...]) -> dict[str, list[Path]]:
+    out: dict[str, list[Path]] = {}
+    for item in items:
+        chart, sep, file = item.partition("=")
+        if not sep or not chart.strip() or not Path(file).is_file():
+            raise click.BadParameter(
+                f"expected CHART=FILE with an existing FILE, got {item!r}", param_hint="--helm-values"
+            )
+        out.setdefault(chart.strip().rstrip("/"), []).append(Path(file))
+    return out
 
 
 def _variables(values: tuple[str, ...]) -> dict[str, str]:

@@ -28,12 +28,13 @@ class ScanOptions:
     variables: dict[str, str] = field(default_factory=dict)
     filters: filtering.FilterOptions = field(default_factory=filtering.FilterOptions)
     root: Path | None = None  # report paths relative to it (default: the paths' common directory)
+    helm_values: dict[str, list[Path]] = field(default_factory=dict)  # chart directory or name -> values files
 
 
 def scan(options: ScanOptions, progress: Callable[[str, int, int], None] | None = None) -> ScanResult:
     found = discover(options.paths, root=options.root, excludes=options.excludes)
     sources = [f for f in found.files if _wanted(f.kind, options.selection.frameworks)]
-    if not sources:
+    if not sources and not found.charts:
         found.errors.append(ScanError("", None, _nothing_found(options.selection.frameworks), "warning"))
     done = [0]
 
@@ -45,7 +46,14 @@ def scan(options: ScanOptions, progress: Callable[[str, int, int], None] | None 
     cache = ParseCache(options.cache_dir)
     parsed = parse_all(sources, cache, workers=options.workers, progress=tick)
     resources, errors = evaluate_parsed(parsed, found.root, options.var_files, options.variables)
-    result = judge(found.root, sources, resources, [*found.errors, *errors], options.selection)
+    notices = found.errors
+    if found.charts and "kubernetes" in options.selection.frameworks:
+        from scanner.evaluate.helm import render_charts, template_notice_of
+
+        charts = render_charts(found.root, sorted(found.charts), options.helm_values)
+        resources, errors = [*resources, *charts.resources], [*errors, *charts.errors]
+        notices = [e for e in notices if not template_notice_of(e, charts.covered)]
+    result = judge(found.root, sources, resources, [*notices, *errors], options.selection)
     return filtering.apply(result, options.filters)
 
 
