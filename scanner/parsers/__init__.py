@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner import __version__
+from scanner.files import read_regular, refusal
 from scanner.records import Resource, ScanError, SourceFile
 
 
@@ -185,10 +186,10 @@ def parse_all(
     pending: list[tuple[int, str, tuple[bytes, str, str]]] = []
     for index, source in enumerate(sources):
         try:
-            data = source.path.read_bytes()
+            data = read_regular(source.path)
         except OSError as exc:
             results[index] = ParsedFile(
-                source.rel, source.kind, errors=[ScanError(source.rel, None, f"cannot read: {exc.strerror}")]
+                source.rel, source.kind, errors=[ScanError(source.rel, None, f"cannot read: {refusal(exc)}")]
             )
             continue
         key = cache.key(data, source)

@@ -1,0 +1,149 @@
+"""A hostile repository is scanned safely: nothing outside the root is read, nothing in it is executed,
+no single file crashes, hangs or exhausts the scan.
+
+Every case builds its hostile input in a temporary directory next to a real misconfiguration
+(storage.tf, IG-AWS-001 on line 4) that must still be reported, names the bad file, and finishes
+within a bound. Outside-root cases assert that the target's content appears in no report format.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from scanner.cli import main
+from scanner.report import FORMATS
+from scanner.scan import ScanResult
+from tests.conftest import FIXTURES, run_scan
+
+SECRET = "hostile-7f3a9c-token"  # content outside the root that no output may ever show
+REAL_FINDING = ("IG-AWS-001", "storage.tf", 4)
+BOUND_SECONDS = 20  # every hostile scan below takes well under a second or two when handled
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A repository with one real misconfiguration that every hostile case must leave reported."""
+    target = tmp_path / "repo"
+    target.mkdir()
+    shutil.copy(FIXTURES / "bad-input" / "storage.tf", target / "storage.tf")
+    return target
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """A directory outside the scanned root holding files with the secret."""
+    folder = tmp_path / "outside"
+    folder.mkdir()
+    (folder / "credentials.tfrc.json").write_text(json.dumps({"credentials": {"app.terraform.io": {"token": SECRET}}}))
+    (folder / "id_rsa").write_text(f"-----BEGIN OPENSSH PRIVATE KEY-----\n{SECRET}\n")
+    return folder
+
+
+def findings(result: ScanResult) -> set[tuple[str, str, int]]:
+    return {(f.check_id, f.location.file, f.location.start_line) for f in result.findings}
+
+
+def errors_of(result: ScanResult, file: str) -> list[str]:
+    return [e.message for e in result.errors if e.file == file]
+
+
+def timed_scan(*paths: Path, **options) -> ScanResult:
+    start = time.perf_counter()
+    result = run_scan(*paths, **options)
+    assert time.perf_counter() - start < BOUND_SECONDS
+    return result
+
+
+def every_format(tmp_path: Path, *args: str | Path) -> tuple[int, dict[str, str]]:
+    """Exit status and the text of every report format of one CLI scan (console on stdout)."""
+    out = tmp_path / "reports"
+    out.mkdir(exist_ok=True)
+    written = [f for f in FORMATS if f != "console"]
+    options: list[str] = []
+    for fmt in written:
+        options += ["--format", fmt, "--output", str(out / fmt)]
+    options += ["--format", "console"]
+    start = time.perf_counter()
+    run = CliRunner().invoke(main, ["scan", "--no-cache", *options, *map(str, args)], catch_exceptions=False)
+    assert time.perf_counter() - start < BOUND_SECONDS
+    texts = {fmt: (out / fmt).read_text() for fmt in written}
+    texts["console"] = run.stdout + run.stderr
+    return run.exit_code, texts
+
+
+def assert_nothing_leaked(texts: dict[str, str]) -> None:
+    for fmt, text in texts.items():
+        assert SECRET not in text, f"the secret leaked into the {fmt} report"
+
+
+# Nothing outside the scanned root is read -------------------------------------------------------
+
+
+def test_file_symlink_out_of_the_root_is_a_notice_naming_the_link_and_its_target_is_never_read(
+    repo: Path, outside: Path, tmp_path: Path
+) -> None:
+    os.symlink(outside / "credentials.tfrc.json", repo / "credentials.tf.json")
+    os.symlink(outside / "id_rsa", repo / "main.tf")
+    result = timed_scan(repo)
+    assert REAL_FINDING in findings(result)
+    for link in ("credentials.tf.json", "main.tf"):
+        (message,) = errors_of(result, link)
+        assert "outside the scanned root" in message
+    assert not {f.rel for f in result.files} & {"credentials.tf.json", "main.tf"}
+    code, texts = every_format(tmp_path, repo)
+    assert_nothing_leaked(texts)
+    assert "main.tf" in texts["json"]
+
+
+def test_symlink_to_a_file_inside_the_root_is_still_scanned(repo: Path) -> None:
+    (repo / "modules").mkdir()
+    shutil.move(repo / "storage.tf", repo / "modules" / "storage.tf")
+    os.symlink("modules/storage.tf", repo / "storage.tf")
+    assert ("IG-AWS-001", "modules/storage.tf", 4) in findings(timed_scan(repo))  # scanned once, by its real path
+
+
+def test_fifo_named_like_terraform_is_refused_without_blocking(repo: Path) -> None:
+    os.mkfifo(repo / "main.tf")
+    result = timed_scan(repo)
+    (message,) = errors_of(result, "main.tf")
+    assert "FIFO" in message
+    assert REAL_FINDING in findings(result)
+
+
+def test_symlink_to_a_device_is_never_read(repo: Path) -> None:
+    os.symlink("/dev/zero", repo / "zero.tf")
+    os.symlink("/dev/urandom", repo / "random.yaml")
+    result = timed_scan(repo)
+    assert errors_of(result, "zero.tf")  # outside the root: refused before its kind matters
+    assert REAL_FINDING in findings(result)
+
+
+def test_socket_named_like_a_manifest_is_refused(repo: Path) -> None:
+    server = socket.socket(socket.AF_UNIX)
+    try:
+        server.bind(str(repo / "deploy.yaml"))
+        result = timed_scan(repo)
+    finally:
+        server.close()
+    (message,) = errors_of(result, "deploy.yaml")
+    assert "socket" in message
+    assert REAL_FINDING in findings(result)
+
+
+def test_manifest_whose_kind_comes_after_a_long_comment_block_is_still_classified(repo: Path) -> None:
+    header = "".join(f"# generated by the release tooling, line {n}\n" for n in range(8000))  # ~330 KiB
+    manifest = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n"
+    manifest += "    - name: web\n      image: nginx:1.27\n      securityContext:\n        privileged: true\n"
+    (repo / "pod.yaml").write_text(header + manifest)
+    result = timed_scan(repo)
+    assert "pod.yaml" in {f.rel for f in result.files}
+    assert any(f.location.file == "pod.yaml" for f in result.findings)
+    assert REAL_FINDING in findings(result)
