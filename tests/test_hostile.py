@@ -147,3 +147,42 @@ def test_manifest_whose_kind_comes_after_a_long_comment_block_is_still_classifie
     assert "pod.yaml" in {f.rel for f in result.files}
     assert any(f.location.file == "pod.yaml" for f in result.findings)
     assert REAL_FINDING in findings(result)
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "var-files: [{outside}/credentials.tfrc.json]",
+        "var-files: [../outside/credentials.tfrc.json]",
+        "var-files: [linked.tfvars.json]",  # a symlink inside the repository that leads out
+        "baseline: {outside}/id_rsa",
+    ],
+)
+def test_repository_configuration_cannot_name_paths_outside_the_repository(
+    repo: Path, outside: Path, tmp_path: Path, setting: str
+) -> None:
+    os.symlink(outside / "credentials.tfrc.json", repo / "linked.tfvars.json")
+    (repo / ".iacgate.yaml").write_text(setting.format(outside=outside) + "\n")
+    run = CliRunner().invoke(main, ["scan", "--no-cache", "--format", "json", str(repo)], catch_exceptions=False)
+    assert run.exit_code == 2
+    assert "outside the repository" in run.stderr and len(run.stderr.strip().splitlines()) == 1
+    assert SECRET not in run.stdout + run.stderr
+
+
+def test_path_keys_of_a_repository_configuration_are_confined_whatever_the_key(tmp_path: Path) -> None:
+    from scanner.config import PATH_KEYS, ConfigError, confine_paths
+
+    assert "custom-checks" in PATH_KEYS
+    confine_paths({"custom-checks": ["policies/", "policies/s3.yaml"]}, ".iacgate.yaml", tmp_path)
+    with pytest.raises(ConfigError, match="custom-checks"):
+        confine_paths({"custom-checks": ["policies/", "/etc"]}, ".iacgate.yaml", tmp_path)
+
+
+def test_the_person_running_the_scan_may_point_anywhere(repo: Path, outside: Path, tmp_path: Path) -> None:
+    (outside / "prod.tfvars").write_text('bucket_acl = "private"\n')
+    config = outside / "iacgate.yaml"
+    config.write_text(f"var-files: [{outside / 'prod.tfvars'}]\n")
+    for args in (["--var-file", str(outside / "prod.tfvars")], ["--config", str(config)]):
+        run = CliRunner().invoke(main, ["scan", "--no-cache", "--format", "json", *args, str(repo)])
+        assert run.exit_code == 1, run.output  # the real finding, no configuration error
+        assert REAL_FINDING[0] in run.stdout
