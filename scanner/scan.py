@@ -11,7 +11,7 @@ from scanner.discover import discover
 from scanner.engine import run_checks
 from scanner.graph import ResourceGraph, build_graph
 from scanner.parsers import ParseCache, ParsedFile, parse_all
-from scanner.records import Finding, Resource, ScanError, SourceFile, UnknownResult
+from scanner.records import Finding, Resource, ScanError, SourceFile, UnknownResult, bound_errors
 from scanner.registry import Check, Selection, load_builtin_checks
 
 
@@ -66,7 +66,7 @@ def evaluate_parsed(
             tf_files, tfvars, root=root, var_files=options.var_files, variables=options.variables
         )
         resources.extend(evaluation.resources)
-        errors.extend(evaluation.errors)
+        errors.extend(bound_errors(evaluation.errors))
     return resources, errors
 
 
@@ -101,7 +101,7 @@ def judge(
         checks=checks,
         findings=evaluated.findings,
         unknowns=evaluated.unknowns,
-        errors=sorted([*errors, *evaluated.errors], key=lambda e: (e.file, e.line or 0, e.message)),
+        errors=sorted([*errors, *bound_errors(evaluated.errors)], key=lambda e: (e.file, e.line or 0, e.message)),
         passed=evaluated.passed,
         graph=graph,
     )

@@ -186,3 +186,28 @@ def test_the_person_running_the_scan_may_point_anywhere(repo: Path, outside: Pat
         run = CliRunner().invoke(main, ["scan", "--no-cache", "--format", "json", *args, str(repo)])
         assert run.exit_code == 1, run.output  # the real finding, no configuration error
         assert REAL_FINDING[0] in run.stdout
+
+
+# Error messages quote little and do not flood ----------------------------------------------------
+
+
+def test_a_broken_hcl_token_is_quoted_as_a_short_escaped_excerpt(repo: Path, tmp_path: Path) -> None:
+    from scanner.records import MAX_MESSAGE_CHARS
+
+    (repo / "main.tf").write_text("locals {\n  subnets = [1 " + "\x1b[2J" + "x" * 2_000_000 + "\n}\n")
+    result = timed_scan(repo)
+    (message,) = errors_of(result, "main.tf")
+    assert "invalid HCL" in message and len(message) <= MAX_MESSAGE_CHARS + 1
+    assert "\x1b" not in message  # a terminal escape sequence is shown escaped, never sent to the terminal
+    assert REAL_FINDING in findings(result)
+
+
+def test_one_file_with_100k_identical_errors_gives_a_bounded_summary(repo: Path) -> None:
+    from scanner.records import MAX_ERRORS_PER_FILE
+
+    (repo / "Dockerfile").write_text("FROM alpine:3.20\n" + "BOGUS instruction\n" * 100_000)
+    result = timed_scan(repo)
+    messages = errors_of(result, "Dockerfile")
+    assert len(messages) == MAX_ERRORS_PER_FILE + 1
+    assert "99,980 more errors in this file not shown, lines 22-100001" in messages
+    assert REAL_FINDING in findings(result)

@@ -41,7 +41,7 @@ from scanner.parsers.terraform import (
     parse_template,
     parse_tfvars,
 )
-from scanner.records import Location, Resource, ScanError, Unknown
+from scanner.records import Location, Resource, ScanError, Unknown, excerpt
 
 _META_ARGS = {"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"}
 _MODULE_ARGS = {"source", "version", "count", "for_each", "providers", "depends_on"}
@@ -246,11 +246,11 @@ def _guard(fn: Callable[[], Any], what: str) -> Any:
     try:
         return fn()
     except EvalError as exc:
-        return Unknown(f"cannot evaluate {what}: {exc}")
+        return Unknown(f"cannot evaluate {what}: {excerpt(str(exc))}")
     except RecursionError:
         return Unknown(f"cannot evaluate {what}: too deeply nested")
     except Exception as exc:  # an evaluator gap must never stop the scan
-        return Unknown(f"cannot evaluate {what}: {type(exc).__name__}: {exc}")
+        return Unknown(f"cannot evaluate {what}: {type(exc).__name__}: {excerpt(str(exc))}")
 
 
 def _dedupe(items: list[Any]) -> tuple[Any, ...]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from scanner import __version__
 from scanner.files import read_regular, refusal
-from scanner.records import Resource, ScanError, SourceFile
+from scanner.records import Resource, ScanError, SourceFile, bound_errors
 
 
 def _parser_code_hash() -> str:
@@ -81,6 +81,12 @@ def decode(data: bytes) -> str:
 
 
 def parse_bytes(data: bytes, rel: str, kind: str) -> ParsedFile:
+    parsed = _parse_bytes(data, rel, kind)
+    parsed.errors = bound_errors(parsed.errors)
+    return parsed
+
+
+def _parse_bytes(data: bytes, rel: str, kind: str) -> ParsedFile:
     if not data.strip():
         return ParsedFile(rel, kind)  # an empty file is simply empty, not an error
     if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
