@@ -211,3 +211,59 @@ def test_one_file_with_100k_identical_errors_gives_a_bounded_summary(repo: Path)
     assert len(messages) == MAX_ERRORS_PER_FILE + 1
     assert "99,980 more errors in this file not shown, lines 22-100001" in messages
     assert REAL_FINDING in findings(result)
+
+
+# Nothing from the scanned repository is executed -------------------------------------------------
+
+# Each setting names a program that writes the marker file if git ever runs it.
+REPOSITORY_PROGRAMS = {
+    "clean filter": ("filter.acme.clean", "sh -c 'touch {marker}; cat'"),
+    "process filter": ("filter.acme.process", "sh -c 'touch {marker}'"),
+    "required filter": ("filter.acme.required", "true"),  # with the clean filter: an error if it cannot run
+    "textconv": ("diff.acme.textconv", "sh -c 'touch {marker}; cat \"$0\"'"),
+    "external diff": ("diff.external", "sh -c 'touch {marker}'"),
+    "fsmonitor": ("core.fsmonitor", "sh -c 'touch {marker}'"),
+    "pager": ("core.pager", "sh -c 'touch {marker}; cat'"),
+}
+
+
+def _git(repo: Path, *args: str) -> None:
+    import subprocess
+
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com"}
+    env.update(GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env=env)
+
+
+@pytest.mark.parametrize("program", [*REPOSITORY_PROGRAMS, "hook"])
+def test_diff_base_runs_no_program_the_scanned_repository_configures(repo: Path, tmp_path: Path, program: str) -> None:
+    marker = tmp_path / "ran"
+    _git(repo, "init", "-q")
+    (repo / ".gitattributes").write_text("*.tf filter=acme diff=acme\n")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "initial")
+    if program == "hook":
+        hooks = repo / "hooks"
+        hooks.mkdir()
+        for name in ("post-index-change", "pre-commit", "post-checkout"):
+            (hooks / name).write_text(f"#!/bin/sh\ntouch {marker}\n")
+            (hooks / name).chmod(0o755)
+        _git(repo, "config", "core.hooksPath", str(hooks))
+    else:
+        if "filter" in program:
+            _git(repo, "config", "filter.acme.clean", REPOSITORY_PROGRAMS["clean filter"][1].format(marker=marker))
+        key, value = REPOSITORY_PROGRAMS[program]
+        _git(repo, "config", key, value.format(marker=marker))
+    storage = repo / "storage.tf"
+    storage.write_text(storage.read_text().replace("\"public-read\"", "\"public-read-write\""))
+    os.utime(storage, (1, 1))  # stat data differs from the index: git must read (and would filter) the file
+    result = timed_scan(repo, filters=__import__("scanner.filter").filter.FilterOptions(diff_base="HEAD"))
+    assert not marker.exists(), f"git ran the repository's {program}"
+    assert REAL_FINDING in findings(result)
+
+
+def test_diff_base_outside_a_git_repository_is_one_line(repo: Path) -> None:
+    run = CliRunner().invoke(main, ["scan", "--no-cache", "--diff-base", "HEAD", str(repo)], catch_exceptions=False)
+    assert run.exit_code == 2
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert "not inside a git working tree" in run.stderr and "usage" not in run.stderr.lower()
