@@ -107,7 +107,7 @@ def map_to_source(
     """Point each plan Resource at its `.tf` block (and attribute lines) under `source`."""
     found = discover([source], root=root)
     sources = [f for f in found.files if f.kind in ("terraform", "tfvars")]
-    parsed = parse_all(sources, ParseCache(options.cache_dir), workers=options.workers)
+    parsed = parse_all(sources, ParseCache(options.cache_dir, root), workers=options.workers)
     hcl, errors = evaluate_parsed(parsed, ScanOptions(paths=[source]), root)
     index = _SourceIndex([r for r in hcl if r.framework == "terraform"], parsed)
     source_dir = source.relative_to(root).as_posix() if source != root else ""

@@ -80,9 +80,11 @@ def scan(options: ScanOptions, progress: Callable[[str, int, int], None] | None 
         if progress:
             progress("parse", done[0], len(sources))
 
-    cache = ParseCache(options.cache_dir)
+    cache = ParseCache(options.cache_dir, found.root)
     parsed = parse_all(sources, cache, workers=options.workers, progress=tick)
     resources, errors = evaluate_parsed(parsed, options, found.root)
+    if cache.refused:
+        errors.append(ScanError(".", None, f"parse cache {options.cache_dir} not used: {cache.refused}", "warning"))
     result = judge(found.root, sources, resources, [*found.errors, *errors], options.selection)
     return filtering.apply(result, options.filters)
 

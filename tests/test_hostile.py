@@ -20,8 +20,8 @@ from click.testing import CliRunner
 
 from scanner.cli import main
 from scanner.report import FORMATS
-from scanner.scan import ScanResult
-from tests.conftest import FIXTURES, run_scan
+from scanner.scan import ScanOptions, ScanResult, scan
+from tests.conftest import FIXTURES
 
 SECRET = "hostile-7f3a9c-token"  # content outside the root that no output may ever show
 REAL_FINDING = ("IG-AWS-001", "storage.tf", 4)
@@ -55,9 +55,10 @@ def errors_of(result: ScanResult, file: str) -> list[str]:
     return [e.message for e in result.errors if e.file == file]
 
 
-def timed_scan(*paths: Path, **options) -> ScanResult:
+def timed_scan(*paths: Path, cache_dir: Path | None = None, workers: int = 1, **options) -> ScanResult:
+    """`run_scan` that may use a cache directory or worker processes, within the time bound."""
     start = time.perf_counter()
-    result = run_scan(*paths, **options)
+    result = scan(ScanOptions(paths=list(paths), cache_dir=cache_dir, workers=workers, **options))
     assert time.perf_counter() - start < BOUND_SECONDS
     return result
 
@@ -255,7 +256,7 @@ def test_diff_base_runs_no_program_the_scanned_repository_configures(repo: Path,
         key, value = REPOSITORY_PROGRAMS[program]
         _git(repo, "config", key, value.format(marker=marker))
     storage = repo / "storage.tf"
-    storage.write_text(storage.read_text().replace("\"public-read\"", "\"public-read-write\""))
+    storage.write_text(storage.read_text().replace('"public-read"', '"public-read-write"'))
     os.utime(storage, (1, 1))  # stat data differs from the index: git must read (and would filter) the file
     result = timed_scan(repo, filters=__import__("scanner.filter").filter.FilterOptions(diff_base="HEAD"))
     assert not marker.exists(), f"git ran the repository's {program}"
@@ -267,3 +268,146 @@ def test_diff_base_outside_a_git_repository_is_one_line(repo: Path) -> None:
     assert run.exit_code == 2
     assert len(run.stderr.strip().splitlines()) == 1
     assert "not inside a git working tree" in run.stderr and "usage" not in run.stderr.lower()
+
+
+# The parse cache cannot run code and never crashes a scan ------------------------------------------
+
+
+def _cache_entry(cache_dir: Path, repo: Path, name: str, kind: str) -> Path:
+    from scanner.parsers import ParseCache
+    from scanner.records import SourceFile
+
+    source = SourceFile(repo / name, name, kind)
+    cache = ParseCache(cache_dir)
+    target = cache.path(cache.key((repo / name).read_bytes(), source))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+class _RunsCode:
+    def __reduce__(self):  # noqa: ANN204 - the classic pickle payload
+        return (os.system, ("touch ran-from-cache",))
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "pickle",  # a planted pickle that runs a command when unpickled
+        "garbled",
+        "truncated",
+        "another file",  # a valid entry, but the parse of a different file
+        "not a parse",  # valid MessagePack that is not a ParsedFile
+    ],
+)
+def test_a_planted_or_garbled_cache_entry_is_a_miss_never_code_or_a_crash(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entry: str
+) -> None:
+    import pickle
+
+    import msgpack
+
+    from scanner.parsers import codec, parse_bytes
+
+    monkeypatch.chdir(tmp_path)
+    cache_dir = tmp_path / "cache"
+    target = _cache_entry(cache_dir, repo, "storage.tf", "terraform")
+    good = codec.encode(parse_bytes((repo / "storage.tf").read_bytes(), "storage.tf", "terraform"))
+    blobs = {
+        "pickle": pickle.dumps(_RunsCode()),
+        "garbled": bytes(b ^ 0x5A for b in good),
+        "truncated": good[: len(good) // 2],
+        "another file": codec.encode(parse_bytes(b'resource "a" "b" {}\n', "other.tf", "terraform")),
+        "not a parse": msgpack.packb({"rel": "storage.tf", "resources": []}),
+    }
+    target.write_bytes(blobs[entry])
+    result = timed_scan(repo, cache_dir=cache_dir)
+    assert not (tmp_path / "ran-from-cache").exists()
+    assert REAL_FINDING in findings(result)
+    assert result.errors == []
+
+
+def test_cache_directory_inside_the_scanned_tree_is_refused(repo: Path) -> None:
+    cache_dir = repo / ".cache" / "iacgate"
+    result = timed_scan(repo, cache_dir=cache_dir)
+    (message,) = errors_of(result, ".")
+    assert "inside the scanned tree" in message
+    assert not any(cache_dir.rglob("*")) if cache_dir.exists() else True
+    assert REAL_FINDING in findings(result)
+
+
+def test_cache_directory_writable_by_other_users_is_refused(repo: Path, tmp_path: Path) -> None:
+    cache_dir = tmp_path / "shared-cache"
+    cache_dir.mkdir()
+    cache_dir.chmod(0o777)
+    result = timed_scan(repo, cache_dir=cache_dir)
+    (message,) = errors_of(result, ".")
+    assert "writable by other users" in message
+    assert list(cache_dir.iterdir()) == []
+
+
+def test_a_full_cache_disk_leaves_no_temporary_files(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import builtins
+    import errno
+
+    cache_dir = tmp_path / "cache"
+    real_open = builtins.open
+
+    class FullDisk:
+        def __init__(self, handle) -> None:  # noqa: ANN001
+            self.handle = handle
+
+        def __enter__(self):  # noqa: ANN204
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.handle.close()
+
+        def write(self, data: bytes) -> int:
+            self.handle.write(data[:10])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    def full_open(file, mode="r", *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        handle = real_open(file, mode, *args, **kwargs)
+        return FullDisk(handle) if str(file).startswith(str(cache_dir)) and "w" in mode else handle
+
+    monkeypatch.setattr(builtins, "open", full_open)
+    result = timed_scan(repo, cache_dir=cache_dir)
+    assert REAL_FINDING in findings(result)
+    assert [p for p in cache_dir.rglob("*") if p.is_file()] == []
+
+
+def _nested(depth: int) -> dict:
+    value: dict | str = "leaf"
+    for _ in range(depth):
+        value = {"next": value}
+    return value
+
+
+@pytest.mark.parametrize("cached", [False, True])
+@pytest.mark.parametrize("workers", [1, 2])
+def test_values_nested_600_deep_do_not_crash_the_scan(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cached: bool, workers: int
+) -> None:
+    import scanner.parsers
+
+    deep = _nested(600)
+    config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "deep"}, "data": deep}
+    (repo / "configmap.json").write_text(json.dumps(config))
+    (repo / "locals.tf.json").write_text(json.dumps({"locals": {"settings": deep}}))
+    change = {"actions": ["create"], "before": None, "after": {"bucket": "b", "tags": deep}, "after_unknown": {}}
+    resource = {"address": "aws_s3_bucket.b", "mode": "managed", "type": "aws_s3_bucket", "name": "b"}
+    plan = {
+        "format_version": "1.2",
+        "terraform_version": "1.9.0",
+        "planned_values": {"root_module": {"resources": [{**resource, "values": change["after"]}]}},
+        "resource_changes": [{**resource, "change": change}],
+    }
+    (repo / "plan.json").write_text(json.dumps(plan))
+    for n in range(scanner.parsers.PARALLEL_MIN_FILES):  # enough files for the worker pool
+        (repo / f"team{n}.tf").write_text(f'locals {{\n  team{n} = "platform"\n}}\n')
+    monkeypatch.setattr(scanner.parsers, "PARALLEL_MIN_SECONDS", 0)
+    result = timed_scan(repo, cache_dir=tmp_path / "cache" if cached else None, workers=workers)
+    assert REAL_FINDING in findings(result)
+    assert {f.rel for f in result.files} >= {"configmap.json", "locals.tf.json", "plan.json"}
