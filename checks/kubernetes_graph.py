@@ -5,7 +5,7 @@ from __future__ import annotations
 from checks.kubernetes import internal_load_balancer
 from scanner.graph import ResourceGraph
 from scanner.graph.kubernetes import workloads_running_as
-from scanner.kube import WORKLOAD_KINDS, containers, is_patch_fragment, pod_spec
+from scanner.kube import WORKLOAD_KINDS, containers, is_patch_fragment, items, pod_spec
 from scanner.records import Resource
 from scanner.registry import Fail, check
 
@@ -61,8 +61,8 @@ def exposed_privileged_workload(resource: Resource, graph: ResourceGraph) -> Fai
 def _grants_everything(role: Resource) -> bool:
     """A declared role with a `*` verbs on `*` resources of `*` API groups rule: cluster-admin by another name."""
     return any(
-        isinstance(rule, dict) and all("*" in (rule.get(field) or []) for field in ("apiGroups", "resources", "verbs"))
-        for rule in role.get("rules") or []
+        isinstance(rule, dict) and all("*" in items(rule.get(field)) for field in ("apiGroups", "resources", "verbs"))
+        for rule in items(role.get("rules"))
     )
 
 
@@ -101,7 +101,7 @@ def cluster_admin_workload(resource: Resource, graph: ResourceGraph) -> list[Fai
     namespace = resource.extra.get("namespace")
     declared = graph.successors(resource, "binds", "ServiceAccount")
     fails = []
-    for index, subject in enumerate(resource.get("subjects") or []):
+    for index, subject in enumerate(items(resource.get("subjects"))):
         if not isinstance(subject, dict) or subject.get("kind") != "ServiceAccount":
             continue
         account_ns, name = subject.get("namespace") or namespace, str(subject.get("name"))

@@ -103,7 +103,9 @@ def judge(
         checks=checks,
         findings=evaluated.findings,
         unknowns=evaluated.unknowns,
-        errors=sorted([*errors, *bound_errors(evaluated.errors)], key=lambda e: (e.file, e.line or 0, e.message)),
+        errors=sorted(
+            [*errors, *bound_errors([*graph.errors, *evaluated.errors])], key=lambda e: (e.file, e.line or 0, e.message)
+        ),
         passed=evaluated.passed,
         graph=graph,
     )

@@ -411,3 +411,70 @@ def test_values_nested_600_deep_do_not_crash_the_scan(
     result = timed_scan(repo, cache_dir=tmp_path / "cache" if cached else None, workers=workers)
     assert REAL_FINDING in findings(result)
     assert {f.rel for f in result.files} >= {"configmap.json", "locals.tf.json", "plan.json"}
+
+
+# No single file stops the scan ----------------------------------------------------------------------
+
+CONFUSED_KUBERNETES = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: empty-containers}
+spec: {containers: 5}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      volumes: 3
+      imagePullSecrets: "regcred"
+      containers:
+        - name: web
+          image: nginx:1.27
+          env: "x"
+          envFrom: 1
+          securityContext: {privileged: true}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: readers}
+subjects: {}
+roleRef: 5
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: public}
+spec: {rules: 1, defaultBackend: []}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny}
+spec: {podSelector: {matchExpressions: 4}}
+"""
+
+
+def test_kubernetes_objects_of_the_wrong_type_do_not_stop_the_scan(repo: Path) -> None:
+    (repo / "app.yaml").write_text(CONFUSED_KUBERNETES)
+    result = timed_scan(repo)
+    assert REAL_FINDING in findings(result)
+    privileged = {f.check_id for f in result.findings if f.location.file == "app.yaml" and f.location.start_line == 21}
+    assert privileged, "the privileged container next to the confused fields is still reported"
+
+
+def test_an_edge_builder_failure_is_an_error_naming_the_file_and_line(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import scanner.graph.kubernetes
+
+    def broken(graph, index, ingress) -> None:  # noqa: ANN001 - stands for any gap in an edge builder
+        raise TypeError("'int' object is not iterable")
+
+    monkeypatch.setattr(scanner.graph.kubernetes, "_ingress", broken)
+    (repo / "app.yaml").write_text(CONFUSED_KUBERNETES)
+    result = timed_scan(repo)
+    (error,) = [e for e in result.errors if e.file == "app.yaml" and e.level == "error"]
+    assert error.line == 29 and "Ingress/default/public" in error.message
+    assert REAL_FINDING in findings(result)

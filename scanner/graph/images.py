@@ -205,25 +205,34 @@ def link(graph: ResourceGraph) -> None:
     named = [(stage, dockerfile_names(stage), posixpath.dirname(stage.location.file)) for stage in finals]
     for kind in WORKLOAD_KINDS:
         for workload in graph.resources("kubernetes", kind):
-            manifest_dir = posixpath.dirname(workload.location.file)
-            for path, container in containers(workload):
-                image = container.get("image")
-                explicit = by_file.get(declared.get(_repository(image), "")) if isinstance(image, str) else None
-                if explicit is not None:
-                    graph.add_edge(workload, explicit, "runs", f"{path}.image")
-                    continue
-                name = image_name(image) if isinstance(image, str) else None
-                if not name:
-                    continue
-                # the directory distance is computed only for the stages the name matches
-                matches = [
-                    (score, stage, directory) for stage, names, directory in named if (score := _match(name, names))
-                ]
-                ranked = sorted(
-                    ((score, _shared_depth(manifest_dir, directory), stage) for score, stage, directory in matches),
-                    key=lambda item: (item[0], item[1]),
-                    reverse=True,
-                )
-                if not ranked or (len(ranked) > 1 and ranked[0][:2] == ranked[1][:2]):
-                    continue  # no Dockerfile by that name, or two equally likely ones
-                graph.add_edge(workload, ranked[0][2], "runs", f"{path}.image")
+            graph.linking(workload, _link_workload, graph, workload, by_file, declared, named)
+
+
+def _link_workload(
+    graph: ResourceGraph,
+    workload: Resource,
+    by_file: dict[str, Resource],
+    declared: dict[str, str],
+    named: list[tuple[Resource, set[str], str]],
+) -> None:
+    """Edges from the containers of one workload to the final Dockerfile stages that build their images."""
+    manifest_dir = posixpath.dirname(workload.location.file)
+    for path, container in containers(workload):
+        image = container.get("image")
+        explicit = by_file.get(declared.get(_repository(image), "")) if isinstance(image, str) else None
+        if explicit is not None:
+            graph.add_edge(workload, explicit, "runs", f"{path}.image")
+            continue
+        name = image_name(image) if isinstance(image, str) else None
+        if not name:
+            continue
+        # the directory distance is computed only for the stages the name matches
+        matches = [(score, stage, directory) for stage, names, directory in named if (score := _match(name, names))]
+        ranked = sorted(
+            ((score, _shared_depth(manifest_dir, directory), stage) for score, stage, directory in matches),
+            key=lambda item: (item[0], item[1]),
+            reverse=True,
+        )
+        if not ranked or (len(ranked) > 1 and ranked[0][:2] == ranked[1][:2]):
+            continue  # no Dockerfile by that name, or two equally likely ones
+        graph.add_edge(workload, ranked[0][2], "runs", f"{path}.image")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from scanner.kube import WORKLOAD_KINDS, pod_labels, pod_spec
+from scanner.kube import WORKLOAD_KINDS, items, pod_labels, pod_spec
 from scanner.records import Resource
 
 if TYPE_CHECKING:
@@ -29,11 +29,11 @@ def label_selector_matches(selector: Any, labels: dict[str, str]) -> bool:
         return False
     if any(labels.get(str(k)) != str(v) for k, v in match_labels.items()):
         return False
-    for expression in selector.get("matchExpressions") or []:
+    for expression in items(selector.get("matchExpressions")):
         if not isinstance(expression, dict):
             return False
         key, operator = str(expression.get("key")), expression.get("operator")
-        values = {str(v) for v in expression.get("values") or []}
+        values = {str(v) for v in items(expression.get("values"))}
         if operator == "In" and labels.get(key) not in values:
             return False
         if operator == "NotIn" and key in labels and labels[key] in values:
@@ -88,17 +88,13 @@ def workloads_running_as(graph: ResourceGraph, namespace: str | None, name: str)
 
 def link(graph: ResourceGraph) -> None:
     index = _Index(graph)
+    builders = {"Service": _service, "NetworkPolicy": _network_policy, "Ingress": _ingress}
+    builders.update(dict.fromkeys(("RoleBinding", "ClusterRoleBinding"), _binding))
+    builders.update(dict.fromkeys(WORKLOAD_KINDS, _workload))
     for resource in graph.resources("kubernetes"):
-        if resource.type == "Service":
-            _service(graph, index, resource)
-        elif resource.type == "NetworkPolicy":
-            _network_policy(graph, index, resource)
-        elif resource.type in ("RoleBinding", "ClusterRoleBinding"):
-            _binding(graph, index, resource)
-        elif resource.type == "Ingress":
-            _ingress(graph, index, resource)
-        elif resource.type in WORKLOAD_KINDS:
-            _workload(graph, index, resource)
+        builder = builders.get(resource.type)
+        if builder is not None:
+            graph.linking(resource, builder, graph, index, resource)
 
 
 def _service(graph: ResourceGraph, index: _Index, service: Resource) -> None:
@@ -129,7 +125,7 @@ def _binding(graph: ResourceGraph, index: _Index, binding: Resource) -> None:
             roles = index.find(binding, "Role", namespace, role_ref.get("name"))
         for role in roles:
             graph.add_edge(binding, role, "binds", "roleRef")
-    for position, subject in enumerate(binding.get("subjects") or []):
+    for position, subject in enumerate(items(binding.get("subjects"))):
         if not isinstance(subject, dict) or subject.get("kind") != "ServiceAccount":
             continue
         account_namespace = subject.get("namespace") or namespace
@@ -143,11 +139,11 @@ def _ingress(graph: ResourceGraph, index: _Index, ingress: Resource) -> None:
     namespace = ingress.extra.get("namespace")
     backends: list[tuple[str, Any]] = [("spec.defaultBackend", ingress.get("spec.defaultBackend"))]
     backends.append(("spec.backend", ingress.get("spec.backend")))  # extensions/v1beta1
-    for r, rule in enumerate(ingress.get("spec.rules") or []):
+    for r, rule in enumerate(items(ingress.get("spec.rules"))):
         paths = (
             rule.get("http", {}).get("paths") if isinstance(rule, dict) and isinstance(rule.get("http"), dict) else []
         )
-        for p, entry in enumerate(paths or []):
+        for p, entry in enumerate(items(paths)):
             if isinstance(entry, dict):
                 backends.append((f"spec.rules.{r}.http.paths.{p}.backend", entry.get("backend")))
     for path, backend in backends:
@@ -174,7 +170,7 @@ def _workload(graph: ResourceGraph, index: _Index, workload: Resource) -> None:
 
     account_field = "serviceAccountName" if spec.get("serviceAccountName") else "serviceAccount"
     use("ServiceAccount", service_account_name(workload), f"{path}.{account_field}")
-    for v, volume in enumerate(spec.get("volumes") or []):
+    for v, volume in enumerate(items(spec.get("volumes"))):
         if not isinstance(volume, dict):
             continue
         base = f"{path}.volumes.{v}"
@@ -183,29 +179,29 @@ def _workload(graph: ResourceGraph, index: _Index, workload: Resource) -> None:
         if isinstance(volume.get("secret"), dict):
             use("Secret", volume["secret"].get("secretName"), f"{base}.secret.secretName")
         sources = volume.get("projected", {}).get("sources") if isinstance(volume.get("projected"), dict) else None
-        for s, source in enumerate(sources or []):
+        for s, source in enumerate(items(sources)):
             if isinstance(source, dict):
                 for kind, key in (("ConfigMap", "configMap"), ("Secret", "secret")):
                     if isinstance(source.get(key), dict):
                         use(kind, source[key].get("name"), f"{base}.projected.sources.{s}.{key}.name")
-    for p, pull in enumerate(spec.get("imagePullSecrets") or []):
+    for p, pull in enumerate(items(spec.get("imagePullSecrets"))):
         if isinstance(pull, dict):
             use("Secret", pull.get("name"), f"{path}.imagePullSecrets.{p}.name")
     for list_name in ("initContainers", "containers", "ephemeralContainers"):
-        for c, container in enumerate(spec.get(list_name) or []):
+        for c, container in enumerate(items(spec.get(list_name))):
             if isinstance(container, dict):
                 _container_refs(use, container, f"{path}.{list_name}.{c}")
 
 
 def _container_refs(use: Any, container: dict[str, Any], base: str) -> None:
-    for e, source in enumerate(container.get("envFrom") or []):
+    for e, source in enumerate(items(container.get("envFrom"))):
         if not isinstance(source, dict):
             continue
         if isinstance(source.get("configMapRef"), dict):
             use("ConfigMap", source["configMapRef"].get("name"), f"{base}.envFrom.{e}.configMapRef.name")
         if isinstance(source.get("secretRef"), dict):
             use("Secret", source["secretRef"].get("name"), f"{base}.envFrom.{e}.secretRef.name")
-    for e, env in enumerate(container.get("env") or []):
+    for e, env in enumerate(items(container.get("env"))):
         value_from = env.get("valueFrom") if isinstance(env, dict) else None
         if not isinstance(value_from, dict):
             continue
