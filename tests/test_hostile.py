@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from scanner.cli import main
+from scanner.records import Unknown
 from scanner.report import FORMATS
 from scanner.scan import ScanOptions, ScanResult, scan
 from tests.conftest import FIXTURES
@@ -478,3 +479,76 @@ def test_an_edge_builder_failure_is_an_error_naming_the_file_and_line(
     (error,) = [e for e in result.errors if e.file == "app.yaml" and e.level == "error"]
     assert error.line == 29 and "Ingress/default/public" in error.message
     assert REAL_FINDING in findings(result)
+
+
+# Every computation is bounded -----------------------------------------------------------------------
+
+DOUBLING_LOCALS = "\n".join(f'  s{n + 1} = "${{local.s{n}}}${{local.s{n}}}"' for n in range(40))
+HOSTILE_EXPRESSIONS = {
+    "setproduct": "length(setproduct(range(100000), range(100000)))",
+    "backtracking regex": 'regex("(a+)+$", "' + "a" * 5000 + 'b")',
+    "integer power": "pow(10, 1000000000)",
+    "float power": "pow(10, 1e9)",
+    "nested for": "length([for a in range(100000) : [for b in range(100000) : b]])",
+    "doubling locals": "local.s40",
+    "format width": 'format("%999999999d", 1)',
+    "indent": 'indent(999999999, "a\\nb\\nc")',
+    "join separator": 'join(local.s16, range(100000))',
+    "replace growth": 'replace(local.s16, "x", local.s16)',
+    "repeated squaring": "local.n30",
+}
+SQUARING_LOCALS = "\n".join(f"  n{n + 1} = local.n{n} * local.n{n}" for n in range(30))
+
+
+@pytest.mark.parametrize("case", HOSTILE_EXPRESSIONS)
+def test_a_hostile_terraform_expression_is_unknown_with_a_reason_and_the_scan_goes_on(repo: Path, case: str) -> None:
+    (repo / "hostile.tf").write_text(
+        f'locals {{\n  s0 = "{"x" * 64}"\n  n0 = 3\n{DOUBLING_LOCALS}\n{SQUARING_LOCALS}\n}}\n\n'
+        f'resource "aws_s3_bucket" "hostile" {{\n  bucket = {HOSTILE_EXPRESSIONS[case]}\n}}\n'
+    )
+    result = timed_scan(repo)
+    (hostile,) = [r for r in result.resources if r.address == "aws_s3_bucket.hostile"]
+    value = hostile.attributes["bucket"]
+    assert isinstance(value, Unknown), f"{case}: {str(value)[:80]}"
+    assert REAL_FINDING in findings(result)
+
+
+def test_set_functions_are_linear(repo: Path) -> None:
+    (repo / "sets.tf").write_text(
+        'locals {\n  numbers = [for n in range(60000) : "n${n % 30000}"]\n}\n\n'
+        'resource "aws_s3_bucket" "sets" {\n'
+        "  bucket = join(\"-\", [length(toset(local.numbers)), length(distinct(local.numbers)),\n"
+        "    length(setsubtract(local.numbers, slice(local.numbers, 0, 100))),\n"
+        "    length(setintersection(local.numbers, local.numbers))])\n}\n"
+    )
+    start = time.perf_counter()
+    result = timed_scan(repo)
+    assert time.perf_counter() - start < 10  # quadratic: 1e10 comparisons, hours
+    (sets,) = [r for r in result.resources if r.address == "aws_s3_bucket.sets"]
+    assert sets.attributes["bucket"] == "30000-30000-29900-30000"
+
+
+def test_instances_do_not_multiply_across_module_levels(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import scanner.evaluate.terraform as evaluator
+
+    monkeypatch.setattr(evaluator, "MAX_INSTANCES_PER_SCAN", 2_000)  # the same rule, a test-sized scan
+    (repo / "modules" / "bucket").mkdir(parents=True)
+    (repo / "modules" / "bucket" / "main.tf").write_text(
+        'resource "aws_s3_bucket" "logs" {\n  count  = 1000\n  bucket = "logs-${count.index}"\n}\n'
+    )
+    (repo / "fleet.tf").write_text('module "fleet" {\n  source = "./modules/bucket"\n  count  = 1000\n}\n')
+    result = timed_scan(repo)
+    buckets = [r for r in result.resources if r.type == "aws_s3_bucket" and "fleet" in r.address]
+    assert 0 < len(buckets) <= 2_000 + 1000  # a stand-in per module instance past the budget, never a million
+    assert any("per scan" in str(r.extra.get("instances", "")) for r in buckets) or len(buckets) < 1_000_000
+    assert REAL_FINDING in findings(result)
+
+
+def test_dockerfile_arg_doubling_is_bounded(repo: Path) -> None:
+    lines = ["ARG A0=xxxxxxxxxxxxxxxx"] + [f"ARG A{n + 1}=${{A{n}}}${{A{n}}}" for n in range(40)]
+    (repo / "Dockerfile").write_text("\n".join(lines) + "\nFROM alpine:${A40}\nUSER root\n")
+    result = timed_scan(repo)
+    (stage,) = [r for r in result.resources if r.framework == "dockerfile"]
+    assert isinstance(stage.attributes["base_image"], Unknown)  # 2**40 characters were never built
+    assert REAL_FINDING in findings(result)
+    assert any(f.location.file == "Dockerfile" for f in result.findings)  # USER root is still judged

@@ -98,6 +98,9 @@ def _parse_bytes(data: bytes, rel: str, kind: str) -> ParsedFile:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return ParsedFile(rel, kind, errors=[ScanError(rel, line, f"not valid UTF-8 text (byte {exc.start})")])
+    nul = text.find("\0")
+    if nul >= 0:  # past the binary sniff: BuildKit's parser would silently stop reading at it
+        return ParsedFile(rel, kind, errors=[ScanError(rel, text.count("\n", 0, nul) + 1, "NUL byte: not scanned")])
     try:
         return _parser_for(kind)(text, rel)
     except RecursionError:

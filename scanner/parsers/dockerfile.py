@@ -71,6 +71,18 @@ _QUOTED = re.compile(r"'[^']*'|\"(?:[^\"\\]|\\.)*\"|\\.", re.DOTALL)
 
 _VARIABLE = re.compile(r"\$(?:\{([A-Za-z_]\w*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_]\w*))")
 
+# `ARG A=$B$B` doubles per line: thirty lines make gigabytes. One expansion may produce at most
+# MAX_EXPANSION characters of variable values and one file MAX_EXPANSION_PER_FILE; past that the value
+# is unknown. The corpus's largest expansion is an ENV of about 2 kB.
+MAX_EXPANSION = 64 * 1024
+MAX_EXPANSION_PER_FILE = 4 * 1024 * 1024
+
+
+class _Expansions:
+    """Characters of variable values substituted so far in the file being parsed (one file at a time)."""
+
+    left = MAX_EXPANSION_PER_FILE
+
 
 def substitute(value: str, variables: dict[str, str | None], undeclared_known: bool = True) -> str | Unknown:
     """Expand $NAME, ${NAME}, ${NAME:-default}, ${NAME:+alt} as BuildKit does.
@@ -80,8 +92,21 @@ def substitute(value: str, variables: dict[str, str | None], undeclared_known: b
     inside a stage it may be an ENV of the base image, so it is unknown there too.
     """
     unknown: list[str] = []
+    oversized: list[str] = []
+    produced = [0]
 
     def repl(match: re.Match[str]) -> str:
+        if oversized:
+            return ""  # the value is unknown already: build nothing more
+        piece = _expand(match)
+        produced[0] += len(piece)
+        _Expansions.left -= len(piece)
+        if produced[0] > MAX_EXPANSION or _Expansions.left < 0:
+            oversized.append(match.group(1) or match.group(4))
+            return ""
+        return piece
+
+    def _expand(match: re.Match[str]) -> str:
         name = match.group(1) or match.group(4)
         op, word = match.group(2), match.group(3) or ""
         declared = name in variables
@@ -100,6 +125,9 @@ def substitute(value: str, variables: dict[str, str | None], undeclared_known: b
         return current or ""
 
     result = _VARIABLE.sub(repl, value)
+    if oversized:
+        limits = f"{MAX_EXPANSION:,} characters, {MAX_EXPANSION_PER_FILE:,} per file"
+        return Unknown(f"${oversized[0]} expands past the limit ({limits})")
     if unknown:
         names = ", ".join("$" + n for n in sorted(set(unknown)))
         return Unknown(f"{names} is only known at build time (--build-arg or base image ENV)")
@@ -185,6 +213,7 @@ def _pairs(command: dockerfile.Command) -> list[tuple[str, str | None]]:
 
 def parse(text: str, rel: str) -> ParsedFile:
     parsed = ParsedFile(rel, "dockerfile")
+    _Expansions.left = MAX_EXPANSION_PER_FILE
     try:
         commands = dockerfile.parse_string(text)
     except dockerfile.GoParseError as exc:
