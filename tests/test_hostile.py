@@ -552,3 +552,31 @@ def test_dockerfile_arg_doubling_is_bounded(repo: Path) -> None:
     assert isinstance(stage.attributes["base_image"], Unknown)  # 2**40 characters were never built
     assert REAL_FINDING in findings(result)
     assert any(f.location.file == "Dockerfile" for f in result.findings)  # USER root is still judged
+
+
+def test_one_bad_yaml_scalar_loses_only_its_own_document(repo: Path) -> None:
+    (repo / "app.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: debug}\nspec:\n  hostNetwork: true\n"
+        "  containers: [{name: debug, image: 'busybox:1.36'}]\n---\n"
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: !!int two\n---\n"
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: tools}\nspec:\n  hostPID: true\n"
+        "  containers: [{name: tools, image: 'alpine:3.20'}]\n"
+    )
+    result = timed_scan(repo)
+    (message,) = errors_of(result, "app.yaml")
+    assert "two" in message and [e.line for e in result.errors if e.file == "app.yaml"] == [12]
+    assert {r.address for r in result.resources if r.framework == "kubernetes"} == {
+        "Pod/default/debug",
+        "Pod/default/tools",
+    }
+    assert REAL_FINDING in findings(result)
+
+
+def test_a_nul_byte_after_8_kib_of_dockerfile_is_an_error_not_silence(repo: Path) -> None:
+    padding = "".join(f"# build step notes {n:05d} ....................................\n" for n in range(200))
+    (repo / "Dockerfile").write_text(f"FROM alpine:3.20\n{padding}RUN echo hi\n\0USER root\n")
+    result = timed_scan(repo)
+    (message,) = errors_of(result, "Dockerfile")
+    assert "NUL" in message
+    assert [e.line for e in result.errors if e.file == "Dockerfile"] == [203]
+    assert REAL_FINDING in findings(result)
