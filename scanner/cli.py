@@ -7,6 +7,7 @@ scan was incomplete (a file could not be read or parsed).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -79,11 +80,50 @@ def _filter_options(
     )
 
 
+class ReportNotWritten(click.ClickException):
+    """One or more reports could not be written (the others were): exit 2, one line per report."""
+
+    exit_code = EXIT_USAGE
+
+
 def _write(text: str, output: str | None) -> None:
-    if output and output != "-":
-        Path(output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    """Write a report. A file is written beside its target and renamed into place, so a failed write
+    (a full disk) leaves neither a truncated report nor a temporary file; a device or a FIFO
+    (/dev/stdout, a pipe) is written directly. Raises OSError."""
+    if not output or output == "-":
+        if sys.stdout is None:  # started with file descriptor 1 closed
+            raise OSError(9, "stdout is closed")
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except (OSError, ValueError) as exc:  # a closed stdout or a reader that went away
+            _silence_stdout()
+            raise OSError(getattr(exc, "errno", None), getattr(exc, "strerror", None) or "stdout is closed") from exc
+        return
+    target = Path(output)
+    if target.exists() and not target.is_file() and not target.is_dir():
+        with open(target, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return
+    if target.is_dir():
+        raise IsADirectoryError(21, "Is a directory")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's own flush at exit adds no traceback."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -185,17 +225,24 @@ def write_reports(
     sarif_category: str | None,
     docs_url: str,
 ) -> None:
+    """Write every report; those that cannot be written are listed together at the end (exit 2)."""
+    failures: list[str] = []
     for fmt, output in reports:
         context = ReportContext(
             threshold=threshold,
-            color=fmt == "console" and output is None and sys.stdout.isatty(),
+            color=fmt == "console" and output is None and sys.stdout is not None and sys.stdout.isatty(),
             show_unknown=show_unknown,
             sarif_category=sarif_category,
             docs_url=docs_url,
             source_url=_github_source_url(result.root),
             today=date.today(),
         )
-        _write(renderer(fmt)(result, context), output)
+        try:
+            _write(renderer(fmt)(result, context), output)
+        except OSError as exc:  # the other reports are still written
+            failures.append(f"cannot write the {fmt} report to {output or 'stdout'}: {exc.strerror or exc}")
+    if failures:
+        raise ReportNotWritten("\n".join(failures))
 
 
 @main.command("scan")

@@ -580,3 +580,65 @@ def test_a_nul_byte_after_8_kib_of_dockerfile_is_an_error_not_silence(repo: Path
     assert "NUL" in message
     assert [e.line for e in result.errors if e.file == "Dockerfile"] == [203]
     assert REAL_FINDING in findings(result)
+
+
+# Clean exits ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "output",
+    ["missing/dir/report.sarif", "a-directory", "/dev/full", "/proc/report.sarif"],
+    ids=["missing directory", "a directory", "/dev/full", "unwritable"],
+)
+def test_an_unwritable_report_exits_2_with_one_line_and_the_other_reports_are_written(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, output: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a-directory").mkdir()
+    args = ["scan", "--no-cache", "--format", "sarif", "--output", output, "--format", "json", "--output", "ok.json"]
+    run = CliRunner().invoke(main, [*args, str(repo)], catch_exceptions=False)
+    assert run.exit_code == 2
+    (line,) = run.stderr.strip().splitlines()
+    assert "cannot write the sarif report" in line and "Traceback" not in run.output
+    assert REAL_FINDING[0] in (tmp_path / "ok.json").read_text()
+    left = [p for p in tmp_path.rglob("*") if p.is_file() and p.name != "ok.json" and repo not in p.parents]
+    assert left == [], "no empty or temporary report is left behind"
+
+
+def test_a_failed_write_on_a_full_disk_leaves_no_partial_sarif(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import builtins
+    import errno
+
+    real_open = builtins.open
+
+    def full_disk(file, mode="r", *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if "w" in mode and str(file).endswith(".tmp"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", full_disk)
+    out = tmp_path / "out"
+    out.mkdir()
+    run = CliRunner().invoke(
+        main, ["scan", "--no-cache", "--format", "sarif", "--output", str(out / "r.sarif"), str(repo)]
+    )
+    assert run.exit_code == 2 and "No space left on device" in run.stderr
+    assert list(out.iterdir()) == []
+
+
+def test_a_closed_stdout_exits_2_with_one_line(repo: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        ["sh", "-c", f'exec "{sys.executable}" -m scanner.cli scan --no-cache "{repo}" >&-'],
+        capture_output=False,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=BOUND_SECONDS,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == ["Error: cannot write the console report to stdout: stdout is closed"]
