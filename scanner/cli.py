@@ -126,7 +126,21 @@ def _silence_stdout() -> None:
         os.close(devnull)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+
+
+class _Main(click.Group):
+    """^C is one line on stderr and exit 130, not click's "Aborted!" with status 1."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("iacgate: interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="iacgate")
 def main() -> None:
     """Find insecure settings and risky relationships in Terraform, Kubernetes and Dockerfiles."""

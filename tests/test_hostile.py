@@ -12,6 +12,9 @@ import json
 import os
 import shutil
 import socket
+import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -642,3 +645,88 @@ def test_a_closed_stdout_exits_2_with_one_line(repo: Path) -> None:
     )
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == ["Error: cannot write the console report to stdout: stdout is closed"]
+
+
+def _session(sid: int) -> set[int]:
+    """Processes of session `sid` (the scan started in its own session, with everything it starts)."""
+    members = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2 :].split()
+            if int(fields[3]) == sid and fields[0] != "Z":
+                members.add(int(entry.name))
+    return members
+
+
+def _big_terraform_repo(repo: Path) -> None:
+    """Enough HCL (about 3 MB) for the worker pool and several seconds of parsing."""
+    block = 'resource "aws_s3_bucket" "b{i}_{j}" {{\n  bucket = "acme-{i}-{j}"\n  tags = {{ Team = "t{j}" }}\n}}\n\n'
+    for i in range(40):
+        (repo / f"estate{i}.tf").write_text("".join(block.format(i=i, j=j) for j in range(800)))
+
+
+def _start_scan(repo: Path) -> subprocess.Popen:
+    """The scan in its own session, with ^C handled as in a terminal (a background job ignores it)."""
+    import signal
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "scanner.cli", "scan", "--no-cache", "--workers", "2", str(repo)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 - no threads here
+    )
+
+
+def _wait_for_workers(scan: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while len(_session(scan.pid)) < 4:  # the scan, its fork server and two workers (+ resource tracker)
+        assert scan.poll() is None, "the scan ended before its workers could be seen"
+        assert time.monotonic() < deadline, "no worker pool started"
+        time.sleep(0.05)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGKILL"])
+def test_killing_the_scan_leaves_no_worker_holding_its_output(repo: Path, signal_name: str) -> None:
+    import signal
+
+    _big_terraform_repo(repo)
+    scan = _start_scan(repo)
+    try:
+        _wait_for_workers(scan)
+        reader = threading.Thread(target=scan.stdout.read, daemon=True)  # ends at end of file
+        os.kill(scan.pid, getattr(signal, signal_name))
+        reader.start()
+        reader.join(timeout=15)
+        assert not reader.is_alive(), "a leftover process held the scan's stdout"
+        deadline = time.monotonic() + 15
+        while _session(scan.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _session(scan.pid) == set(), "orphaned fork server or workers"
+    finally:
+        for pid in _session(scan.pid):
+            os.kill(pid, signal.SIGKILL)
+        scan.wait()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_interrupting_the_scan_exits_130_with_one_line(repo: Path) -> None:
+    import signal
+
+    _big_terraform_repo(repo)
+    scan = _start_scan(repo)
+    try:
+        _wait_for_workers(scan)
+        os.kill(scan.pid, signal.SIGINT)
+        _, stderr = scan.communicate(timeout=30)
+    finally:
+        if scan.poll() is None:
+            scan.kill()
+    assert scan.returncode == 130
+    assert stderr.decode().strip().splitlines() == ["iacgate: interrupted"]

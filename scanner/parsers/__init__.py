@@ -11,10 +11,13 @@ import contextlib
 import hashlib
 import multiprocessing
 import os
+import signal
 import stat
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -228,6 +231,25 @@ def _too_deep(job: tuple[bytes, str, str], exc: Exception) -> ParsedFile:
     return ParsedFile(rel, kind, errors=[ScanError(rel, None, f"too deeply nested to scan ({excerpt(str(exc), 80)})")])
 
 
+def _worker_start(lifeline: Connection) -> None:
+    """Set up a parse worker: it ignores ^C (the main process reports it, once), does not hold the
+    main process's stdout (a downstream pipe would wait for it), and exits as soon as the main process
+    is gone, whatever ended it (SIGTERM, SIGKILL): its fork server keeps it alive otherwise."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    threading.Thread(target=_exit_with_main_process, args=(lifeline,), daemon=True).start()
+
+
+def _exit_with_main_process(lifeline: Connection) -> None:
+    """Only the main process holds the other end: end of file means it has exited."""
+    with contextlib.suppress(EOFError, OSError):
+        lifeline.recv()
+    os._exit(1)
+
+
 def _parse_job_encoded(job: tuple[bytes, str, str]) -> bytes:
     """Worker side: encode once; the parent stores these bytes as the cache entry and decodes them once."""
     return parse_encoded(job)[1]
@@ -268,7 +290,12 @@ def parse_all(
         order = sorted(pending, key=lambda p: -len(p[2][0]))
         from scanner.parsers import codec
 
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+        context = _pool_context()
+        lifeline, held = context.Pipe(duplex=False)
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_worker_start, initargs=(lifeline,)
+        )
+        try:
             blobs = pool.map(_parse_job_encoded, [p[2] for p in order], chunksize=4)
             for (index, key, job), blob in zip(order, blobs, strict=True):
                 try:
@@ -279,6 +306,15 @@ def parse_all(
                 cache.store(key, blob)
                 if progress:
                     progress(1)
+        except BaseException:  # ^C or a failure: stop the workers now rather than after their current files
+            pool.shutdown(wait=False, cancel_futures=True)
+            for child in multiprocessing.active_children():
+                child.kill()
+            raise
+        finally:
+            pool.shutdown(wait=True)
+            held.close()
+            lifeline.close()
     else:
         for index, key, job in pending:
             parsed, blob = parse_encoded(job)
