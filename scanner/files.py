@@ -33,12 +33,14 @@ def describe_mode(mode: int) -> str:
     return "not a regular file"
 
 
-def read_regular(path: Path | str, limit: int = MAX_FILE_BYTES, *, whole: bool = True) -> bytes:
-    """At most `limit` bytes of the regular file `path` (whose last component is not a symlink).
+def read_regular(path: Path | str, limit: int | None = None, *, whole: bool = True) -> bytes:
+    """At most `limit` (default MAX_FILE_BYTES) bytes of the regular file `path`, whose last
+    component is not a symlink.
 
     With `whole`, a file longer than `limit` raises FileRefused; without, its first `limit` bytes
     are returned (a head to classify the file by).
     """
+    limit = MAX_FILE_BYTES if limit is None else limit
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
     fd = os.open(path, flags)
     try:

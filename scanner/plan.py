@@ -24,6 +24,7 @@ from typing import Any
 
 import scanner.filter as filtering
 from scanner.discover import discover
+from scanner.files import read_regular, refusal
 from scanner.parsers import ParseCache, ParsedFile, parse_all, parse_bytes
 from scanner.parsers.terraform import TerraformFile
 from scanner.parsers.tfplan import KIND, PlanInfo, module_names, split_address, strip_keys
@@ -60,9 +61,9 @@ def run_plan(options: PlanOptions) -> PlanRun:
     root = Path(os.path.abspath(options.root)) if options.root else report_root(plan_path, source)
     rel = plan_path.relative_to(root).as_posix() if plan_path.is_relative_to(root) else plan_path.as_posix()
     try:
-        data = plan_path.read_bytes()
+        data = read_regular(plan_path)  # the size limit of every scanned file: a 579 MB plan took 8.8 GB
     except OSError as exc:
-        raise PlanError(f"{options.plan}: cannot read: {exc.strerror}") from exc
+        raise PlanError(f"{options.plan}: cannot read: {refusal(exc)}") from exc
     if data.startswith(b"PK\x03\x04"):  # `terraform plan -out` writes a zip archive
         raise PlanError(f"{options.plan}: binary plan file; convert it with `terraform show -json {options.plan}`")
     parsed = parse_bytes(data, rel, KIND)

@@ -496,7 +496,7 @@ HOSTILE_EXPRESSIONS = {
     "doubling locals": "local.s40",
     "format width": 'format("%999999999d", 1)',
     "indent": 'indent(999999999, "a\\nb\\nc")',
-    "join separator": 'join(local.s16, range(100000))',
+    "join separator": "join(local.s16, range(100000))",
     "replace growth": 'replace(local.s16, "x", local.s16)',
     "repeated squaring": "local.n30",
 }
@@ -520,7 +520,7 @@ def test_set_functions_are_linear(repo: Path) -> None:
     (repo / "sets.tf").write_text(
         'locals {\n  numbers = [for n in range(60000) : "n${n % 30000}"]\n}\n\n'
         'resource "aws_s3_bucket" "sets" {\n'
-        "  bucket = join(\"-\", [length(toset(local.numbers)), length(distinct(local.numbers)),\n"
+        '  bucket = join("-", [length(toset(local.numbers)), length(distinct(local.numbers)),\n'
         "    length(setsubtract(local.numbers, slice(local.numbers, 0, 100))),\n"
         "    length(setintersection(local.numbers, local.numbers))])\n}\n"
     )
@@ -730,3 +730,27 @@ def test_interrupting_the_scan_exits_130_with_one_line(repo: Path) -> None:
             scan.kill()
     assert scan.returncode == 130
     assert stderr.decode().strip().splitlines() == ["iacgate: interrupted"]
+
+
+def test_a_plan_over_the_size_limit_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import scanner.files
+
+    monkeypatch.setattr(scanner.files, "MAX_FILE_BYTES", 64 * 1024)
+    plan = {"format_version": "1.2", "terraform_version": "1.9.0", "planned_values": {}, "padding": "x" * 100_000}
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    run = CliRunner().invoke(main, ["plan", str(tmp_path / "plan.json"), "--no-cache"], catch_exceptions=False)
+    assert run.exit_code == 2
+    assert "too large" in run.stderr and "65,536" in run.stderr
+
+
+def test_a_fifo_read_by_the_file_function_is_unknown_not_a_hang(repo: Path) -> None:
+    os.mkfifo(repo / "policy.json")
+    (repo / "policy.tf").write_text(
+        'resource "aws_s3_bucket_policy" "reports" {\n  bucket = "reports"\n  policy = file("policy.json")\n}\n'
+    )
+    result = timed_scan(repo)
+    (policy,) = [r for r in result.resources if r.type == "aws_s3_bucket_policy"]
+    assert isinstance(policy.attributes["policy"], Unknown) and "FIFO" in policy.attributes["policy"].reason
+    assert REAL_FINDING in findings(result)

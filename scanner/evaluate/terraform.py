@@ -29,10 +29,19 @@ from pathlib import Path
 from typing import Any
 
 from scanner.evaluate import budget, iam_policy
-from scanner.evaluate.budget import STEPS_PER_EXPRESSION, STEPS_PER_ROOT, STEPS_PER_SCAN, Budget, OverBudget, check_size
+from scanner.evaluate.budget import (
+    MAX_CHARS,
+    STEPS_PER_EXPRESSION,
+    STEPS_PER_ROOT,
+    STEPS_PER_SCAN,
+    Budget,
+    OverBudget,
+    check_size,
+)
 from scanner.evaluate.hcl_expr import TRACE_PREFIX, Computed, Env, opaque, render_template
 from scanner.evaluate.hcl_expr import evaluate as eval_expr
 from scanner.evaluate.tf_functions import EvalError, to_bool, to_number, to_set, to_string
+from scanner.files import read_regular, refusal
 from scanner.parsers.terraform import (
     Attribute,
     Block,
@@ -183,9 +192,9 @@ class Context:
         for path in var_files:
             rel = self.rel_of(path)
             try:
-                text = Path(path).read_text(encoding="utf-8-sig")
+                text = read_regular(path).decode("utf-8-sig", errors="replace")
             except OSError as exc:
-                self.errors.append(ScanError(rel, None, f"cannot read --var-file: {exc.strerror}"))
+                self.errors.append(ScanError(rel, None, f"cannot read --var-file: {refusal(exc)}"))
                 continue
             parsed = parse_tfvars(text, rel)
             self.errors.extend(parsed.errors)
@@ -214,7 +223,12 @@ class Context:
             if path.suffix != ".tf" or not path.is_file() or not path.resolve().is_relative_to(self.root.resolve()):
                 continue
             rel = f"{directory}/{path.name}" if directory else path.name
-            parsed = parse(path.read_text(encoding="utf-8-sig", errors="replace"), rel)
+            try:
+                text = read_regular(path).decode("utf-8-sig", errors="replace")
+            except OSError as exc:
+                self.errors.append(ScanError(rel, None, f"cannot read: {refusal(exc)}"))
+                continue
+            parsed = parse(text, rel)
             self.errors.extend(parsed.errors)
             if parsed.payload is not None:
                 files.append(parsed.payload)
@@ -227,7 +241,7 @@ class Context:
             return {}
         path = self.root / root_dir / ".terraform" / "modules" / "modules.json"
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(read_regular(path))
         except (OSError, ValueError):
             return {}
         out = {}
@@ -593,9 +607,9 @@ class Instance:
             }
             return sorted(found)
         try:
-            data = target.read_bytes()
-        except OSError:
-            raise EvalError(f"{name}: cannot read {args[0]}") from None
+            data = read_regular(target, MAX_CHARS)  # a FIFO or /dev/zero inside the tree is refused, not read
+        except OSError as exc:
+            raise EvalError(f"{name}: cannot read {excerpt(args[0], 80)}: {refusal(exc)}") from None
         if name == "filebase64":
             return base64.b64encode(data).decode()
         text = data.decode("utf-8", errors="replace")
