@@ -19,6 +19,7 @@ import click
 
 import scanner.config as configuration
 import scanner.filter as filtering
+import scanner.limits as limits
 from scanner import __version__
 from scanner.docs import DOCS_URL, render_checks_markdown
 from scanner.parsers import ParseCache
@@ -130,14 +131,23 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 class _Main(click.Group):
-    """^C is one line on stderr and exit 130, not click's "Aborted!" with status 1."""
+    """Every command runs under the memory ceiling (`scanner.limits`); ^C is one line on stderr and
+    exit 130, not click's "Aborted!" with status 1."""
 
     def invoke(self, ctx: click.Context) -> object:
+        try:
+            limits.apply_memory_limit(limits.memory_limit_mb())
+        except limits.LimitError as exc:
+            raise ConfigProblem(str(exc)) from exc
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
             click.echo("iacgate: interrupted", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+        except MemoryError:
+            limit = limits.memory_limit_mb()
+            click.echo(f"iacgate: out of memory (limit {limit} MiB, set by {limits.MEMORY_LIMIT_ENV})", err=True)
+            ctx.exit(EXIT_USAGE)
 
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})

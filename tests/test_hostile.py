@@ -754,3 +754,44 @@ def test_a_fifo_read_by_the_file_function_is_unknown_not_a_hang(repo: Path) -> N
     (policy,) = [r for r in result.resources if r.type == "aws_s3_bucket_policy"]
     assert isinstance(policy.attributes["policy"], Unknown) and "FIFO" in policy.attributes["policy"].reason
     assert REAL_FINDING in findings(result)
+
+
+MEMORY_HUNGRY_PARSER = """
+import sys
+from click.testing import CliRunner
+import scanner.parsers.dockerfile
+from scanner.cli import main
+
+def hungry(text, rel):  # stands for any parser input that would take all the runner's memory
+    return [bytearray(1 << 20) for _ in range(1 << 16)]  # 64 GiB, a MiB at a time
+
+scanner.parsers.dockerfile.parse = hungry
+run = CliRunner().invoke(main, ["scan", "--no-cache", "--workers", "1", "--format", "json", sys.argv[1]])
+print(run.exit_code)
+print(run.stdout)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_DATA")
+def test_the_memory_ceiling_fails_one_file_not_the_runner(repo: Path, tmp_path: Path) -> None:
+    (repo / "Dockerfile").write_text("FROM alpine:3.20\nUSER root\n")
+    script = tmp_path / "hungry.py"
+    script.write_text(MEMORY_HUNGRY_PARSER)
+    done = subprocess.run(
+        [sys.executable, str(script), str(repo)],
+        capture_output=True,
+        text=True,
+        timeout=BOUND_SECONDS * 3,
+        env={**os.environ, "IACGATE_MEMORY_LIMIT_MB": "512"},
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    code, report = done.stdout.split("\n", 1)
+    errors = json.loads(report)["errors"]
+    assert [(e["file"], "MemoryError" in e["message"]) for e in errors] == [("Dockerfile", True)]
+    assert REAL_FINDING[0] in report and code == "5"  # findings (1) + incomplete (4)
+
+
+def test_an_invalid_memory_ceiling_is_a_usage_error(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IACGATE_MEMORY_LIMIT_MB", "lots")
+    run = CliRunner().invoke(main, ["scan", "--no-cache", str(repo)])
+    assert run.exit_code == 2 and "IACGATE_MEMORY_LIMIT_MB" in run.stderr
