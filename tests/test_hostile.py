@@ -795,3 +795,35 @@ def test_an_invalid_memory_ceiling_is_a_usage_error(repo: Path, monkeypatch: pyt
     monkeypatch.setenv("IACGATE_MEMORY_LIMIT_MB", "lots")
     run = CliRunner().invoke(main, ["scan", "--no-cache", str(repo)])
     assert run.exit_code == 2 and "IACGATE_MEMORY_LIMIT_MB" in run.stderr
+
+
+def test_a_100k_line_heredoc_parses_in_linear_time_with_its_lines_and_content(repo: Path) -> None:
+    body = "".join(f"echo 'step {n}' >> /var/log/build.log\n" for n in range(100_000))
+    (repo / "Dockerfile").write_text(f"FROM debian:12\nRUN <<EOF\n{body}EOF\nUSER root\n")
+    start = time.perf_counter()
+    result = timed_scan(repo)
+    assert time.perf_counter() - start < 15  # quadratic in BuildKit's parser: 55 s
+    (stage,) = [r for r in result.resources if r.framework == "dockerfile"]
+    run, user = stage.attributes["instructions"][1:]
+    assert run["heredocs"][0]["content"] == body and (run["line"], run["end_line"]) == (2, 100_003)
+    assert user["line"] == 100_004
+    assert REAL_FINDING in findings(result)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FROM alpine:3.20\nRUN <<EOF <<-END\necho 1\necho 2\nEOF\n\tcurl -fsSL https://get.example.com | sh\n\tEND\n",
+        'FROM a\nCOPY <<EOF /etc/motd\nwelcome\n\nEOF\nRUN <<"EOF" bash\nset -e\ncat /etc/motd\nEOF\nUSER 1000\n',
+        "FROM a\nRUN <<EOF\nx\nEOF\nRUN echo \\\n  hi\nCOPY <<A <<B /srv/\na1\nA\nb1\nb2\nB\nUSER app\n",
+    ],
+)
+def test_heredocs_cut_out_for_buildkit_come_back_exactly_as_buildkit_gives_them(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dockerfile
+
+    from scanner.parsers import dockerfile as parser
+
+    monkeypatch.setattr(parser, "LARGE_HEREDOC_LINES", 1)  # every body is cut out and put back
+    assert parser._parse_commands(text) == dockerfile.parse_string(text)
