@@ -147,3 +147,48 @@ ARGUMENTS = st.one_of(
 def test_dockerfiles_of_any_shape_never_stop_the_scan(lines: list[tuple[str, str]]) -> None:
     text = "FROM debian:12\n" + "".join(f"{cmd} {args}\n" for cmd, args in lines)
     _pipeline([parse_bytes(text.encode(), "Dockerfile", "dockerfile")], "Dockerfile")
+
+
+# Parsers ----------------------------------------------------------------------------------------------
+
+PARSER_INPUTS = {
+    "main.tf": ("terraform", "IG-AWS-*/*/*.tf"),
+    "terraform.tfvars": ("tfvars", None),
+    "deploy.yaml": ("kubernetes", "IG-K8S-*/*/*.yaml"),
+    "Dockerfile": ("dockerfile", "IG-DKR-*/*/Dockerfile*"),
+    "plan.json": ("tfplan", None),
+}
+
+
+@st.composite
+def corrupted(draw: st.DrawFn, pattern: str | None) -> bytes:
+    """A real fixture with a few bytes changed, inserted or cut; or text of any kind."""
+    seeds = [p.read_bytes() for p in _fixtures(pattern)] if pattern else []
+    if not seeds or draw(st.booleans()):
+        return draw(st.text(max_size=200)).encode("utf-8", "surrogatepass")
+    data = bytearray(draw(st.sampled_from(seeds)))
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(data)))
+        action = draw(st.sampled_from(["insert", "delete", "replace"]))
+        chunk = draw(st.binary(min_size=1, max_size=8) | st.sampled_from([b"{", b"}", b"[", b"${", b"\n-", b": &a *a"]))
+        if action == "insert":
+            data[at:at] = chunk
+        elif action == "delete":
+            del data[at : at + len(chunk)]
+        else:
+            data[at : at + len(chunk)] = chunk
+    return bytes(data)
+
+
+@FUZZ
+@given(st.data())
+def test_parsers_turn_any_input_into_bounded_errors_naming_the_file(data: st.DataObject) -> None:
+    from scanner.records import MAX_ERRORS_PER_FILE, MAX_MESSAGE_CHARS
+
+    rel = data.draw(st.sampled_from(sorted(PARSER_INPUTS)))
+    kind, pattern = PARSER_INPUTS[rel]
+    parsed = parse_bytes(data.draw(corrupted(pattern)), rel, kind)
+    assert all(error.file == rel for error in parsed.errors)
+    assert len([e for e in parsed.errors if e.level == "error"]) <= MAX_ERRORS_PER_FILE + 1
+    assert all(len(error.message) <= MAX_MESSAGE_CHARS + 1 for error in parsed.errors)
+    _pipeline([parsed], rel)
