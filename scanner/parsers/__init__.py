@@ -169,7 +169,7 @@ class ParseCache:
                 tmp.unlink()  # a read-only or full cache directory only costs speed
 
 
-MAX_ENTRY_BYTES = 256 * 1024 * 1024  # far above any entry (largest corpus entry: a few MiB)
+MAX_ENTRY_BYTES = 256 * 1024 * 1024  # far above any real entry: a larger file is not an entry of ours
 
 
 def _unsafe_cache_directory(directory: Path, scanned_root: Path | None) -> str | None:
