@@ -270,7 +270,8 @@ def _compiled(pattern: str) -> Any:
     try:
         return re2.compile(pattern, _RE2_OPTIONS)
     except re2.error as exc:
-        raise EvalError(f"invalid regular expression {excerpt(pattern, 60)!r}: {exc}") from None
+        reason = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise EvalError(f"invalid regular expression {excerpt(pattern, 60)!r}: {reason}") from None
 
 
 def _replace(text: str, search: str, replacement: str) -> str:
