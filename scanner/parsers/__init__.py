@@ -164,9 +164,12 @@ class ParseCache:
             with open(tmp, "wb") as handle:
                 handle.write(blob)
             os.replace(tmp, target)
-        except OSError:
+        except BaseException as exc:
             with contextlib.suppress(OSError):
-                tmp.unlink()  # a read-only or full cache directory only costs speed
+                tmp.unlink()
+            if not isinstance(exc, OSError):
+                raise  # ^C: no temporary file left either
+            # a read-only or full cache directory only costs speed
 
 
 MAX_ENTRY_BYTES = 256 * 1024 * 1024  # far above any real entry: a larger file is not an entry of ours
@@ -306,13 +309,15 @@ def parse_all(
                 cache.store(key, blob)
                 if progress:
                     progress(1)
-        except BaseException:  # ^C or a failure: stop the workers now rather than after their current files
-            pool.shutdown(wait=False, cancel_futures=True)
-            for child in multiprocessing.active_children():
-                child.kill()
+        except BaseException:
+            # ^C or a failure: no new file is started; the workers (which ignore ^C) finish their current
+            # ones. Killing them instead breaks the pool, and Python 3.11's pool thread then fails on the
+            # futures ^C cancelled and never lets the interpreter exit.
+            pool.shutdown(wait=True, cancel_futures=True)
             raise
-        finally:
+        else:
             pool.shutdown(wait=True)
+        finally:
             held.close()
             lifeline.close()
     else:
