@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from scanner.graph import ResourceGraph
-from scanner.kube import WORKLOAD_KINDS, Container, containers, is_patch_fragment, pod_spec, security_value
+from scanner.kube import WORKLOAD_KINDS, Container, containers, is_patch_fragment, items, pod_spec, security_value
 from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
 from scanner.secrets import secret_kind
@@ -163,7 +163,7 @@ def _escalation_inherent(container: Container) -> bool:
     the CAP_SYS_ADMIN spelling), so the only fix is removing the privilege, which IG-K8S-001 / -007 report."""
     if container.security_context.get("privileged") is True:
         return True
-    return any(str(c).upper().removeprefix("CAP_") == "SYS_ADMIN" for c in _capabilities(container).get("add") or [])
+    return any(str(c).upper().removeprefix("CAP_") == "SYS_ADMIN" for c in items(_capabilities(container).get("add")))
 
 
 @check(
@@ -202,7 +202,7 @@ def _host_paths(resource: Resource) -> Iterator[tuple[str, str]]:
     if found is None:
         return
     path, spec = found
-    for index, volume in enumerate(spec.get("volumes") or []):
+    for index, volume in enumerate(items(spec.get("volumes"))):
         host = volume.get("hostPath") if isinstance(volume, dict) else None
         if isinstance(host, dict) and isinstance(host.get("path"), str):
             yield f"{path}.volumes.{index}.hostPath.path", host["path"]
@@ -285,7 +285,7 @@ def _capabilities(container: Container) -> dict[str, Any]:
 def dangerous_capabilities(resource: Resource) -> list[Fail]:
     fails = []
     for c in _linux_containers(resource):
-        for index, capability in enumerate(_capabilities(c).get("add") or []):
+        for index, capability in enumerate(items(_capabilities(c).get("add"))):
             name = str(capability).upper().removeprefix("CAP_")
             if name in DANGEROUS_CAPABILITIES:
                 fails.append(
@@ -504,7 +504,7 @@ def default_token_mounted(resource: Resource, graph: ResourceGraph) -> Fail | No
 def secret_in_env(resource: Resource) -> list[Fail]:
     fails = []
     for c in containers(resource):
-        for index, env in enumerate(c.spec.get("env") or []):
+        for index, env in enumerate(items(c.spec.get("env"))):
             if not isinstance(env, dict):
                 continue
             name = str(env.get("name") or "")
@@ -540,7 +540,7 @@ def exposed_service(resource: Resource) -> Fail | None:
 
 
 def _rules(resource: Resource) -> Iterator[tuple[int, dict[str, Any]]]:
-    for index, rule in enumerate(resource.get("rules") or []):
+    for index, rule in enumerate(items(resource.get("rules"))):
         if isinstance(rule, dict):
             yield index, rule
 

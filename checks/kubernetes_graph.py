@@ -10,7 +10,7 @@ from __future__ import annotations
 from checks.kubernetes import internal_load_balancer
 from scanner.graph import ResourceGraph
 from scanner.graph.kubernetes import workloads_running_as
-from scanner.kube import WORKLOAD_KINDS, containers, is_patch_fragment, pod_spec
+from scanner.kube import WORKLOAD_KINDS, containers, is_patch_fragment, items, pod_spec
 from scanner.records import Resource
 from scanner.registry import Fail, check
 
@@ -66,8 +66,8 @@ def exposed_privileged_workload(resource: Resource, graph: ResourceGraph) -> Fai
 def _grants_everything(role: Resource) -> bool:
     """A declared role with a `*` verbs on `*` resources of `*` API groups rule: cluster-admin by another name."""
     return any(
-        isinstance(rule, dict) and all("*" in (rule.get(field) or []) for field in ("apiGroups", "resources", "verbs"))
-        for rule in role.get("rules") or []
+        isinstance(rule, dict) and all("*" in items(rule.get(field)) for field in ("apiGroups", "resources", "verbs"))
+        for rule in items(role.get("rules"))
     )
 
 
@@ -104,7 +104,7 @@ def cluster_admin_workload(resource: Resource, graph: ResourceGraph) -> list[Fai
     namespace = resource.kubernetes.namespace
     declared = graph.successors(resource, "binds", "ServiceAccount")
     found: list[tuple[int, str, list[Resource]]] = []
-    for index, subject in enumerate(resource.get("subjects") or []):
+    for index, subject in enumerate(items(resource.get("subjects"))):
         if not isinstance(subject, dict) or subject.get("kind") != "ServiceAccount":
             continue
         account_ns, name = subject.get("namespace") or namespace, str(subject.get("name"))

@@ -8,6 +8,7 @@ read or parsed; with --fail-on-incomplete, anything not evaluated, or no IaC fil
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -21,6 +22,7 @@ import click
 
 import scanner.config as configuration
 import scanner.filter as filtering
+import scanner.limits as limits
 import scanner.workspace as workspace
 from scanner import __version__
 from scanner.compliance import COMPLIANCE_FRAMEWORKS
@@ -90,14 +92,76 @@ def _filter_options(
     )
 
 
+class ReportNotWritten(click.ClickException):
+    """One or more reports could not be written (the others were): exit 2, one line per report."""
+
+    exit_code = EXIT_USAGE
+
+
 def _write(text: str, output: str | None) -> None:
-    if output and output != "-":
-        Path(output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    """Write a report. A file is written beside its target and renamed into place, so a failed write
+    (a full disk) leaves neither a truncated report nor a temporary file; a device or a FIFO
+    (/dev/stdout, a pipe) is written directly. Raises OSError."""
+    if not output or output == "-":
+        if sys.stdout is None:  # started with file descriptor 1 closed
+            raise OSError(9, "stdout is closed")
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except (OSError, ValueError) as exc:  # a closed stdout or a reader that went away
+            _silence_stdout()
+            raise OSError(getattr(exc, "errno", None), getattr(exc, "strerror", None) or "stdout is closed") from exc
+        return
+    target = Path(output)
+    if target.exists() and not target.is_file() and not target.is_dir():
+        with open(target, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return
+    if target.is_dir():
+        raise IsADirectoryError(21, "Is a directory")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's own flush at exit adds no traceback."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+
+
+class _Main(click.Group):
+    """Every command runs under the memory ceiling (`scanner.limits`); ^C is one line on stderr and
+    exit 130, not click's "Aborted!" with status 1."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            limits.apply_memory_limit(limits.memory_limit_mb())
+        except limits.LimitError as exc:
+            raise ConfigProblem(str(exc)) from exc
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("iacgate: interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except MemoryError:
+            limit = limits.memory_limit_mb()
+            click.echo(f"iacgate: out of memory (limit {limit} MiB, set by {limits.MEMORY_LIMIT_ENV})", err=True)
+            ctx.exit(EXIT_USAGE)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="iacgate")
 def main() -> None:
     """Find insecure settings and risky relationships in Terraform, Kubernetes and Dockerfiles."""
@@ -322,7 +386,8 @@ def write_reports(
     started: datetime | None = None,
     compact: bool = False,
 ) -> None:
-    """Every report, then, when none went to stdout, a one-line summary on stderr so a CI log is never empty."""
+    """Every report (those that cannot be written are listed together at the end, exit 2, and do not stop
+    the others), then, when none went to stdout, a one-line summary on stderr so a CI log is never empty."""
     context = ReportContext(
         threshold=threshold,
         show_unknown=show_unknown,
@@ -337,7 +402,8 @@ def write_reports(
         compact=compact,
         full_list=_full_list(reports),
     )
-    terminal = sys.stdout.isatty()
+    terminal = sys.stdout is not None and sys.stdout.isatty()
+    failures: list[str] = []
     for fmt, output in reports:
         on_screen = fmt == "console" and output is None
         shown = replace(
@@ -345,7 +411,12 @@ def write_reports(
             color=on_screen and wants_color(terminal, os.environ),
             width=shutil.get_terminal_size().columns if on_screen and terminal else None,
         )
-        _write(renderer(fmt)(result, shown), output)
+        try:
+            _write(renderer(fmt)(result, shown), output)
+        except OSError as exc:  # the other reports are still written
+            failures.append(f"cannot write the {fmt} report to {output or 'stdout'}: {exc.strerror or exc}")
+    if failures:
+        raise ReportNotWritten("\n".join(failures))
     if all(output is not None for _, output in reports):
         from scanner.report.console import one_line
 

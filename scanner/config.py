@@ -2,8 +2,8 @@
 
 The file is validated against `config.schema.json` (jsonschema), so an unknown key or a wrong type
 is an error naming the key rather than a setting that silently does nothing. Relative paths in the
-file (`var-files`, `baseline`) are relative to the file's own directory. CLI flags win; the CLI
-does the merging.
+file (`var-files`, `baseline`) are relative to the file's own directory and, in a file found in the
+scanned tree, must stay inside it (`confine_paths`). CLI flags win; the CLI does the merging.
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ def load_config(root: Path, explicit: Path | None = None, start: Path | None = N
     path = explicit or find_config(root, start)
     if path is None:
         return Config()
-    config = _read_config(path)
+    config = _read_config(path, trusted=explicit is not None)
     base = path.parent.resolve()
     if explicit is None and base != root and base.is_relative_to(root):
         # a file found below the root: its patterns are relative to its own directory, like a .gitignore
@@ -160,7 +160,8 @@ def rebase_pattern(pattern: str, prefix: str) -> str:
     return ("!" if negated else "") + rebased
 
 
-def _read_config(path: Path) -> Config:
+def _read_config(path: Path, trusted: bool) -> Config:
+    """The configuration in `path`; an untrusted one (found in the scanned tree) keeps its paths inside."""
     name = path.name
     if path.name == "pyproject.toml" or path.suffix == ".toml":
         data = _toml_table(path)
@@ -177,7 +178,34 @@ def _read_config(path: Path) -> Config:
             where = f"{name}:{mark.line + 1}" if mark else name
             raise ConfigError(f"invalid YAML in {where}: {getattr(exc, 'problem', exc)}") from exc
         data = {} if data is None else data
+    if not trusted:
+        confine_paths(data, name, path.parent)
     return parse_config(data, name, path.parent)
+
+
+# Keys whose value is a path or a list of paths, relative to the configuration file's directory.
+PATH_KEYS = ("var-files", "baseline", "custom-checks")
+
+
+def confine_paths(data: Any, name: str, base: Path) -> None:
+    """A configuration found in the scanned repository is as untrusted as the rest of it: each of
+    its PATH_KEYS must stay inside the directory that holds it (symlinks resolved), or a pull request
+    could make the scan read `/home/ci/.terraform.d/credentials.tfrc.json` into a finding message.
+    The same paths given on the command line, or in a file passed with --config, may point anywhere.
+    """
+    if not isinstance(data, dict):
+        return  # the schema reports it
+    boundary = base.resolve()
+    for key in PATH_KEYS:
+        value = data.get(key)
+        for item in value if isinstance(value, list) else [value]:
+            if not isinstance(item, str):
+                continue
+            if not (boundary / item).resolve().is_relative_to(boundary):
+                raise ConfigError(
+                    f"{key} of {name} names {item!r}, outside the repository: a configuration found in the "
+                    "scanned tree may only name paths inside it (give such a path on the command line)"
+                )
 
 
 def parse_config(data: Any, name: str, base: Path) -> Config:

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pathspec
 
+from scanner import files
 from scanner.records import ScanError, SourceFile
 
 SKIPPED_DIRS = {".git", ".terraform", "node_modules", ".hg", ".svn", "__pycache__", ".venv", ".tox"}
-MAX_FILE_BYTES = 20 * 1024 * 1024  # larger files are reported, not read
+MAX_FILE_BYTES = files.MAX_FILE_BYTES  # larger files are reported, not read
+HEAD_BYTES = 256 * 1024  # YAML/JSON are classified by their head, or by all of them when the head says nothing
 _K8S_YAML = re.compile(rb"^\s*-?\s*apiVersion\s*:", re.MULTILINE)
 _K8S_KIND = re.compile(rb"^\s*-?\s*kind\s*:", re.MULTILINE)
 _K8S_JSON = re.compile(rb'"apiVersion"\s*:')
@@ -141,10 +144,15 @@ def discover(paths: list[Path], *, root: Path | None = None, excludes: list[str]
             return
         seen.add(real)
         try:
-            size = os.stat(real).st_size
+            info = os.stat(real)
         except OSError as exc:
             found.errors.append(ScanError(relpath, None, f"cannot read file: {_reason(exc)}"))
             return
+        if not stat.S_ISREG(info.st_mode):  # a FIFO blocks forever, /dev/zero never ends
+            message = f"{files.describe_mode(info.st_mode)}, not a regular file: not read"
+            found.errors.append(ScanError(relpath, None, message, "warning"))
+            return
+        size = info.st_size
         if size > MAX_FILE_BYTES:
             found.errors.append(
                 ScanError(relpath, None, f"file too large to scan ({size:,} bytes; limit {MAX_FILE_BYTES:,})")
@@ -152,12 +160,14 @@ def discover(paths: list[Path], *, root: Path | None = None, excludes: list[str]
             return
         if kind == "structured":
             try:
-                with open(real, "rb") as handle:
-                    head = handle.read(256 * 1024)
+                head = files.read_regular(real, HEAD_BYTES, whole=False)
+                kind = classify_content(link.name, head)
+                if kind is None and size > HEAD_BYTES and b"{{" not in head:
+                    # apiVersion/kind after a long comment block: the whole file decides
+                    kind = classify_content(link.name, files.read_regular(real, MAX_FILE_BYTES))
             except OSError as exc:
-                found.errors.append(ScanError(relpath, None, f"cannot read file: {_reason(exc)}"))
+                found.errors.append(ScanError(relpath, None, f"cannot read file: {files.refusal(exc)}"))
                 return
-            kind = classify_content(link.name, head)
             if kind is None:
                 return
         found.files.append(SourceFile(path=Path(real), rel=relpath, kind=kind))
@@ -203,6 +213,11 @@ def discover(paths: list[Path], *, root: Path | None = None, excludes: list[str]
                         found.errors.append(ScanError(relpath, None, f"symlink cannot be followed: {_reason(exc)}"))
                     continue
                 real = str(target)
+                if not is_dir and not _inside(target, root):
+                    if classify_name(entry.name) is not None:  # its target is never named nor read
+                        message = "symlink to a file outside the scanned root: not read"
+                        found.errors.append(ScanError(relpath, None, message, "warning"))
+                    continue
                 if is_dir:
                     if real in ancestors:
                         found.errors.append(

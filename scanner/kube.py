@@ -57,6 +57,12 @@ class Container:
         return value if isinstance(value, dict) else {}
 
 
+def items(value: Any) -> list[Any]:
+    """A list field as a list: any other shape a manifest gives it (`subjects: {}`, `rules: 1`,
+    `env: "x"`) has no items, so a hostile object is read as empty instead of stopping the scan."""
+    return value if isinstance(value, list) else []
+
+
 def _at(data: Any, path: str) -> Any:
     for part in path.split("."):
         if not isinstance(data, dict):

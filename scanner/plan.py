@@ -27,6 +27,7 @@ from typing import Any
 import scanner.filter as filtering
 from scanner.discover import classify_name, discover
 from scanner.evaluate import evaluate_parsed
+from scanner.files import read_regular, refusal
 from scanner.parsers import ParseCache, ParsedFile, parse_all, parse_bytes
 from scanner.parsers.terraform import TerraformFile
 from scanner.parsers.tfplan import KIND, PlanInfo, module_names, split_address, strip_keys
@@ -72,9 +73,9 @@ def run_plan(options: PlanOptions) -> PlanRun:
     root = options.root.resolve() if options.root else report_root(plan_path, source)
     rel = plan_path.relative_to(root).as_posix() if plan_path.is_relative_to(root) else plan_path.as_posix()
     try:
-        data = plan_path.read_bytes()
+        data = read_regular(plan_path)  # the size limit of every scanned file: a 579 MB plan took 8.8 GB
     except OSError as exc:
-        raise PlanError(f"{options.plan}: cannot read: {exc.strerror}") from exc
+        raise PlanError(f"{options.plan}: cannot read: {refusal(exc)}") from exc
     if data.startswith(b"PK\x03\x04"):  # `terraform plan -out` writes a zip archive
         raise PlanError(f"{options.plan}: binary plan file; convert it with `terraform show -json {options.plan}`")
     named_source = classify_name(plan_path.name) in ("terraform", "tfvars")
@@ -151,7 +152,7 @@ def map_to_source(
     source files read, and the problems with them."""
     found = discover([source], root=root)
     sources = [f for f in found.files if f.kind in ("terraform", "tfvars")]
-    parsed = parse_all(sources, ParseCache(options.cache_dir), workers=options.workers)
+    parsed = parse_all(sources, ParseCache(options.cache_dir, root), workers=options.workers)
     hcl, errors = evaluate_parsed(parsed, root)
     index = _SourceIndex([r for r in hcl if r.framework == "terraform"], parsed)
     source_dir = source.relative_to(root).as_posix() if source != root else ""

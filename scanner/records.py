@@ -396,3 +396,35 @@ class ScanResult:
         findings_fail = any(f.is_blocking(threshold) for f in self.findings)
         coverage_fails = self.incomplete or (fail_on_incomplete and not self.fully_evaluated)
         return findings_fail, coverage_fails
+
+
+MAX_MESSAGE_CHARS = 240  # a message quotes at most this much of the offending input
+MAX_ERRORS_PER_FILE = 20  # then one summary entry: a file of 100k bad lines is not 100k entries
+
+
+def excerpt(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """`text` with control characters escaped, cut to `limit` characters: safe to print anywhere."""
+    cut = text[: limit + 1]
+    escaped = "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in cut)
+    return escaped if len(escaped) <= limit and len(text) <= limit else escaped[:limit] + "…"
+
+
+def bound_errors(errors: list[ScanError]) -> list[ScanError]:
+    """Each message excerpted; per file and level, the first MAX_ERRORS_PER_FILE kept and the rest
+    counted in one entry, so a hostile file can neither flood a report nor put itself into it."""
+    out: list[ScanError] = []
+    kept: dict[tuple[str, str], int] = {}
+    dropped: dict[tuple[str, str], list[ScanError]] = {}
+    for error in errors:
+        key = (error.file, error.level)
+        if kept.get(key, 0) >= MAX_ERRORS_PER_FILE:
+            dropped.setdefault(key, []).append(error)
+            continue
+        kept[key] = kept.get(key, 0) + 1
+        message = excerpt(error.message)
+        out.append(error if message == error.message else ScanError(error.file, error.line, message, error.level))
+    for (file, level), rest in dropped.items():
+        lines = [e.line for e in rest if e.line]
+        where = f", lines {min(lines)}-{max(lines)}" if lines else ""
+        out.append(ScanError(file, rest[0].line, f"{len(rest):,} more {level}s in this file not shown{where}", level))
+    return out

@@ -14,7 +14,7 @@ from scanner.evaluate import evaluate_parsed
 from scanner.evaluate.kustomize import once_per_line
 from scanner.graph import build_graph
 from scanner.parsers import ParseCache, parse_all
-from scanner.records import FRAMEWORKS, Resource, ScanError, ScanResult, SourceFile
+from scanner.records import FRAMEWORKS, Resource, ScanError, ScanResult, SourceFile, bound_errors
 from scanner.registry import Selection, load_builtin_checks
 
 
@@ -46,11 +46,13 @@ def scan(options: ScanOptions, progress: Callable[[str, int, int], None] | None 
         if progress:
             progress("parse", done[0], len(sources))
 
-    cache = ParseCache(options.cache_dir)
+    cache = ParseCache(options.cache_dir, found.root)
     parsed = parse_all(sources, cache, workers=options.workers, progress=tick)
     stage = progress or _quiet
     stage("evaluate", 0, 0)
     resources, errors = evaluate_parsed(parsed, found.root, options.var_files, options.variables)
+    if cache.refused:
+        errors.append(ScanError(".", None, f"parse cache {options.cache_dir} not used: {cache.refused}", "warning"))
     notices = found.errors
     if found.charts and "kubernetes" in options.selection.frameworks:
         from scanner.evaluate.helm import render_charts, template_notice_of
@@ -173,7 +175,9 @@ def judge(
         checks=checks,
         findings=once_per_line(evaluated.findings),
         unknowns=evaluated.unknowns,
-        errors=sorted([*errors, *evaluated.errors], key=lambda e: (e.file, e.line or 0, e.message)),
+        errors=sorted(
+            [*errors, *bound_errors([*graph.errors, *evaluated.errors])], key=lambda e: (e.file, e.line or 0, e.message)
+        ),
         passed=evaluated.passed,
         graph=graph,
         passed_by_check=dict(evaluated.passed_by_check),

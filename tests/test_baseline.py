@@ -175,9 +175,9 @@ def test_cli_baseline_workflow_and_exit_codes(project: Path, tmp_path: Path) -> 
 
 
 def test_cli_overdue_findings_from_the_configured_baseline_and_sla_fail(project: Path, tmp_path: Path) -> None:
-    baseline = tmp_path / "baseline.json"
+    baseline = project / ".iacgate-baseline.json"  # a repository's configuration names paths inside it
     _scan(project, baseline, "create", date(2020, 1, 1))
-    (project / ".iacgate.yaml").write_text(f"baseline: {baseline}\nsla:\n  high: 7d\n")
+    (project / ".iacgate.yaml").write_text("baseline: .iacgate-baseline.json\nsla:\n  high: 7d\n")
     out = CliRunner().invoke(main, ["scan", str(project), "--no-cache", "--check", "IG-AWS-001", "--format", "json"])
     assert out.exit_code == 1, out.output
     assert set(_json_states(out.output).values()) == {("unchanged", True)}

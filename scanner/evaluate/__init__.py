@@ -8,7 +8,7 @@ from pathlib import Path
 
 from scanner.evaluate.kustomize import listed_resource_files, render_kustomizations
 from scanner.parsers import ParsedFile
-from scanner.records import Resource, ScanError
+from scanner.records import Resource, ScanError, bound_errors
 
 
 def evaluate_parsed(
@@ -48,7 +48,7 @@ def evaluate_parsed(
             tf_files, tfvars, root=root, var_files=list(var_files), variables=variables or {}
         )
         resources.extend(evaluation.resources)
-        errors.extend(evaluation.errors)
+        errors.extend(bound_errors(evaluation.errors))
     return resources, errors
 
 

@@ -22,6 +22,8 @@ import json
 import re
 from typing import Any, Protocol
 
+from scanner.evaluate import budget
+from scanner.evaluate.budget import OverBudget, check_length, check_size
 from scanner.evaluate.tf_functions import (
     DEEP_UNKNOWN,
     FUNCTIONS,
@@ -88,6 +90,7 @@ _PRECEDENCE.update({"*": 6, "/": 6, "%": 6})
 
 
 def evaluate(node: tuple, env: Env) -> Any:
+    budget.current.charge()
     kind = node[0]
     if kind == "lit":
         return node[1]
@@ -194,9 +197,12 @@ def render_template(parts: tuple, env: Env, whole: bool = True) -> Any:
     template is JSON with them only inside strings, as in a heredoc policy)."""
     out: list[str] = []
     holes: list[Unknown] = []
+    length = 0  # checked as the parts come, so "${local.big}${local.big}..." is refused before it is built
     for part in parts:
         if isinstance(part, str):
             out.append(part)
+            length += len(part)
+            check_length(length)
             continue
         kind = part[0]
         if kind == "if":
@@ -214,6 +220,8 @@ def render_template(parts: tuple, env: Env, whole: bool = True) -> Any:
                 if part[1]:
                     names[part[1]] = key
                 pieces.append(render_template(part[4], env.child(names), whole=False))
+                length += len(pieces[-1]) if isinstance(pieces[-1], str) else 0
+                check_length(length)
             if any(isinstance(p, Unknown) for p in pieces):
                 return opaque(next(p for p in pieces if isinstance(p, Unknown)))
             value = "".join(pieces)
@@ -224,6 +232,8 @@ def render_template(parts: tuple, env: Env, whole: bool = True) -> Any:
             holes.append(value)
             continue
         out.append(to_string(value))
+        length += len(out[-1])
+        check_length(length)
     if holes:
         return _template_document("".join(out), holes) if whole else opaque(holes[0])
     return "".join(out)
@@ -339,12 +349,8 @@ def _binary(op: str, left: Any, right: Any) -> Any:
     if op == "||":
         return to_bool(left) or to_bool(right)
     a, b = to_number(left), to_number(right)
-    if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
+    if op in ("+", "-", "*"):
+        return check_size(a + b if op == "+" else a - b if op == "-" else a * b)  # repeated squaring
     if op == "/":
         if b == 0:
             raise EvalError("division by zero")
@@ -384,6 +390,8 @@ def _call(node: tuple, env: Env) -> Any:
         if isinstance(tail, Unknown):
             return opaque(tail)
         args.extend(tail if isinstance(tail, list) else list((tail or {}).values()))
+    for arg in args:
+        check_size(arg)  # a list of shared references may be far bigger than the memory it takes
     if name == "jsondecode" and len(args) == 1 and isinstance(args[0], PartialDocument):
         return args[0].document  # the structure, unknown where the encoded value was
     if name == "replace" and len(args) == 3:
@@ -403,11 +411,13 @@ def _call(node: tuple, env: Env) -> Any:
     function = FUNCTIONS.get(name)
     if function is None:
         try:
-            return env.resolver.call(name, args, env)
+            return check_size(env.resolver.call(name, args, env))
         except KeyError:
             return Unknown(f"function {name}() is not evaluated")
     try:
-        return function(*args)
+        return check_size(function(*args))
+    except OverBudget:
+        raise
     except Exception as exc:
         found = first_unknown(args)
         if found is not None:  # failed on an unknown nested in a collection: the result is unknown

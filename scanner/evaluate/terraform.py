@@ -28,10 +28,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scanner.evaluate import google_iam_policy, iam_policy
+from scanner.evaluate import budget, google_iam_policy, iam_policy
+from scanner.evaluate.budget import (
+    MAX_CHARS,
+    STEPS_PER_EXPRESSION,
+    STEPS_PER_ROOT,
+    STEPS_PER_SCAN,
+    Budget,
+    OverBudget,
+    check_size,
+)
 from scanner.evaluate.hcl_expr import TRACE_PREFIX, Computed, Env, opaque, render_template
 from scanner.evaluate.hcl_expr import evaluate as eval_expr
 from scanner.evaluate.tf_functions import EvalError, to_bool, to_number, to_set, to_string
+from scanner.files import read_regular, refusal
 from scanner.parsers import decode
 from scanner.parsers.terraform import (
     Attribute,
@@ -42,7 +52,7 @@ from scanner.parsers.terraform import (
     parse_template,
     parse_tfvars,
 )
-from scanner.records import Location, Resource, ScanError, TerraformMeta, Unknown
+from scanner.records import Location, Resource, ScanError, TerraformMeta, Unknown, excerpt
 
 _META_ARGS = {"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"}
 _MODULE_ARGS = {"source", "version", "count", "for_each", "providers", "depends_on"}
@@ -53,6 +63,10 @@ _RENDERED_DATA = {
     "aws_iam_policy_document": (("json", "minified_json"), iam_policy.render),
     "google_iam_policy": (("policy_data",), google_iam_policy.render),
 }
+
+# resource and module instances of one scan, all module levels together: a module with count 1000
+# calling a resource with count 1000 would be a million (the corpus has 3,773 in all)
+MAX_INSTANCES_PER_SCAN = 25_000
 
 
 @dataclass
@@ -202,13 +216,14 @@ class Context:
         self.environ = environ
         self.errors: list[ScanError] = []
         self.instantiated: set[str] = set()
+        self.instances_left = MAX_INSTANCES_PER_SCAN
         self.var_files: list[TerraformFile] = []
         for path in var_files:
             rel = self.rel_of(path)
             try:
-                text = decode(Path(path).read_bytes())
+                text = decode(read_regular(path))
             except OSError as exc:
-                self.errors.append(ScanError(rel, None, f"cannot read --var-file: {exc.strerror}"))
+                self.errors.append(ScanError(rel, None, f"cannot read --var-file: {refusal(exc)}"))
                 continue
             except UnicodeDecodeError as exc:
                 self.errors.append(ScanError(rel, None, f"--var-file is not UTF-8 or UTF-16 text (byte {exc.start})"))
@@ -240,7 +255,12 @@ class Context:
             if path.suffix != ".tf" or not path.is_file() or not path.resolve().is_relative_to(self.root.resolve()):
                 continue
             rel = f"{directory}/{path.name}" if directory else path.name
-            parsed = parse(path.read_text(encoding="utf-8-sig", errors="replace"), rel)
+            try:
+                text = read_regular(path).decode("utf-8-sig", errors="replace")
+            except OSError as exc:
+                self.errors.append(ScanError(rel, None, f"cannot read: {refusal(exc)}"))
+                continue
+            parsed = parse(text, rel)
             self.errors.extend(parsed.errors)
             if parsed.payload is not None:
                 files.append(parsed.payload)
@@ -263,7 +283,7 @@ class Context:
             return {}
         path = self.root / root_dir / ".terraform" / "modules" / "modules.json"
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(read_regular(path))
         except (OSError, ValueError):
             return {}
         out = {}
@@ -286,12 +306,12 @@ class _Literal:
 def _guard(fn: Callable[[], Any], what: str) -> Any:
     try:
         return fn()
-    except EvalError as exc:
-        return Unknown(f"cannot evaluate {what}: {exc}")
+    except (EvalError, OverBudget) as exc:
+        return Unknown(f"cannot evaluate {what}: {excerpt(str(exc))}")
     except RecursionError:
         return Unknown(f"cannot evaluate {what}: too deeply nested")
     except Exception as exc:  # an evaluator gap must never stop the scan
-        return Unknown(f"cannot evaluate {what}: {type(exc).__name__}: {exc}")
+        return Unknown(f"cannot evaluate {what}: {type(exc).__name__}: {excerpt(str(exc))}")
 
 
 def _dedupe(items: list[Any]) -> tuple[Any, ...]:
@@ -338,7 +358,8 @@ class Instance:
 
     def evaluate(self, node: tuple, names: dict[str, Any] | None, what: str) -> Memo:
         env = Env(self, names)
-        value = _guard(lambda: eval_expr(node, env), what)
+        with budget.current.allowance(STEPS_PER_EXPRESSION):
+            value = _guard(lambda: check_size(eval_expr(node, env)), what)
         return Memo(value, _dedupe(env.trace), _dedupe(env.refs))
 
     # Resolver -----------------------------------------------------------------------------------
@@ -489,20 +510,26 @@ class Instance:
             value = memo.value
             if not isinstance(value, Unknown):
                 value = _guard(lambda: int(to_number(value)), f"count of {what}")
+            if not isinstance(value, Unknown) and value > self.ctx.instances_left:
+                value = Unknown(f"count {value} over the instances left of {MAX_INSTANCES_PER_SCAN:,} per scan")
             if isinstance(value, Unknown) or value > _MAX_INSTANCES:
                 reason = value.reason if isinstance(value, Unknown) else f"count {value} too large"
                 unknown = Unknown(f"count of {what} is unknown ({reason})")
                 return [(base, {"count": {"index": unknown}}, f"unknown: {reason}")]
+            self.ctx.instances_left -= max(value, 0)
             return [(f"{base}[{i}]", {"count": {"index": i}}, "count") for i in range(max(value, 0))]
         if "for_each" in block.attributes:
             attr = block.attributes["for_each"]
             memo = self.evaluate(attr.expr, None, f"for_each of {what}")
             value = memo.value
             items = None if isinstance(value, Unknown) else _guard(lambda: _each_items(value), f"for_each of {what}")
+            if isinstance(items, list) and len(items) > self.ctx.instances_left:
+                items = Unknown(f"{len(items)} instances, over those left of {MAX_INSTANCES_PER_SCAN:,} per scan")
             if items is None or isinstance(items, Unknown) or len(items) > _MAX_INSTANCES:
                 reason = value.reason if isinstance(value, Unknown) else getattr(items, "reason", "too many instances")
                 unknown = Unknown(f"for_each of {what} is unknown ({reason})")
                 return [(base, {"each": {"key": unknown, "value": unknown}}, f"unknown: {reason}")]
+            self.ctx.instances_left -= len(items)
             origin = (Location(rel, attr.line, attr.end_line, note=f"for_each of {what}"), *memo.trace)
             return [
                 (f"{base}{_key_suffix(k)}", {"each": {"key": k, "value": v}, TRACE_PREFIX + "each": origin}, "for_each")
@@ -623,9 +650,9 @@ class Instance:
             }
             return sorted(found)
         try:
-            data = target.read_bytes()
-        except OSError:
-            raise EvalError(f"{name}: cannot read {args[0]}") from None
+            data = read_regular(target, MAX_CHARS)  # a FIFO or /dev/zero inside the tree is refused, not read
+        except OSError as exc:
+            raise EvalError(f"{name}: cannot read {excerpt(args[0], 80)}: {refusal(exc)}") from None
         if name == "filebase64":
             return base64.b64encode(data).decode()
         text = data.decode("utf-8", errors="replace")
@@ -1034,6 +1061,7 @@ def evaluate(
     """Evaluate every root module of the scanned files (see the module docstring for which)."""
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))  # lazy evaluation recurses along dependency chains
+    budget.current = Budget(STEPS_PER_SCAN)
     try:
         return _evaluate(files, tfvars, root, var_files, variables, environ)
     finally:
@@ -1064,7 +1092,8 @@ def _evaluate(
         for directory in pending:
             emitted: list[Resource] = []
             try:
-                Instance(ctx, defs[directory], "", directory, None, (directory,)).emit(emitted)
+                with budget.current.allowance(STEPS_PER_ROOT):
+                    Instance(ctx, defs[directory], "", directory, None, (directory,)).emit(emitted)
             except RecursionError:
                 ctx.errors.append(ScanError(directory or ".", None, "module too deeply nested to evaluate"))
             except Exception as exc:  # an evaluator bug loses this root module, never the scan

@@ -15,11 +15,14 @@ import math
 import posixpath
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
+import re2
 import yaml
 
-from scanner.records import Unknown
+from scanner.evaluate.budget import MAX_NUMBER_BITS, check_count, check_length
+from scanner.records import Unknown, excerpt
 
 
 class EvalError(Exception):
@@ -85,12 +88,30 @@ def as_list(value: Any) -> list[Any]:
     raise EvalError(f"expected a list, got {type(value).__name__}")
 
 
+def _set_key(value: Any) -> Any:
+    """A hashable stand-in equal for equal values, so set operations are linear, not quadratic."""
+    try:
+        hash(value)
+        return value
+    except TypeError:
+        return ("\0", json.dumps(value, sort_keys=True, default=repr))
+
+
+def _distinct(items: Any) -> list[Any]:
+    """The items in their order, each first occurrence only."""
+    seen: dict[Any, Any] = {}
+    for item in as_list(items):
+        seen.setdefault(_set_key(item), item)
+    return list(seen.values())
+
+
+def _members(items: Any) -> set[Any]:
+    return {_set_key(item) for item in as_list(items)}
+
+
 def to_set(value: Any) -> list[Any]:
     """Sets are sorted, de-duplicated lists (Terraform iterates sets of strings in lexical order)."""
-    out: list[Any] = []
-    for item in as_list(value):
-        if item not in out:
-            out.append(item)
+    out = _distinct(value)
     try:
         return sorted(out, key=lambda v: (str(type(v)), v))
     except TypeError:
@@ -121,6 +142,7 @@ def _format(fmt: str, *args: Any) -> str:
         except (StopIteration, IndexError):
             raise EvalError("format: not enough arguments") from None
         flags, width, precision = match.group(2), match.group(3) or "", match.group(4)
+        check_length(max(int(width or 0), int(precision or 0)))  # `%999999999d` is refused, not allocated
         if verb in "sv":
             text = to_string(value) if not isinstance(value, (list, dict)) else jsonencode(value)
         elif verb == "q":
@@ -238,15 +260,36 @@ def _coalescelist(*args: Any) -> Any:
     return []
 
 
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # a bad pattern is an EvalError, not a line on stderr
+
+
+@lru_cache(maxsize=256)
+def _compiled(pattern: str) -> Any:
+    """RE2, as Terraform uses: linear time whatever the pattern (no catastrophic backtracking)."""
+    try:
+        return re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error as exc:
+        reason = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise EvalError(f"invalid regular expression {excerpt(pattern, 60)!r}: {reason}") from None
+
+
 def _replace(text: str, search: str, replacement: str) -> str:
     if len(search) > 1 and search.startswith("/") and search.endswith("/"):
-        pattern = re.sub(r"\$\{?(\w+)\}?", r"\\g<\1>", replacement)
-        return re.sub(search[1:-1], pattern, text)
+        pattern = _compiled(search[1:-1])
+        template = re.sub(r"\$\{?(\w+)\}?", r"\\g<\1>", replacement)
+        matches = sum(1 for _ in pattern.finditer(text))
+        check_length(len(text) + matches * len(template))
+        return pattern.sub(template, text)
+    if search:
+        check_length(len(text) + text.count(search) * len(replacement))
+    else:
+        check_length(len(text) + (len(text) + 1) * len(replacement))
     return text.replace(search, replacement)
 
 
 def _regex(pattern: str, text: str) -> Any:
-    match = re.search(pattern, text)
+    match = _compiled(pattern).search(text)
     if not match:
         raise EvalError("regex: no match")
     if match.groupdict():
@@ -272,6 +315,7 @@ def _substr(text: str, offset: Any, length: Any) -> str:
 
 
 def _setproduct(*sets: Any) -> list[list[Any]]:
+    check_count(math.prod(len(as_list(items)) for items in sets) * max(len(sets), 1))
     out: list[list[Any]] = [[]]
     for items in sets:
         out = [[*prefix, item] for prefix in out for item in as_list(items)]
@@ -324,7 +368,34 @@ def _split(sep: str, text: str) -> list[str]:
 
 
 def _join(sep: str, *lists: Any) -> str:
+    check_length(len(sep) * sum(len(as_list(items)) for items in lists))
     return sep.join(to_string(v) for items in lists for v in as_list(items))
+
+
+def _indent(spaces: Any, text: str) -> str:
+    width = int(to_number(spaces))
+    check_length(len(text) + max(width, 0) * text.count("\n"))
+    return text.replace("\n", "\n" + " " * width)
+
+
+def _formatlist(fmt: str, *lists: Any) -> list[str]:
+    out: list[str] = []
+    length = 0
+    for row in zip(*[as_list(x) for x in lists], strict=False):
+        out.append(_format(fmt, *row))
+        length += len(out[-1])
+        check_length(length)
+    return out
+
+
+def _pow(base: Any, exponent: Any) -> int | float:
+    a, b = to_number(base), to_number(exponent)
+    if isinstance(a, int) and isinstance(b, int) and b > 0 and abs(a) > 1 and b * a.bit_length() > MAX_NUMBER_BITS:
+        a = float(a)  # a float overflows at once, where an integer power would run for ever
+    try:
+        return a**b
+    except OverflowError:
+        raise EvalError("pow: result too large") from None
 
 
 def _index(items: Any, value: Any) -> int:
@@ -366,6 +437,16 @@ def _trimsuffix(text: str, suffix: str) -> str:
     return text[: -len(suffix)] if suffix and text.endswith(suffix) else text
 
 
+def _setintersection(first: Any, *rest: Any) -> list[Any]:
+    others = [_members(items) for items in rest]
+    return [v for v in to_set(first) if all(_set_key(v) in members for members in others)]
+
+
+def _setsubtract(items: Any, removed: Any) -> list[Any]:
+    members = _members(removed)
+    return [v for v in to_set(items) if _set_key(v) not in members]
+
+
 def _matchkeys(values: Any, keys: Any, search: Any) -> list[Any]:
     wanted = as_list(search)
     return [v for v, k in zip(as_list(values), as_list(keys), strict=False) if k in wanted]
@@ -394,15 +475,15 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "compact": lambda items: [v for v in as_list(items) if v not in (None, "")],
     "concat": lambda *lists: [v for items in lists for v in as_list(items)],
     "contains": lambda items, value: value in as_list(items),
-    "distinct": lambda items: [v for i, v in enumerate(as_list(items)) if v not in as_list(items)[:i]],
+    "distinct": _distinct,
     "element": _element,
     "endswith": lambda s, suffix: s.endswith(suffix),
     "flatten": _flatten,
     "floor": lambda n: math.floor(to_number(n)),
     "format": lambda fmt, *args: _format(fmt, *args),
-    "formatlist": lambda fmt, *lists: [_format(fmt, *row) for row in zip(*[as_list(x) for x in lists], strict=False)],
+    "formatlist": _formatlist,
     "index": _index,
-    "indent": lambda n, s: s.replace("\n", "\n" + " " * int(n)),
+    "indent": _indent,
     "join": _join,
     "jsondecode": _jsondecode,
     "jsonencode": jsonencode,
@@ -417,15 +498,15 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "min": lambda *n: min(to_number(x) for x in n),
     "one": _one,
     "parseint": lambda s, base: int(s, int(base)),
-    "pow": lambda a, b: to_number(a) ** to_number(b),
+    "pow": _pow,
     "range": _range,
     "regex": _regex,
-    "regexall": lambda p, s: [m.group(0) if not m.groups() else list(m.groups()) for m in re.finditer(p, s)],
+    "regexall": lambda p, s: [m.group(0) if not m.groups() else list(m.groups()) for m in _compiled(p).finditer(s)],
     "replace": _replace,
     "reverse": lambda items: list(reversed(as_list(items))),
-    "setintersection": lambda first, *rest: [v for v in to_set(first) if all(v in as_list(r) for r in rest)],
+    "setintersection": lambda first, *rest: _setintersection(first, *rest),
     "setproduct": _setproduct,
-    "setsubtract": lambda a, b: [v for v in to_set(a) if v not in as_list(b)],
+    "setsubtract": lambda a, b: _setsubtract(a, b),
     "setunion": lambda *sets: to_set([v for s in sets for v in as_list(s)]),
     "sha1": lambda s: hashlib.sha1(to_string(s).encode()).hexdigest(),
     "sha256": lambda s: hashlib.sha256(to_string(s).encode()).hexdigest(),

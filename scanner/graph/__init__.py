@@ -16,12 +16,13 @@ is an unknown link.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 
-from scanner.records import KubernetesMeta, Resource, UnknownValue
+from scanner.records import KubernetesMeta, Resource, ScanError, UnknownValue, excerpt
 
 EDGE_KINDS = ("references", "selects", "binds", "uses", "routes", "isolates", "runs", "from")
 
@@ -67,6 +68,7 @@ def attribute_under(attribute: str | None, path: str) -> bool:
 class ResourceGraph:
     def __init__(self, resources: Iterable[Resource]) -> None:
         self.graph = nx.MultiDiGraph()
+        self.errors: list[ScanError] = []  # resources an edge builder could not read (see `linking`)
         self._by_type: dict[tuple[str, str], list[Resource]] = defaultdict(list)
         self._unresolved: dict[str, list[Unresolved]] = defaultdict(list)  # resource key -> what it could not link
         self._links: dict[tuple[str, str, str | None], Links] = {}
@@ -93,6 +95,16 @@ class ResourceGraph:
     def get(self, key: str) -> Resource | None:
         data = self.graph.nodes.get(key)
         return data["resource"] if data else None
+
+    def linking(self, resource: Resource, link: Callable[..., Any], *args: Any) -> None:
+        """Run an edge builder on one resource; an attribute of a shape it does not expect (a hostile
+        `rules: 1`) is an error naming the resource's file and line, and the other resources are linked."""
+        try:
+            link(*args)
+        except Exception as exc:
+            where = resource.location
+            message = f"cannot link {resource.address}: {excerpt(f'{type(exc).__name__}: {exc}')}"
+            self.errors.append(ScanError(where.file, where.start_line, message))
 
     def add_edge(self, source: Resource, target: Resource, kind: str, attribute: str | None = None) -> None:
         if kind not in EDGE_KINDS:

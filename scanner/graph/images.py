@@ -232,14 +232,25 @@ def link(graph: ResourceGraph) -> None:
     named = [(stage, dockerfile_names(stage), posixpath.dirname(stage.location.file)) for stage in finals]
     for kind in RUNNING_WORKLOAD_KINDS:
         for workload in graph.resources("kubernetes", kind):
-            manifest_dir = posixpath.dirname(workload.location.file)
-            for container in containers(workload, ephemeral=False):
-                path, image = container.path, container.spec.get("image")
-                explicit = by_file.get(declared.get(_repository(image), "")) if isinstance(image, str) else None
-                if explicit is not None:
-                    graph.add_edge(workload, explicit, "runs", f"{path}.image")
-                    continue
-                name = image_name(image) if isinstance(image, str) else None
-                best = _best(name, manifest_dir, named) if name else None
-                if best is not None:
-                    graph.add_edge(workload, best, "runs", f"{path}.image")
+            graph.linking(workload, _link_workload, graph, workload, by_file, declared, named)
+
+
+def _link_workload(
+    graph: ResourceGraph,
+    workload: Resource,
+    by_file: dict[str, Resource],
+    declared: dict[str, str],
+    named: list[tuple[Resource, set[str], str]],
+) -> None:
+    """Edges from the containers of one workload to the final Dockerfile stages that build their images."""
+    manifest_dir = posixpath.dirname(workload.location.file)
+    for container in containers(workload, ephemeral=False):
+        path, image = container.path, container.spec.get("image")
+        explicit = by_file.get(declared.get(_repository(image), "")) if isinstance(image, str) else None
+        if explicit is not None:
+            graph.add_edge(workload, explicit, "runs", f"{path}.image")
+            continue
+        name = image_name(image) if isinstance(image, str) else None
+        best = _best(name, manifest_dir, named) if name else None
+        if best is not None:
+            graph.add_edge(workload, best, "runs", f"{path}.image")

@@ -18,7 +18,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from scanner.graph import Unresolved
-from scanner.kube import WORKLOAD_KINDS, containers, pod_labels, pod_spec
+from scanner.kube import WORKLOAD_KINDS, containers, items, pod_labels, pod_spec
 from scanner.records import Resource
 
 if TYPE_CHECKING:
@@ -41,11 +41,11 @@ def label_selector_matches(selector: Any, labels: dict[str, str]) -> bool:
         return False
     if any(labels.get(str(k)) != str(v) for k, v in match_labels.items()):
         return False
-    for expression in selector.get("matchExpressions") or []:
+    for expression in items(selector.get("matchExpressions")):
         if not isinstance(expression, dict):
             return False
         key, operator = str(expression.get("key")), expression.get("operator")
-        values = {str(v) for v in expression.get("values") or []}
+        values = {str(v) for v in items(expression.get("values"))}
         if operator == "In" and labels.get(key) not in values:
             return False
         if operator == "NotIn" and key in labels and labels[key] in values:
@@ -111,17 +111,13 @@ def workloads_running_as(graph: ResourceGraph, namespace: str | None, name: str)
 
 def link(graph: ResourceGraph) -> None:
     index = _Index(graph)
+    builders = {"Service": _service, "NetworkPolicy": _network_policy, "Ingress": _ingress}
+    builders.update(dict.fromkeys(("RoleBinding", "ClusterRoleBinding"), _binding))
+    builders.update(dict.fromkeys(WORKLOAD_KINDS, _workload))
     for resource in graph.resources("kubernetes"):
-        if resource.type == "Service":
-            _service(graph, index, resource)
-        elif resource.type == "NetworkPolicy":
-            _network_policy(graph, index, resource)
-        elif resource.type in ("RoleBinding", "ClusterRoleBinding"):
-            _binding(graph, index, resource)
-        elif resource.type == "Ingress":
-            _ingress(graph, index, resource)
-        elif resource.type in WORKLOAD_KINDS:
-            _workload(graph, index, resource)
+        builder = builders.get(resource.type)
+        if builder is not None:
+            graph.linking(resource, builder, graph, index, resource)
 
 
 def _service(graph: ResourceGraph, index: _Index, service: Resource) -> None:
@@ -166,7 +162,7 @@ def _binding(graph: ResourceGraph, index: _Index, binding: Resource) -> None:
         if not roles and not built_in and not name.startswith("system:"):
             reason = f"{role_ref.get('kind')} {name!r} is not declared in the scanned files"
             graph.add_unresolved(binding, Unresolved("roleRef", reason, anything=False, value=name))
-    for position, subject in enumerate(binding.get("subjects") or []):
+    for position, subject in enumerate(items(binding.get("subjects"))):
         if not isinstance(subject, dict) or subject.get("kind") != "ServiceAccount":
             continue
         account_namespace = subject.get("namespace") or namespace
@@ -180,11 +176,11 @@ def _ingress(graph: ResourceGraph, index: _Index, ingress: Resource) -> None:
     namespace = ingress.kubernetes.namespace
     backends: list[tuple[str, Any]] = [("spec.defaultBackend", ingress.get("spec.defaultBackend"))]
     backends.append(("spec.backend", ingress.get("spec.backend")))  # extensions/v1beta1
-    for r, rule in enumerate(ingress.get("spec.rules") or []):
+    for r, rule in enumerate(items(ingress.get("spec.rules"))):
         paths = (
             rule.get("http", {}).get("paths") if isinstance(rule, dict) and isinstance(rule.get("http"), dict) else []
         )
-        for p, entry in enumerate(paths or []):
+        for p, entry in enumerate(items(paths)):
             if isinstance(entry, dict):
                 backends.append((f"spec.rules.{r}.http.paths.{p}.backend", entry.get("backend")))
     for path, backend in backends:
@@ -215,7 +211,7 @@ def _workload(graph: ResourceGraph, index: _Index, workload: Resource) -> None:
 
     account_field = "serviceAccountName" if spec.get("serviceAccountName") else "serviceAccount"
     use("ServiceAccount", service_account_name(workload), f"{path}.{account_field}")
-    for v, volume in enumerate(spec.get("volumes") or []):
+    for v, volume in enumerate(items(spec.get("volumes"))):
         if not isinstance(volume, dict):
             continue
         base = f"{path}.volumes.{v}"
@@ -224,12 +220,12 @@ def _workload(graph: ResourceGraph, index: _Index, workload: Resource) -> None:
         if isinstance(volume.get("secret"), dict):
             use("Secret", volume["secret"].get("secretName"), f"{base}.secret.secretName")
         sources = volume.get("projected", {}).get("sources") if isinstance(volume.get("projected"), dict) else None
-        for s, source in enumerate(sources or []):
+        for s, source in enumerate(items(sources)):
             if isinstance(source, dict):
                 for kind, key in (("ConfigMap", "configMap"), ("Secret", "secret")):
                     if isinstance(source.get(key), dict):
                         use(kind, source[key].get("name"), f"{base}.projected.sources.{s}.{key}.name")
-    for p, pull in enumerate(spec.get("imagePullSecrets") or []):
+    for p, pull in enumerate(items(spec.get("imagePullSecrets"))):
         if isinstance(pull, dict):
             use("Secret", pull.get("name"), f"{path}.imagePullSecrets.{p}.name")
     for container in containers(workload):
@@ -237,14 +233,14 @@ def _workload(graph: ResourceGraph, index: _Index, workload: Resource) -> None:
 
 
 def _container_refs(use: Any, container: dict[str, Any], base: str) -> None:
-    for e, source in enumerate(container.get("envFrom") or []):
+    for e, source in enumerate(items(container.get("envFrom"))):
         if not isinstance(source, dict):
             continue
         if isinstance(source.get("configMapRef"), dict):
             use("ConfigMap", source["configMapRef"].get("name"), f"{base}.envFrom.{e}.configMapRef.name")
         if isinstance(source.get("secretRef"), dict):
             use("Secret", source["secretRef"].get("name"), f"{base}.envFrom.{e}.secretRef.name")
-    for e, env in enumerate(container.get("env") or []):
+    for e, env in enumerate(items(container.get("env"))):
         value_from = env.get("valueFrom") if isinstance(env, dict) else None
         if not isinstance(value_from, dict):
             continue

@@ -2,22 +2,28 @@
 
 Each parser module exposes `parse(text: str, rel: str) -> ParsedFile`. A parser never raises for
 bad input: it returns ScanErrors naming the file and line, so one broken file never stops the scan.
+Results travel (from workers) and rest (in the cache) as MessagePack, never as pickles.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import os
-import pickle
+import signal
+import stat
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 from scanner import __version__
-from scanner.records import Resource, ScanError, SourceFile
+from scanner.files import read_regular, refusal
+from scanner.records import Resource, ScanError, SourceFile, bound_errors, excerpt
 
 
 def _parser_code_hash() -> str:
@@ -85,6 +91,12 @@ def decode(data: bytes) -> str:
 
 
 def parse_bytes(data: bytes, rel: str, kind: str) -> ParsedFile:
+    parsed = _parse_bytes(data, rel, kind)
+    parsed.errors = bound_errors(parsed.errors)
+    return parsed
+
+
+def _parse_bytes(data: bytes, rel: str, kind: str) -> ParsedFile:
     if not data.strip():
         return ParsedFile(rel, kind)  # an empty file is simply empty, not an error
     if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -94,6 +106,9 @@ def parse_bytes(data: bytes, rel: str, kind: str) -> ParsedFile:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return ParsedFile(rel, kind, errors=[ScanError(rel, line, f"not valid UTF-8 text (byte {exc.start})")])
+    nul = text.find("\0")
+    if nul >= 0:  # past the binary sniff: BuildKit's parser would silently stop reading at it
+        return ParsedFile(rel, kind, errors=[ScanError(rel, text.count("\n", 0, nul) + 1, "NUL byte: not scanned")])
     try:
         return _parser_for(kind)(text, rel)
     except RecursionError:
@@ -103,10 +118,16 @@ def parse_bytes(data: bytes, rel: str, kind: str) -> ParsedFile:
 
 
 class ParseCache:
-    """Parse results on disk keyed by (parser version, kind, path, content hash)."""
+    """Parse results on disk keyed by (parser version, kind, path, content hash), as MessagePack
+    (`scanner.parsers.codec`): loading an entry cannot run code, and one that does not decode is a miss.
 
-    def __init__(self, directory: Path | None) -> None:
-        self.directory = directory
+    A directory inside the scanned tree, or one that other users can write, is refused (`refused`
+    says why): its entries would be the scanned repository's, or anyone's, word about what it contains.
+    """
+
+    def __init__(self, directory: Path | None, scanned_root: Path | None = None) -> None:
+        self.refused = _unsafe_cache_directory(directory, scanned_root) if directory is not None else None
+        self.directory = None if self.refused else directory
 
     @staticmethod
     def default_directory() -> Path:
@@ -123,32 +144,62 @@ class ParseCache:
     def path(self, key: str) -> Path | None:
         return None if self.directory is None else self.directory / key[:2] / key
 
-    def load(self, key: str) -> ParsedFile | None:
+    def load(self, key: str, source: SourceFile) -> ParsedFile | None:
+        """The cached parse of `source`, or None: missing, unreadable, corrupt or about another file."""
+        from scanner.parsers import codec
+
         target = self.path(key)
         if target is None:
             return None
         try:
-            with open(target, "rb") as handle:
-                return pickle.load(handle)
-        except Exception:  # missing, truncated or from another Python: parse again
+            parsed = codec.decode(read_regular(target, MAX_ENTRY_BYTES))
+        except (OSError, codec.Corrupt):
             return None
+        return parsed if (parsed.rel, parsed.kind) == (source.rel, source.kind) else None
 
-    def store(self, key: str, parsed: ParsedFile) -> None:
-        self.store_blob(key, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
-
-    def store_blob(self, key: str, blob: bytes) -> None:
-        """Write an already pickled ParsedFile; atomic, so a concurrent scan never reads half a file."""
+    def store(self, key: str, blob: bytes) -> None:
+        """Write an encoded ParsedFile; atomic, so a concurrent scan never reads half a file, and a
+        failed write (a full disk) leaves no temporary file behind."""
         target = self.path(key)
         if target is None:
             return
+        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(f".{os.getpid()}.tmp")
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             with open(tmp, "wb") as handle:
                 handle.write(blob)
             os.replace(tmp, target)
+        except BaseException as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            if not isinstance(exc, OSError):
+                raise  # ^C: no temporary file left either
+            # a read-only or full cache directory only costs speed
+
+
+MAX_ENTRY_BYTES = 256 * 1024 * 1024  # far above any real entry: a larger file is not an entry of ours
+
+
+def _unsafe_cache_directory(directory: Path, scanned_root: Path | None) -> str | None:
+    """Why `directory` must not hold the parse cache, or None when it may."""
+    real = directory.resolve()
+    if scanned_root is not None and real.is_relative_to(scanned_root.resolve()):
+        return "it is inside the scanned tree"
+    try:
+        real.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return None  # cannot be created: every store fails quietly, nothing is ever loaded
+    for folder in (real, *real.parents):
+        try:
+            info = folder.stat()
         except OSError:
-            pass  # a read-only cache directory only costs speed
+            continue
+        writable_by_others = info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+        if folder == real and (writable_by_others or info.st_uid != os.geteuid()):
+            return "it is writable by other users" if writable_by_others else "it belongs to another user"
+        if info.st_mode & stat.S_IWOTH and not info.st_mode & stat.S_ISVTX:
+            return f"{folder} is writable by every user"
+    return None
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -167,14 +218,49 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return context
 
 
-def _parse_job(job: tuple[bytes, str, str]) -> ParsedFile:
-    return parse_bytes(*job)
+def parse_encoded(job: tuple[bytes, str, str]) -> tuple[ParsedFile, bytes]:
+    """The parse of one file and its encoding (the cache entry; what a worker sends back).
+
+    A result that cannot be encoded (nested deeper than MessagePack's 511 levels: JSON or plan
+    values 600 deep) is replaced by an error naming the file, in a worker or not, with a cache or not.
+    """
+    from scanner.parsers import codec
+
+    parsed = parse_bytes(*job)
+    try:
+        return parsed, codec.encode(parsed)
+    except codec.Unencodable as exc:
+        parsed = _too_deep(job, exc)
+        return parsed, codec.encode(parsed)
 
 
-def _parse_job_pickled(job: tuple[bytes, str, str]) -> bytes:
-    """Worker side: pickle the result once; the parent stores these bytes as the cache entry and
-    unpickles them once, instead of unpickling the IPC copy and pickling it again for the cache."""
-    return pickle.dumps(parse_bytes(*job), protocol=pickle.HIGHEST_PROTOCOL)
+def _too_deep(job: tuple[bytes, str, str], exc: Exception) -> ParsedFile:
+    rel, kind = job[1], job[2]
+    return ParsedFile(rel, kind, errors=[ScanError(rel, None, f"too deeply nested to scan ({excerpt(str(exc), 80)})")])
+
+
+def _worker_start(lifeline: Connection) -> None:
+    """Set up a parse worker: it ignores ^C (the main process reports it, once), does not hold the
+    main process's stdout (a downstream pipe would wait for it), and exits as soon as the main process
+    is gone, whatever ended it (SIGTERM, SIGKILL): its fork server keeps it alive otherwise."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    threading.Thread(target=_exit_with_main_process, args=(lifeline,), daemon=True).start()
+
+
+def _exit_with_main_process(lifeline: Connection) -> None:
+    """Only the main process holds the other end: end of file means it has exited."""
+    with contextlib.suppress(EOFError, OSError):
+        lifeline.recv()
+    os._exit(1)
+
+
+def _parse_job_encoded(job: tuple[bytes, str, str]) -> bytes:
+    """Worker side: encode once; the parent stores these bytes as the cache entry and decodes them once."""
+    return parse_encoded(job)[1]
 
 
 def parse_all(
@@ -190,14 +276,14 @@ def parse_all(
     pending: list[tuple[int, str, tuple[bytes, str, str]]] = []
     for index, source in enumerate(sources):
         try:
-            data = source.path.read_bytes()
+            data = read_regular(source.path)
         except OSError as exc:
             results[index] = ParsedFile(
-                source.rel, source.kind, errors=[ScanError(source.rel, None, f"cannot read: {exc.strerror}")]
+                source.rel, source.kind, errors=[ScanError(source.rel, None, f"cannot read: {refusal(exc)}")]
             )
             continue
         key = cache.key(data, source)
-        cached = cache.load(key)
+        cached = cache.load(key, source)
         if cached is not None:
             results[index] = cached
             if progress:
@@ -210,18 +296,40 @@ def parse_all(
     if workers > 1 and len(jobs) >= PARALLEL_MIN_FILES and estimated_seconds(jobs) >= PARALLEL_MIN_SECONDS:
         # big files first so the pool does not end waiting on one straggler
         order = sorted(pending, key=lambda p: -len(p[2][0]))
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
-            blobs = pool.map(_parse_job_pickled, [p[2] for p in order], chunksize=4)
-            for (index, key, _), blob in zip(order, blobs, strict=True):
-                results[index] = pickle.loads(blob)
-                cache.store_blob(key, blob)
+        from scanner.parsers import codec
+
+        context = _pool_context()
+        lifeline, held = context.Pipe(duplex=False)
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_worker_start, initargs=(lifeline,)
+        )
+        try:
+            blobs = pool.map(_parse_job_encoded, [p[2] for p in order], chunksize=4)
+            for (index, key, job), blob in zip(order, blobs, strict=True):
+                try:
+                    results[index] = codec.decode(blob)
+                except codec.Corrupt as exc:  # MessagePack unpacks a few levels less deep than it packs
+                    results[index] = _too_deep(job, exc)
+                    continue
+                cache.store(key, blob)
                 if progress:
                     progress(1)
+        except BaseException:
+            # ^C or a failure: no new file is started; the workers (which ignore ^C) finish their current
+            # ones. Killing them instead breaks the pool, and Python 3.11's pool thread then fails on the
+            # futures ^C cancelled and never lets the interpreter exit.
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        else:
+            pool.shutdown(wait=True)
+        finally:
+            held.close()
+            lifeline.close()
     else:
         for index, key, job in pending:
-            parsed = _parse_job(job)
+            parsed, blob = parse_encoded(job)
             results[index] = parsed
-            cache.store(key, parsed)
+            cache.store(key, blob)
             if progress:
                 progress(1)
     return [r for r in results if r is not None]

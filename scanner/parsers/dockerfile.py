@@ -71,6 +71,18 @@ _QUOTED = re.compile(r"'[^']*'|\"(?:[^\"\\]|\\.)*\"|\\.", re.DOTALL)
 
 _VARIABLE = re.compile(r"\$(?:\{([A-Za-z_]\w*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_]\w*))")
 
+# `ARG A=$B$B` doubles per line: thirty lines make gigabytes. One expansion may produce at most
+# MAX_EXPANSION characters of variable values and one file MAX_EXPANSION_PER_FILE; past that the value
+# is unknown. The corpus's largest expansion is an ENV of about 2 kB.
+MAX_EXPANSION = 64 * 1024
+MAX_EXPANSION_PER_FILE = 4 * 1024 * 1024
+
+
+class _Expansions:
+    """Characters of variable values substituted so far in the file being parsed (one file at a time)."""
+
+    left = MAX_EXPANSION_PER_FILE
+
 
 def substitute(value: str, variables: dict[str, str | None], undeclared_known: bool = True) -> str | Unknown:
     """Expand $NAME, ${NAME}, ${NAME:-default}, ${NAME:+alt} as BuildKit does.
@@ -80,8 +92,21 @@ def substitute(value: str, variables: dict[str, str | None], undeclared_known: b
     inside a stage it may be an ENV of the base image, so it is unknown there too.
     """
     unknown: list[str] = []
+    oversized: list[str] = []
+    produced = [0]
 
     def repl(match: re.Match[str]) -> str:
+        if oversized:
+            return ""  # the value is unknown already: build nothing more
+        piece = _expand(match)
+        produced[0] += len(piece)
+        _Expansions.left -= len(piece)
+        if produced[0] > MAX_EXPANSION or _Expansions.left < 0:
+            oversized.append(match.group(1) or match.group(4))
+            return ""
+        return piece
+
+    def _expand(match: re.Match[str]) -> str:
         name = match.group(1) or match.group(4)
         op, word = match.group(2), match.group(3) or ""
         declared = name in variables
@@ -100,6 +125,9 @@ def substitute(value: str, variables: dict[str, str | None], undeclared_known: b
         return current or ""
 
     result = _VARIABLE.sub(repl, value)
+    if oversized:
+        limits = f"{MAX_EXPANSION:,} characters, {MAX_EXPANSION_PER_FILE:,} per file"
+        return Unknown(f"${oversized[0]} expands past the limit ({limits})")
     if unknown:
         names = ", ".join("$" + n for n in sorted(set(unknown)))
         return Unknown(f"{names} is only known at build time (--build-arg or base image ENV)")
@@ -183,10 +211,81 @@ def _pairs(command: dockerfile.Command) -> list[tuple[str, str | None]]:
     return [(values[i], _unquote(values[i + 1])) for i in range(0, len(values) - 1, 2)]
 
 
+# BuildKit's parser copies a heredoc's content again at each of its lines: a 100k-line heredoc took
+# 55 s. Bodies of more lines than this are cut out before BuildKit sees them and put back after
+# (content, original text, line numbers), in linear time; smaller ones are BuildKit's own.
+LARGE_HEREDOC_LINES = 1000
+_HEREDOC_START = re.compile(r"<<(-?)\s*([\"']?)([A-Za-z_][\w.-]*)\2")
+
+
+def _heredoc_bodies(lines: list[str]) -> dict[int, int]:
+    """Large heredoc bodies: index of the first line -> number of lines."""
+    bodies: dict[int, int] = {}
+    index = 0
+    while index < len(lines):
+        starts = _HEREDOC_START.findall(lines[index]) if "<<" in lines[index] else []
+        index += 1
+        for strip, _, name in starts:
+            end = index
+            while end < len(lines) and (lines[end].lstrip("\t") if strip else lines[end]) != name:
+                end += 1
+            if end == len(lines):
+                break  # unterminated: BuildKit reports it
+            if end - index >= LARGE_HEREDOC_LINES:
+                bodies[index] = end - index
+            index = end + 1
+    return bodies
+
+
+def _parse_commands(text: str) -> tuple[dockerfile.Command, ...]:
+    """BuildKit's commands of `text`, its large heredoc bodies parsed here (see LARGE_HEREDOC_LINES)."""
+    lines = text.split("\n")
+    bodies = _heredoc_bodies(lines)
+    if not bodies:
+        return dockerfile.parse_string(text)
+    kept: list[int] = []  # index in `lines` of each line BuildKit sees
+    cut_after: dict[int, int] = {}  # index in what BuildKit sees -> the body cut out after that line
+    index = 0
+    while index < len(lines):
+        if index in bodies:
+            cut_after[len(kept) - 1] = index
+            index += bodies[index]
+            continue
+        kept.append(index)
+        index += 1
+    commands = dockerfile.parse_string("\n".join(lines[i] for i in kept))
+    return tuple(_restore(command, lines, bodies, kept, cut_after) for command in commands)
+
+
+def _restore(
+    command: dockerfile.Command, lines: list[str], bodies: dict[int, int], kept: list[int], cut_after: dict[int, int]
+) -> dockerfile.Command:
+    """`command` with its line numbers in the whole file and the heredoc bodies cut out of it put back."""
+    first, last = command.start_line - 1, command.end_line - 1
+    cuts = [cut_after[k] for k in range(first, last + 1) if k in cut_after]
+    moved = command._replace(start_line=kept[first] + 1, end_line=kept[last] + 1)
+    if not cuts:
+        return moved
+    pending = iter(cuts)
+    heredocs = []
+    for heredoc in command.heredocs:
+        start = next(pending, None) if heredoc.content == "" else None
+        body = "".join(line + "\n" for line in lines[start : start + bodies[start]]) if start is not None else None
+        heredocs.append(heredoc if body is None else heredoc._replace(content=body))
+    original: list[str] = []
+    for offset, line in enumerate(command.original.split("\n")):
+        original.append(line)
+        start = cut_after.get(first + offset) if first + offset <= last else None
+        if start is not None:
+            original.extend(lines[start : start + bodies[start]])
+    return moved._replace(heredocs=tuple(heredocs), original="\n".join(original))
+
+
 def parse(text: str, rel: str) -> ParsedFile:
     parsed = ParsedFile(rel, "dockerfile")
+    _Expansions.left = MAX_EXPANSION_PER_FILE
     try:
-        commands = dockerfile.parse_string(text)
+        commands = _parse_commands(text)
     except dockerfile.GoParseError as exc:
         if "no instructions" in str(exc):
             return parsed  # empty or comment-only file: nothing to scan, nothing wrong
@@ -225,9 +324,10 @@ def parser_directives(text: str) -> dict[str, str]:
 def _unterminated_heredoc(text: str) -> int | None:
     """Line of the first heredoc whose terminator never comes (BuildKit's message has no line)."""
     lines = text.splitlines()
+    last_seen = {line.strip(): number for number, line in enumerate(lines, 1)}  # linear, not a scan per heredoc
     for number, line in enumerate(lines, 1):
         for match in re.finditer(r"<<-?\s*[\"']?([A-Za-z_]\w*)", line):
-            if not any(later.strip() == match.group(1) for later in lines[number:]):
+            if last_seen.get(match.group(1), 0) <= number:
                 return number
     return None
 

@@ -16,7 +16,7 @@ import yaml
 
 from scanner.discover import KUSTOMIZATION_NAMES
 from scanner.parsers import ParsedFile
-from scanner.records import KubernetesMeta, Location, Resource, ScanError
+from scanner.records import KubernetesMeta, Location, Resource, ScanError, excerpt
 
 MAX_NODES = 250_000  # values built per document, aliases counted each time they are used (largest corpus
 # manifest: 24k, a kuberay CRD bundle)
@@ -116,7 +116,14 @@ class _Builder:
         if node.tag == _STR:
             return node.value
         constructor = self.constructors.get(node.tag, self.constructors[None])
-        return constructor(self.loader, node)
+        try:
+            return constructor(self.loader, node)
+        except yaml.YAMLError:
+            raise
+        except Exception as exc:  # `replicas: !!int two`: this document is an error, the file's others are read
+            tag = node.tag.rsplit(":", 1)[-1]
+            problem = f"cannot read {excerpt(str(node.value), 40)!r} as {tag} ({type(exc).__name__})"
+            raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark) from None
 
     def build(self, node: yaml.Node, path: str, depth: int) -> Any:
         self.budget -= 1
