@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -165,7 +166,8 @@ def _explain(error: jsonschema.ValidationError, name: str) -> str:
     path = _dotted(error.absolute_path)
     inside = f"{path} of {name}" if path else name
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        known = set(error.schema.get("properties", {}))
+        schema = error.schema if isinstance(error.schema, Mapping) else {}
+        known = set(schema.get("properties", {}))
         extra = sorted(str(k) for k in error.instance if k not in known)
         return f"unknown key {extra[0]!r} in {inside}"
     if error.validator == "required":

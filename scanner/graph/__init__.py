@@ -65,7 +65,7 @@ def attribute_under(attribute: str | None, path: str) -> bool:
 
 class ResourceGraph:
     def __init__(self, resources: Iterable[Resource]) -> None:
-        self.graph = nx.MultiDiGraph()
+        self.graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
         self._by_type: dict[tuple[str, str], list[Resource]] = defaultdict(list)
         self._unresolved: dict[str, list[Unresolved]] = defaultdict(list)  # resource key -> what it could not link
         self._links: dict[tuple[str, str, str | None], Links] = {}

@@ -186,6 +186,7 @@ class _Positions:
         self.objects: dict[tuple[Any, ...], tuple[int, int]] = {}  # path -> (start, end) offsets
         self.key_offsets: list[int] = []  # ascending (text order)
         self.key_paths: list[tuple[Any, ...]] = []  # path of the key at the same position
+        self._key_offset = 0  # offset of the last string token, the key when a ':' follows
         self._scan()
 
     def _scan(self) -> None:
