@@ -7,7 +7,6 @@ setting is missing.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,6 +14,7 @@ from scanner.graph import ResourceGraph
 from scanner.kube import WORKLOAD_KINDS, Container, containers, is_patch_fragment, pod_spec, security_value
 from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
+from scanner.secrets import secret_kind
 
 WORKLOADS = list(WORKLOAD_KINDS)
 DANGEROUS_CAPABILITIES = frozenset(
@@ -62,17 +62,6 @@ SENSITIVE_HOST_TREES = (
     "/var/lib/docker",
     "/var/lib/containerd",
 )
-_SECRET_NAME = re.compile(
-    r"(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH_?KEY)", re.I
-)
-_NOT_A_SECRET_SUFFIX = re.compile(
-    r"(_(FILE|PATH|DIR|NAME|URL|URI|ENDPOINT|HOST|PORT|TTL|EXPIRY|EXPIRATION|LENGTH|TYPE|ENABLED|REF|ID|VERSION)"
-    r"|TOKENS)$",  # MAX_TOTAL_TOKENS and the like are sizes
-    re.I,
-)
-_NOT_A_SECRET_VALUE = re.compile(r"(-?\d+(\.\d+)?|true|false|yes|no|on|off|<.*>|\$\(.*\)|\$\{.*\}|/.*)", re.I)
-# placeholders a person replaces before deploying: INSERT_ETCD_DISCOVERY_TOKEN, YOUR_API_KEY, yourpassword
-_PLACEHOLDER_VALUE = (re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+"), re.compile(r"(?:insert|replace|your)\w*", re.I))
 READ_VERBS = {"get", "list", "watch", "*"}
 # Service annotations that give a LoadBalancer a private (VPC-internal) address, with the values that
 # mean so; None: any value but "false" (the legacy AWS annotation took "0.0.0.0/0" as well as "true").
@@ -146,35 +135,6 @@ def _linux_containers(resource: Resource) -> Iterator[Container]:
         yield from containers(resource)
 
 
-def _label(container: Container) -> str:
-    kind = {"initContainers": "init container", "ephemeralContainers": "ephemeral container"}.get(
-        container.list_name, "container"
-    )
-    return f"{kind} {container.name!r}"
-
-
-@check(
-    id="IG-K8S-001",
-    title="Container runs privileged",
-    severity="high",
-    framework="kubernetes",
-    types=WORKLOADS,
-    cwe="CWE-250",
-    description="A privileged container has every capability and the host's devices; escaping to the node "
-    "is trivial (mount the host disk, load a kernel module). One compromised process owns the node.",
-    remediation="Remove `privileged: true`; grant only the specific capability the workload needs "
-    "(`capabilities.add`) and drop the rest.",
-    example="securityContext:\n  privileged: false\n  allowPrivilegeEscalation: false\n"
-    "  capabilities:\n    drop: [ALL]",
-)
-def privileged_container(resource: Resource) -> list[Fail]:
-    return [
-        Fail(f"{c.path}.securityContext.privileged", f"{_label(c)} runs privileged: it has full access to the node")
-        for c in containers(resource)
-        if c.security_context.get("privileged") is True
-    ]
-
-
 @check(
     id="IG-K8S-002",
     title="Container allows privilege escalation",
@@ -182,6 +142,7 @@ def privileged_container(resource: Resource) -> list[Fail]:
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-269",
+    compliance={"cis-kubernetes-1.9": ["5.2.6"], "nsa-cisa-kubernetes-1.2": ["pod-security"]},
     description="Unless `allowPrivilegeEscalation` is false, a process can gain more privileges than its "
     "parent (setuid binaries, file capabilities), which turns many container bugs into root. Privileged "
     "containers and containers adding CAP_SYS_ADMIN always allow escalation, whatever the flag says (the API "
@@ -213,6 +174,7 @@ def _escalation_inherent(container: Container) -> bool:
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-250",
+    compliance={"cis-kubernetes-1.9": ["5.2.7"], "nsa-cisa-kubernetes-1.2": ["non-root-containers"]},
     description="Without `runAsNonRoot: true` or a non-zero `runAsUser` (on the container or inherited "
     "from the pod), the image decides the user, and most images run as root. Root in a container is "
     "one kernel or runtime bug away from root on the node.",
@@ -226,40 +188,14 @@ def runs_as_root(resource: Resource) -> list[Fail]:
         user, user_path = security_value(resource, c, "runAsUser")
         non_root, non_root_path = security_value(resource, c, "runAsNonRoot")
         if user == 0:
-            fails.append(Fail(user_path, f"{_label(c)} runs as UID 0 (root)"))
+            fails.append(Fail(user_path, f"{c.label} runs as UID 0 (root)"))
         elif non_root is True or (isinstance(user, int) and not isinstance(user, bool) and user > 0):
             continue
         elif non_root is False:
-            fails.append(Fail(non_root_path, f"{_label(c)} sets runAsNonRoot: false and no non-zero runAsUser"))
+            fails.append(Fail(non_root_path, f"{c.label} sets runAsNonRoot: false and no non-zero runAsUser"))
         elif not is_patch_fragment(resource):
-            fails.append(Fail(c.path, f"{_label(c)} sets neither runAsNonRoot: true nor a non-zero runAsUser"))
+            fails.append(Fail(c.path, f"{c.label} sets neither runAsNonRoot: true nor a non-zero runAsUser"))
     return fails
-
-
-@check(
-    id="IG-K8S-004",
-    title="Pod shares the host's network, PID or IPC namespace",
-    severity="high",
-    framework="kubernetes",
-    types=WORKLOADS,
-    cwe="CWE-668",
-    description="hostNetwork exposes the node's interfaces and localhost services (kubelet, metadata "
-    "endpoints); hostPID lets the pod see and signal every process on the node; hostIPC shares its "
-    "shared memory. Each removes a layer of isolation between the pod and the node.",
-    remediation="Remove hostNetwork, hostPID and hostIPC unless this is a node agent that truly needs "
-    "them; expose ports through a Service instead.",
-    example="spec:\n  hostNetwork: false\n  hostPID: false\n  hostIPC: false",
-)
-def host_namespaces(resource: Resource) -> list[Fail]:
-    found = pod_spec(resource)
-    if found is None:
-        return []
-    path, spec = found
-    return [
-        Fail(f"{path}.{name}", f"pod uses {name}: it shares the node's {what}")
-        for name, what in (("hostNetwork", "network"), ("hostPID", "process table"), ("hostIPC", "IPC namespace"))
-        if spec.get(name) is True
-    ]
 
 
 def _host_paths(resource: Resource) -> Iterator[tuple[str, str]]:
@@ -289,6 +225,7 @@ def _is_sensitive_host_path(host_path: str) -> bool:
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-668",
+    compliance={"cis-kubernetes-1.9": ["5.2.12"], "nsa-cisa-kubernetes-1.2": ["pod-security"]},
     description="A hostPath volume ties the pod to one node and lets it read (and unless mounted "
     "read-only, write) the node's files; other tenants' data and logs often live there.",
     remediation="Use a PersistentVolumeClaim, emptyDir, ConfigMap or Secret instead; if a node agent "
@@ -310,6 +247,7 @@ def host_path_volume(resource: Resource) -> list[Fail]:
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-668",
+    compliance={"cis-kubernetes-1.9": ["5.2.12"], "nsa-cisa-kubernetes-1.2": ["pod-security"]},
     description="Mounting the node's root, /etc, /proc, /sys, kubelet or runtime state, or a container "
     "runtime socket (docker.sock, containerd.sock) gives the pod the node: it can read credentials, "
     "start privileged containers or change the host's configuration.",
@@ -337,6 +275,7 @@ def _capabilities(container: Container) -> dict[str, Any]:
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-250",
+    compliance={"cis-kubernetes-1.9": ["5.2.9"], "nsa-cisa-kubernetes-1.2": ["pod-security"]},
     description="SYS_ADMIN, NET_ADMIN, SYS_PTRACE, SYS_MODULE, BPF, ALL and similar capabilities are "
     "most of root: they allow mounting filesystems, reconfiguring the network, tracing other "
     "processes or loading kernel code, and are the usual container escape routes.",
@@ -351,7 +290,7 @@ def dangerous_capabilities(resource: Resource) -> list[Fail]:
             name = str(capability).upper().removeprefix("CAP_")
             if name in DANGEROUS_CAPABILITIES:
                 fails.append(
-                    Fail(f"{c.path}.securityContext.capabilities.add.{index}", f"{_label(c)} adds capability {name}")
+                    Fail(f"{c.path}.securityContext.capabilities.add.{index}", f"{c.label} adds capability {name}")
                 )
     return fails
 
@@ -363,6 +302,7 @@ def dangerous_capabilities(resource: Resource) -> list[Fail]:
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-250",
+    compliance={"cis-kubernetes-1.9": ["5.2.10"], "nsa-cisa-kubernetes-1.2": ["pod-security"]},
     description="Container runtimes grant a default set of capabilities (NET_RAW, CHOWN, SETUID, ...) "
     "that most applications never use; NET_RAW alone allows ARP and DNS spoofing inside the cluster "
     "network.",
@@ -385,7 +325,7 @@ def capabilities_not_dropped(resource: Resource) -> list[Fail]:
             path = f"{c.path}.securityContext.capabilities"
         else:
             path = c.path
-        fails.append(Fail(path, f"{_label(c)} does not drop ALL capabilities"))
+        fails.append(Fail(path, f"{c.label} does not drop ALL capabilities"))
     return fails
 
 
@@ -396,6 +336,7 @@ def capabilities_not_dropped(resource: Resource) -> list[Fail]:
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-732",
+    compliance={"nsa-cisa-kubernetes-1.2": ["immutable-file-systems"]},
     description="A writable root filesystem lets an attacker who gets code execution drop tools and "
     "persist changes to the container's binaries and configuration.",
     remediation="Set `readOnlyRootFilesystem: true` and mount an emptyDir where the process must write (/tmp, caches).",
@@ -427,9 +368,9 @@ def _require_security_flag(
         if value is wanted or (value is None and fragment):
             continue
         if value is None:
-            fails.append(Fail(c.path, f"{_label(c)} {when_missing}"))
+            fails.append(Fail(c.path, f"{c.label} {when_missing}"))
         else:
-            fails.append(Fail(f"{c.path}.securityContext.{key}", f"{_label(c)} {when_wrong}"))
+            fails.append(Fail(f"{c.path}.securityContext.{key}", f"{c.label} {when_wrong}"))
     return fails
 
 
@@ -440,6 +381,7 @@ def _require_security_flag(
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-770",
+    compliance={"nsa-cisa-kubernetes-1.2": ["resource-policies"]},
     description="Without limits one container (a leak, a fork bomb, an attacker mining coins) can starve "
     "every other pod on its node of memory or CPU.",
     remediation="Set `resources.limits.memory` and `resources.limits.cpu` (or enforce defaults with a "
@@ -466,7 +408,7 @@ def missing_limits(resource: Resource) -> list[Fail]:
             path = f"{c.path}.resources"
         else:
             path = c.path
-        fails.append(Fail(path, f"{_label(c)} has no {' or '.join(missing)} limit"))
+        fails.append(Fail(path, f"{c.label} has no {' or '.join(missing)} limit"))
     return fails
 
 
@@ -504,7 +446,7 @@ def image_not_pinned(resource: Resource) -> list[Fail]:
             continue  # no image or a placeholder substituted at deploy time
         problem = _image_tag_problem(image.strip())
         if problem:
-            fails.append(Fail(f"{c.path}.image", f"{_label(c)} image {image!r} {problem}"))
+            fails.append(Fail(f"{c.path}.image", f"{c.label} image {image!r} {problem}"))
     return fails
 
 
@@ -515,6 +457,7 @@ def image_not_pinned(resource: Resource) -> list[Fail]:
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-522",
+    compliance={"cis-kubernetes-1.9": ["5.1.5", "5.1.6"], "nsa-cisa-kubernetes-1.2": ["service-account-tokens"]},
     description="A pod that runs as the namespace's default ServiceAccount rarely calls the Kubernetes "
     "API, yet gets an API token mounted; an attacker in the pod can use it (and any permissions later "
     "granted to the default account). Pods with their own ServiceAccount are not reported: they are "
@@ -567,16 +510,10 @@ def secret_in_env(resource: Resource) -> list[Fail]:
         for index, env in enumerate(c.spec.get("env") or []):
             if not isinstance(env, dict):
                 continue
-            name, value = str(env.get("name") or ""), env.get("value")
-            if not _SECRET_NAME.search(name) or _NOT_A_SECRET_SUFFIX.search(name):
-                continue
-            if not isinstance(value, str) or not value.strip() or "{{" in value or value.strip() == name:
-                continue
-            if _NOT_A_SECRET_VALUE.fullmatch(value.strip()):
-                continue  # a number, a switch, a <placeholder>, a $(VAR) reference or a file path
-            if any(p.fullmatch(value.strip()) for p in _PLACEHOLDER_VALUE):
-                continue  # INSERT_TOKEN_HERE, YOUR_API_KEY: a value to fill in, not a secret
-            fails.append(Fail(f"{c.path}.env.{index}.value", f"{_label(c)} sets {name} to a literal value"))
+            name = str(env.get("name") or "")
+            what = secret_kind(name, env.get("value"))
+            if what:
+                fails.append(Fail(f"{c.path}.env.{index}.value", f"{c.label} sets {name} to a secret ({what})"))
     return fails
 
 
@@ -622,6 +559,7 @@ def _strings(value: Any) -> list[str]:
     framework="kubernetes",
     types=["Role", "ClusterRole"],
     cwe="CWE-269",
+    compliance={"cis-kubernetes-1.9": ["5.1.3"], "nsa-cisa-kubernetes-1.2": ["rbac"]},
     description="`*` in resources grants every resource of the API groups, including ones added later "
     "(secrets, CRDs); `*` verbs include escalate, impersonate and delete. Reported for Kubernetes' own "
     "API groups; wildcards inside an operator's own API group (its CRDs) are not.",
@@ -649,6 +587,7 @@ def rbac_wildcard(resource: Resource) -> list[Fail]:
     framework="kubernetes",
     types=["Role", "ClusterRole"],
     cwe="CWE-200",
+    compliance={"cis-kubernetes-1.9": ["5.1.2"], "nsa-cisa-kubernetes-1.2": ["rbac"]},
     description="get, list or watch on secrets returns their values: every token, password and TLS key "
     "in the namespace (or the cluster, for a ClusterRole). Rules limited to named secrets "
     "(`resourceNames`) are not reported.",
@@ -677,6 +616,7 @@ def rbac_reads_secrets(resource: Resource) -> list[Fail]:
     framework="kubernetes",
     types=["*"],
     cwe="CWE-1220",
+    compliance={"cis-kubernetes-1.9": ["5.7.4"], "nsa-cisa-kubernetes-1.2": ["namespaces"]},
     description="The default namespace is shared by everything deployed without thought; objects there "
     "cannot be isolated by namespace-scoped RBAC, quotas or NetworkPolicies. Only an explicit "
     "`namespace: default` is reported: a manifest without a namespace may be applied with `-n` or a "

@@ -89,6 +89,7 @@ def _admin_role_name(binding: Resource, graph: ResourceGraph) -> str | None:
     framework="kubernetes",
     types=["ClusterRoleBinding", "RoleBinding"],
     cwe="CWE-269",
+    compliance={"cis-kubernetes-1.9": ["5.1.1"], "nsa-cisa-kubernetes-1.2": ["rbac"]},
     description="Every pod of the workload carries a token with full control of the cluster (or of the "
     "namespace, for a RoleBinding): whoever gets code execution in one of those pods owns every "
     "secret and workload it can reach. cluster-admin is built in, so it is recognised by the binding's "
@@ -134,6 +135,7 @@ def cluster_admin_workload(resource: Resource, graph: ResourceGraph) -> list[Fai
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-923",
+    compliance={"cis-kubernetes-1.9": ["5.3.2"], "nsa-cisa-kubernetes-1.2": ["network-policies"]},
     description="Pods no NetworkPolicy selects accept traffic from every pod in the cluster. Judged only "
     "for a workload with an explicit metadata.namespace, when the scanned files declare at least one "
     "NetworkPolicy and that namespace either has a NetworkPolicy (with an explicit namespace) or is "

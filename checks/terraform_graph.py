@@ -66,6 +66,7 @@ def _account_blocks(graph, resource: Resource, flags: tuple[str, ...]) -> Resour
     framework="terraform",
     types=["aws_s3_bucket", "aws_s3_bucket_public_access_block"],
     cwe="CWE-284",
+    compliance={"cis-aws-3.0": ["2.1.4"]},
     description="S3 Block Public Access is the guard rail that stops a later ACL or bucket policy from making the "
     "bucket public. An aws_s3_bucket_public_access_block that leaves any of its four flags false (they default "
     "to false) turns that guard rail off. A bucket with no block resource at all is reported with low severity: "

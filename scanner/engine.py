@@ -88,6 +88,7 @@ def run_checks(graph: ResourceGraph, checks: list[Check]) -> Evaluated:
             fails = [verdict] if isinstance(verdict, Fail) else list(verdict or [])
             if not fails:
                 out.passed += 1
+                out.passed_by_check[chk.id] = out.passed_by_check.get(chk.id, 0) + 1
             for fail in fails:
                 out.findings.append(
                     Finding(

@@ -43,6 +43,14 @@ class Container:
         return str(self.spec.get("name") or self.path)
 
     @property
+    def label(self) -> str:
+        """How a finding names it: `container 'web'`, `init container 'migrate'`."""
+        kind = {"initContainers": "init container", "ephemeralContainers": "ephemeral container"}.get(
+            self.list_name, "container"
+        )
+        return f"{kind} {self.name!r}"
+
+    @property
     def security_context(self) -> dict[str, Any]:
         value = self.spec.get("securityContext")
         return value if isinstance(value, dict) else {}
@@ -109,8 +117,11 @@ def security_value(
 def is_patch_fragment(resource: Resource) -> bool:
     """A kustomize patch, not a whole object: an apps/v1 controller without its required selector,
     or a container without an image. Missing settings in a fragment come from the base it patches,
-    so checks report only the values a fragment sets.
+    so checks report only the values a fragment sets. A manifest a kustomization lists under
+    `resources:` is never a fragment (`scanner.evaluate.kustomize`).
     """
+    if resource.kubernetes.kustomize_resource:
+        return False
     if (
         resource.type in _SELECTOR_REQUIRED
         and resource.kubernetes.api_version == "apps/v1"

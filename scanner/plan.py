@@ -57,9 +57,12 @@ class PlanRun:
 
 
 def run_plan(options: PlanOptions) -> PlanRun:
-    plan_path = Path(os.path.abspath(options.plan))  # normalised, symlinks kept (as `scan` reports them)
-    source = Path(os.path.abspath(options.source)) if options.source else None
-    root = Path(os.path.abspath(options.root)) if options.root else report_root(plan_path, source)
+    # as discovery reports them: directories resolved, the plan file's own name kept. Discovery walks
+    # the real directory of `source`, so a root left with a symlink in it would match no .tf path.
+    plan_path = Path(os.path.abspath(options.plan))
+    plan_path = plan_path.parent.resolve() / plan_path.name
+    source = options.source.resolve() if options.source else None
+    root = options.root.resolve() if options.root else report_root(plan_path, source)
     rel = plan_path.relative_to(root).as_posix() if plan_path.is_relative_to(root) else plan_path.as_posix()
     try:
         data = plan_path.read_bytes()
@@ -133,6 +136,17 @@ def map_to_source(
         for e in [*found.errors, *errors]
         if e.level == "error"
     ]
+    if resources and all(new is old for new, old in zip(mapped, resources, strict=True)):
+        where = source_dir or "."
+        warnings.append(
+            ScanError(
+                where,
+                None,
+                f"--source {where} maps no resource of the plan: findings stay on the plan file "
+                "(is it the Terraform root the plan was made from?)",
+                "warning",
+            )
+        )
     return mapped, sources, warnings
 
 

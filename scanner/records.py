@@ -158,6 +158,8 @@ class KubernetesMeta:
     namespace: str | None = "default"  # metadata.namespace, "default" when absent; None when cluster-scoped
     namespace_explicit: bool = False  # metadata.namespace is written (not applied with -n or by kustomize)
     api_version: str = ""
+    # listed under a kustomization's `resources:`: a whole object, never a patch fragment
+    kustomize_resource: bool = False
 
 
 @dataclass(frozen=True)
@@ -332,6 +334,7 @@ class Evaluated:
     unknowns: list[UnknownResult] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)
     passed: int = 0
+    passed_by_check: dict[str, int] = field(default_factory=dict)  # for per-control compliance summaries
 
 
 @dataclass
@@ -348,7 +351,31 @@ class ScanResult:
     passed: int
     graph: ResourceGraph | None = None
     outside_diff: int = 0  # findings dropped by --diff-base
+    passed_by_check: dict[str, int] = field(default_factory=dict)  # (check, resource) passes per check
 
     @property
     def incomplete(self) -> bool:
+        """A file or part of one could not be read or parsed (exit status +4)."""
         return any(e.level == "error" for e in self.errors)
+
+    @property
+    def not_evaluated(self) -> list[ScanError]:
+        """Parts deliberately left unjudged: remote modules not initialised, templates (level `info`)."""
+        return [e for e in self.errors if e.level == "info"]
+
+    @property
+    def fully_evaluated(self) -> bool:
+        """Something was scanned, and every file, module and check result was judged.
+
+        `--fail-on-incomplete` fails the gate when this is false; without it only `incomplete` does.
+        """
+        return bool(self.files) and not self.incomplete and not self.not_evaluated and not self.unknowns
+
+    def verdict(self, threshold: Severity, *, fail_on_incomplete: bool = False) -> tuple[bool, bool]:
+        """(a finding fails the gate, the scan's coverage fails it): exit status 1 and +4 in the CLI.
+
+        Suppressed and baselined (not overdue) findings never fail it; see `Finding.is_blocking`.
+        """
+        findings_fail = any(f.is_blocking(threshold) for f in self.findings)
+        coverage_fails = self.incomplete or (fail_on_incomplete and not self.fully_evaluated)
+        return findings_fail, coverage_fails

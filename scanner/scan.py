@@ -12,7 +12,7 @@ from scanner.engine import run_checks
 from scanner.evaluate import evaluate_parsed
 from scanner.graph import build_graph
 from scanner.parsers import ParseCache, parse_all
-from scanner.records import Resource, ScanError, ScanResult, SourceFile
+from scanner.records import FRAMEWORKS, Resource, ScanError, ScanResult, SourceFile
 from scanner.registry import Selection, load_builtin_checks
 
 
@@ -32,6 +32,8 @@ class ScanOptions:
 def scan(options: ScanOptions, progress: Callable[[str, int, int], None] | None = None) -> ScanResult:
     found = discover(options.paths, root=options.root, excludes=options.excludes)
     sources = [f for f in found.files if _wanted(f.kind, options.selection.frameworks)]
+    if not sources:
+        found.errors.append(ScanError("", None, _nothing_found(options.selection.frameworks), "warning"))
     done = [0]
 
     def tick(n: int) -> None:
@@ -51,7 +53,7 @@ def judge(
 ) -> ScanResult:
     """Graph and checks: the stages after evaluation, shared by `scan` and plan gating (filtering follows)."""
     graph = build_graph(resources)
-    checks = selection.select(load_builtin_checks())
+    checks = selection.select({**load_builtin_checks(), **selection.custom})
     evaluated = run_checks(graph, checks)
     return ScanResult(
         root=root,
@@ -63,7 +65,18 @@ def judge(
         errors=sorted([*errors, *evaluated.errors], key=lambda e: (e.file, e.line or 0, e.message)),
         passed=evaluated.passed,
         graph=graph,
+        passed_by_check=dict(evaluated.passed_by_check),
     )
+
+
+NO_FILES = "no IaC files found"
+
+
+def _nothing_found(frameworks: set[str]) -> str:
+    """The warning of a scan that found nothing to judge: a wrong path, or everything excluded."""
+    names = {"terraform": "Terraform", "kubernetes": "Kubernetes", "dockerfile": "Dockerfile"}
+    kinds = ", ".join(names[f] for f in FRAMEWORKS if f in frameworks)
+    return f"{NO_FILES} ({kinds}) under the scanned paths: nothing was scanned"
 
 
 def _wanted(kind: str, frameworks: set[str]) -> bool:

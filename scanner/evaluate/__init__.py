@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from scanner.evaluate.kustomize import listed_resource_files
 from scanner.parsers import ParsedFile
 from scanner.records import Resource, ScanError
 
@@ -19,7 +21,7 @@ def evaluate_parsed(
     Terraform modules evaluated together (with `--var-file` / `--var` values for every root)."""
     resources: list[Resource] = []
     errors: list[ScanError] = []
-    tf_files, tfvars = [], []
+    tf_files, tfvars, kustomizations = [], [], []
     for item in parsed:
         errors.extend(item.errors)
         resources.extend(item.resources)
@@ -27,6 +29,11 @@ def evaluate_parsed(
             tf_files.append(item.payload)
         elif item.kind == "tfvars" and item.payload is not None:
             tfvars.append(item.payload)
+        elif item.kind == "kubernetes" and item.payload is not None:
+            kustomizations.append((item.rel, item.payload))
+    if kustomizations:
+        listed = listed_resource_files(kustomizations)
+        resources = [_as_kustomize_resource(r) if r.location.file in listed else r for r in resources]
     if tf_files:
         from scanner.evaluate import terraform  # with lark and hcl2: 60 ms not spent on other repos
 
@@ -36,3 +43,10 @@ def evaluate_parsed(
         resources.extend(evaluation.resources)
         errors.extend(evaluation.errors)
     return resources, errors
+
+
+def _as_kustomize_resource(resource: Resource) -> Resource:
+    """A Kubernetes object a kustomization lists under `resources:`: a whole object, never a patch."""
+    if resource.framework != "kubernetes":
+        return resource
+    return dataclasses.replace(resource, meta=dataclasses.replace(resource.kubernetes, kustomize_resource=True))

@@ -29,10 +29,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from scanner.evaluate import iam_policy
+from scanner.evaluate import google_iam_policy, iam_policy
 from scanner.evaluate.hcl_expr import TRACE_PREFIX, Computed, Env, opaque, render_template
 from scanner.evaluate.hcl_expr import evaluate as eval_expr
 from scanner.evaluate.tf_functions import EvalError, to_bool, to_number, to_set, to_string
+from scanner.parsers import decode
 from scanner.parsers.terraform import (
     Attribute,
     Block,
@@ -48,6 +49,11 @@ _META_ARGS = {"count", "for_each", "depends_on", "provider", "lifecycle", "provi
 _MODULE_ARGS = {"source", "version", "count", "for_each", "providers", "depends_on"}
 _RECURSION_LIMIT = 8000  # about 300 chained locals; deeper chains become Unknown, never a crash
 _MAX_INSTANCES = 1000  # a count/for_each bigger than this is treated as unknown (keeps scans bounded)
+# Data sources whose output the evaluator computes from their arguments: attribute names, renderer.
+_RENDERED_DATA = {
+    "aws_iam_policy_document": (("json", "minified_json"), iam_policy.render),
+    "google_iam_policy": (("policy_data",), google_iam_policy.render),
+}
 
 
 @dataclass
@@ -202,9 +208,12 @@ class Context:
         for path in var_files:
             rel = self.rel_of(path)
             try:
-                text = Path(path).read_text(encoding="utf-8-sig")
+                text = decode(Path(path).read_bytes())
             except OSError as exc:
                 self.errors.append(ScanError(rel, None, f"cannot read --var-file: {exc.strerror}"))
+                continue
+            except UnicodeDecodeError as exc:
+                self.errors.append(ScanError(rel, None, f"--var-file is not UTF-8 or UTF-16 text (byte {exc.start})"))
                 continue
             parsed = parse_tfvars(text, rel)
             self.errors.extend(parsed.errors)
@@ -239,6 +248,16 @@ class Context:
                 files.append(parsed.payload)
         self.defs[directory] = ModuleDef(directory, files)
         return self.defs[directory]
+
+    def why_not_loaded(self, name: str, directory: str, source: str) -> str:
+        """A local module directory with no evaluated files: outside the scanned paths (the report root is
+        the repository, which may hold more than was scanned), or really without Terraform files."""
+        if self.root is not None:
+            folder = (self.root / directory).resolve()
+            inside = folder.is_relative_to(self.root.resolve())
+            if inside and folder.is_dir() and any(folder.glob("*.tf")):
+                return f"module {name} not scanned: {source} is outside the scanned paths (scan a folder holding both)"
+        return f"module {name}: no Terraform files in {source}"
 
     def module_manifest(self, root_dir: str) -> dict[str, str]:
         """`.terraform/modules/modules.json` of a root module: module key -> directory."""
@@ -767,12 +786,13 @@ class ResourceInstance:
         if any(b.type == name or (b.type == "dynamic" and b.labels[:1] == [name]) for b in self.block.blocks):
             blocks = self._blocks(self.block, self.names, "", only=name)
             return Memo(blocks.get(name, []))
-        if self.kind == "data" and self.key[0] == "aws_iam_policy_document" and name in ("json", "minified_json"):
+        rendered = _RENDERED_DATA.get(self.key[0]) if self.kind == "data" else None
+        if rendered is not None and name in rendered[0]:
 
             def render() -> Any:
-                return iam_policy.render(self.attributes(), self.address, self.unexpanded)
+                return rendered[1](self.attributes(), self.address, self.unexpanded)
 
-            return Memo(_guard(render, f"{self.address}.json"))
+            return Memo(_guard(render, f"{self.address}.{name}"))
         return Memo(self.unknown(name))
 
     def _blocks(self, block: Block, names: dict[str, Any], prefix: str, only: str | None = None) -> dict[str, Any]:
@@ -861,8 +881,8 @@ class ResourceInstance:
 
     def as_object(self) -> Computed:
         values = self.attributes()
-        if self.kind == "data" and self.key[0] == "aws_iam_policy_document":  # `x[*].json` renders it too
-            values.update({name: self.attr(name).value for name in ("json", "minified_json")})
+        if self.kind == "data" and self.key[0] in _RENDERED_DATA:  # `x[*].json` renders it too
+            values.update({name: self.attr(name).value for name in _RENDERED_DATA[self.key[0]][0]})
         return _computed(values, self.address, self.template)
 
     def to_resource(self) -> Resource:
@@ -997,7 +1017,7 @@ class ModuleCall:
         target = ctx.load_dir(directory)
         if target is None:
             self.unknown = Unknown(f"{address}: module directory {directory or '.'} not found")
-            ctx.errors.append(ScanError(rel, block.line, f"module {self.name}: no Terraform files in {source}"))
+            ctx.errors.append(ScanError(rel, block.line, ctx.why_not_loaded(self.name, directory, source)))
             return None
         if target.directory in parent.chain:
             self.unknown = Unknown(f"{address}: module cycle")

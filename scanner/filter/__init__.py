@@ -40,7 +40,8 @@ def apply(result: ScanResult, options: FilterOptions) -> ScanResult:
     today = options.today()
     findings = [f for f in (_override(f, options) for f in result.findings) if f is not None]
     assign_fingerprints(findings)  # first: suppressions and baselines match on them
-    warnings = suppress.apply(findings, result.files, result.resources, today, set(load_builtin_checks()))
+    known = set(load_builtin_checks()) | {c.id for c in result.checks}  # the user's checks too
+    warnings = suppress.apply(findings, result.files, result.resources, today, known)
     if options.baseline is not None:
         if options.baseline_mode not in BASELINE_MODES:
             raise ValueError(f"unknown baseline mode {options.baseline_mode!r}")

@@ -1,7 +1,8 @@
 """Stage 4: one networkx graph of every resource; edges carry a kind.
 
 Edge kinds: references (Terraform), selects, binds, uses, routes, isolates (Kubernetes),
-runs (Kubernetes container image -> Dockerfile stage that builds it). Checks ask questions
+runs (Kubernetes container image -> Dockerfile stage that builds it), from (a Dockerfile stage ->
+the final stage of another Dockerfile of the repository that builds its base image). Checks ask questions
 through `ResourceGraph`; they never re-parse attributes to find relationships.
 
 Links are three-valued. A missing edge can mean "no link" or "a link the scan cannot follow" (a
@@ -24,7 +25,7 @@ from scanner.records import KubernetesMeta, Resource, UnknownValue
 
 __all__ = ["EDGE_KINDS", "Links", "ResourceGraph", "Unresolved", "attribute_under", "build_graph"]
 
-EDGE_KINDS = ("references", "selects", "binds", "uses", "routes", "isolates", "runs")
+EDGE_KINDS = ("references", "selects", "binds", "uses", "routes", "isolates", "runs", "from")
 
 
 class ResourceGraph:
@@ -170,4 +171,5 @@ def build_graph(resources: list[Resource]) -> ResourceGraph:
     terraform.link(graph)
     kubernetes.link(graph)
     images.link(graph)
+    images.link_bases(graph)
     return graph

@@ -71,6 +71,8 @@ def render(result: ScanResult, context: ReportContext) -> str:
             "unknown": len(result.unknowns),
             "outside_diff": result.outside_diff,
             "errors": sum(1 for e in result.errors if e.level == "error"),
+            "not_evaluated": len(result.not_evaluated),
+            "fully_evaluated": result.fully_evaluated,
             "threshold": context.threshold.value,
             "by_severity": {s.value: sum(1 for f in active if f.severity is s) for s in Severity},
         },
@@ -98,4 +100,8 @@ def render(result: ScanResult, context: ReportContext) -> str:
         if context.show_unknown
         else [],
     }
+    if context.compliance:
+        from scanner.compliance import report
+
+        document["compliance"] = report(result, context.compliance)
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

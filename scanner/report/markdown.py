@@ -11,8 +11,9 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from scanner.docs import check_url
-from scanner.records import Finding, ScanResult, Severity
-from scanner.report import ReportContext
+from scanner.records import Finding, ScanError, ScanResult, Severity
+from scanner.report import UNDECIDED_EXAMPLES, ReportContext
+from scanner.report import undecided as report_undecided
 
 TOP = 25  # findings listed; the rest are counted
 
@@ -24,7 +25,8 @@ def render(result: ScanResult, context: ReportContext) -> str:
     blocking = [f for f in reported if f.is_blocking(context.threshold)]
     suppressed = len(result.findings) - len(open_)
     errors = [e for e in result.errors if e.level == "error"]
-    verdict = "fails" if blocking else "passes"
+    fails = any(result.verdict(context.threshold, fail_on_incomplete=context.fail_on_incomplete))
+    verdict = "fails" if fails else "passes"
     lines = [
         "## iacgate",
         "",
@@ -43,19 +45,55 @@ def render(result: ScanResult, context: ReportContext) -> str:
         ("unknown (value not computable)", len(result.unknowns)),
         ("outside the diff (not reported)", result.outside_diff),
         ("files not scanned (errors)", len(errors)),
+        ("not evaluated (modules, templates)", len(result.not_evaluated)),
     ]
     lines += [f"| {label} | {count} |" for label, count in extra if count]
+    if context.compliance:
+        lines += _compliance(result, context.compliance)
     if reported:
         worst = sorted(reported, key=lambda f: (-f.severity.rank, not f.overdue, *f.sort_key, f.attribute or ""))
         lines += ["", "| Severity | Check | Location | Resource | Message |", "|---|---|---|---|---|"]
         lines += [_row(f, context) for f in worst[:TOP]]
         if len(worst) > TOP:
             lines += ["", f"…and {len(worst) - TOP} more."]
+    if not result.files:
+        lines += ["", f"> **Warning:** {_cell(_nothing_scanned(result))}"]
     if errors:
         lines += ["", "<details><summary>Files that could not be scanned</summary>", ""]
-        lines += [f"- `{e.file}{f':{e.line}' if e.line else ''}`: {_cell(e.message)}" for e in errors]
+        lines += [_item(e) for e in errors]
         lines += ["", "</details>"]
+    lines += _not_evaluated(result)
     return "\n".join(lines) + "\n"
+
+
+NOT_EVALUATED_SHOWN = 10  # listed here; the JSON and SARIF reports carry all of them
+
+
+def _not_evaluated(result: ScanResult) -> list[str]:
+    """What was left unjudged, open by default so a reader cannot miss it."""
+    notices, undecided = result.not_evaluated, len(result.unknowns)
+    if not notices and not undecided:
+        return []
+    lines = ["", "<details open><summary>Not evaluated</summary>", ""]
+    lines += [_item(e) for e in notices[:NOT_EVALUATED_SHOWN]]
+    if len(notices) > NOT_EVALUATED_SHOWN:
+        lines.append(f"- …and {len(notices) - NOT_EVALUATED_SHOWN} more: the JSON and SARIF reports list them all")
+    if undecided:
+        lines.append(
+            f"- {_count(undecided, 'check result')} undecided because a value is unknown "
+            "(`--show-unknown` lists them), e.g.:"
+        )
+        lines += [f"  - {_cell(line)}" for line in report_undecided(result)[:UNDECIDED_EXAMPLES]]
+    return [*lines, "", "</details>"]
+
+
+def _nothing_scanned(result: ScanResult) -> str:
+    return next((e.message for e in result.errors if not e.file and e.level == "warning"), "nothing was scanned")
+
+
+def _item(error: ScanError) -> str:
+    where = f"`{error.file}{f':{error.line}' if error.line else ''}`: " if error.file else ""
+    return f"- {where}{_cell(error.message)}"
 
 
 def _count(n: int, noun: str) -> str:
@@ -92,3 +130,20 @@ def _cell(text: str) -> str:
 
 def _code(text: str) -> str:
     return text.replace("`", "'").replace("|", "\\|")
+
+
+def _compliance(result: ScanResult, framework: str) -> list[str]:
+    from scanner.compliance import STATUSES, report
+
+    summary = report(result, framework)
+    totals = ", ".join(f"{summary['totals'][s]} {s.replace('_', ' ')}" for s in STATUSES)
+    lines = ["", f"### Compliance: {_cell(summary['title'])}", "", f"Controls: {totals}.", ""]
+    lines += [
+        "| Control | Status | Passed | Failed | Unknown | Suppressed | Checks |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
+    for c in summary["controls"]:
+        counts = " | ".join(str(c[key]) for key in ("passed", "failed", "unknown", "suppressed"))
+        status = c["status"].replace("_", " ")
+        lines.append(f"| {_cell(c['control'])} | {status} | {counts} | {', '.join(c['checks'])} |")
+    return lines
