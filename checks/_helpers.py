@@ -255,8 +255,7 @@ class WorldOpenIngress:
             if not paths:
                 return None  # no port list: every port of the protocol
         else:
-            paths = [e for n in ("destination_port_range", "destination_port_ranges") for e in element_paths(
-                self.resource, f"{p}{n}")]  # fmt: skip
+            return [span for _, span in rule_port_spans(self.resource, self.rule, verdict)]
         ranges: list[tuple[int, int]] = []
         for path in paths:
             with verdict.item():
@@ -321,10 +320,8 @@ def _ingress_rules(resource: Resource, verdict: Verdict) -> list[str]:
         return [""] if resource.get("type") == "ingress" else []
     if resource.type == "aws_vpc_security_group_ingress_rule":
         return [""]
-    if resource.type == "azurerm_network_security_group":
-        return block_paths(resource, "security_rule", verdict)
-    if resource.type == "azurerm_network_security_rule":
-        return [""]
+    if resource.type.startswith("azurerm_"):
+        return nsg_rule_prefixes(resource, verdict)
     return []
 
 
@@ -337,17 +334,79 @@ def _world_source(resource: Resource, rule: str, verdict: Verdict) -> tuple[str,
             if cidr is not None:
                 return cidr, f"{p}{name}"
         return None
-    if str(resource.get(f"{p}direction", "")).lower() != "inbound":
+    if not inbound_allow(resource, rule):
         return None
-    if str(resource.get(f"{p}access", "")).lower() != "allow":
-        return None
+    for path, source in rule_sources(resource, rule, verdict):
+        if any_source(source):
+            parent, _, last = path.rpartition(".")
+            return source, parent if last.isdigit() else path  # the attribute, not one element of a list
+    return None
+
+
+# Azure NSG rules: a security_rule block of an azurerm_network_security_group, or an
+# azurerm_network_security_rule ("" prefix). Shared by the walk above and the Azure network checks.
+
+
+def nsg_rule_prefixes(resource: Resource, verdict: Verdict) -> list[str]:
+    """Rule prefixes of an NSG (`security_rule.N`) or "" for an azurerm_network_security_rule."""
+    if resource.type == "azurerm_network_security_rule":
+        return [""]
+    return block_paths(resource, "security_rule", verdict)
+
+
+def inbound_allow(resource: Resource, prefix: str) -> bool:
+    p = f"{prefix}." if prefix else ""
+    return (
+        str(resource.get(f"{p}direction", "")).lower() == "inbound"
+        and str(resource.get(f"{p}access", "")).lower() == "allow"
+    )
+
+
+def port_span(text: Any) -> tuple[int, int] | None:
+    """An NSG port expression ("*", "443", "8000-8100") as (low, high); None when unreadable."""
+    text = str(text).strip()
+    if text == "*":
+        return (0, 65535)
+    low, _, high = text.partition("-")
+    lo, hi = as_int(low), as_int(high) if high else as_int(low)
+    return (lo, hi) if lo is not None and hi is not None else None
+
+
+def rule_port_spans(resource: Resource, prefix: str, verdict: Verdict) -> list[tuple[str, tuple[int, int]]]:
+    """(attribute path, span) of each destination port expression of a rule."""
+    p = f"{prefix}." if prefix else ""
+    spans = []
+    for name in ("destination_port_range", "destination_port_ranges"):
+        for path in element_paths(resource, f"{p}{name}"):
+            with verdict.item():
+                span = port_span(resource.get(path))
+                if span is not None:
+                    spans.append((path, span))
+    return spans
+
+
+def any_source(value: Any) -> bool:
+    """ "*", "Internet", "Any" or a /0 CIDR."""
+    return isinstance(value, str) and (value.strip().lower() in AZURE_ANY_SOURCES or is_world_cidr(value))
+
+
+def rule_sources(resource: Resource, prefix: str, verdict: Verdict) -> list[tuple[str, str]]:
+    """(attribute path, value) of each source prefix of a rule."""
+    p = f"{prefix}." if prefix else ""
+    found = []
     for name in ("source_address_prefix", "source_address_prefixes"):
         for path in element_paths(resource, f"{p}{name}"):
             with verdict.item():
-                source = resource.get(path)
-                if isinstance(source, str) and (source.strip().lower() in AZURE_ANY_SOURCES or is_world_cidr(source)):
-                    return source, f"{p}{name}"
-    return None
+                value = resource.get(path)
+                if isinstance(value, str):
+                    found.append((path, value))
+    return found
+
+
+def rule_protocol(resource: Resource, prefix: str) -> str:
+    p = f"{prefix}." if prefix else ""
+    return str(resource.get(f"{p}protocol", "")).strip().lower()
+
 
 
 def parse_policy(resource: Resource, path: str) -> dict[str, Any] | None:

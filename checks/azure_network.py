@@ -7,20 +7,23 @@ a VM with a public IP that its NSGs open to SSH/RDP, and subnets no NSG is assoc
 
 from __future__ import annotations
 
-from checks._azure import (
-    SENSITIVE_TCP_PORTS,
-    SENSITIVE_UDP_PORTS,
+from checks._azure import SENSITIVE_TCP_PORTS, SENSITIVE_UDP_PORTS, is_set, linked, public_network
+from checks._helpers import (
+    ADMIN_PORTS,
+    Verdict,
     any_source,
+    as_int,
+    block_paths,
+    first_block,
     inbound_allow,
-    is_set,
-    linked,
+    is_false,
+    is_true,
     nsg_rule_prefixes,
-    public_network,
     rule_port_spans,
     rule_protocol,
     rule_sources,
+    written,
 )
-from checks._helpers import ADMIN_PORTS, Verdict, as_int, block_paths, first_block, is_false, is_true, written
 from scanner.records import Resource
 from scanner.registry import Fail, check
 
