@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 from scanner.graph import ResourceGraph
 from scanner.records import (
@@ -63,13 +64,18 @@ class Dispatch:
         return found
 
 
-def run_checks(graph: ResourceGraph, checks: list[Check]) -> Evaluated:
+def run_checks(
+    graph: ResourceGraph, checks: list[Check], judged: Callable[[Resource], bool] | None = None
+) -> Evaluated:
+    """Every check on every resource of the graph, or on those `judged` accepts (the others are context)."""
     out = Evaluated()
     dispatch = Dispatch(checks)
     for resource in graph.resources():
         meta = resource.meta
         if isinstance(meta, TerraformMeta) and not meta.gated:
             continue  # plan resources that are not created or updated are context only
+        if judged is not None and not judged(resource):
+            continue
         for chk in dispatch.checks_for(resource):
             try:
                 verdict = chk.fn(resource, graph) if chk.graph else chk.fn(resource)
