@@ -363,7 +363,7 @@ def inbound_allow(resource: Resource, prefix: str) -> bool:
     )
 
 
-def port_span(text: Any) -> tuple[int, int] | None:
+def nsg_port_span(text: Any) -> tuple[int, int] | None:
     """An NSG port expression ("*", "443", "8000-8100") as (low, high); None when unreadable."""
     text = str(text).strip()
     if text == "*":
@@ -380,7 +380,7 @@ def rule_port_spans(resource: Resource, prefix: str, verdict: Verdict) -> list[t
     for name in ("destination_port_range", "destination_port_ranges"):
         for path in element_paths(resource, f"{p}{name}"):
             with verdict.item():
-                span = port_span(resource.get(path))
+                span = nsg_port_span(resource.get(path))
                 if span is not None:
                     spans.append((path, span))
     return spans
