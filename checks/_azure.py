@@ -11,7 +11,6 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from checks._helpers import AZURE_ANY_SOURCES, Verdict, as_int, block_paths, element_paths, is_world_cidr
 from scanner.records import Resource, UnknownValue
 
 
@@ -66,67 +65,6 @@ SENSITIVE_TCP_PORTS = {
     10250: "kubelet", 11211: "Memcached", 27017: "MongoDB",
 }  # fmt: skip
 SENSITIVE_UDP_PORTS = {137: "NetBIOS", 161: "SNMP", 1434: "SQL Server Browser", 11211: "Memcached"}
-
-
-def nsg_rule_prefixes(resource: Resource, verdict: Verdict) -> list[str]:
-    """Rule prefixes of an NSG (`security_rule.N`) or "" for an azurerm_network_security_rule."""
-    if resource.type == "azurerm_network_security_rule":
-        return [""]
-    return block_paths(resource, "security_rule", verdict)
-
-
-def inbound_allow(resource: Resource, prefix: str) -> bool:
-    p = f"{prefix}." if prefix else ""
-    return (
-        str(resource.get(f"{p}direction", "")).lower() == "inbound"
-        and str(resource.get(f"{p}access", "")).lower() == "allow"
-    )
-
-
-def port_span(text: Any) -> tuple[int, int] | None:
-    """An NSG port expression ("*", "443", "8000-8100") as (low, high); None when unreadable."""
-    text = str(text).strip()
-    if text == "*":
-        return (0, 65535)
-    low, _, high = text.partition("-")
-    lo, hi = as_int(low), as_int(high) if high else as_int(low)
-    return (lo, hi) if lo is not None and hi is not None else None
-
-
-def rule_port_spans(resource: Resource, prefix: str, verdict: Verdict) -> list[tuple[str, tuple[int, int]]]:
-    """(attribute path, span) of each destination port expression of a rule."""
-    p = f"{prefix}." if prefix else ""
-    spans = []
-    for name in ("destination_port_range", "destination_port_ranges"):
-        for path in element_paths(resource, f"{p}{name}"):
-            with verdict.item():
-                span = port_span(resource.get(path))
-                if span is not None:
-                    spans.append((path, span))
-    return spans
-
-
-def any_source(value: Any) -> bool:
-    """ "*", "Internet", "Any" or a /0 CIDR."""
-    return isinstance(value, str) and (value.strip().lower() in AZURE_ANY_SOURCES or is_world_cidr(value))
-
-
-def rule_sources(resource: Resource, prefix: str, verdict: Verdict) -> list[tuple[str, str]]:
-    """(attribute path, value) of each source prefix of a rule."""
-    p = f"{prefix}." if prefix else ""
-    found = []
-    for name in ("source_address_prefix", "source_address_prefixes"):
-        for path in element_paths(resource, f"{p}{name}"):
-            with verdict.item():
-                value = resource.get(path)
-                if isinstance(value, str):
-                    found.append((path, value))
-    return found
-
-
-def rule_protocol(resource: Resource, prefix: str) -> str:
-    p = f"{prefix}." if prefix else ""
-    return str(resource.get(f"{p}protocol", "")).strip().lower()
 
 
 def public_network(value: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:

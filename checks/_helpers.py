@@ -11,6 +11,7 @@ import ipaddress
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from scanner.records import PartialDocument, Resource, Unknown, UnknownValue
@@ -187,28 +188,226 @@ def aws_admin_ports(protocol: Any, from_port: Any, to_port: Any) -> list[str]:
 
 
 def aws_rule_exposure(resource: Resource, prefix: str, verdict: Verdict) -> tuple[str, str, Any, Any, Any] | None:
-    """For an ingress rule at `prefix` (a block path or "" for a rule resource): the world-open CIDR
-    and its attribute, plus protocol, from_port and to_port. None when no source is world-open."""
+    """The AWS view of `world_open_ingress` (for checks written against it): for the ingress rule at
+    `prefix`, the world-open CIDR and its attribute, plus the raw protocol, from_port and to_port."""
+    source = _world_source(resource, prefix, verdict)
+    if source is None:
+        return None
     p = f"{prefix}." if prefix else ""
-    attributes = [f"{p}cidr_blocks", f"{p}ipv6_cidr_blocks", f"{p}cidr_ipv4", f"{p}cidr_ipv6"]
-    for attribute in attributes:
-        cidr = world_cidrs(resource, [attribute], verdict)
-        if cidr is not None:
-            name = "ip_protocol" if resource.type == "aws_vpc_security_group_ingress_rule" else "protocol"
-            protocol = resource.get(f"{p}{name}")
-            return cidr, attribute, protocol, resource.get(f"{p}from_port"), resource.get(f"{p}to_port")
-    return None
+    name = "ip_protocol" if resource.type == "aws_vpc_security_group_ingress_rule" else "protocol"
+    return *source, resource.get(f"{p}{name}"), resource.get(f"{p}from_port"), resource.get(f"{p}to_port")
 
 
 def aws_ingress_rules(resource: Resource, verdict: Verdict) -> list[str]:
-    """Prefixes of the ingress rules of an SG, an aws_security_group_rule or an ingress rule resource."""
+    """Prefixes of the ingress rules of an SG or rule resource: the AWS rules `world_open_ingress` walks."""
+    return _ingress_rules(resource, verdict) if resource.type.startswith("aws_") else []
+
+
+# World-open ingress, every provider ----------------------------------------------------------------
+# One walk finds the inbound allow rules whose source is the whole internet: AWS security groups and
+# their rule resources, GCP firewalls, Azure NSGs and their rules. What a check then asks of a rule is
+# port-generic (`reaches(port)`, `every_port()`), so a check about another port is a predicate, not a
+# second walk. Protocol and ports are read only when a check asks, after the source: an unknown port
+# of a rule that is not world-open never makes a check unknown.
+
+WORLD_OPEN_INGRESS_TYPES = (
+    "aws_security_group",
+    "aws_security_group_rule",
+    "aws_vpc_security_group_ingress_rule",
+    "google_compute_firewall",
+    "azurerm_network_security_group",
+    "azurerm_network_security_rule",
+)
+_PROTOCOLS = {"-1": "all", "all": "all", "*": "all", "6": "tcp", "17": "udp", "1": "icmp"}
+
+
+@dataclass(frozen=True)
+class WorldOpenIngress:
+    """An inbound allow rule open to the whole internet: where it is and which world-open source it has."""
+
+    resource: Resource
+    rule: str  # the rule's block path (`ingress.0`, `allow.1`, `security_rule.2`), "" for a rule resource
+    source: str  # the world-open source as written: "0.0.0.0/0", "::/0", "Internet", "*"
+    attribute: str  # the attribute holding that source, where a finding points
+
+    @property
+    def _prefix(self) -> str:
+        return f"{self.rule}." if self.rule else ""
+
+    def protocol(self) -> str:
+        """"all", "tcp", "udp", "icmp" or the protocol as written (lower case); raises UnknownValue."""
+        name = "ip_protocol" if self.resource.type == "aws_vpc_security_group_ingress_rule" else "protocol"
+        value = str(self.resource.get(f"{self._prefix}{name}", "")).strip().lower()
+        return _PROTOCOLS.get(value, value)
+
+    def tcp(self) -> bool:
+        """TCP traffic passes (protocol tcp or every protocol)."""
+        return self.protocol() in ("tcp", "all")
+
+    def port_ranges(self, verdict: Verdict) -> list[tuple[int, int]] | None:
+        """Destination port ranges (low, high); None for every port. Unknown list elements go to the verdict."""
+        if self.protocol() == "all" and not self.resource.type.startswith("azurerm_"):
+            return None  # AWS -1 and GCP "all" ignore the ports; an Azure "*" rule still lists them
+        p = self._prefix
+        if self.resource.type.startswith("aws_"):
+            return _port_range(self.resource.get(f"{p}from_port"), self.resource.get(f"{p}to_port"))
+        if self.resource.type == "google_compute_firewall":
+            paths = element_paths(self.resource, f"{p}ports")
+            if not paths:
+                return None  # no port list: every port of the protocol
+        else:
+            return [span for _, span in rule_port_spans(self.resource, self.rule, verdict)]
+        ranges: list[tuple[int, int]] = []
+        for path in paths:
+            with verdict.item():
+                text = str(self.resource.get(path)).strip()
+                low, _, high = ("0-65535" if text == "*" else text).partition("-")
+                ranges += _port_range(low, high or low)
+        return ranges
+
+    def reaches(self, port: int, verdict: Verdict) -> bool:
+        """TCP `port` is open to the world through this rule."""
+        if not self.tcp():
+            return False
+        ranges = self.port_ranges(verdict)
+        return ranges is None or any(low <= port <= high for low, high in ranges)
+
+    def every_port(self, verdict: Verdict) -> bool:
+        """Every TCP port is open to the world (protocol all, no port list, or a 0/1-65535 range)."""
+        if not self.tcp():
+            return False
+        ranges = self.port_ranges(verdict)
+        return ranges is None or any(low <= 1 and high == 65535 for low, high in ranges)
+
+    def admin_services(self, verdict: Verdict) -> list[str]:
+        """The remote administration services this rule opens to the world: ["SSH (22)", "RDP (3389)"]."""
+        return [f"{name} ({port})" for port, name in ADMIN_PORTS.items() if self.reaches(port, verdict)]
+
+
+def _port_range(low: Any, high: Any) -> list[tuple[int, int]]:
+    """[(low, high)] from two port numbers (a missing one is the other), [] when neither is a number."""
+    first, last = as_int(low), as_int(high)
+    if first is None and last is None:
+        return []
+    first = last if first is None else first
+    last = first if last is None else last
+    return [(first, last)]  # type: ignore[list-item]
+
+
+def world_open_ingress(resource: Resource, verdict: Verdict) -> list[WorldOpenIngress]:
+    """The inbound allow rules of `resource` (one of WORLD_OPEN_INGRESS_TYPES) whose source is the whole
+    internet. A rule whose source is unknown goes to the verdict; reading the rule list itself can raise."""
+    found: list[WorldOpenIngress] = []
+    if resource.type == "google_compute_firewall":
+        if is_true(resource.get("disabled")) or str(resource.get("direction", "INGRESS")).upper() != "INGRESS":
+            return []
+        cidr = world_cidrs(resource, ["source_ranges"], verdict)  # one source list for every allow block
+        if cidr is None:
+            return []
+        return [WorldOpenIngress(resource, p, cidr, "source_ranges") for p in block_paths(resource, "allow", verdict)]
+    for rule in _ingress_rules(resource, verdict):
+        with verdict.item():
+            source = _world_source(resource, rule, verdict)
+            if source is not None:
+                found.append(WorldOpenIngress(resource, rule, *source))
+    return found
+
+
+def _ingress_rules(resource: Resource, verdict: Verdict) -> list[str]:
+    """Paths of the ingress rules of an AWS or Azure resource ("" for a rule resource)."""
     if resource.type == "aws_security_group":
         return block_paths(resource, "ingress", verdict)
     if resource.type == "aws_security_group_rule":
         return [""] if resource.get("type") == "ingress" else []
     if resource.type == "aws_vpc_security_group_ingress_rule":
         return [""]
+    if resource.type.startswith("azurerm_"):
+        return nsg_rule_prefixes(resource, verdict)
     return []
+
+
+def _world_source(resource: Resource, rule: str, verdict: Verdict) -> tuple[str, str] | None:
+    """(source, attribute) of the first world-open source of one AWS or Azure rule."""
+    p = f"{rule}." if rule else ""
+    if resource.type.startswith("aws_"):
+        for name in ("cidr_blocks", "ipv6_cidr_blocks", "cidr_ipv4", "cidr_ipv6"):
+            cidr = world_cidrs(resource, [f"{p}{name}"], verdict)
+            if cidr is not None:
+                return cidr, f"{p}{name}"
+        return None
+    if not inbound_allow(resource, rule):
+        return None
+    for path, source in rule_sources(resource, rule, verdict):
+        if any_source(source):
+            parent, _, last = path.rpartition(".")
+            return source, parent if last.isdigit() else path  # the attribute, not one element of a list
+    return None
+
+
+# Azure NSG rules: a security_rule block of an azurerm_network_security_group, or an
+# azurerm_network_security_rule ("" prefix). Shared by the walk above and the Azure network checks.
+
+
+def nsg_rule_prefixes(resource: Resource, verdict: Verdict) -> list[str]:
+    """Rule prefixes of an NSG (`security_rule.N`) or "" for an azurerm_network_security_rule."""
+    if resource.type == "azurerm_network_security_rule":
+        return [""]
+    return block_paths(resource, "security_rule", verdict)
+
+
+def inbound_allow(resource: Resource, prefix: str) -> bool:
+    p = f"{prefix}." if prefix else ""
+    return (
+        str(resource.get(f"{p}direction", "")).lower() == "inbound"
+        and str(resource.get(f"{p}access", "")).lower() == "allow"
+    )
+
+
+def nsg_port_span(text: Any) -> tuple[int, int] | None:
+    """An NSG port expression ("*", "443", "8000-8100") as (low, high); None when unreadable."""
+    text = str(text).strip()
+    if text == "*":
+        return (0, 65535)
+    low, _, high = text.partition("-")
+    lo, hi = as_int(low), as_int(high) if high else as_int(low)
+    return (lo, hi) if lo is not None and hi is not None else None
+
+
+def rule_port_spans(resource: Resource, prefix: str, verdict: Verdict) -> list[tuple[str, tuple[int, int]]]:
+    """(attribute path, span) of each destination port expression of a rule."""
+    p = f"{prefix}." if prefix else ""
+    spans = []
+    for name in ("destination_port_range", "destination_port_ranges"):
+        for path in element_paths(resource, f"{p}{name}"):
+            with verdict.item():
+                span = nsg_port_span(resource.get(path))
+                if span is not None:
+                    spans.append((path, span))
+    return spans
+
+
+def any_source(value: Any) -> bool:
+    """ "*", "Internet", "Any" or a /0 CIDR."""
+    return isinstance(value, str) and (value.strip().lower() in AZURE_ANY_SOURCES or is_world_cidr(value))
+
+
+def rule_sources(resource: Resource, prefix: str, verdict: Verdict) -> list[tuple[str, str]]:
+    """(attribute path, value) of each source prefix of a rule."""
+    p = f"{prefix}." if prefix else ""
+    found = []
+    for name in ("source_address_prefix", "source_address_prefixes"):
+        for path in element_paths(resource, f"{p}{name}"):
+            with verdict.item():
+                value = resource.get(path)
+                if isinstance(value, str):
+                    found.append((path, value))
+    return found
+
+
+def rule_protocol(resource: Resource, prefix: str) -> str:
+    p = f"{prefix}." if prefix else ""
+    return str(resource.get(f"{p}protocol", "")).strip().lower()
+
 
 
 def parse_policy(resource: Resource, path: str) -> dict[str, Any] | None:
@@ -346,17 +545,6 @@ def decide_any(tests: Iterable[Callable[[], bool]]) -> bool:
     if unknown is not None:
         raise unknown
     return False
-
-
-def admin_ports_in_azure_range(port_range: Any) -> list[int]:
-    """Admin ports inside an NSG port expression: "*", "22", "20-30"."""
-    text = str(port_range).strip()
-    if text == "*":
-        return list(ADMIN_PORTS)
-    if "-" in text:
-        low, _, high = text.partition("-")
-        return [p for p in ADMIN_PORTS if covers_port(low, high, p)]
-    return [p for p in ADMIN_PORTS if as_int(text) == p]
 
 
 def computed_at_apply(exc: UnknownValue) -> bool:

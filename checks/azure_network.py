@@ -7,20 +7,23 @@ a VM with a public IP that its NSGs open to SSH/RDP, and subnets no NSG is assoc
 
 from __future__ import annotations
 
-from checks._azure import (
-    SENSITIVE_TCP_PORTS,
-    SENSITIVE_UDP_PORTS,
+from checks._azure import SENSITIVE_TCP_PORTS, SENSITIVE_UDP_PORTS, is_set, linked, public_network
+from checks._helpers import (
+    ADMIN_PORTS,
+    Verdict,
     any_source,
+    as_int,
+    block_paths,
+    first_block,
     inbound_allow,
-    is_set,
-    linked,
+    is_false,
+    is_true,
     nsg_rule_prefixes,
-    public_network,
     rule_port_spans,
     rule_protocol,
     rule_sources,
+    written,
 )
-from checks._helpers import ADMIN_PORTS, Verdict, as_int, block_paths, first_block, is_false, is_true, written
 from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
 
@@ -562,7 +565,7 @@ def azure_vm_admin_exposed(resource, graph):
             layers = _nsgs_of(graph, nic)
             exposures = [_layer_exposure(graph, layer, verdict) for layer in layers]
             if layers and all(exposures):
-                rule, what = exposures[-1]  # type: ignore[misc]
+                rule, what = exposures[-1]
                 related = tuple({r.key: r for r in [nic, *(e[0] for e in exposures if e)]}.values())
                 message = f"{what} reaches this VM through {nic.address}, which has a public IP"
                 verdict.fail(written(resource, "network_interface_ids"), message, related=related)

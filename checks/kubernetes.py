@@ -124,8 +124,9 @@ def _is_windows(resource: Resource) -> bool:
     if found is None:
         return False
     spec = found[1]
-    selector = spec.get("nodeSelector") if isinstance(spec.get("nodeSelector"), dict) else {}
-    context = spec.get("securityContext") if isinstance(spec.get("securityContext"), dict) else {}
+    selector, context = spec.get("nodeSelector"), spec.get("securityContext")
+    selector = selector if isinstance(selector, dict) else {}
+    context = context if isinstance(context, dict) else {}
     return selector.get("kubernetes.io/os") == "windows" or "windowsOptions" in context
 
 
@@ -394,8 +395,10 @@ def missing_limits(resource: Resource) -> list[Fail]:
     for c in containers(resource):
         if c.list_name == "ephemeralContainers":
             continue  # ephemeral containers cannot have resources
-        resources = c.spec.get("resources") if isinstance(c.spec.get("resources"), dict) else {}
-        limits = resources.get("limits") if isinstance(resources.get("limits"), dict) else {}
+        resources = c.spec.get("resources")
+        resources = resources if isinstance(resources, dict) else {}
+        limits = resources.get("limits")
+        limits = limits if isinstance(limits, dict) else {}
         missing = [name for name in ("memory", "cpu") if not limits.get(name)]
         if not missing:
             continue

@@ -5,11 +5,7 @@ from __future__ import annotations
 from checks._helpers import (
     PolicyStatement,
     Verdict,
-    aws_admin_ports,
-    aws_all_ports,
     aws_ebs_default_encryption,
-    aws_ingress_rules,
-    aws_rule_exposure,
     block_paths,
     decide_all,
     first_block,
@@ -18,6 +14,7 @@ from checks._helpers import (
     policy_document,
     policy_statements,
     world_cidrs,
+    world_open_ingress,
     written,
 )
 from scanner.records import UnknownValue
@@ -50,19 +47,15 @@ SG_TYPES = ["aws_security_group", "aws_security_group_rule", "aws_vpc_security_g
 
 def _world_open_ingress(resource, want_all_ports: bool):
     verdict = Verdict()
-    for prefix in aws_ingress_rules(resource, verdict):
+    for ingress in world_open_ingress(resource, verdict):
         with verdict.item():
-            exposure = aws_rule_exposure(resource, prefix, verdict)
-            if exposure is None:
-                continue
-            cidr, attribute, protocol, from_port, to_port = exposure
             if want_all_ports:
-                if aws_all_ports(protocol, from_port, to_port):
-                    verdict.fail(attribute, f"ingress from {cidr} is open on every port")
-            elif not aws_all_ports(protocol, from_port, to_port):
-                exposed = aws_admin_ports(protocol, from_port, to_port)
+                if ingress.every_port(verdict):
+                    verdict.fail(ingress.attribute, f"ingress from {ingress.source} is open on every port")
+            elif not ingress.every_port(verdict):
+                exposed = ingress.admin_services(verdict)
                 if exposed:
-                    verdict.fail(attribute, f"ingress from {cidr} reaches {' and '.join(exposed)}")
+                    verdict.fail(ingress.attribute, f"ingress from {ingress.source} reaches {' and '.join(exposed)}")
     return verdict.result()
 
 

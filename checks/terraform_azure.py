@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 from checks._helpers import (
-    ADMIN_PORTS,
-    AZURE_ANY_SOURCES,
     Verdict,
-    admin_ports_in_azure_range,
-    block_paths,
-    element_paths,
     first_block,
     is_false,
     is_true,
-    is_world_cidr,
+    world_open_ingress,
     written,
 )
 from checks.azure_defaults import provider_default, value_or_default
-from scanner.records import Resource
 from scanner.registry import Fail, check
 
 # Defaults read from the provider's docs and schema at v2.99.0, v3.117.1, v4.50.0 and 5.2.0.
@@ -134,36 +128,6 @@ def azure_storage_http(resource):
     return None
 
 
-def _any_source(value) -> bool:
-    return isinstance(value, str) and (value.strip().lower() in AZURE_ANY_SOURCES or is_world_cidr(value))
-
-
-def _nsg_rule(resource: Resource, prefix: str, verdict: Verdict) -> None:
-    """Judge one NSG rule (a security_rule block at `prefix`, or a rule resource when prefix is "")."""
-    p = f"{prefix}." if prefix else ""
-    if str(resource.get(f"{p}direction", "")).lower() != "inbound":
-        return
-    if str(resource.get(f"{p}access", "")).lower() != "allow":
-        return
-    if str(resource.get(f"{p}protocol", "")).lower() not in ("tcp", "*"):
-        return
-    ports: set[int] = set()
-    for name in ("destination_port_range", "destination_port_ranges"):
-        for path in element_paths(resource, f"{p}{name}"):
-            with verdict.item():
-                ports.update(admin_ports_in_azure_range(resource.get(path)))
-    if not ports:
-        return
-    for name in ("source_address_prefix", "source_address_prefixes"):
-        for path in element_paths(resource, f"{p}{name}"):
-            with verdict.item():
-                source = resource.get(path)
-                if _any_source(source):
-                    services = " and ".join(f"{ADMIN_PORTS[port]} ({port})" for port in sorted(ports))
-                    verdict.fail(f"{p}{name}", f"inbound rule allows {services} from {source!r}")
-                    return
-
-
 @check(
     id="IG-AZR-005",
     title="Network security group allows SSH or RDP from the internet",
@@ -187,13 +151,11 @@ def _nsg_rule(resource: Resource, prefix: str, verdict: Verdict) -> None:
 )
 def azure_nsg_admin_ports_open(resource):
     verdict = Verdict()
-    if resource.type == "azurerm_network_security_rule":
-        prefixes = [""]
-    else:
-        prefixes = block_paths(resource, "security_rule", verdict)
-    for prefix in prefixes:
+    for ingress in world_open_ingress(resource, verdict):
         with verdict.item():
-            _nsg_rule(resource, prefix, verdict)
+            services = ingress.admin_services(verdict)
+            if services:
+                verdict.fail(ingress.attribute, f"inbound rule allows {' and '.join(services)} from {ingress.source!r}")
     return verdict.result()
 
 

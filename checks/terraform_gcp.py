@@ -7,54 +7,19 @@ import json
 from checks._helpers import (
     ADMIN_PORTS,
     Verdict,
-    as_int,
     block_paths,
-    covers_port,
     element_paths,
     first_block,
     is_false,
     is_true,
     world_cidrs,
+    world_open_ingress,
     written,
 )
 from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
 
 PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")
-GCP_TCP = ("tcp", "6")
-
-
-def _firewall_exposures(resource: Resource, verdict: Verdict) -> tuple[str, list[tuple[str, set[int] | None]]]:
-    """For an ingress firewall open to the world: the CIDR and, per TCP/all allow block, its admin ports
-    (None meaning every port). Empty when the rule is disabled, egress or not world-open."""
-    if is_true(resource.get("disabled")) or str(resource.get("direction", "INGRESS")).upper() != "INGRESS":
-        return "", []
-    cidr = world_cidrs(resource, ["source_ranges"], verdict)
-    if cidr is None:
-        return "", []
-    found: list[tuple[str, set[int] | None]] = []
-    for path in block_paths(resource, "allow", verdict):
-        with verdict.item():
-            protocol = str(resource.get(f"{path}.protocol", "")).lower()
-            if protocol not in ("all", *GCP_TCP):
-                continue
-            ports = element_paths(resource, f"{path}.ports")
-            if protocol == "all" or not ports:
-                found.append((path, None))
-                continue
-            exposed: set[int] = set()
-            every_port = False
-            for port_path in ports:
-                with verdict.item():
-                    low, _, high = str(resource.get(port_path)).partition("-")
-                    high = high or low
-                    every_port = every_port or (as_int(low) in (0, 1) and as_int(high) == 65535)
-                    exposed.update(p for p in ADMIN_PORTS if covers_port(low, high, p))
-            if every_port:
-                found.append((path, None))
-            elif exposed:
-                found.append((path, exposed))
-    return cidr, found
 
 
 @check(
@@ -76,11 +41,17 @@ def _firewall_exposures(resource: Resource, verdict: Verdict) -> tuple[str, list
 )
 def gcp_firewall_admin_ports(resource):
     verdict = Verdict()
-    cidr, found = _firewall_exposures(resource, verdict)
-    ports = sorted({p for _, exposed in found if exposed is not None for p in exposed})
-    if ports and all(exposed is not None for _, exposed in found):
-        services = " and ".join(f"{ADMIN_PORTS[p]} ({p})" for p in ports)
-        verdict.fail("source_ranges", f"ingress from {cidr} allows {services}")
+    ports: set[int] = set()
+    every_port = False
+    for ingress in (rules := world_open_ingress(resource, verdict)):
+        with verdict.item():
+            if ingress.every_port(verdict):
+                every_port = True  # reported by IG-GCP-002
+            else:
+                ports.update(p for p in ADMIN_PORTS if ingress.reaches(p, verdict))
+    if ports and not every_port:
+        services = " and ".join(f"{ADMIN_PORTS[p]} ({p})" for p in sorted(ports))
+        verdict.fail("source_ranges", f"ingress from {rules[0].source} allows {services}")
     return verdict.result()
 
 
@@ -101,11 +72,11 @@ def gcp_firewall_admin_ports(resource):
 )
 def gcp_firewall_all_ports(resource):
     verdict = Verdict()
-    cidr, found = _firewall_exposures(resource, verdict)
-    for path, exposed in found:
-        if exposed is None:
-            verdict.fail("source_ranges", f"ingress from {cidr} allows every port ({path})")
-            break
+    for ingress in world_open_ingress(resource, verdict):
+        with verdict.item():
+            if ingress.every_port(verdict):
+                verdict.fail("source_ranges", f"ingress from {ingress.source} allows every port ({ingress.rule})")
+                break
     return verdict.result()
 
 

@@ -16,8 +16,6 @@ from checks._helpers import (
     Verdict,
     any_value,
     as_list,
-    aws_admin_ports,
-    aws_rule_exposure,
     block_paths,
     decide_all,
     decide_any,
@@ -27,6 +25,7 @@ from checks._helpers import (
     policy_document,
     policy_statements,
     public_principal,
+    world_open_ingress,
 )
 from scanner.records import Resource, Unknown, UnknownValue
 from scanner.registry import Fail, check
@@ -217,24 +216,18 @@ def aws_s3_policy_public(resource, graph):
 
 def _admin_exposures(graph, group: Resource, verdict: Verdict) -> list[tuple[Resource, str]]:
     """(rule resource, description) for each world-open admin-port ingress of a security group."""
-    rules: list[tuple[Resource, str]] = [(group, p) for p in block_paths(group, "ingress", verdict)]
+    owners = [group]
     for kind in ("aws_security_group_rule", "aws_vpc_security_group_ingress_rule"):
-        linked: list[Resource] = []
         with verdict.item():
-            linked = graph.linked_from(group, kind, "security_group_id")
-        for rule in linked:
-            with verdict.item():
-                if kind == "aws_vpc_security_group_ingress_rule" or rule.get("type") == "ingress":
-                    rules.append((rule, ""))
+            owners += graph.linked_from(group, kind, "security_group_id")
     found = []
-    for owner, prefix in rules:
+    for owner in owners:
         with verdict.item():
-            exposure = aws_rule_exposure(owner, prefix, verdict)
-            if exposure:
-                cidr, _, protocol, from_port, to_port = exposure
-                ports = aws_admin_ports(protocol, from_port, to_port)
-                if ports:
-                    found.append((owner, f"{' and '.join(ports)} from {cidr} via {group.address}"))
+            for ingress in world_open_ingress(owner, verdict):
+                with verdict.item():
+                    ports = ingress.admin_services(verdict)
+                    if ports:
+                        found.append((owner, f"{' and '.join(ports)} from {ingress.source} via {group.address}"))
     return found
 
 
@@ -260,7 +253,8 @@ def _public_ip(graph, instance: Resource) -> tuple[str | None, str, tuple[Resour
             for subnet in graph.linked_via(instance, "subnet_id", "aws_subnet"):
                 if is_true(subnet.get("map_public_ip_on_launch")):
                     return "subnet_id", f"subnet {subnet.address} maps a public IP on launch", (subnet,)
-    return verdict.result()
+    verdict.result()  # raises when a possible source of a public IP is unknown
+    return None
 
 
 @check(

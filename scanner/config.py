@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -288,7 +289,8 @@ def _explain(error: jsonschema.ValidationError, name: str) -> str:
     path = _dotted(error.absolute_path)
     inside = f"{path} of {name}" if path else name
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        known = set(error.schema.get("properties", {}))
+        schema = error.schema if isinstance(error.schema, Mapping) else {}
+        known = set(schema.get("properties", {}))
         extra = sorted(str(k) for k in error.instance if k not in known)
         return "\n".join(f"unknown key {key!r} in {inside}{did_you_mean(key, known)}" for key in extra)
     if error.validator == "required":
@@ -302,7 +304,7 @@ def _short(error: jsonschema.ValidationError) -> str:
     if error.validator == "type":
         return f"{error.instance!r} is not of type {error.validator_value!r}"
     if error.validator == "enum":
-        choices = [str(choice) for choice in error.validator_value]
+        choices = [str(choice) for choice in error.validator_value]  # type: ignore[union-attr]  # an enum's list
         return f"{error.instance!r} is not one of {', '.join(choices)}{did_you_mean(str(error.instance), choices)}"
     return error.message
 

@@ -203,7 +203,7 @@ def discover(paths: list[Path], *, root: Path | None = None, excludes: list[str]
                 is_dir = entry.is_dir(follow_symlinks=True)
             except OSError:
                 is_dir = False
-            real: str | None = entry.path
+            real = entry.path
             if entry.is_symlink():
                 try:
                     target = Path(entry.path).resolve(strict=True)

@@ -41,23 +41,42 @@ def _called_by(resource: Resource) -> tuple[Location, ...]:
     return resource.meta.called_by if isinstance(resource.meta, TerraformMeta) else ()
 
 
+class Dispatch:
+    """The checks of each (framework, resource type), in id order, built once per run.
+
+    A resource costs a dictionary lookup plus the checks written for its type, so the number of
+    registered checks does not multiply the work per resource (bench/many_checks.py)."""
+
+    def __init__(self, checks: list[Check]) -> None:
+        self._by_type: dict[tuple[str, str], list[Check]] = defaultdict(list)
+        for chk in sorted(checks, key=lambda c: c.id):
+            for rtype in chk.resource_types:
+                self._by_type[(chk.framework, rtype)].append(chk)
+        self._merged: dict[tuple[str, str], list[Check]] = {}
+
+    def checks_for(self, resource: Resource) -> list[Check]:
+        key = (resource.framework, resource.type)
+        found = self._merged.get(key)
+        if found is None:
+            every = self._by_type.get((resource.framework, "*"), [])
+            found = sorted({c.id: c for c in [*self._by_type.get(key, []), *every]}.values(), key=lambda c: c.id)
+            self._merged[key] = found
+        return found
+
+
 def run_checks(
     graph: ResourceGraph, checks: list[Check], judged: Callable[[Resource], bool] | None = None
 ) -> Evaluated:
     """Every check on every resource of the graph, or on those `judged` accepts (the others are context)."""
     out = Evaluated()
-    by_type: dict[tuple[str, str], list[Check]] = defaultdict(list)
-    for chk in checks:
-        for rtype in chk.resource_types:
-            by_type[(chk.framework, rtype)].append(chk)
+    dispatch = Dispatch(checks)
     for resource in graph.resources():
         meta = resource.meta
         if isinstance(meta, TerraformMeta) and not meta.gated:
             continue  # plan resources that are not created or updated are context only
         if judged is not None and not judged(resource):
             continue
-        candidates = by_type.get((resource.framework, resource.type), []) + by_type.get((resource.framework, "*"), [])
-        for chk in sorted(candidates, key=lambda c: c.id):
+        for chk in dispatch.checks_for(resource):
             try:
                 verdict = chk.fn(resource, graph) if chk.graph else chk.fn(resource)
             except UnknownValue as unknown:

@@ -208,6 +208,7 @@ def _map(resource: Resource, info: PlanInfo, source_dir: str, index: _SourceInde
     directory: str | None = source_dir
     caller: tuple[str, str] | None = None  # deepest `module` block found along the local chain
     for depth, name in enumerate(names, start=1):
+        assert directory is not None  # only set to None right before leaving the loop
         if (directory, f"module.{name}") in index.blocks:
             caller = (directory, name)
         module_source = info.module_sources.get(".".join(names[:depth]), "")

@@ -166,7 +166,8 @@ DOCUMENTATION_EXAMPLES = ("EXAMPLE", "example", "wJalrXUtnFEMI/K7MDENG")  # AWS'
 
 @lru_cache(maxsize=1)
 def _plugins() -> tuple[BasePlugin, ...]:
-    classes = {cls.__name__: cls for cls in get_mapping_from_secret_type_to_class().values()}
+    plugins: list[type[BasePlugin]] = list(get_mapping_from_secret_type_to_class().values())
+    classes = {plugin.__name__: plugin for plugin in plugins}
     return tuple(classes[name]() for name in VALUE_PLUGINS)
 
 

@@ -43,3 +43,14 @@ def test_license_file_is_the_declared_licence():
     text = (REPO / "LICENSE").read_text(encoding="utf-8")
     assert "Apache License\n                           Version 2.0, January 2004" in text
     assert "END OF TERMS AND CONDITIONS" in text and len(text.splitlines()) == 202
+
+
+def test_ci_runs_exactly_the_readme_test_command_type_check_included():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    command = next(line.strip() for line in readme.splitlines() if "pip install -e '.[test]'" in line)
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()[-1]
+    assert ci == command
+    assert "&& .venv/bin/mypy &&" in command  # mypy reads its targets from pyproject.toml
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["tool"]["mypy"]["files"] == ["scanner", "checks"]
+    assert any(dep.startswith("mypy") for dep in project["project"]["optional-dependencies"]["test"])

@@ -9,6 +9,7 @@ import pytest
 
 import scanner.filter as filtering
 from scanner.config import PathOverride
+from scanner.parsers import parse_bytes
 from scanner.plan import PlanOptions, run_plan
 from scanner.records import KubernetesMeta, Location, Resource, Severity
 from scanner.registry import Selection
@@ -67,3 +68,11 @@ def test_filter_marks_its_own_copies_and_leaves_the_findings_it_was_given_alone(
     assert {f.severity for f in filtered.findings} == {Severity.LOW}
     assert all(f.fingerprint for f in filtered.findings)
     assert given == before  # severity and fingerprint of the given findings untouched
+
+
+def test_plan_resources_carry_the_provider_constraints_of_the_plan_configuration():
+    plan = FIXTURES / "plans" / "tfc-issue796-tf114-nested-modules" / "tfplan.json"
+    parsed = parse_bytes(plan.read_bytes(), "tfplan.json", "tfplan")
+    modules = {r.terraform.module: dict(r.terraform.provider_versions) for r in parsed.resources}
+    assert modules and set(modules) >= {"module.outer[0].module.inner"}
+    assert all(versions == {"hashicorp/aws": "~> 5.0"} for versions in modules.values())  # declared at the root

@@ -318,7 +318,7 @@ class Renderer:
     ) -> list[_Object]:
         made: list[_Object] = []
         for field_name, kind in (("configMapGenerator", "ConfigMap"), ("secretGenerator", "Secret")):
-            for index, spec in enumerate(k.list(field_name)):
+            for index, spec in enumerate(k.items_of(field_name)):
                 if not isinstance(spec, dict) or not spec.get("name"):
                     continue
                 path = f"{field_name}.{index}"
@@ -382,14 +382,14 @@ class Renderer:
     # -- patches -------------------------------------------------------------------------------
 
     def _patches(self, k: _Kustomization, objects: list[_Object], unit: _Unit) -> None:
-        for index, entry in enumerate(k.list("patchesStrategicMerge")):
+        for index, entry in enumerate(k.items_of("patchesStrategicMerge")):
             path = f"patchesStrategicMerge.{index}"
             try:
                 self._patch(k, path, self._patch_documents(k, path, entry, None), None, objects, unit)
             except KustomizeError as exc:
                 unit.errors.append(_left_out(exc))
         for field_name in ("patches", "patchesJson6902"):
-            for index, spec in enumerate(k.list(field_name)):
+            for index, spec in enumerate(k.items_of(field_name)):
                 if not isinstance(spec, dict):
                     continue
                 path = f"{field_name}.{index}"
@@ -454,7 +454,7 @@ class Renderer:
         if not isinstance(doc, dict):
             return 0
         patched = 0
-        patch_meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+        patch_meta: dict[str, Any] = doc["metadata"] if isinstance(doc.get("metadata"), dict) else {}
         for obj in objects:
             if target is not None:
                 if not _selected(obj, target):
@@ -486,7 +486,7 @@ class _Kustomization:
     def join(self, entry: str) -> str:
         return posixpath.normpath(posixpath.join(self.directory, entry))
 
-    def list(self, name: str) -> list[Any]:
+    def items_of(self, name: str) -> list[Any]:
         value = self.doc.get(name)
         return value if isinstance(value, list) else []
 
@@ -495,7 +495,7 @@ class _Kustomization:
         return value if isinstance(value, dict) else {}
 
     def entries(self, *names: str) -> list[tuple[tuple[str, int], str]]:
-        return [((name, i), e) for name in names for i, e in enumerate(self.list(name)) if isinstance(e, str)]
+        return [((name, i), e) for name in names for i, e in enumerate(self.items_of(name)) if isinstance(e, str)]
 
 
 # -- transformers, in the order `kustomize build` runs them ----------------------------------------
@@ -540,7 +540,7 @@ def _prefix_suffix(k: _Kustomization, objects: list[_Object], renames: dict[tupl
 
 
 # (referenced kind, path of the reference under a pod spec) for the names kustomize rewrites
-_POD_REFERENCES = (
+_POD_REFERENCES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("ConfigMap", ("volumes", "*", "configMap", "name")),
     ("Secret", ("volumes", "*", "secret", "secretName")),
     ("PersistentVolumeClaim", ("volumes", "*", "persistentVolumeClaim", "claimName")),
@@ -550,7 +550,7 @@ _POD_REFERENCES = (
     ("ServiceAccount", ("serviceAccountName",)),
     ("ServiceAccount", ("serviceAccount",)),
 )
-_CONTAINER_REFERENCES = (
+_CONTAINER_REFERENCES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("ConfigMap", ("env", "*", "valueFrom", "configMapKeyRef", "name")),
     ("Secret", ("env", "*", "valueFrom", "secretKeyRef", "name")),
     ("ConfigMap", ("envFrom", "*", "configMapRef", "name")),
@@ -613,7 +613,7 @@ def _labels(k: _Kustomization, objects: list[_Object]) -> None:
     groups: list[tuple[dict[str, Any], str, bool, bool]] = []  # pairs, path, selectors, templates
     if k.dict("commonLabels"):
         groups.append((k.dict("commonLabels"), "commonLabels", True, True))
-    for index, entry in enumerate(k.list("labels")):
+    for index, entry in enumerate(k.items_of("labels")):
         if isinstance(entry, dict) and isinstance(entry.get("pairs"), dict):
             selectors = bool(entry.get("includeSelectors"))
             groups.append(
@@ -665,7 +665,7 @@ def _annotations(k: _Kustomization, objects: list[_Object]) -> None:
 
 
 def _images(k: _Kustomization, objects: list[_Object]) -> None:
-    for index, spec in enumerate(k.list("images")):
+    for index, spec in enumerate(k.items_of("images")):
         if not isinstance(spec, dict) or not spec.get("name"):
             continue
         where = k.at(f"images.{index}")
@@ -697,7 +697,7 @@ def _new_image(image: str, spec: dict[str, Any]) -> str:
 
 
 def _replicas(k: _Kustomization, objects: list[_Object]) -> None:
-    for index, spec in enumerate(k.list("replicas")):
+    for index, spec in enumerate(k.items_of("replicas")):
         if not isinstance(spec, dict) or "count" not in spec:
             continue
         for obj in objects:
@@ -783,9 +783,11 @@ def _merge(
         if isinstance(value, dict) and isinstance(current, dict) and value.get("$patch") != "replace":
             _merge(obj, current, value, t_child, p_child, lines, file)
             continue
-        if isinstance(value, list) and isinstance(current, list) and _merge_key(key, value, current):
-            _merge_list(obj, current, value, _merge_key(key, value, current), t_child, p_child, lines, file)
-            continue
+        if isinstance(value, list) and isinstance(current, list):
+            merge_key = _merge_key(key, value, current)
+            if merge_key:
+                _merge_list(obj, current, value, merge_key, t_child, p_child, lines, file)
+                continue
         target[key] = _without_directives(value)
         _set_origin(obj, t_child, p_child, lines, file)
 

@@ -25,6 +25,7 @@ import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -176,8 +177,9 @@ def _provider_constraints(block: Block) -> dict[str, str]:
     a provider without a source is `hashicorp/<name>`, as Terraform assumes."""
     found: dict[str, str] = {}
     for name, attribute in block.attributes.items():
-        value = _guard(lambda attribute=attribute: eval_expr(attribute.expr, Env(_Literal())), f"provider {name}")
-        source, version = f"hashicorp/{name}", value
+        value = _guard(partial(eval_expr, attribute.expr, Env(_Literal())), f"provider {name}")
+        source: Any = f"hashicorp/{name}"
+        version: Any = value
         if isinstance(value, dict):
             source = value.get("source") if isinstance(value.get("source"), str) else source
             version = value.get("version")
@@ -425,7 +427,7 @@ class Instance:
         if memo is None:
             return Memo(Unknown(f"variable {name} has no value"))
         if type_node is not None and not isinstance(memo.value, Unknown):
-            memo = Memo(_guard(lambda: convert(memo.value, type_node), f"variable {name}"), memo.trace, memo.refs)
+            memo = Memo(_guard(partial(convert, memo.value, type_node), f"variable {name}"), memo.trace, memo.refs)
         return memo
 
     def _root_value(self, name: str, type_node: tuple | None) -> Memo | None:
@@ -459,7 +461,7 @@ class Instance:
             note = posixpath.basename(file.rel)
             for name, attr in file.attributes.items():
                 env = Env(_Literal())
-                value = _guard(lambda attr=attr, env=env: eval_expr(attr.expr, env), f"{name} in {note}")
+                value = _guard(partial(eval_expr, attr.expr, env), f"{name} in {note}")
                 values[name] = Memo(value, (Location(file.rel, attr.line, attr.end_line, note=note),))
         for name, text in self.ctx.variables.items():
             values[name] = Memo(_Raw(text), (Location("<command line>", 1, note=f"--var {name}"),))
@@ -856,8 +858,10 @@ class ResourceInstance:
                 f"dynamic {name} of {self.address}",
             )
         self.lines.setdefault(f"{prefix}{name}", dyn.line)
-        origin = (Location(self.rel, for_each.line, for_each.end_line, note=f"dynamic {name} of {self.address}"),)
-        origin += memo.trace
+        origin: tuple[Location, ...] = (
+            Location(self.rel, for_each.line, for_each.end_line, note=f"dynamic {name} of {self.address}"),
+            *memo.trace,
+        )
         if isinstance(items, Unknown):
             self.unexpanded.add(f"{prefix}{name}")
             if name not in out:
@@ -1024,8 +1028,8 @@ class ModuleCall:
                 return None
         else:
             key = parent.module_key + ("." if parent.module_key else "") + self.name
-            directory = ctx.module_manifest(parent.root_dir).get(key)
-            if directory is None:
+            initialised = ctx.module_manifest(parent.root_dir).get(key)
+            if initialised is None:
                 self.unknown = Unknown(f"remote module {self.name} not initialised ({source})")
                 ctx.errors.append(
                     ScanError(
@@ -1036,6 +1040,7 @@ class ModuleCall:
                     )
                 )
                 return None
+            directory = initialised
         target = ctx.load_dir(directory)
         if target is None:
             self.unknown = Unknown(f"{address}: module directory {directory or '.'} not found")

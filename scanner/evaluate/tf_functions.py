@@ -324,6 +324,9 @@ def _setproduct(*sets: Any) -> list[list[Any]]:
 
 def _range(*args: Any) -> list[int | float]:
     numbers = [to_number(a) for a in args]
+    start: int | float
+    stop: int | float
+    step: int | float
     start, stop, step = (0, numbers[0], 1) if len(numbers) == 1 else (numbers[0], numbers[1], 1)
     if len(numbers) == 3:
         step = numbers[2]

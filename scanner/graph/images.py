@@ -177,7 +177,8 @@ def skaffold_artifacts(graph: ResourceGraph) -> dict[str, str]:
                 continue
             if any(builder in artifact for builder in ("ko", "jib", "bazel", "buildpacks", "custom")):
                 continue  # built without a Dockerfile
-            docker = artifact.get("docker") if isinstance(artifact.get("docker"), dict) else {}
+            docker = artifact.get("docker")
+            docker = docker if isinstance(docker, dict) else {}
             context = str(artifact.get("context") or ".")
             path = posixpath.join(
                 posixpath.dirname(config.location.file), context, str(docker.get("dockerfile") or "Dockerfile")

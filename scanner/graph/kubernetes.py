@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from scanner.graph import Unresolved
+from scanner.graph.links import Unresolved
 from scanner.kube import WORKLOAD_KINDS, containers, items, pod_labels, pod_spec
 from scanner.records import Resource
 

@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from scanner.graph import Unresolved, attribute_under
+from scanner.graph.links import Unresolved, attribute_under
 from scanner.records import TerraformMeta, Unknown, UnknownValue
 
 if TYPE_CHECKING:

@@ -57,14 +57,14 @@ _SEQ = "tag:yaml.org,2002:seq"
 _MERGE = "tag:yaml.org,2002:merge"
 
 
-_RESOLVED: dict[tuple[bool, bool], dict[str, str]] = {}  # (plain, quoted) -> scalar -> implicit tag
+_RESOLVED: dict[tuple[bool, ...], dict[str, str]] = {}  # (plain, quoted) -> scalar -> implicit tag
 _RESOLVED_MAX = 50_000  # scalars remembered per style; keys and enum-like values repeat a lot
 
 
-class _Resolving:
+class _Resolving(yaml.resolver.Resolver):
     """Safe loaders that also accept the YAML `=` (value) tag some CRDs use (as its string)."""
 
-    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, ...]) -> str:
         """PyYAML's regex resolution, memoised: it was a third of the parse time on manifests."""
         if kind is not yaml.ScalarNode:
             return super().resolve(kind, value, implicit)
@@ -89,7 +89,7 @@ class _PureLoader(_Resolving, yaml.SafeLoader):
 
 
 for _loader in (_Loader, _PureLoader):
-    _loader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))
+    _loader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))  # type: ignore[arg-type]
 
 
 class _Unbuildable(Exception):
@@ -115,7 +115,7 @@ class _Builder:
     def scalar(self, node: yaml.Node) -> Any:
         if node.tag == _STR:
             return node.value
-        constructor = self.constructors.get(node.tag, self.constructors[None])
+        constructor: Any = self.constructors.get(node.tag, self.constructors[None])
         try:
             return constructor(self.loader, node)
         except yaml.YAMLError:
@@ -150,11 +150,11 @@ class _Builder:
         for key_node, _ in node.value:
             if key_node.tag == _MERGE:
                 own = sum(1 for key, _ in node.value if key.tag != _MERGE)
-                self.loader.flatten_mapping(node)  # merged pairs come first; the mapping's own keys win
+                self.loader.flatten_mapping(node)  # type: ignore[arg-type]  # a MappingNode: merged pairs first, own keys win
                 merged = len(node.value) - own
                 break
         out: dict[str, Any] = {}
-        own: set[str] = set()
+        keys: set[str] = set()
         for position, (key_node, value_node) in enumerate(node.value):
             if not isinstance(key_node, yaml.ScalarNode):  # `image: {{ .Values.image }}` composes to one
                 raise yaml.constructor.ConstructorError(
@@ -165,9 +165,9 @@ class _Builder:
             child = prefix + key
             line = key_node.start_mark.line + 1
             if position >= merged:
-                if key in own:
+                if key in keys:
                     self.dupes.append((child, line))
-                own.add(key)
+                keys.add(key)
             if record:
                 lines[child] = line
             out[key] = self.build(value_node, child, depth + 1)
@@ -239,12 +239,13 @@ def _objects(node: yaml.Node, builder: _Builder, rel: str, parsed: ParsedFile) -
         parsed.resources.append(resource)
 
 
-def _resource(doc: Any, rel: str, start: int, end: int, lines: dict[str, int]) -> Resource | None:
+def _resource(doc: Any, rel: str, start: int, end: int | None, lines: dict[str, int]) -> Resource | None:
     """A Kubernetes object, or None for documents that are not one (skipped silently)."""
     if not isinstance(doc, dict) or not isinstance(doc.get("kind"), str) or not isinstance(doc.get("apiVersion"), str):
         return None
     kind = doc["kind"]
-    metadata = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+    metadata = doc.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
     name = str(metadata.get("name") or metadata.get("generateName") or "unnamed")
     namespace = None if kind in CLUSTER_SCOPED else str(metadata.get("namespace") or "default")
     return Resource(
@@ -377,6 +378,6 @@ def documents_with_lines(text: str) -> list[tuple[Any, dict[str, int], int]]:
     return documents
 
 
-def object_resource(doc: Any, rel: str, start: int, end: int, lines: dict[str, int]) -> Resource | None:
+def object_resource(doc: Any, rel: str, start: int, end: int | None, lines: dict[str, int]) -> Resource | None:
     """The Resource of one parsed document (None when it is not a Kubernetes object)."""
     return _resource(doc, rel, start, end, lines)

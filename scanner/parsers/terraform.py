@@ -8,6 +8,7 @@ result is plain tuples and slotted classes: picklable for the parse cache and wo
 
 from __future__ import annotations
 
+import builtins
 import json
 import re
 from typing import Any
@@ -241,13 +242,13 @@ class _ToAst(Transformer):
     def attr_splat_expr_term(self, args: list) -> Expr:
         return ("splat", args[0], args[1])
 
-    def attr_splat(self, args: list) -> tuple:
+    def attr_splat(self, args: list) -> builtins.tuple:
         return tuple(("attr", a) for a in args if isinstance(a, str))
 
     def full_splat_expr_term(self, args: list) -> Expr:
         return ("splat", args[0], args[1])
 
-    def full_splat(self, args: list) -> tuple:
+    def full_splat(self, args: list) -> builtins.tuple:
         return tuple(("attr", a) if isinstance(a, str) else a for a in args if a is not None)
 
     @v_args(meta=True)
@@ -280,7 +281,7 @@ class _ToAst(Transformer):
             return ("cond", _join(left, op, right[1]), right[2], right[3])
         return _join(left, op, right)
 
-    def binary_term(self, args: list) -> tuple:
+    def binary_term(self, args: list) -> builtins.tuple:
         values = [a for a in args if a is not None]
         return values[0], values[1]
 
@@ -290,7 +291,7 @@ class _ToAst(Transformer):
     def unary_op(self, args: list) -> Expr:
         return ("unary", str(args[0]), args[1])
 
-    def for_intro(self, args: list) -> tuple:
+    def for_intro(self, args: list) -> builtins.tuple:
         names = [a[1] for a in args if isinstance(a, tuple) and a[0] == "name"]
         collection = [a for a in args if isinstance(a, tuple) and a[0] != "name"]
         key, value = (names[0], names[1]) if len(names) == 2 else (None, names[0])

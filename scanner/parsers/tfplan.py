@@ -186,6 +186,7 @@ class _Positions:
         self.objects: dict[tuple[Any, ...], tuple[int, int]] = {}  # path -> (start, end) offsets
         self.key_offsets: list[int] = []  # ascending (text order)
         self.key_paths: list[tuple[Any, ...]] = []  # path of the key at the same position
+        self._key_offset = 0  # offset of the last string token, the key when a ':' follows
         self._scan()
 
     def _scan(self) -> None:
@@ -257,6 +258,19 @@ class _Positions:
         return out
 
 
+def _provider_constraints(plan: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Module address ("" for the root) -> provider source -> version constraint, from
+    `configuration.provider_config` (`registry.terraform.io/hashicorp/aws` is `hashicorp/aws`)."""
+    found: dict[str, dict[str, str]] = {}
+    for entry in ((plan.get("configuration") or {}).get("provider_config") or {}).values():
+        if not isinstance(entry, dict) or not isinstance(entry.get("version_constraint"), str):
+            continue
+        full_name = entry.get("full_name") or f"hashicorp/{entry.get('name')}"
+        source = "/".join(str(full_name).lower().split("/")[-2:])
+        found.setdefault(str(entry.get("module_address") or ""), {})[source] = entry["version_constraint"]
+    return found
+
+
 class _Builder:
     def __init__(self, plan: dict[str, Any], text: str, rel: str) -> None:
         self.plan = plan
@@ -274,12 +288,26 @@ class _Builder:
         self._positions: _Positions | None = None
         self.instances: dict[str, list[str]] = {}  # address without the resource's own key -> instances
         self.module_instances: dict[str, list[str]] = {}  # "module.a.module.b" -> instance addresses
+        self.constraints = _provider_constraints(plan)
+        self.provider_versions: dict[str, dict[str, str]] = {}  # module address -> effective constraints
 
     @property
     def positions(self) -> _Positions:
         if self._positions is None:
             self._positions = _Positions(self.text)
         return self._positions
+
+    def versions(self, module_address: str) -> dict[str, str]:
+        """Provider constraints a module instance sees: its module's, else its callers' (up to the root's)."""
+        key = ".".join(f"module.{name}" for name in module_names(module_address))
+        found = self.provider_versions.get(key)
+        if found is None:
+            found = {}
+            chain = [""] + [".".join(key.split(".")[: 2 * depth]) for depth in range(1, key.count("module.") + 1)]
+            for module in chain:
+                found.update(self.constraints.get(module, {}))
+            self.provider_versions[key] = found
+        return found
 
     def _index_configuration(self, module: dict[str, Any], names: list[str]) -> None:
         prefix = ".".join(names)
@@ -363,6 +391,7 @@ class _Builder:
             attribute_lines=lines,
             meta=TerraformMeta(
                 module=module_address,
+                provider_versions=self.versions(module_address),
                 plan=PlanChange(
                     mode=mode,
                     actions=tuple(actions),

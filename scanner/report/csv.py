@@ -70,8 +70,9 @@ def render(result: ScanResult, context: ReportContext) -> str:
         writer.writerow([_cell(value) for value in row])
     for e in result.errors:  # what was not judged belongs in an audit too
         status = PROBLEM_STATUS.get(e.level, e.level)
-        row = ("", "", "", e.file, e.line or "", e.line or "", "", "", "", "", e.message, status)
-        writer.writerow([_cell(value) for value in row] + [""] * (len(COLUMNS) - len(row)))
+        line: str | int = e.line or ""
+        problem = ("", "", "", e.file, line, line, "", "", "", "", e.message, status)
+        writer.writerow([_cell(value) for value in problem] + [""] * (len(COLUMNS) - len(problem)))
     return buffer.getvalue()
 
 

@@ -375,7 +375,8 @@ def to_json(obj: Any) -> Any:
             value = getattr(obj, field.name)
             if value is None:
                 continue
-            default = field.default.factory() if isinstance(field.default, attr.Factory) else field.default  # type: ignore[attr-defined]
+            factory = getattr(field.default, "factory", None)  # an attr.Factory default (attrs types it as a function)
+            default = factory() if callable(factory) else field.default
             if field.name != "level" and value == default:
                 continue
             out[field.metadata["schema_property_name"]] = to_json(value)
