@@ -9,6 +9,7 @@ from pathlib import Path
 import scanner.filter as filtering
 from scanner.discover import discover
 from scanner.engine import run_checks
+from scanner.evaluate import tf_kubernetes
 from scanner.evaluate.kustomize import listed_resource_files
 from scanner.graph import ResourceGraph, build_graph
 from scanner.parsers import ParseCache, ParsedFile, parse_all
@@ -97,6 +98,7 @@ def evaluate_parsed(
             tf_files, tfvars, root=root, var_files=options.var_files, variables=options.variables
         )
         resources.extend(evaluation.resources)
+        resources.extend(tf_kubernetes.derive(evaluation.resources))
         errors.extend(evaluation.errors)
     return resources, errors
 
