@@ -79,6 +79,7 @@ RESTRICTED_VOLUMES = frozenset(
     {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"}
 )
 VOLUME_KEYS_NOT_SOURCES = frozenset({"name", "hostPath"})
+NODE_EXECUTING_VOLUMES = frozenset({"gitRepo", "flexVolume"})
 SECCOMP_POD_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod"
 SECCOMP_CONTAINER_ANNOTATION = "container.seccomp.security.alpha.kubernetes.io/"
 APPARMOR_CONTAINER_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/"
@@ -341,21 +342,23 @@ def unsafe_sysctl(resource: Resource) -> list[Fail]:
     return verdict.result()
 
 
-# medium: node-mounted network and legacy volume types reach outside the pod's storage (Restricted control);
-# gitRepo clones on the node with the kubelet's privileges (CVE-2024-10220).
+# low: inline disk and network-filesystem volumes bypass the PersistentVolume layer an administrator controls
+# (Restricted control); medium for gitRepo (git runs on the node: CVE-2024-10220) and flexVolume (a driver run
+# as root on the node with options the pod chooses).
 @check(
     id="IG-K8S-031",
     title="Pod uses a volume type outside the Restricted set",
-    severity="medium",
+    severity="low",
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-668",
     description="Volume types other than configMap, secret, downwardAPI, emptyDir, projected, "
-    "persistentVolumeClaim, ephemeral and csi are mounted by the node itself (nfs, iscsi, rbd, cephfs, "
-    "flexVolume...) and bypass the storage classes and access controls a cluster administrator set up; "
-    "`gitRepo` is deprecated and runs git on the node (CVE-2024-10220). hostPath is IG-K8S-005/006's.",
+    "persistentVolumeClaim, ephemeral and csi attach storage the pod names itself (an NFS export, an iSCSI "
+    "target, a cloud disk) on the node, outside the StorageClasses and PersistentVolumes an administrator "
+    "controls. `gitRepo` runs git on the node (CVE-2024-10220) and `flexVolume` runs a node driver with the "
+    "pod's options; both are reported at medium. hostPath is IG-K8S-005/006's.",
     remediation="Use a PersistentVolumeClaim (backed by a StorageClass or a PersistentVolume the administrator "
-    "declares) or an init container that clones into an emptyDir.",
+    "declares), or an init container that clones into an emptyDir instead of gitRepo.",
     example="volumes:\n  - name: data\n    persistentVolumeClaim:\n      claimName: data",
 )
 def restricted_volume_types(resource: Resource) -> list[Fail]:
@@ -367,9 +370,9 @@ def restricted_volume_types(resource: Resource) -> list[Fail]:
         if not isinstance(volume, dict):
             continue
         for key in sorted(set(volume) - RESTRICTED_VOLUMES - VOLUME_KEYS_NOT_SOURCES):
-            verdict.fails.append(
-                Fail(f"{found[0]}.volumes.{index}.{key}", f"volume {volume.get('name')!r} is of type {key}")
-            )
+            severity = "medium" if key in NODE_EXECUTING_VOLUMES else None
+            message = f"volume {volume.get('name')!r} is of type {key}"
+            verdict.fails.append(Fail(f"{found[0]}.volumes.{index}.{key}", message, (), severity))
     return verdict.result()
 
 
@@ -430,8 +433,8 @@ PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
 SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease"})
 
 
-# low: without an enforced level nothing stops a privileged pod in the namespace; an explicit "privileged"
-# is an opt-out a reviewer should see. Either is defence in depth, not an exposure by itself.
+# low: an explicit "privileged" level is an opt-out a reviewer should see; info for a namespace without the
+# label (labels are often added by an overlay or a policy engine). Defence in depth, not an exposure by itself.
 @check(
     id="IG-K8S-034",
     title="Namespace does not enforce a Pod Security Standard",
@@ -450,7 +453,7 @@ SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease"})
 )
 def namespace_without_pod_security(resource: Resource) -> Fail | None:
     name = resource.get("metadata.name")
-    if name in SYSTEM_NAMESPACES:
+    if name in SYSTEM_NAMESPACES or resource.get("$patch") == "delete":
         return None
     labels = resource.get("metadata.labels")
     level = labels.get(PSA_ENFORCE) if isinstance(labels, dict) else None
@@ -460,4 +463,4 @@ def namespace_without_pod_security(resource: Resource) -> Fail | None:
         return Fail(f"metadata.labels.{PSA_ENFORCE}", f"namespace {name!r} enforces the privileged level (none)")
     if level in ("baseline", "restricted"):
         return None
-    return Fail("metadata", f"namespace {name!r} has no {PSA_ENFORCE} label")
+    return Fail("metadata", f"namespace {name!r} has no {PSA_ENFORCE} label", (), "info")
