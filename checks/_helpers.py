@@ -356,3 +356,21 @@ def admin_ports_in_azure_range(port_range: Any) -> list[int]:
         low, _, high = text.partition("-")
         return [p for p in ADMIN_PORTS if covers_port(low, high, p)]
     return [p for p in ADMIN_PORTS if as_int(text) == p]
+
+
+def computed_at_apply(exc: UnknownValue) -> bool:
+    """The unknown value is computed by another resource or a data source (an id, an email, a number), as
+    opposed to an input nobody has given (a variable without a value)."""
+    return exc.reason.endswith("is known only after apply") or exc.reason.startswith("data source ")
+
+
+def configured(resource: Resource, path: str) -> bool:
+    """`path` is set to a non-empty value. A value computed at apply time from another resource or a data
+    source (a KMS key's id, a policy's self_link) is set for sure, so it counts; any other unknown raises."""
+    try:
+        value = resource.get(path)
+    except UnknownValue as exc:
+        if computed_at_apply(exc):
+            return True
+        raise
+    return value not in (None, "", [], {})

@@ -114,6 +114,7 @@ def aws_sg_all_ports_world_open(resource):
     framework="terraform",
     types=["aws_db_instance", "aws_rds_cluster_instance"],
     cwe="CWE-284",
+    compliance={"cis-aws-3.0": ["2.3.3"]},
     description="publicly_accessible = true gives the instance a public DNS name that resolves to a public IP, "
     "so the database listener is reachable from the internet wherever its security group allows.",
     remediation="Set publicly_accessible = false and reach the database from inside the VPC (application subnets, "
@@ -135,6 +136,7 @@ def aws_rds_public(resource):
     framework="terraform",
     types=["aws_db_instance", "aws_rds_cluster", "aws_neptune_cluster", "aws_docdb_cluster"],
     cwe="CWE-311",
+    compliance={"cis-aws-3.0": ["2.3.1"]},
     description="Without storage_encrypted the database volumes, automated backups, read replicas and snapshots "
     "are stored unencrypted; encryption cannot be turned on later without a snapshot-and-restore migration.",
     remediation="Set storage_encrypted = true (optionally with kms_key_id for a customer managed key). Replicas "
@@ -202,6 +204,7 @@ def aws_ebs_unencrypted(resource):
     framework="terraform",
     types=["aws_efs_file_system"],
     cwe="CWE-311",
+    compliance={"cis-aws-3.0": ["2.4.1"]},
     description="EFS encryption at rest can only be chosen at creation; an unencrypted file system keeps "
     "every file and its backups in clear at rest.",
     remediation="Set encrypted = true (and kms_key_id for a customer managed key); migrate data to a new "
@@ -223,6 +226,7 @@ def aws_efs_unencrypted(resource):
     framework="terraform",
     types=["aws_instance", "aws_launch_template", "aws_launch_configuration"],
     cwe="CWE-918",
+    compliance={"cis-aws-3.0": ["5.6"]},
     description="With IMDSv1 allowed, any server-side request forgery in an application on the instance can read "
     "the instance role's temporary credentials from http://169.254.169.254 with a plain GET.",
     remediation='Add metadata_options { http_tokens = "required" } (or disable the endpoint with '
@@ -266,6 +270,7 @@ def _full_admin(statement: PolicyStatement) -> bool:
     framework="terraform",
     types=[*IAM_POLICY_TYPES, "aws_iam_role"],
     cwe="CWE-269",
+    compliance={"cis-aws-3.0": ["1.16"]},
     description='A statement allowing Action "*" on Resource "*" is full administrator access: whoever holds it can '
     "create users and keys, read every secret and delete every resource, so one leaked credential is a full "
     "account compromise.",
@@ -291,92 +296,6 @@ def aws_iam_full_admin(resource):
                         verdict.fail(path, 'policy allows "*" on "*" (full administrator access)')
                         break
     return verdict.result()
-
-
-@check(
-    id="IG-AWS-010",
-    title="KMS key rotation is disabled",
-    severity="medium",
-    framework="terraform",
-    types=["aws_kms_key"],
-    cwe="CWE-320",
-    description="Without automatic rotation a symmetric customer managed key keeps the same key material forever, "
-    "so anything encrypted under material that leaked stays exposed and compliance rotation periods are missed.",
-    remediation="Set enable_key_rotation = true (asymmetric and HMAC keys cannot rotate and are not reported).",
-    example='resource "aws_kms_key" "data" {\n  description         = "data at rest"\n  enable_key_rotation = true\n}',
-    tags=("encryption",),
-)
-def aws_kms_rotation(resource):
-    spec = resource.get("customer_master_key_spec", resource.get("key_spec", "SYMMETRIC_DEFAULT"))
-    if spec != "SYMMETRIC_DEFAULT" or resource.get("key_usage", "ENCRYPT_DECRYPT") != "ENCRYPT_DECRYPT":
-        return None
-    if not is_true(resource.get("enable_key_rotation")):
-        at = written(resource, "enable_key_rotation")
-        return Fail(at, "automatic key rotation is not enabled")
-    return None
-
-
-@check(
-    id="IG-AWS-011",
-    title="CloudTrail trail has logging turned off",
-    severity="medium",
-    framework="terraform",
-    types=["aws_cloudtrail"],
-    cwe="CWE-778",
-    description="enable_logging = false keeps the trail defined but records nothing, so API activity (including an "
-    "attacker's) leaves no audit record.",
-    remediation="Remove enable_logging or set it to true.",
-    example='resource "aws_cloudtrail" "main" {\n  name                          = "main"\n'
-    "  s3_bucket_name                = aws_s3_bucket.trail.id\n  enable_logging                = true\n"
-    "  is_multi_region_trail         = true\n  enable_log_file_validation    = true\n}",
-    tags=("logging",),
-)
-def aws_cloudtrail_logging_off(resource):
-    if is_false(resource.get("enable_logging")):
-        return Fail("enable_logging", "trail logging is turned off")
-    return None
-
-
-@check(
-    id="IG-AWS-012",
-    title="CloudTrail trail covers a single region",
-    severity="low",
-    framework="terraform",
-    types=["aws_cloudtrail"],
-    cwe="CWE-778",
-    description="A single-region trail does not record API calls made in other regions, which is where an attacker "
-    "would start resources to avoid notice.",
-    remediation="Set is_multi_region_trail = true (one multi-region trail covers all current and future regions).",
-    example='resource "aws_cloudtrail" "main" {\n  name                  = "main"\n'
-    "  s3_bucket_name        = aws_s3_bucket.trail.id\n  is_multi_region_trail = true\n}",
-    tags=("logging",),
-)
-def aws_cloudtrail_single_region(resource):
-    if not is_true(resource.get("is_multi_region_trail")):
-        at = written(resource, "is_multi_region_trail")
-        return Fail(at, "trail only records API activity in its own region")
-    return None
-
-
-@check(
-    id="IG-AWS-013",
-    title="CloudTrail log file validation is disabled",
-    severity="low",
-    framework="terraform",
-    types=["aws_cloudtrail"],
-    cwe="CWE-354",
-    description="Without log file validation there are no signed digest files, so deleted or altered log files "
-    "cannot be detected after an incident.",
-    remediation="Set enable_log_file_validation = true.",
-    example='resource "aws_cloudtrail" "main" {\n  name                       = "main"\n'
-    "  s3_bucket_name             = aws_s3_bucket.trail.id\n  enable_log_file_validation = true\n}",
-    tags=("logging",),
-)
-def aws_cloudtrail_no_validation(resource):
-    if not is_true(resource.get("enable_log_file_validation")):
-        at = written(resource, "enable_log_file_validation")
-        return Fail(at, "log file integrity validation is not enabled")
-    return None
 
 
 @check(

@@ -2,7 +2,9 @@
 
 Since AWS provider v4 a bucket's public access block, policy, encryption and versioning live in
 separate resources that reference the bucket, so judging a bucket means asking the graph which
-resources point at it.
+resources point at it. Links are read with `graph.linked_via` / `graph.linked_from`, which raise
+UnknownValue when a link cannot be followed (a bucket name from a variable without a value, a
+security group id of a group created elsewhere): then the check answers unknown, not pass.
 """
 
 from __future__ import annotations
@@ -50,28 +52,6 @@ RESTRICTING_KEYS = {
 }
 
 
-def _linked(graph, resource: Resource, type: str, attribute: str) -> list[Resource]:
-    """Resources of `type` whose `attribute` references `resource` (e.g. a PAB's `bucket`)."""
-    return [
-        other
-        for other in graph.predecessors(resource, kind="references", type=type)
-        if attribute in graph.edge_attributes(other, resource, "references")
-    ]
-
-
-def _targets(graph, resource: Resource, type: str, *attributes: str) -> list[Resource]:
-    """Resources of `type` that `resource` references from one of `attributes` (or their elements)."""
-    return [
-        other
-        for other in graph.successors(resource, kind="references", type=type)
-        if any(
-            a and (a == want or a.startswith(f"{want}."))
-            for a in graph.edge_attributes(resource, other, "references")
-            for want in attributes
-        )
-    ]
-
-
 def _account_blocks(graph, resource: Resource, flags: tuple[str, ...]) -> Resource | None:
     """An account-level public access block in the same module that sets all of `flags`."""
     for account in graph.resources("terraform", "aws_s3_account_public_access_block"):
@@ -87,6 +67,7 @@ def _account_blocks(graph, resource: Resource, flags: tuple[str, ...]) -> Resour
     framework="terraform",
     types=["aws_s3_bucket", "aws_s3_bucket_public_access_block"],
     cwe="CWE-284",
+    compliance={"cis-aws-3.0": ["2.1.4"]},
     description="S3 Block Public Access is the guard rail that stops a later ACL or bucket policy from making the "
     "bucket public. An aws_s3_bucket_public_access_block that leaves any of its four flags false (they default "
     "to false) turns that guard rail off. A bucket with no block resource at all is reported with low severity: "
@@ -105,13 +86,13 @@ def aws_s3_public_access_block(resource, graph):
         open_flags = [f for f in BLOCK_FLAGS if not is_true(resource.get(f))]
         if not open_flags:
             return None
-        buckets = tuple(_targets(graph, resource, "aws_s3_bucket", "bucket"))
+        buckets = tuple(graph.links(resource, "bucket", "aws_s3_bucket").targets)  # context for the message only
         at = next((f for f in open_flags if resource.get(f) is not None), None)
         return Fail(at, f"public access block leaves {', '.join(open_flags)} off", related=buckets)
-    if _linked(graph, resource, "aws_s3_bucket_public_access_block", "bucket"):
-        return None  # judged on the block resource itself
     if _account_blocks(graph, resource, BLOCK_FLAGS):
         return None
+    if graph.linked_from(resource, "aws_s3_bucket_public_access_block", "bucket"):
+        return None  # judged on the block resource itself
     return Fail(
         None,
         "no aws_s3_bucket_public_access_block references this bucket: nothing in the code keeps public access blocked",
@@ -166,11 +147,16 @@ def _restricting_key(key: str, values, path: str) -> bool:
 
 
 def _policy_blocked(graph, bucket: Resource) -> Resource | None:
-    """A bucket or account public access block that neutralises public bucket policies."""
-    for block in _linked(graph, bucket, "aws_s3_bucket_public_access_block", "bucket"):
+    """A bucket or account public access block that neutralises public bucket policies.
+
+    Raises UnknownValue when a block that may be the bucket's, or its flags, are unknown."""
+    account = _account_blocks(graph, bucket, ("block_public_policy", "restrict_public_buckets"))
+    if account is not None:
+        return account
+    for block in graph.linked_from(bucket, "aws_s3_bucket_public_access_block", "bucket"):
         if is_true(block.get("block_public_policy")) and is_true(block.get("restrict_public_buckets")):
             return block
-    return _account_blocks(graph, bucket, ("block_public_policy", "restrict_public_buckets"))
+    return None
 
 
 @check(
@@ -196,16 +182,23 @@ def _policy_blocked(graph, bucket: Resource) -> Resource | None:
     tags=("s3",),
 )
 def aws_s3_policy_public(resource, graph):
-    if resource.type == "aws_s3_bucket" and _linked(graph, resource, "aws_s3_bucket_policy", "bucket"):
-        return None  # the aws_s3_bucket_policy resource is judged (a plan's computed copy would repeat it)
     found = _public_statements(resource, "policy")
     if not found:
         return None
-    buckets = [resource] if resource.type == "aws_s3_bucket" else _targets(graph, resource, "aws_s3_bucket", "bucket")
+    if resource.type == "aws_s3_bucket" and graph.linked_from(resource, "aws_s3_bucket_policy", "bucket"):
+        return None  # the aws_s3_bucket_policy resource is judged (a plan's computed copy would repeat it)
     grant = f'policy statement {", ".join(found)} allows Principal "*" with no restricting condition'
+    if resource.type == "aws_s3_bucket":
+        buckets = [resource]
+    else:
+        link = graph.links(resource, "bucket", "aws_s3_bucket")
+        buckets = [] if link.unresolved else link.targets
     if not buckets:
-        return Fail("policy", grant)
-    blockers = [b for b in (_policy_blocked(graph, bucket) for bucket in buckets) if b is not None]
+        return Fail("policy", grant)  # whose public access block applies is unknown: the check's own severity
+    try:
+        blockers = [b for b in (_policy_blocked(graph, bucket) for bucket in buckets) if b is not None]
+    except UnknownValue as unknown:
+        return Fail("policy", f"{grant}; whether a public access block neutralises it is unknown ({unknown.reason})")
     related = tuple(r for r in buckets if r is not resource)
     if len(blockers) == len(buckets):
         return Fail(
@@ -226,7 +219,10 @@ def _admin_exposures(graph, group: Resource, verdict: Verdict) -> list[tuple[Res
     """(rule resource, description) for each world-open admin-port ingress of a security group."""
     rules: list[tuple[Resource, str]] = [(group, p) for p in block_paths(group, "ingress", verdict)]
     for kind in ("aws_security_group_rule", "aws_vpc_security_group_ingress_rule"):
-        for rule in _linked(graph, group, kind, "security_group_id"):
+        linked: list[Resource] = []
+        with verdict.item():
+            linked = graph.linked_from(group, kind, "security_group_id")
+        for rule in linked:
             with verdict.item():
                 if kind == "aws_vpc_security_group_ingress_rule" or rule.get("type") == "ingress":
                     rules.append((rule, ""))
@@ -243,20 +239,28 @@ def _admin_exposures(graph, group: Resource, verdict: Verdict) -> list[tuple[Res
 
 
 def _public_ip(graph, instance: Resource) -> tuple[str | None, str, tuple[Resource, ...]] | None:
-    """Why the instance has a public IP: (attribute, reason, related resources); None when it has none."""
-    assigned = instance.get("associate_public_ip_address")
-    if is_true(assigned):
-        return "associate_public_ip_address", "associate_public_ip_address = true", ()
-    eips = _linked(graph, instance, "aws_eip", "instance") + _linked(
-        graph, instance, "aws_eip_association", "instance_id"
-    )
+    """Why the instance has a public IP: (attribute, reason, related resources); None when it has none.
+
+    One definite public IP wins; otherwise an unknown source of one (an unknown Elastic IP link, an
+    unknown subnet) raises UnknownValue."""
+    verdict = Verdict()
+    assigned = None
+    with verdict.item():
+        assigned = instance.get("associate_public_ip_address")
+        if is_true(assigned):
+            return "associate_public_ip_address", "associate_public_ip_address = true", ()
+    eips: list[Resource] = []
+    for kind, attribute in (("aws_eip", "instance"), ("aws_eip_association", "instance_id")):
+        with verdict.item():
+            eips += graph.linked_from(instance, kind, attribute)
     if eips:
         return None, f"Elastic IP {eips[0].address}", tuple(eips)
     if assigned is None:
-        for subnet in _targets(graph, instance, "aws_subnet", "subnet_id"):
-            if is_true(subnet.get("map_public_ip_on_launch")):
-                return "subnet_id", f"subnet {subnet.address} maps a public IP on launch", (subnet,)
-    return None
+        with verdict.item():
+            for subnet in graph.linked_via(instance, "subnet_id", "aws_subnet"):
+                if is_true(subnet.get("map_public_ip_on_launch")):
+                    return "subnet_id", f"subnet {subnet.address} maps a public IP on launch", (subnet,)
+    return verdict.result()
 
 
 @check(
@@ -280,11 +284,20 @@ def _public_ip(graph, instance: Resource) -> tuple[str | None, str, tuple[Resour
 def aws_public_instance_admin_ports(resource, graph):
     verdict = Verdict()
     exposures: list[tuple[Resource, Resource, str]] = []
-    for group in _targets(graph, resource, "aws_security_group", "vpc_security_group_ids", "security_groups"):
-        with verdict.item():
-            exposures += [(group, rule, text) for rule, text in _admin_exposures(graph, group, verdict)]
+    for attribute in ("vpc_security_group_ids", "security_groups"):
+        link = graph.links(resource, attribute, "aws_security_group")
+        if link.unknown is not None:
+            verdict.unknown(link.unknown.path, link.unknown.reason)
+        for group in link.targets:
+            with verdict.item():
+                exposures += [(group, rule, text) for rule, text in _admin_exposures(graph, group, verdict)]
     if not exposures:
-        return verdict.result()
+        try:
+            return verdict.result()  # None: no world-open admin port in any attached group
+        except UnknownValue:
+            if _public_ip(graph, resource) is None:
+                return None  # whatever the unknown groups allow, the instance is not reachable
+            raise
     public = _public_ip(graph, resource)
     if public is None:
         return None
@@ -320,7 +333,7 @@ def aws_public_instance_admin_ports(resource, graph):
 def aws_s3_no_encryption_config(resource, graph):
     if block_paths(resource, "server_side_encryption_configuration"):
         return None
-    if _linked(graph, resource, "aws_s3_bucket_server_side_encryption_configuration", "bucket"):
+    if graph.linked_from(resource, "aws_s3_bucket_server_side_encryption_configuration", "bucket"):
         return None
     if "server_side_encryption_configuration" in dynamic_blocks(resource):
         raise UnknownValue("server_side_encryption_configuration", "dynamic encryption block")
@@ -346,7 +359,7 @@ def aws_s3_no_encryption_config(resource, graph):
     tags=("s3",),
 )
 def aws_s3_versioning_disabled(resource, graph):
-    linked = _linked(graph, resource, "aws_s3_bucket_versioning", "bucket")
+    linked = graph.linked_from(resource, "aws_s3_bucket_versioning", "bucket")
     if linked:  # the separate resource wins over the (possibly computed) inline block
         if any(v.get("versioning_configuration.0.status") == "Enabled" for v in linked):
             return None
@@ -383,11 +396,19 @@ def _log_destination(graph, bucket: Resource) -> bool:
             last = (attribute or "").split(".")[-1]
             if last in LOG_TARGETS or (attribute or "").startswith("access_logs."):
                 return True
-    acls = [bucket, *_linked(graph, bucket, "aws_s3_bucket_acl", "bucket")]
+    acls = [bucket, *_exempting_links(graph, bucket, "aws_s3_bucket_acl")]
     if any(_known(acl, "acl") == "log-delivery-write" for acl in acls):
         return True
-    policies = [bucket, *_linked(graph, bucket, "aws_s3_bucket_policy", "bucket")]
+    policies = [bucket, *_exempting_links(graph, bucket, "aws_s3_bucket_policy")]
     return any(_grants_log_delivery(policy) for policy in policies)
+
+
+def _exempting_links(graph, bucket: Resource, type: str) -> list[Resource]:
+    """Resources of `type` linked to the bucket, for evidence that only ever exempts it: an unknown link is none."""
+    try:
+        return graph.linked_from(bucket, type, "bucket")
+    except UnknownValue:
+        return []
 
 
 def _known(resource: Resource, path: str):
@@ -438,9 +459,9 @@ def _grants_log_delivery(resource: Resource) -> bool:
     tags=("s3", "logging"),
 )
 def aws_s3_no_access_logging(resource, graph):
-    if block_paths(resource, "logging") or _linked(graph, resource, "aws_s3_bucket_logging", "bucket"):
+    if block_paths(resource, "logging") or _log_destination(graph, resource):
         return None
-    if _log_destination(graph, resource):
+    if graph.linked_from(resource, "aws_s3_bucket_logging", "bucket"):
         return None
     if "logging" in dynamic_blocks(resource):
         raise UnknownValue("logging", "dynamic logging block")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from scanner.records import Location, Resource, Unknown
+from scanner.records import KubernetesMeta, Location, Resource, Unknown
 
 # Terraform type (without the `_v1` suffix, which names the same object) -> (kind, apiVersion).
 KINDS: dict[str, tuple[str, str]] = {
@@ -210,17 +210,6 @@ def to_kubernetes(resource: Resource) -> Resource | None:
         origin = resource.provenance.get(tf_path)
         if origin:
             provenance[k8s_path] = list(origin)
-    extra = {k: v for k, v in resource.extra.items() if k in ("module", "called_by", "instances")}
-    extra.update(
-        {
-            "namespace": namespace_text,
-            "name": name_text,
-            "api_version": api_version,
-            "namespace_explicit": namespace is not None,
-            "terraform_address": resource.address,
-            "kustomize_resource": True,  # a whole object, never a patch fragment
-        }
-    )
     return Resource(
         framework="kubernetes",
         type=kind,
@@ -230,17 +219,16 @@ def to_kubernetes(resource: Resource) -> Resource | None:
         scope=resource.scope,
         attribute_lines=lines,
         provenance=provenance,
-        extra=extra,
+        meta=KubernetesMeta(
+            name=name_text,
+            namespace=namespace_text,
+            namespace_explicit=namespace is not None,
+            api_version=api_version,
+            kustomize_resource=True,  # a whole object, never a patch fragment
+        ),
     )
 
 
 def derive(resources: list[Resource]) -> list[Resource]:
-    """The Kubernetes twins of the `kubernetes_*` resources among `resources` (data sources excluded)."""
-    out = []
-    for resource in resources:
-        if resource.extra.get("mode") == "data":
-            continue
-        twin = to_kubernetes(resource)
-        if twin is not None:
-            out.append(twin)
-    return out
+    """The Kubernetes twins of the `kubernetes_*` resources among evaluated Terraform `resources`."""
+    return [twin for twin in map(to_kubernetes, resources) if twin is not None]
