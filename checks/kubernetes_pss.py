@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from checks._helpers import Verdict
-from scanner.kube import WORKLOAD_KINDS, Container, containers, is_patch_fragment, pod_spec
+from scanner.kube import WORKLOAD_KINDS, containers, is_patch_fragment, pod_spec
 from scanner.records import Resource, Unknown, UnknownValue
 from scanner.registry import Fail, check
 
@@ -85,13 +85,6 @@ SECCOMP_CONTAINER_ANNOTATION = "container.seccomp.security.alpha.kubernetes.io/"
 APPARMOR_CONTAINER_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/"
 
 
-def container_label(container: Container) -> str:
-    kind = {"initContainers": "init container", "ephemeralContainers": "ephemeral container"}.get(
-        container.list_name, "container"
-    )
-    return f"{kind} {container.name!r}"
-
-
 def is_windows(resource: Resource) -> bool:
     """Windows pods have no Linux capabilities, seccomp, AppArmor or SELinux to judge."""
     found = pod_spec(resource)
@@ -125,7 +118,7 @@ def _contexts(resource: Resource) -> Iterator[tuple[str, str]]:
         return
     yield pod, "pod"
     for c in containers(resource):
-        yield f"{c.path}.securityContext", container_label(c)
+        yield f"{c.path}.securityContext", c.label
 
 
 # medium: a port on the node's address bypasses Services and NetworkPolicies and pins the pod to ports.
@@ -154,7 +147,7 @@ def host_port(resource: Resource) -> list[Fail]:
             with verdict.item():
                 port = resource.get(path)
                 if port not in (None, 0, "0"):
-                    verdict.fails.append(Fail(path, f"{container_label(c)} binds node port {port}"))
+                    verdict.fails.append(Fail(path, f"{c.label} binds node port {port}"))
     return verdict.result()
 
 
@@ -235,7 +228,7 @@ def proc_mount_unmasked(resource: Resource) -> list[Fail]:
         path = f"{c.path}.securityContext.procMount"
         with verdict.item():
             if resource.get(path) == "Unmasked":
-                verdict.fails.append(Fail(path, f"{container_label(c)} mounts /proc unmasked"))
+                verdict.fails.append(Fail(path, f"{c.label} mounts /proc unmasked"))
     return verdict.result()
 
 
@@ -310,7 +303,7 @@ def seccomp_unset(resource: Resource) -> list[Fail]:
             if c.security_context.get("privileged") is True or f"container {c.name!r}" in annotated:
                 continue
             if not _seccomp_set(resource, f"{c.path}.securityContext"):
-                verdict.fails.append(Fail(c.path, f"{container_label(c)} has no seccomp profile (pod sets none)"))
+                verdict.fails.append(Fail(c.path, f"{c.label} has no seccomp profile (pod sets none)"))
     return verdict.result()
 
 
@@ -402,7 +395,7 @@ def capability_outside_baseline(resource: Resource) -> list[Fail]:
             for index, capability in enumerate(resource.get(path) or []):
                 name = str(capability).upper().removeprefix("CAP_")
                 if name not in BASELINE_CAPABILITIES and name not in ESCAPE_CAPABILITIES:
-                    verdict.fails.append(Fail(f"{path}.{index}", f"{container_label(c)} adds capability {name}"))
+                    verdict.fails.append(Fail(f"{path}.{index}", f"{c.label} adds capability {name}"))
     return verdict.result()
 
 
