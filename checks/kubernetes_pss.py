@@ -240,7 +240,7 @@ def _seccomp_annotations(resource: Resource) -> Iterator[tuple[str, str, str]]:
         if key == SECCOMP_POD_ANNOTATION:
             yield f"{path}.{key}", "pod", str(value)
         elif key.startswith(SECCOMP_CONTAINER_ANNOTATION):
-            yield f"{path}.{key}", f"container {key[len(SECCOMP_CONTAINER_ANNOTATION):]!r}", str(value)
+            yield f"{path}.{key}", f"container {key[len(SECCOMP_CONTAINER_ANNOTATION) :]!r}", str(value)
 
 
 # medium: seccomp Unconfined re-opens every syscall (the kernel's attack surface); Baseline forbids it.
@@ -319,7 +319,7 @@ def seccomp_unset(resource: Resource) -> list[Fail]:
     "net.ipv4.tcp_syncookies, kernel.shm_rmid_forced...). Others can affect every pod on the node or the node "
     "itself, and the kubelet rejects them unless an administrator allowed unsafe sysctls.",
     remediation="Remove the sysctl, or run the workload on dedicated nodes whose kubelet allows it.",
-    example="securityContext:\n  sysctls:\n    - name: net.ipv4.ip_local_port_range\n      value: \"1024 65535\"",
+    example='securityContext:\n  sysctls:\n    - name: net.ipv4.ip_local_port_range\n      value: "1024 65535"',
 )
 def unsafe_sysctl(resource: Resource) -> list[Fail]:
     pod = _pod_context(resource)
