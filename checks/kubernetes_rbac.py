@@ -254,7 +254,9 @@ def rbac_nodes_proxy(resource: Resource) -> list[Fail] | None:
     )
 
 
-# high: rewriting admission webhooks intercepts (and can mutate) every object sent to the API server.
+# high: creating or deleting admission webhooks intercepts (and can mutate) every object sent to the API server,
+# or removes policy; medium for update/patch alone, the usual CA-bundle injection grant (still able to repoint
+# an existing webhook).
 @check(
     id="IG-K8S-042",
     title="RBAC role can change admission webhook configurations",
@@ -264,7 +266,8 @@ def rbac_nodes_proxy(resource: Resource) -> list[Fail] | None:
     cwe="CWE-269",
     description="A subject that can create, update, patch or delete Mutating/ValidatingWebhookConfigurations "
     "can send every object (Secrets included) to a server it controls, rewrite pods as they are created, or "
-    "remove the policy webhooks that keep workloads in line.",
+    "remove the policy webhooks that keep workloads in line. update/patch alone (the grant CA-bundle injectors "
+    "ask for) is reported at medium: it can still repoint an existing webhook.",
     remediation="Leave webhook configurations to cluster administrators; a controller that manages its own "
     "webhook's CA bundle can be limited with `resourceNames`.",
     example='rules:\n  - apiGroups: ["admissionregistration.k8s.io"]\n'
@@ -330,9 +333,12 @@ def rbac_token_request(resource: Resource) -> list[Fail] | None:
 
 
 ADMIN_ROLES = {"cluster-admin": "full control of the cluster", "admin": "admin", "edit": "edit"}
-PUBLIC_GROUPS = {"system:anonymous": "critical", "system:unauthenticated": "critical", "system:authenticated": "high"}
-# Built-in roles Kubernetes itself binds to everyone: discovery and public information only.
-PUBLIC_SAFE_ROLES = frozenset({"system:discovery", "system:basic-user", "system:public-info-viewer"})
+PUBLIC_GROUPS = {"system:anonymous": "critical", "system:unauthenticated": "critical", "system:authenticated": "medium"}
+# Built-in roles meant for everyone: discovery, public information, and the OIDC issuer discovery documents
+# that Kubernetes documents binding to system:unauthenticated for workload identity federation.
+PUBLIC_SAFE_ROLES = frozenset(
+    {"system:discovery", "system:basic-user", "system:public-info-viewer", "system:service-account-issuer-discovery"}
+)
 
 
 def _role_ref(resource: Resource) -> tuple[str, str]:
@@ -380,7 +386,8 @@ def binds_cluster_admin(resource: Resource) -> Fail | None:
 
 
 # critical: a binding to the anonymous or unauthenticated group opens its permissions to anyone who reaches
-# the API server; high for system:authenticated (every user and ServiceAccount of the cluster).
+# the API server; medium for system:authenticated (every identity of the cluster, often a deliberate
+# read-only grant of public configuration).
 @check(
     id="IG-K8S-046",
     title="Binding grants a role to anonymous or every authenticated user",
