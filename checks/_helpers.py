@@ -374,3 +374,17 @@ def configured(resource: Resource, path: str) -> bool:
             return True
         raise
     return value not in (None, "", [], {})
+
+
+def aws_ebs_default_encryption(graph: Any, resource: Resource) -> Resource | None:
+    """The aws_ebs_encryption_by_default with `enabled` true (its default) in the resource's module root, if any:
+    the account then encrypts every new EBS volume of the region whatever the volume's own settings say.
+
+    Raises UnknownValue when such a resource's `enabled` is unknown. The root is the nearest the scanner can
+    tell to "same account and region": provider aliases to other regions are not seen."""
+    for setting in graph.resources("terraform", "aws_ebs_encryption_by_default"):
+        if setting.scope == resource.scope:
+            enabled = setting.get("enabled")
+            if enabled is None or is_true(enabled):
+                return setting
+    return None

@@ -7,6 +7,7 @@ from checks._helpers import (
     Verdict,
     aws_admin_ports,
     aws_all_ports,
+    aws_ebs_default_encryption,
     aws_ingress_rules,
     aws_rule_exposure,
     block_paths,
@@ -19,6 +20,7 @@ from checks._helpers import (
     world_cidrs,
     written,
 )
+from scanner.records import UnknownValue
 from scanner.registry import Fail, check
 
 PUBLIC_ACLS = ("public-read", "public-read-write", "authenticated-read")
@@ -175,26 +177,39 @@ def _volume_unencrypted(resource, prefix: str) -> bool:
     types=["aws_ebs_volume", "aws_instance"],
     cwe="CWE-311",
     description="Unencrypted EBS volumes and their snapshots hold data in clear at rest; a snapshot shared or "
-    "copied by mistake exposes everything on the disk.",
-    remediation="Set encrypted = true on aws_ebs_volume and on each root_block_device/ebs_block_device, or "
-    "enable aws_ebs_encryption_by_default for the account and region.",
+    "copied by mistake exposes everything on the disk. An instance without a root_block_device gets a root "
+    "volume as encrypted as its AMI's snapshot, which for public AMIs is unencrypted. Nothing is reported when "
+    "the same configuration turns on aws_ebs_encryption_by_default (the account then encrypts every new volume "
+    "of the region).",
+    remediation="Set encrypted = true on aws_ebs_volume and on each root_block_device/ebs_block_device (add a "
+    "root_block_device where it is missing), or enable aws_ebs_encryption_by_default for the account and region.",
     example='resource "aws_ebs_volume" "data" {\n  availability_zone = "eu-west-1a"\n  size              = 100\n'
     "  encrypted         = true\n}",
+    graph=True,
     tags=("encryption",),
 )
-def aws_ebs_unencrypted(resource):
+def aws_ebs_unencrypted(resource, graph):
+    verdict = Verdict()
     if resource.type == "aws_ebs_volume":
         if _volume_unencrypted(resource, ""):
-            return Fail(written(resource, "encrypted"), "volume is not encrypted")
-        return None
-    verdict = Verdict()
-    for name in ("root_block_device", "ebs_block_device"):
-        for path in block_paths(resource, name, verdict):
-            with verdict.item():
-                if _volume_unencrypted(resource, f"{path}."):
-                    at = written(resource, f"{path}.encrypted", path)
-                    verdict.fail(at, f"{name} is not encrypted")
-    return verdict.result()
+            verdict.fail(written(resource, "encrypted"), "volume is not encrypted")
+    else:
+        for name in ("root_block_device", "ebs_block_device"):
+            for path in block_paths(resource, name, verdict):
+                with verdict.item():
+                    if _volume_unencrypted(resource, f"{path}."):
+                        at = written(resource, f"{path}.encrypted", path)
+                        verdict.fail(at, f"{name} is not encrypted")
+        with verdict.item():
+            if first_block(resource, "root_block_device") is None and not resource.get("launch_template"):
+                verdict.fail(None, "no root_block_device: the root volume is only as encrypted as the AMI's snapshot")
+    try:
+        encrypted_by_default = aws_ebs_default_encryption(graph, resource) is not None
+    except UnknownValue:
+        if verdict.fails:
+            raise  # whether the account encrypts them decides
+        encrypted_by_default = False
+    return None if encrypted_by_default else verdict.result()
 
 
 @check(
@@ -307,15 +322,17 @@ def aws_iam_full_admin(resource):
     cwe="CWE-319",
     description="A listener on plain HTTP that forwards traffic sends requests, cookies and credentials "
     "unencrypted between clients and the load balancer. HTTP listeners that only redirect to HTTPS "
-    "(or return a fixed response) are not reported.",
+    "(or return a fixed response) are not reported. A listener without `protocol` listens on HTTP when its load "
+    "balancer is an application load balancer (on TCP for a network one).",
     remediation='Listen on HTTPS with a certificate (protocol = "HTTPS", certificate_arn, a TLS 1.2+ ssl_policy) and '
     "turn the HTTP listener into a redirect to HTTPS.",
     example='resource "aws_lb_listener" "http" {\n  load_balancer_arn = aws_lb.web.arn\n  port              = 80\n'
     '  protocol          = "HTTP"\n\n  default_action {\n    type = "redirect"\n    redirect {\n'
     '      port        = "443"\n      protocol    = "HTTPS"\n      status_code = "HTTP_301"\n    }\n  }\n}',
+    graph=True,
     tags=("encryption", "network"),
 )
-def aws_lb_plain_http(resource):
+def aws_lb_plain_http(resource, graph):
     if resource.type == "aws_elb":
         verdict = Verdict()
         for path in block_paths(resource, "listener", verdict):
@@ -323,7 +340,12 @@ def aws_lb_plain_http(resource):
                 if str(resource.get(f"{path}.lb_protocol", "")).lower() == "http":
                     verdict.fail(f"{path}.lb_protocol", "classic load balancer listener accepts plain HTTP")
         return verdict.result()
-    if str(resource.get("protocol", "")).upper() != "HTTP":
+    protocol = resource.get("protocol")
+    if protocol is None and _load_balancer_type(graph, resource) == "application":
+        protocol, where = "HTTP", "protocol is omitted, so an application load balancer listens on HTTP"
+    else:
+        where = "listener"
+    if str(protocol).upper() != "HTTP":
         return None
     verdict = Verdict()
     for action in block_paths(resource, "default_action", verdict):
@@ -332,8 +354,28 @@ def aws_lb_plain_http(resource):
             continue
         if kind == "redirect" and str(resource.get(f"{action}.redirect.0.protocol", "")).upper() == "HTTPS":
             continue
-        return Fail("protocol", "listener forwards plain HTTP traffic instead of redirecting to HTTPS")
+        message = f"{where} forwards plain HTTP traffic instead of redirecting to HTTPS"
+        return Fail(written(resource, "protocol"), message)
     return verdict.result()
+
+
+# an ARN names the kind of load balancer: arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/app/<name>/<id>
+LB_ARN_KINDS = {"app": "application", "net": "network", "gwy": "gateway"}
+
+
+def _load_balancer_type(graph, listener) -> str:
+    """The type of the load balancer a listener belongs to (which decides what an omitted protocol means).
+
+    Read from the aws_lb the listener references, or from a literal ARN; unknown when neither tells."""
+    for lb in graph.successors(listener, kind="references"):
+        linked = graph.edge_attributes(listener, lb, "references")
+        if lb.type in ("aws_lb", "aws_alb") and "load_balancer_arn" in linked:
+            return str(lb.get("load_balancer_type") or "application").lower()
+    arn = listener.get("load_balancer_arn")
+    kind = arn.split(":loadbalancer/")[-1].split("/")[0] if isinstance(arn, str) and ":loadbalancer/" in arn else None
+    if kind in LB_ARN_KINDS:
+        return LB_ARN_KINDS[kind]
+    raise UnknownValue("protocol", "protocol is omitted and the load balancer (which decides the default) is not known")
 
 
 @check(

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from scanner.records import Resource
 
 # attributes by which other resources name a resource: its id, ARN, name, bucket name
-IDENTITY_ATTRIBUTES = ("id", "arn", "name", "bucket")
+IDENTITY_ATTRIBUTES = ("id", "arn", "name", "bucket", "identifier", "cluster_identifier", "function_name")
 
 
 def _base(address: str) -> str:
@@ -81,6 +81,9 @@ def _names(reason: str, target: Resource) -> bool:
     return reason.startswith((f"{target.address}.", f"instances of {target.address} "))
 
 
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+
+
 def resolve_values(
     graph: ResourceGraph, resource: Resource, attribute: str, type: str | None
 ) -> tuple[list[Resource], list[Unresolved]]:
@@ -106,7 +109,7 @@ def resolve_values(
                 unknown.append((path, leaf))
             else:
                 mentioned.add(owner.key)
-        elif isinstance(leaf, str):
+        elif isinstance(leaf, str) and not _URL.match(leaf):  # a URL names an endpoint, never a resource
             owner = next((t for t in referenced if leaf in identities(t)), None)
             if owner is None:
                 literal.append((path, leaf))
