@@ -186,6 +186,32 @@ def skaffold_artifacts(graph: ResourceGraph) -> dict[str, str]:
     return declared
 
 
+def skaffold_built_images(graph: ResourceGraph) -> dict[str, set[str]]:
+    """Directory of each Skaffold config -> the image repositories it builds (every builder: Docker, ko, Jib,
+    Buildpacks...). Skaffold rewrites those references in the manifests it deploys to the tag it built."""
+    built: dict[str, set[str]] = {}
+    for config in graph.resources("kubernetes", "Config"):
+        if not config.kubernetes.api_version.startswith("skaffold/"):
+            continue
+        build = config.attributes.get("build")
+        artifacts = build.get("artifacts") if isinstance(build, dict) else None
+        images = built.setdefault(posixpath.dirname(config.location.file), set())
+        for artifact in artifacts if isinstance(artifacts, list) else []:
+            if isinstance(artifact, dict) and isinstance(artifact.get("image"), str):
+                images.add(_repository(artifact["image"]))
+    return built
+
+
+def built_by_skaffold(graph: ResourceGraph, manifest: str, image: str) -> bool:
+    """Whether a Skaffold config in the manifest's directory or above builds `image` (tag ignored)."""
+    repository = _repository(image)
+    for directory, images in skaffold_built_images(graph).items():
+        inside = not directory or manifest.startswith(directory + "/")
+        if inside and repository in images:
+            return True
+    return False
+
+
 def _best(name: str, from_dir: str, named: list[tuple[Resource, set[str], str]]) -> Resource | None:
     """The final stage whose names match `name` best (exact over suffix, then nearest directory), or None
     when nothing matches or two candidates are equally likely."""
