@@ -532,8 +532,9 @@ def secret_in_env(resource: Resource) -> list[Fail]:
     "LoadBalancers that a cloud annotation makes internal (networking.gke.io/load-balancer-type: Internal, "
     "service.beta.kubernetes.io/aws-load-balancer-scheme: internal, ...) or that set "
     "loadBalancerSourceRanges are not reported. An ingress controller's own Service (ingress-nginx, Traefik, "
-    "an Istio ingress gateway...) exists to be that entry point: it is reported at info, as a reminder to "
-    "restrict its source ranges where the audience is known.",
+    "an Istio ingress gateway...) exists to be that entry point, and a NodePort Service an Ingress routes to "
+    "is how GKE's and other cloud ingress controllers reach pods: both are reported at info, as a reminder "
+    "to restrict source ranges or firewall the node ports where the audience is known.",
     remediation="Use a ClusterIP Service behind an Ingress or Gateway; if a LoadBalancer is needed, make it "
     "internal or set `loadBalancerSourceRanges`.",
     example="spec:\n  type: ClusterIP",
@@ -547,6 +548,8 @@ def exposed_service(resource: Resource, graph: ResourceGraph) -> Fail | None:
         return None
     if ingress_controller_service(resource, graph):
         return Fail("spec.type", f"Service type {kind} exposes an ingress controller: its purpose", (), "info")
+    if kind == "NodePort" and graph.predecessors(resource, "routes", "Ingress"):
+        return Fail("spec.type", "NodePort Service backs an Ingress (cloud load balancers reach it so)", (), "info")
     return Fail("spec.type", f"Service type {kind} exposes it outside the cluster")
 
 

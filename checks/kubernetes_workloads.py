@@ -104,7 +104,7 @@ def _resources(container: Container) -> tuple[dict[str, Any], dict[str, Any]]:
     description="A request is what the scheduler reserves. A container that writes `resources` but neither a "
     "request nor a limit for CPU or memory (a limit alone also sets the request) is scheduled as if it "
     "needed none: nodes get overcommitted and the pod is evicted first under pressure. Containers with no "
-    "`resources` at all are IG-K8S-010's.",
+    "or empty `resources` are IG-K8S-010's.",
     remediation="Set `resources.requests.cpu` and `resources.requests.memory` to the measured usage.",
     example="resources:\n  requests: {cpu: 100m, memory: 128Mi}\n  limits: {cpu: 500m, memory: 256Mi}",
 )
@@ -113,8 +113,8 @@ def missing_requests(resource: Resource) -> list[Fail]:
         return []
     fails = []
     for c in containers(resource, ephemeral=False):
-        if not isinstance(c.spec.get("resources"), dict):
-            continue
+        if not c.spec.get("resources") or not isinstance(c.spec["resources"], dict):
+            continue  # nothing written: IG-K8S-010 reports the container
         requests, limits = _resources(c)
         missing = [name for name in ("cpu", "memory") if not requests.get(name) and not limits.get(name)]
         if missing:
