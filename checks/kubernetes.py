@@ -209,7 +209,7 @@ def _host_paths(resource: Resource) -> Iterator[tuple[str, str]]:
             yield f"{path}.volumes.{index}.hostPath.path", host["path"]
 
 
-def _is_sensitive_host_path(host_path: str) -> bool:
+def is_sensitive_host_path(host_path: str) -> bool:
     normal = "/" + host_path.strip().strip("/")
     return (
         normal in SENSITIVE_HOST_PATHS
@@ -236,7 +236,7 @@ def host_path_volume(resource: Resource) -> list[Fail]:
     return [
         Fail(path, f"pod mounts host path {host!r}")
         for path, host in _host_paths(resource)
-        if not _is_sensitive_host_path(host)
+        if not is_sensitive_host_path(host)
     ]
 
 
@@ -259,7 +259,7 @@ def sensitive_host_path(resource: Resource) -> list[Fail]:
     return [
         Fail(path, f"pod mounts sensitive host path {host!r}: it can take over the node")
         for path, host in _host_paths(resource)
-        if _is_sensitive_host_path(host)
+        if is_sensitive_host_path(host)
     ]
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from checks._helpers import Verdict
+from checks.kubernetes import DANGEROUS_CAPABILITIES
 from scanner.kube import WORKLOAD_KINDS, containers, is_patch_fragment, pod_spec
 from scanner.records import Resource, Unknown, UnknownValue
 from scanner.registry import Fail, check
@@ -36,23 +37,6 @@ BASELINE_CAPABILITIES = frozenset(
         "SETPCAP",
         "SETUID",
         "SYS_CHROOT",
-    }
-)
-# Reported by IG-K8S-007 (dangerous capabilities); not again here.
-ESCAPE_CAPABILITIES = frozenset(
-    {
-        "ALL",
-        "SYS_ADMIN",
-        "NET_ADMIN",
-        "SYS_PTRACE",
-        "SYS_MODULE",
-        "SYS_RAWIO",
-        "SYS_BOOT",
-        "DAC_READ_SEARCH",
-        "BPF",
-        "PERFMON",
-        "MAC_ADMIN",
-        "MAC_OVERRIDE",
     }
 )
 # Namespaced sysctls the Baseline profile allows (Kubernetes' "safe" set, as of 1.32).
@@ -394,7 +378,7 @@ def capability_outside_baseline(resource: Resource) -> list[Fail]:
         with verdict.item():
             for index, capability in enumerate(resource.get(path) or []):
                 name = str(capability).upper().removeprefix("CAP_")
-                if name not in BASELINE_CAPABILITIES and name not in ESCAPE_CAPABILITIES:
+                if name not in BASELINE_CAPABILITIES and name not in DANGEROUS_CAPABILITIES:
                     verdict.fails.append(Fail(f"{path}.{index}", f"{c.label} adds capability {name}"))
     return verdict.result()
 

@@ -1,0 +1,324 @@
+"""Kubernetes checks across objects: selectors that select nothing, workloads whose ServiceAccount holds an
+escalation path, exposed workloads with a weakness, disruption budgets that allow no eviction.
+
+"Selects nothing" is judged only where the scanned files manage the application: the namespace has a
+workload declared in the same directory, and no custom resource there could be an operator creating the
+pods the selector is meant for (kube-prometheus' Services select pods of its `Prometheus` objects).
+"""
+
+from __future__ import annotations
+
+from checks._helpers import Verdict
+from checks.kubernetes import (
+    BUILTIN_API_GROUPS,
+    DANGEROUS_CAPABILITIES,
+    internal_load_balancer,
+    is_sensitive_host_path,
+)
+from checks.kubernetes_rbac import grants
+from scanner.graph import ResourceGraph
+from scanner.graph.kubernetes import service_account_name
+from scanner.kube import RUNNING_WORKLOAD_KINDS, WORKLOAD_KINDS, containers, pod_spec
+from scanner.records import Resource, UnknownValue
+from scanner.registry import Fail, check
+
+RUNNING = list(RUNNING_WORKLOAD_KINDS)
+
+
+def _directory(resource: Resource) -> str:
+    return resource.location.file.rsplit("/", 1)[0] if "/" in resource.location.file else ""
+
+
+def _manages_pods_here(resource: Resource, graph: ResourceGraph) -> bool:
+    """A workload of the same namespace is declared in the object's directory, and no custom resource of that
+    namespace (a possible operator-managed workload) is declared anywhere."""
+    namespace = resource.kubernetes.namespace
+    others = [r for r in graph.resources("kubernetes") if r.kubernetes.namespace == namespace]
+    if any(r.kubernetes.api_version.split("/")[0] not in BUILTIN_API_GROUPS and "/" in r.kubernetes.api_version
+           for r in others):  # fmt: skip
+        return False
+    directory = _directory(resource)
+    return any(r.type in WORKLOAD_KINDS and _directory(r) == directory for r in others)
+
+
+# low: a Service whose selector matches no pod serves nothing: a typo that breaks the app, not an exposure.
+@check(
+    id="IG-K8S-079",
+    title="Service selects no workload",
+    severity="low",
+    framework="kubernetes",
+    types=["Service"],
+    cwe="CWE-1164",
+    description="The Service's selector matches the pod labels of no workload in its namespace, although the "
+    "scanned files declare workloads next to it: the Service has no endpoints (a label typo or a renamed app), "
+    "or selects pods that nobody reviewed here. Services routed by an Ingress are IG-K8S-023's; Services "
+    "without a selector (manual endpoints) and namespaces holding custom resources (operator-made pods) are "
+    "not judged.",
+    remediation="Fix the selector (or the workload's pod template labels) so they match.",
+    example="spec:\n  selector:\n    app: web",
+    graph=True,
+    precision="medium",
+)
+def service_selects_nothing(resource: Resource, graph: ResourceGraph) -> Fail | None:
+    selector = resource.get("spec.selector")
+    if not isinstance(selector, dict) or not selector or graph.successors(resource, "selects"):
+        return None
+    if graph.predecessors(resource, "routes", "Ingress") or not _manages_pods_here(resource, graph):
+        return None
+    labels = ", ".join(f"{k}={v}" for k, v in selector.items())
+    return Fail(
+        "spec.selector", f"no workload in namespace {resource.kubernetes.namespace!r} has pods labelled {labels}"
+    )
+
+
+# low: a policy that isolates nothing protects nothing; the intended pods stay open (IG-K8S-022 reports them
+# where the namespace is managed).
+@check(
+    id="IG-K8S-080",
+    title="NetworkPolicy selects no workload",
+    severity="low",
+    framework="kubernetes",
+    types=["NetworkPolicy"],
+    cwe="CWE-1164",
+    description="The policy's podSelector matches no workload of its namespace although the scanned files "
+    "declare workloads next to it: the pods it was written for are not isolated (a label typo or a renamed "
+    "app). An empty podSelector (every pod) always selects; namespaces holding custom resources "
+    "(operator-made pods) are not judged.",
+    remediation="Fix the podSelector (or the workload's pod template labels) so they match.",
+    example="spec:\n  podSelector:\n    matchLabels:\n      app: web\n  policyTypes: [Ingress]",
+    graph=True,
+    precision="medium",
+)
+def network_policy_selects_nothing(resource: Resource, graph: ResourceGraph) -> Fail | None:
+    selector = resource.get("spec.podSelector")
+    if not isinstance(selector, dict) or not (selector.get("matchLabels") or selector.get("matchExpressions")):
+        return None
+    if graph.linked_via(resource, "spec.podSelector") or not _manages_pods_here(resource, graph):
+        return None
+    return Fail(
+        "spec.podSelector", f"no workload in namespace {resource.kubernetes.namespace!r} matches the pod selector"
+    )
+
+
+# Permissions that let a pod's token take over other identities, nodes or the control plane. Reading Secrets
+# and creating pods are left out: most controllers need them, and IG-K8S-016/035 report the roles.
+ESCALATIONS: tuple[tuple[str, set[str], set[str], set[str], str], ...] = (
+    ("exec into pods", {""}, {"pods/exec", "pods/attach"}, {"create", "get"}, "resources"),
+    ("reach kubelets (nodes/proxy)", {""}, {"nodes/proxy"}, {"get", "create"}, "resources"),
+    ("create ServiceAccount tokens", {""}, {"serviceaccounts/token"}, {"create"}, "resources"),
+    ("approve certificates", {"certificates.k8s.io"}, {"certificatesigningrequests/approval"}, {"update", "patch"},
+     "resources"),
+    ("impersonate", {"", "authentication.k8s.io"}, {"users", "groups", "serviceaccounts", "*"}, {"impersonate"},
+     "verbs"),
+    ("escalate or bind roles", {"rbac.authorization.k8s.io"}, {"roles", "clusterroles", "*"}, {"escalate", "bind"},
+     "verbs"),
+)  # fmt: skip
+
+
+# Built-in ClusterRoles with escalation permissions (they have no node in the graph).
+BUILT_IN_ESCALATIONS = {
+    "admin": ["exec into pods", "impersonate ServiceAccounts"],
+    "edit": ["exec into pods", "impersonate ServiceAccounts"],
+}
+
+
+def _escalations(role: Resource) -> list[str]:
+    verdict = Verdict()
+    found = [
+        what
+        for what, groups, resources, verbs, named in ESCALATIONS
+        if grants(role, verdict, groups, resources, verbs, named)
+    ]
+    if not found:
+        verdict.result()  # raises when a rule of the role was unknown
+    return found
+
+
+def _bindings_of(graph: ResourceGraph, namespace: str | None, account: str) -> list[tuple[Resource, int]]:
+    """(binding, subject index) of the bindings naming ServiceAccount namespace/account."""
+    out = []
+    for kind in ("RoleBinding", "ClusterRoleBinding"):
+        for binding in graph.resources("kubernetes", kind):
+            if kind == "RoleBinding" and binding.kubernetes.namespace != namespace:
+                continue
+            for index, subject in enumerate(binding.get("subjects") or []):
+                if not isinstance(subject, dict) or subject.get("kind") != "ServiceAccount":
+                    continue
+                if (
+                    subject.get("name") == account
+                    and (subject.get("namespace") or binding.kubernetes.namespace) == namespace
+                ):
+                    out.append((binding, index))
+    return out
+
+
+# high: every pod of the workload carries a token that can escalate (exec anywhere, impersonate, mint tokens):
+# code execution in the pod becomes control of other workloads or the cluster.
+@check(
+    id="IG-K8S-081",
+    title="Workload runs as a ServiceAccount that holds an escalation permission",
+    severity="high",
+    framework="kubernetes",
+    types=RUNNING,
+    cwe="CWE-269",
+    description="The workload's ServiceAccount is bound to a role that can exec into pods, reach kubelets, "
+    "mint ServiceAccount tokens, approve certificates, impersonate or escalate/bind roles: whoever gets code "
+    "execution in one of its pods inherits that. Roles are read when the scanned files declare them; "
+    "cluster-admin is IG-K8S-021's.",
+    remediation="Split the permission into a separate ServiceAccount used only by the component that needs "
+    "it, or remove it; set `automountServiceAccountToken: false` where the pod never calls the API.",
+    example="spec:\n  serviceAccountName: storefront\n  automountServiceAccountToken: false",
+    graph=True,
+    precision="medium",
+)
+def workload_with_escalating_account(resource: Resource, graph: ResourceGraph) -> Fail | None:
+    found = pod_spec(resource)
+    account = service_account_name(resource)
+    if found is None or account is None or resource.get(f"{found[0]}.automountServiceAccountToken") is False:
+        return None
+    verdict = Verdict()
+    reasons: list[str] = []
+    related: list[Resource] = []
+    for binding, _ in _bindings_of(graph, resource.kubernetes.namespace, account):
+        kind, name = binding.get("roleRef.kind"), binding.get("roleRef.name")
+        if kind == "ClusterRole" and name in BUILT_IN_ESCALATIONS:
+            reasons.append(f"ClusterRole {name} ({', '.join(BUILT_IN_ESCALATIONS[name])}) via {binding.address}")
+            related.append(binding)
+            continue
+        with verdict.item():
+            for role in graph.linked_via(binding, "roleRef"):
+                what = _escalations(role)
+                if what:
+                    reasons.append(f"{role.type} {role.kubernetes.name} ({', '.join(what)}) via {binding.address}")
+                    related += [binding, role]
+    if reasons:
+        path = f"{found[0]}.serviceAccountName" if found[1].get("serviceAccountName") else found[0]
+        return Fail(path, f"pods run as ServiceAccount {account!r}, which can " + "; ".join(reasons), tuple(related))
+    verdict.result()
+    return None
+
+
+def _weaknesses(workload: Resource) -> list[str]:
+    """What makes a serving workload's compromise a node compromise (privileged is IG-K8S-020's)."""
+    found = pod_spec(workload)
+    if found is None:
+        return []
+    path, spec = found
+    out = [f"{name}" for name in ("hostNetwork", "hostPID", "hostIPC") if spec.get(name) is True]
+    for volume in spec.get("volumes") or []:
+        host = volume.get("hostPath") if isinstance(volume, dict) else None
+        if isinstance(host, dict) and isinstance(host.get("path"), str) and is_sensitive_host_path(host["path"]):
+            out.append(f"hostPath {host['path']}")
+    for c in containers(workload, ephemeral=False):
+        if c.list_name == "initContainers":
+            continue
+        capabilities = c.security_context.get("capabilities")
+        added = capabilities.get("add") if isinstance(capabilities, dict) else None
+        for capability in added if isinstance(added, list) else []:
+            if str(capability).upper().removeprefix("CAP_") in DANGEROUS_CAPABILITIES:
+                out.append(f"{c.label} adds {capability}")
+    return out
+
+
+# high: outside traffic reaches a process whose compromise is the node's (host namespaces, the runtime socket,
+# escape-grade capabilities).
+@check(
+    id="IG-K8S-082",
+    title="Externally exposed Service selects a workload with host access",
+    severity="high",
+    framework="kubernetes",
+    types=["Service"],
+    cwe="CWE-668",
+    description="A LoadBalancer or NodePort Service, or a Service an Ingress routes to, sends outside traffic to "
+    "pods that share the node's network, PID or IPC namespace, mount a sensitive host path (the runtime "
+    "socket, /etc, /var/lib/kubelet...) or add escape-grade capabilities: one exploitable bug in the exposed "
+    "process reaches the node. Privileged pods are IG-K8S-020's; internal load balancers are not reported.",
+    remediation="Remove the host access from the serving workload (move node-level work into a separate, "
+    "unexposed agent), or keep the Service internal.",
+    example="spec:\n  type: ClusterIP",
+    graph=True,
+)
+def exposed_workload_with_host_access(resource: Resource, graph: ResourceGraph) -> Fail | None:
+    kind = resource.get("spec.type")
+    if kind == "LoadBalancer" and internal_load_balancer(resource):
+        kind = "ClusterIP"
+    ingresses = graph.predecessors(resource, "routes", "Ingress")
+    if kind not in ("LoadBalancer", "NodePort") and not ingresses:
+        return None
+    weak = {w.address: (w, _weaknesses(w)) for w in graph.linked_via(resource, "spec.selector")}
+    weak = {address: item for address, item in weak.items() if item[1]}
+    if not weak:
+        return None
+    detail = "; ".join(f"{address}: {', '.join(found)}" for address, (_, found) in sorted(weak.items()))
+    related = tuple(w for w, _ in weak.values()) + tuple(ingresses)
+    if kind in ("LoadBalancer", "NodePort"):
+        return Fail("spec.type", f"{kind} Service routes outside traffic to pods with host access ({detail})", related)
+    via = ", ".join(i.address for i in ingresses)
+    return Fail("spec.selector", f"Service behind {via} routes outside traffic to pods with host access ({detail})",
+                related)  # fmt: skip
+
+
+def _replicas(workload: Resource, graph: ResourceGraph) -> int | None:
+    """Replicas of a workload (an autoscaler's minimum when one targets it); None for DaemonSets and Jobs."""
+    if workload.type not in ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"):
+        return None
+    for autoscaler in graph.resources("kubernetes", "HorizontalPodAutoscaler"):
+        target = autoscaler.get("spec.scaleTargetRef")
+        if (
+            autoscaler.kubernetes.namespace == workload.kubernetes.namespace
+            and isinstance(target, dict)
+            and target.get("kind") == workload.type
+            and target.get("name") == workload.kubernetes.name
+        ):
+            minimum = autoscaler.get("spec.minReplicas")
+            return minimum if isinstance(minimum, int) else 1
+    replicas = workload.get("spec.replicas")
+    return (
+        replicas if isinstance(replicas, int) and not isinstance(replicas, bool) else (1 if replicas is None else None)
+    )
+
+
+# low: a budget that allows no eviction stalls node drains and cluster upgrades until someone deletes it;
+# an availability and maintenance problem, not an exposure.
+@check(
+    id="IG-K8S-083",
+    title="PodDisruptionBudget allows no voluntary eviction",
+    severity="low",
+    framework="kubernetes",
+    types=["PodDisruptionBudget"],
+    cwe="CWE-400",
+    description="`maxUnavailable: 0`, `minAvailable: 100%`, or a `minAvailable` at least the replica count of "
+    "every workload it selects leaves no pod that may be evicted: `kubectl drain`, node auto-repair and "
+    "cluster upgrades block on it (security patches of nodes included) until someone intervenes.",
+    remediation="Allow at least one disruption: `maxUnavailable: 1`, or a `minAvailable` below the replica "
+    "count (and run at least two replicas).",
+    example="apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: web\nspec:\n"
+    "  maxUnavailable: 1\n  selector:\n    matchLabels:\n      app: web",
+    graph=True,
+)
+def disruption_budget_blocks_eviction(resource: Resource, graph: ResourceGraph) -> Fail | None:
+    max_unavailable = resource.get("spec.maxUnavailable")
+    if max_unavailable is not None:
+        if str(max_unavailable).strip() in ("0", "0%"):
+            return Fail("spec.maxUnavailable", "maxUnavailable 0: no pod may ever be evicted")
+        return None
+    min_available = resource.get("spec.minAvailable")
+    if str(min_available).strip() == "100%":
+        return Fail("spec.minAvailable", "minAvailable 100%: no pod may ever be evicted")
+    if not isinstance(min_available, int) or isinstance(min_available, bool):
+        return None
+    selected = graph.linked_via(resource, "spec.selector")
+    if not selected:
+        raise UnknownValue("spec.selector", "the selector matches no workload in the scanned files")
+    counts = [(_replicas(w, graph), w) for w in selected]
+    if any(count is None for count, _ in counts):
+        return None  # a DaemonSet or Job: its pod count is not in the manifest
+    total = sum(count for count, _ in counts if count is not None)
+    if min_available >= total:
+        names = ", ".join(w.address for _, w in counts)
+        return Fail(
+            "spec.minAvailable",
+            f"minAvailable {min_available} with {total} replica(s) in {names}: no pod may be evicted",
+            tuple(w for _, w in counts),
+        )
+    return None
