@@ -23,6 +23,20 @@ from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
 
 RUNNING = list(RUNNING_WORKLOAD_KINDS)
+# Labels controllers put on the pods they create, absent from pod templates.
+CONTROLLER_LABELS = frozenset(
+    {
+        "statefulset.kubernetes.io/pod-name",
+        "apps.kubernetes.io/pod-index",
+        "controller-revision-hash",
+        "pod-template-hash",
+        "pod-template-generation",
+        "batch.kubernetes.io/job-name",
+        "job-name",
+        "controller-uid",
+        "batch.kubernetes.io/controller-uid",
+    }
+)
 
 
 def _directory(resource: Resource) -> str:
@@ -51,9 +65,10 @@ def _manages_pods_here(resource: Resource, graph: ResourceGraph) -> bool:
     cwe="CWE-1164",
     description="The Service's selector matches the pod labels of no workload in its namespace, although the "
     "scanned files declare workloads next to it: the Service has no endpoints (a label typo or a renamed app), "
-    "or selects pods that nobody reviewed here. Services routed by an Ingress are IG-K8S-023's; Services "
-    "without a selector (manual endpoints) and namespaces holding custom resources (operator-made pods) are "
-    "not judged.",
+    "or selects pods that nobody reviewed here. Judged only when a workload is declared in the Service's file "
+    "or under the Service's name. Services routed by an Ingress are IG-K8S-023's; Services without a selector "
+    "(manual endpoints), selecting labels controllers add to pods (statefulset.kubernetes.io/pod-name...), in "
+    "kube-system (static pods), or in namespaces holding custom resources (operator-made pods) are not judged.",
     remediation="Fix the selector (or the workload's pod template labels) so they match.",
     example="spec:\n  selector:\n    app: web",
     graph=True,
@@ -63,8 +78,20 @@ def service_selects_nothing(resource: Resource, graph: ResourceGraph) -> Fail | 
     selector = resource.get("spec.selector")
     if not isinstance(selector, dict) or not selector or graph.successors(resource, "selects"):
         return None
+    if CONTROLLER_LABELS.intersection(map(str, selector)) or resource.kubernetes.namespace == "kube-system":
+        return None  # per-pod labels the controllers add, or control-plane static pods
     if graph.predecessors(resource, "routes", "Ingress") or not _manages_pods_here(resource, graph):
         return None
+    namespace, name = resource.kubernetes.namespace, resource.kubernetes.name
+    counterpart = [
+        w
+        for w in graph.resources("kubernetes")
+        if w.type in WORKLOAD_KINDS
+        and w.kubernetes.namespace == namespace
+        and (w.location.file == resource.location.file or w.kubernetes.name == name)
+    ]
+    if not counterpart:
+        return None  # the pods it is meant for are not in the scanned files (templates, other tools)
     labels = ", ".join(f"{k}={v}" for k, v in selector.items())
     return Fail(
         "spec.selector", f"no workload in namespace {resource.kubernetes.namespace!r} has pods labelled {labels}"
