@@ -150,12 +150,15 @@ BUILT_IN_ESCALATIONS = {
 
 
 def _escalations(role: Resource) -> list[str]:
+    """The escalation permissions a declared role grants; rules limited to named objects do not count."""
     verdict = Verdict()
-    found = [
-        what
-        for what, groups, resources, verbs, named in ESCALATIONS
-        if grants(role, verdict, groups, resources, verbs, named)
-    ]
+    found = []
+    for what, groups, resources, verbs, named in ESCALATIONS:
+        for grant in grants(role, verdict, groups, resources, verbs, named):
+            rule = grant.path.split(".", 2)[:2]
+            if not role.get(".".join(rule) + ".resourceNames"):
+                found.append(what)
+                break
     if not found:
         verdict.result()  # raises when a rule of the role was unknown
     return found
@@ -190,8 +193,8 @@ def _bindings_of(graph: ResourceGraph, namespace: str | None, account: str) -> l
     cwe="CWE-269",
     description="The workload's ServiceAccount is bound to a role that can exec into pods, reach kubelets, "
     "mint ServiceAccount tokens, approve certificates, impersonate or escalate/bind roles: whoever gets code "
-    "execution in one of its pods inherits that. Roles are read when the scanned files declare them; "
-    "cluster-admin is IG-K8S-021's.",
+    "execution in one of its pods inherits that. Roles are read when the scanned files declare them (rules "
+    "limited by resourceNames do not count); cluster-admin is IG-K8S-021's.",
     remediation="Split the permission into a separate ServiceAccount used only by the component that needs "
     "it, or remove it; set `automountServiceAccountToken: false` where the pod never calls the API.",
     example="spec:\n  serviceAccountName: storefront\n  automountServiceAccountToken: false",
