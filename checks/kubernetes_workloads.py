@@ -457,3 +457,74 @@ def service_external_ips(resource: Resource) -> Fail | None:
     if isinstance(ips, list) and ips:
         return Fail("spec.externalIPs", f"Service routes external IPs {', '.join(map(str, ips))} to its pods")
     return None
+
+
+# Pod settings a chart commonly exposes as values, judged when a helm_release sets them literally:
+# last key of the value path -> (the value that is the risk, severity, what it means).
+HELM_POD_SETTINGS = {
+    "privileged": ("true", "high", "runs the chart's containers privileged"),
+    "hostNetwork": ("true", "high", "puts the chart's pods on the node's network"),
+    "hostPID": ("true", "high", "shares the node's process table with the chart's pods"),
+    "hostIPC": ("true", "high", "shares the node's IPC namespace with the chart's pods"),
+    "allowPrivilegeEscalation": ("true", "medium", "lets the chart's processes gain privileges"),
+}
+
+
+def _helm_value_path(name: str) -> list[str]:
+    """The parts of a `set` name: dots separate keys unless escaped (`podAnnotations.app\\.io/x`)."""
+    parts, current, escaped = [], "", False
+    for char in name:
+        if escaped:
+            current, escaped = current + char, False
+        elif char == "\\":
+            escaped = True
+        elif char == ".":
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [*parts, current]
+
+
+# high: the same privilege a manifest would grant, set through a Terraform-managed Helm release.
+@check(
+    id="IG-K8S-084",
+    title="Helm release sets a privileged or host-namespace pod value",
+    severity="high",
+    framework="terraform",
+    types=["helm_release"],
+    cwe="CWE-250",
+    description="A `set` value such as `controller.securityContext.privileged = true` or `hostNetwork = true` "
+    "gives the chart's pods the node, as IG-K8S-001 and IG-K8S-004 report for manifests. Only `set` entries "
+    "with a literal name are read (not `values` files); `allowPrivilegeEscalation = true` is reported at medium.",
+    remediation="Remove the `set` entry (the chart's default is usually safe) or set the value to false; if the "
+    "chart truly needs it, document why and run it on dedicated nodes.",
+    example='resource "helm_release" "ingress" {\n  name       = "ingress-nginx"\n'
+    '  repository = "https://kubernetes.github.io/ingress-nginx"\n  chart      = "ingress-nginx"\n'
+    '  set {\n    name  = "controller.hostNetwork"\n    value = "false"\n  }\n}',
+)
+def helm_release_privileged_value(resource: Resource) -> list[Fail] | None:
+    verdict = Verdict()
+    for block in ("set", "set_sensitive"):
+        for index, _ in enumerate(resource.get(block) or []):
+            with verdict.item():
+                name = resource.get(f"{block}.{index}.name")
+                if not isinstance(name, str):
+                    continue
+                parts = _helm_value_path(name)
+                setting = HELM_POD_SETTINGS.get(parts[-1])
+                if setting is None:
+                    continue
+                if parts[-1] == "privileged" and not (len(parts) > 1 and parts[-2].lower().endswith("securitycontext")):
+                    continue  # `privileged` elsewhere is a chart's own switch (e.g. a PSP toggle)
+                value = resource.get(f"{block}.{index}.value")
+                if str(value).strip().lower() == setting[0]:
+                    verdict.fails.append(
+                        Fail(
+                            f"{block}.{index}.value",
+                            f"{name} = {value}: the release {setting[2]}",
+                            (),
+                            None if setting[1] == "high" else setting[1],
+                        )
+                    )
+    return verdict.result()
