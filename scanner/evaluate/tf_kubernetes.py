@@ -79,8 +79,14 @@ LIST_BLOCKS = {
     "volume_claim_template": "volumeClaimTemplates",
 }
 # Blocks whose name is a list only in some parents: `secret` is a list of references on a ServiceAccount
-# and a volume source elsewhere; `ingress`/`egress` are policy rules in a NetworkPolicy spec only.
-LIST_ONLY_UNDER = {"secret": ("",), "ingress": ("spec",), "egress": ("spec",)}
+# and a volume source elsewhere; `ingress`/`egress` are policy rules in a NetworkPolicy spec only; `port`
+# is a list in a container and a Service spec, one port in an Ingress backend.
+LIST_ONLY_UNDER = {
+    "secret": ("",),
+    "ingress": ("spec",),
+    "egress": ("spec",),
+    "port": ("containers", "initContainers", "spec"),
+}
 # snake_case names whose Kubernetes spelling is not their plain camelCase.
 NAMES = {
     "host_pid": "hostPID",
