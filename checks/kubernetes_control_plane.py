@@ -77,6 +77,8 @@ def _container_flags(resource: Resource) -> Iterator[Flags]:
     for c in containers(resource):
         words = list(_words(resource, c.path))
         for position, (word, _) in enumerate(words):
+            if word.startswith("-") or "=" in word or ("/" in word and not word.startswith("/")):
+                continue  # a flag or a value (`--kubelet-service kube-system/kubelet`), not a program
             component = word.rsplit("/", 1)[-1]
             if component in (APISERVER, CONTROLLER_MANAGER, SCHEDULER, ETCD, KUBELET):
                 where = f"{c.path}.command" if c.spec.get("command") else c.path

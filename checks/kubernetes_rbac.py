@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from checks._helpers import Verdict
+from scanner.graph import ResourceGraph
+from scanner.graph.kubernetes import workloads_running_as
 from scanner.records import Resource, Unknown, UnknownValue
 from scanner.registry import Fail, check
 
@@ -341,6 +343,21 @@ PUBLIC_SAFE_ROLES = frozenset(
 )
 
 
+def _all_subjects_run_by_workloads(binding: Resource, graph: ResourceGraph) -> bool:
+    """Every subject is a ServiceAccount that a workload in the scanned files runs as."""
+    subjects = binding.get("subjects") or []
+    declared = graph.successors(binding, "binds", "ServiceAccount")
+    for subject in subjects:
+        if not isinstance(subject, dict) or subject.get("kind") != "ServiceAccount":
+            return False
+        namespace, name = subject.get("namespace") or binding.kubernetes.namespace, str(subject.get("name"))
+        accounts = [a for a in declared if (a.kubernetes.namespace, a.kubernetes.name) == (namespace, name)]
+        users = [w for a in accounts for w in graph.predecessors(a, "uses")] if accounts else []
+        if not users and not workloads_running_as(graph, namespace, name):
+            return False
+    return bool(subjects)
+
+
 def _role_ref(resource: Resource) -> tuple[str, str]:
     kind, name = resource.get("roleRef.kind"), resource.get("roleRef.name")
     return str(kind or ""), str(name or "")
@@ -358,7 +375,8 @@ def _subjects(resource: Resource, verdict: Verdict) -> list[tuple[int, str, str,
 
 
 # high: cluster-admin (or admin/edit across every namespace) bound to anyone is the keys to the cluster;
-# IG-K8S-021 (critical) reports the subjects a workload in the scanned files runs as.
+# IG-K8S-021 (critical) reports the subjects a workload in the scanned files runs as, so a cluster-admin
+# binding whose every subject is such an account is left to it.
 @check(
     id="IG-K8S-045",
     title="Binding grants cluster-admin (or admin/edit in every namespace)",
@@ -369,18 +387,22 @@ def _subjects(resource: Resource, verdict: Verdict) -> list[tuple[int, str, str,
     description="cluster-admin is every permission on every object. The admin and edit ClusterRoles bound "
     "with a ClusterRoleBinding apply to every namespace, kube-system included (edit alone reads every Secret "
     "and runs pods as any ServiceAccount). Whoever holds such a binding, and whoever steals its credentials, "
-    "owns the cluster.",
+    "owns the cluster. A cluster-admin binding whose every subject is a ServiceAccount a workload in the "
+    "scanned files runs as is IG-K8S-021's (critical).",
     remediation="Bind a role that lists the resources and verbs the subject needs, in the namespaces it "
     "needs them (RoleBinding); keep cluster-admin for break-glass accounts outside manifests.",
     example="kind: RoleBinding\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: view",
     tags=("iam",),
+    graph=True,
 )
-def binds_cluster_admin(resource: Resource) -> Fail | None:
+def binds_cluster_admin(resource: Resource, graph: ResourceGraph) -> Fail | None:
     kind, name = _role_ref(resource)
     if kind != "ClusterRole" or name not in ADMIN_ROLES:
         return None
     if name != "cluster-admin" and resource.type != "ClusterRoleBinding":
         return None  # admin/edit through a RoleBinding stays inside one namespace
+    if name == "cluster-admin" and _all_subjects_run_by_workloads(resource, graph):
+        return None  # IG-K8S-021 reports each subject, at critical
     where = "in every namespace" if name != "cluster-admin" else ""
     return Fail("roleRef.name", f"{resource.type} grants ClusterRole {name} ({ADMIN_ROLES[name]}) {where}".strip())
 
