@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from scanner.graph import ResourceGraph
-from scanner.graph.images import built_by_skaffold
+from scanner.graph.images import built_by_skaffold, pinned_by_kustomize
 from scanner.kube import WORKLOAD_KINDS, Container, containers, is_patch_fragment, pod_spec, security_value
 from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
@@ -434,7 +434,8 @@ def _image_tag_problem(image: str) -> str | None:
     description="`:latest` or no tag means every node pull can bring a different image: deployments "
     "are not reproducible, rollbacks do not roll back, and a compromised registry push goes live. Images a "
     "Skaffold config in the manifest's directory (or above) builds are not reported: Skaffold rewrites "
-    "them to the tag it built when it deploys.",
+    "them to the tag it built when it deploys; nor are images whose tag or digest a kustomization including "
+    "the manifest sets with `images:`.",
     remediation="Pin a version tag, better an immutable digest (`image: repo/app:1.4.2@sha256:...`).",
     example="image: nginx:1.27.2@sha256:2d194184b067db3598771b4cf326cfe6ad5051937ba1132b8b7d4b0184e0d0a6",
     graph=True,
@@ -447,6 +448,8 @@ def image_not_pinned(resource: Resource, graph: ResourceGraph) -> list[Fail]:
             continue  # no image or a placeholder substituted at deploy time
         if built_by_skaffold(graph, resource.location.file, image.strip()):
             continue  # the deployed reference is the tag Skaffold built
+        if pinned_by_kustomize(graph, resource.location.file, image.strip()):
+            continue  # a kustomization's `images:` sets the tag that is deployed
         problem = _image_tag_problem(image.strip())
         if problem:
             fails.append(Fail(f"{c.path}.image", f"{c.label} image {image!r} {problem}"))
