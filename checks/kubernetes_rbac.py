@@ -283,7 +283,9 @@ def rbac_webhooks(resource: Resource) -> list[Fail] | None:
     for grant in grants(resource, verdict, {"admissionregistration.k8s.io"}, webhooks, writes):
         if resource.get(grant.path.rsplit(".resources", 1)[0] + ".resourceNames") and "create" not in grant.verbs:
             continue  # limited to its own webhook (CA bundle injection)
-        verdict.fails.append(Fail(grant.path, f"{_kind(resource)} can {'/'.join(grant.verbs)} {grant.resource}"))
+        severity = None if {"create", "delete"}.intersection(grant.verbs) else "medium"
+        message = f"{_kind(resource)} can {'/'.join(grant.verbs)} {grant.resource}"
+        verdict.fails.append(Fail(grant.path, message, (), severity))
     return verdict.result()
 
 
