@@ -352,3 +352,59 @@ def disruption_budget_blocks_eviction(resource: Resource, graph: ResourceGraph) 
             tuple(w for _, w in counts),
         )
     return None
+
+
+# Annotations that federate a ServiceAccount's token with a cloud identity: the token is used without RBAC.
+WORKLOAD_IDENTITY_ANNOTATIONS = (
+    "iam.gke.io/gcp-service-account",
+    "eks.amazonaws.com/role-arn",
+    "azure.workload.identity/client-id",
+)
+
+
+# low: a token nobody granted anything still authenticates to the API server (discovery, self-reviews) and
+# to anything trusting Kubernetes tokens; defence in depth, judged only where the repository manages RBAC.
+@check(
+    id="IG-K8S-018",
+    title="Pod mounts the API token of a ServiceAccount that no binding uses",
+    severity="low",
+    framework="kubernetes",
+    types=RUNNING,
+    cwe="CWE-522",
+    description="The workload runs as its own ServiceAccount and mounts its token, but no RoleBinding or "
+    "ClusterRoleBinding in the scanned files grants that account anything: the token is likely unused, yet "
+    "whoever gets code execution in the pod can replay it against the API server and any service that trusts "
+    "Kubernetes tokens. Judged only when the scanned files declare the ServiceAccount and some RBAC binding of "
+    "its namespace; accounts federated with a cloud identity (GKE, EKS, Azure workload identity annotations) "
+    "are not reported. The default ServiceAccount is IG-K8S-012's.",
+    remediation="Set `automountServiceAccountToken: false` on the pod spec or the ServiceAccount; if something "
+    "else authenticates with the token (Vault's Kubernetes auth), mount a projected token with that audience.",
+    example="spec:\n  serviceAccountName: storefront\n  automountServiceAccountToken: false",
+    graph=True,
+    precision="medium",
+)
+def unused_service_account_token(resource: Resource, graph: ResourceGraph) -> Fail | None:
+    found = pod_spec(resource)
+    account = service_account_name(resource)
+    if found is None or account in (None, "default"):
+        return None
+    if resource.get(f"{found[0]}.automountServiceAccountToken") is False:
+        return None
+    namespace = resource.kubernetes.namespace
+    accounts = [a for a in graph.successors(resource, "uses", "ServiceAccount") if a.kubernetes.name == account]
+    if not accounts or any(a.get("automountServiceAccountToken") is False for a in accounts):
+        return None
+    for declared in accounts:
+        annotations = declared.get("metadata.annotations")
+        if isinstance(annotations, dict) and any(key in annotations for key in WORKLOAD_IDENTITY_ANNOTATIONS):
+            return None
+    bindings = [
+        b
+        for kind in ("RoleBinding", "ClusterRoleBinding")
+        for b in graph.resources("kubernetes", kind)
+        if kind == "ClusterRoleBinding" or b.kubernetes.namespace == namespace
+    ]
+    if not any(b.kubernetes.namespace == namespace for b in bindings) or _bindings_of(graph, namespace, account):
+        return None
+    path = f"{found[0]}.serviceAccountName" if found[1].get("serviceAccountName") else found[0]
+    return Fail(path, f"pods mount the token of ServiceAccount {account!r}, which no binding grants anything")

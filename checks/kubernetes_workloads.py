@@ -528,3 +528,28 @@ def helm_release_privileged_value(resource: Resource) -> list[Fail] | None:
                         )
                     )
     return verdict.result()
+
+
+# medium: a legacy token Secret never expires and survives pod deletion; anyone who reads it holds the account.
+@check(
+    id="IG-K8S-019",
+    title="Long-lived ServiceAccount token Secret",
+    severity="medium",
+    framework="kubernetes",
+    types=["Secret"],
+    cwe="CWE-613",
+    description="A Secret of type `kubernetes.io/service-account-token` makes the control plane issue a token "
+    "that never expires and is not bound to a pod: it stays valid until the Secret is deleted, and anyone who "
+    "can read the Secret (or a copy of it) acts as the ServiceAccount.",
+    remediation="Use short-lived tokens: projected `serviceAccountToken` volumes in pods, or `kubectl create "
+    "token` / the TokenRequest API for clients outside the cluster.",
+    example="volumes:\n  - name: api-token\n    projected:\n      sources:\n        - serviceAccountToken:\n"
+    "            path: token\n            expirationSeconds: 3600",
+    tags=("iam",),
+)
+def legacy_token_secret(resource: Resource) -> Fail | None:
+    if resource.get("type") != "kubernetes.io/service-account-token":
+        return None
+    annotations = resource.get("metadata.annotations")
+    account = annotations.get("kubernetes.io/service-account.name") if isinstance(annotations, dict) else None
+    return Fail("type", f"Secret holds a non-expiring token for ServiceAccount {account!r}")
