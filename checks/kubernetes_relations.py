@@ -18,7 +18,7 @@ from checks.kubernetes import (
 from checks.kubernetes_rbac import grants
 from scanner.graph import ResourceGraph
 from scanner.graph.kubernetes import service_account_name
-from scanner.kube import RUNNING_WORKLOAD_KINDS, WORKLOAD_KINDS, containers, pod_spec
+from scanner.kube import RUNNING_WORKLOAD_KINDS, WORKLOAD_KINDS, containers, is_patch_fragment, pod_spec
 from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
 
@@ -354,6 +354,25 @@ def disruption_budget_blocks_eviction(resource: Resource, graph: ResourceGraph) 
     return None
 
 
+def _in_kustomize_layout(resource: Resource, graph: ResourceGraph) -> bool:
+    """Listed by a kustomization, or next to one: its namePrefix and namespace transforms rename accounts and
+    binding subjects, so names written in the files cannot be matched."""
+    if resource.kubernetes.kustomize_resource:
+        return True
+    directory = _directory(resource)
+    return any(_directory(k) == directory for k in graph.resources("kubernetes", "Kustomization"))
+
+
+def _names_account(bindings: list[Resource], account: str) -> bool:
+    """A binding names a ServiceAccount of that name, in any namespace: kustomize's namespace transformer
+    rewrites subject namespaces, so the namespaces written in a base prove nothing."""
+    return any(
+        isinstance(subject, dict) and subject.get("kind") == "ServiceAccount" and subject.get("name") == account
+        for binding in bindings
+        for subject in binding.get("subjects") or []
+    )
+
+
 # Annotations that federate a ServiceAccount's token with a cloud identity: the token is used without RBAC.
 WORKLOAD_IDENTITY_ANNOTATIONS = (
     "iam.gke.io/gcp-service-account",
@@ -374,9 +393,13 @@ WORKLOAD_IDENTITY_ANNOTATIONS = (
     description="The workload runs as its own ServiceAccount and mounts its token, but no RoleBinding or "
     "ClusterRoleBinding in the scanned files grants that account anything: the token is likely unused, yet "
     "whoever gets code execution in the pod can replay it against the API server and any service that trusts "
-    "Kubernetes tokens. Judged only when the scanned files declare the ServiceAccount and some RBAC binding of "
-    "its namespace; accounts federated with a cloud identity (GKE, EKS, Azure workload identity annotations) "
-    "are not reported. The default ServiceAccount is IG-K8S-012's.",
+    "Kubernetes tokens. Judged only when the scanned files declare the ServiceAccount and an RBAC binding of "
+    "its namespace in the workload's directory, outside kustomize layouts (whose name and namespace "
+    "transforms hide the bindings); "
+    "accounts federated with a cloud identity (GKE, EKS, Azure workload identity annotations) are not "
+    "reported. Some workloads use the token only with what Kubernetes grants every authenticated account "
+    "(OIDC discovery) or to authenticate to a mesh or Vault: mount a projected token for those. The default "
+    "ServiceAccount is IG-K8S-012's.",
     remediation="Set `automountServiceAccountToken: false` on the pod spec or the ServiceAccount; if something "
     "else authenticates with the token (Vault's Kubernetes auth), mount a projected token with that audience.",
     example="spec:\n  serviceAccountName: storefront\n  automountServiceAccountToken: false",
@@ -386,7 +409,9 @@ WORKLOAD_IDENTITY_ANNOTATIONS = (
 def unused_service_account_token(resource: Resource, graph: ResourceGraph) -> Fail | None:
     found = pod_spec(resource)
     account = service_account_name(resource)
-    if found is None or account in (None, "default"):
+    if found is None or account in (None, "default") or is_patch_fragment(resource):
+        return None
+    if _in_kustomize_layout(resource, graph):
         return None
     if resource.get(f"{found[0]}.automountServiceAccountToken") is False:
         return None
@@ -398,13 +423,11 @@ def unused_service_account_token(resource: Resource, graph: ResourceGraph) -> Fa
         annotations = declared.get("metadata.annotations")
         if isinstance(annotations, dict) and any(key in annotations for key in WORKLOAD_IDENTITY_ANNOTATIONS):
             return None
-    bindings = [
-        b
-        for kind in ("RoleBinding", "ClusterRoleBinding")
-        for b in graph.resources("kubernetes", kind)
-        if kind == "ClusterRoleBinding" or b.kubernetes.namespace == namespace
-    ]
-    if not any(b.kubernetes.namespace == namespace for b in bindings) or _bindings_of(graph, namespace, account):
+    bindings = graph.resources("kubernetes", "RoleBinding") + graph.resources("kubernetes", "ClusterRoleBinding")
+    here = _directory(resource)
+    if not any(b.kubernetes.namespace == namespace and _directory(b) == here for b in bindings):
+        return None  # RBAC for this application is not managed next to it
+    if _names_account(bindings, account):
         return None
     path = f"{found[0]}.serviceAccountName" if found[1].get("serviceAccountName") else found[0]
     return Fail(path, f"pods mount the token of ServiceAccount {account!r}, which no binding grants anything")
