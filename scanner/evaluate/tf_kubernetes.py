@@ -230,7 +230,6 @@ def to_kubernetes(resource: Resource) -> Resource | None:
             namespace=namespace_text,
             namespace_explicit=namespace is not None,
             api_version=api_version,
-            kustomize_resource=True,  # a whole object, never a patch fragment
         ),
     )
 
