@@ -11,6 +11,7 @@ from typing import Any
 
 from checks._helpers import Verdict
 from scanner.graph import ResourceGraph
+from scanner.graph.images import built_by_skaffold, pinned_by_kustomize
 from scanner.kube import WORKLOAD_KINDS, Container, containers, is_patch_fragment
 from scanner.records import Resource
 from scanner.registry import Fail, check
@@ -69,20 +70,27 @@ def image_without_digest(resource: Resource) -> list[Fail] | None:
     cwe="CWE-1357",
     description="An untagged or :latest image with `imagePullPolicy: IfNotPresent` or `Never` runs whatever "
     "each node cached, so nodes run different builds and a fixed image never arrives; with IfNotPresent a pod "
-    "may also start from another tenant's cached private image without pull credentials being checked.",
+    "may also start from another tenant's cached private image without pull credentials being checked. Images "
+    "Skaffold builds or a kustomization's `images:` pins are not reported (the deployed reference is tagged).",
     remediation="Pin a version tag or digest; if the tag must move, use `imagePullPolicy: Always`.",
     example="containers:\n  - name: web\n    image: nginx:1.27.2\n    imagePullPolicy: IfNotPresent",
+    graph=True,
 )
-def mutable_tag_cached(resource: Resource) -> list[Fail] | None:
+def mutable_tag_cached(resource: Resource, graph: ResourceGraph) -> list[Fail] | None:
     verdict = Verdict()
     for c in containers(resource):
         with verdict.item():
             image, policy = resource.get(f"{c.path}.image"), resource.get(f"{c.path}.imagePullPolicy")
             mutable = isinstance(image, str) and not _placeholder(image) and _mutable_tag(image)
-            if mutable and policy in ("IfNotPresent", "Never"):
-                verdict.fails.append(
-                    Fail(f"{c.path}.imagePullPolicy", f"{c.label} runs {image!r} with imagePullPolicy {policy}")
-                )
+            if not mutable or policy not in ("IfNotPresent", "Never"):
+                continue
+            if built_by_skaffold(graph, resource.location.file, image) or pinned_by_kustomize(
+                graph, resource.location.file, image
+            ):
+                continue  # the reference deployed is the tag Skaffold built or kustomize sets
+            verdict.fails.append(
+                Fail(f"{c.path}.imagePullPolicy", f"{c.label} runs {image!r} with imagePullPolicy {policy}")
+            )
     return verdict.result()
 
 

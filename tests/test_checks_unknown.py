@@ -16,6 +16,7 @@ NEVER_UNKNOWN = {
     "IG-K8S-011": "asks only whether a Skaffold config in the scanned files builds the image",
     "IG-K8S-014": "the graph only lowers the severity (ingress controller, Ingress backend); exposure is read",
     "IG-K8S-045": "the graph only hands subjects IG-K8S-021 reports to it; the binding's roleRef is read",
+    "IG-K8S-067": "asks only whether a Skaffold config or kustomization in the scanned files sets the tag",
     "IG-K8S-070": "asks only whether a declared Service selects the workload; none means no readiness need",
     "IG-K8S-079": "reports a selector that matches nothing declared, and only where the pods are declared",
 }
