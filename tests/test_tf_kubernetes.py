@@ -69,6 +69,7 @@ def test_every_shape_gets_a_kubernetes_twin_and_the_terraform_resource_stays(twi
         "kubernetes_role_binding.web": "RoleBinding",
         "kubernetes_network_policy_v1.web": "NetworkPolicy",
         "kubernetes_ingress_v1.web": "Ingress",
+        "kubernetes_manifest.node_debugger": "DaemonSet",
     }
     terraform = {r.address for r in result.resources if r.framework == "terraform"}
     assert set(found) <= terraform
@@ -91,6 +92,12 @@ def test_blocks_become_the_kubernetes_object_with_camel_case_keys_lists_and_type
     assert [v["name"] for v in spec["volumes"]] == ["cache", "logs"]
     assert spec["volumes"][1]["hostPath"] == {"path": "/var/log"}
     assert web.get("spec.template.metadata.labels") == {"app": "web"}  # map keys are kept as written
+
+
+def test_a_kubernetes_manifest_is_taken_as_written(twins) -> None:
+    debugger = twins[0]["kubernetes_manifest.node_debugger"]
+    assert debugger.kubernetes.namespace == "ops" and debugger.kubernetes.api_version == "apps/v1"
+    assert debugger.get("spec.template.spec.containers.0.name") == "debugger"
 
 
 def test_namespace_metadata_follows_references_and_defaults(twins) -> None:
@@ -123,6 +130,7 @@ def test_findings_land_on_the_terraform_attribute_line(twins) -> None:
     lines = {(f.resource.address, f.location.file, f.location.start_line) for f in result.findings}
     assert ("kubernetes_deployment_v1.web", "main.tf", 28) in lines  # host_ipc = true
     assert ("kubernetes_daemonset.agent", "main.tf", 109) in lines  # host_pid = true
+    assert ("kubernetes_manifest.node_debugger", "main.tf", 313) in lines  # hostNetwork = true in `manifest`
 
 
 def test_graph_links_terraform_declared_objects(twins) -> None:

@@ -8,7 +8,8 @@ object as the API server would receive it (camelCase keys, single blocks as mapp
 as the `containers` list...), so every Kubernetes check judges it unchanged. The twin is located at the
 Terraform resource, and its `attribute_lines` and `provenance` send each Kubernetes path to the line and
 origin of the Terraform attribute that set it: findings land on the `.tf` line. The Terraform resource
-itself is kept as it is.
+itself is kept as it is. A `kubernetes_manifest` already holds the object in Kubernetes' own shape
+(`manifest = { ... }`): it is taken as written.
 
 Only the shapes are translated; no provider default is invented except the namespace ("default", as the
 provider sends). Values stay as evaluated, `Unknown` included, so checks reading through `Resource.get`
@@ -20,6 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from scanner.parsers.kubernetes import CLUSTER_SCOPED
 from scanner.records import KubernetesMeta, Location, Resource, Unknown
 
 # Terraform type (without the `_v1` suffix, which names the same object) -> (kind, apiVersion).
@@ -45,7 +47,6 @@ KINDS: dict[str, tuple[str, str]] = {
 }
 # Unsuffixed types the provider still sends to a beta API (their `_v1` twins use the stable one).
 BETA_API_VERSIONS = {"kubernetes_ingress": "networking.k8s.io/v1beta1", "kubernetes_cron_job": "batch/v1beta1"}
-CLUSTER_SCOPED_KINDS = frozenset({"Namespace", "ClusterRole", "ClusterRoleBinding"})
 
 # Repeated HCL blocks that are one list in the Kubernetes object, under their Kubernetes name.
 LIST_BLOCKS = {
@@ -189,19 +190,51 @@ def _metadata_value(metadata: Any, key: str) -> Any:
 
 
 def to_kubernetes(resource: Resource) -> Resource | None:
-    """The Kubernetes object a `kubernetes_*` Terraform resource declares, or None for other resources."""
-    found = kind_of(resource.type) if resource.framework == "terraform" else None
+    """The Kubernetes object a `kubernetes_*` Terraform resource (or a `kubernetes_manifest`) declares, or None
+    for other resources."""
+    if resource.framework != "terraform":
+        return None
+    if resource.type == "kubernetes_manifest":
+        return _manifest(resource)
+    found = kind_of(resource.type)
     if found is None:
         return None
     kind, api_version = found
     translation = _Translation()
     body = translation.block(resource.attributes, "", "", "")
     body = {"apiVersion": api_version, "kind": kind, **body}
+    return _twin(resource, kind, api_version, body, translation.paths)
+
+
+def _manifest(resource: Resource) -> Resource | None:
+    """`kubernetes_manifest`: the object is written as it is sent (`manifest = { apiVersion = ..., ... }`)."""
+    body = resource.attributes.get("manifest")
+    if not isinstance(body, dict) or not isinstance(body.get("kind"), str):
+        return None
+    api_version = body.get("apiVersion")
+    paths: dict[str, str] = {}
+
+    def walk(value: Any, path: str) -> None:
+        paths[path] = f"manifest.{path}"
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{path}.{key}")
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, f"{path}.{index}")
+
+    for key, value in body.items():
+        walk(value, str(key))
+    return _twin(resource, body["kind"], str(api_version or ""), body, paths)
+
+
+def _twin(resource: Resource, kind: str, api_version: str, body: dict[str, Any], paths: dict[str, str]) -> Resource:
+    """The Kubernetes Resource, located at the Terraform resource; `paths` maps its paths to Terraform's."""
     metadata = body.get("metadata")
     name = _metadata_value(metadata, "name") or _metadata_value(metadata, "generateName")
     namespace = _metadata_value(metadata, "namespace")
     name_text = name if isinstance(name, str) else resource.address
-    if kind in CLUSTER_SCOPED_KINDS:
+    if kind in CLUSTER_SCOPED:
         namespace_text = None
     elif isinstance(namespace, Unknown):
         namespace_text = f"(unknown: {namespace.reason})"  # links to nothing: no guess across namespaces
@@ -209,7 +242,7 @@ def to_kubernetes(resource: Resource) -> Resource | None:
         namespace_text = str(namespace or "default")
     lines: dict[str, int] = {}
     provenance: dict[str, list[Location]] = {}
-    for k8s_path, tf_path in translation.paths.items():
+    for k8s_path, tf_path in paths.items():
         line = resource.attribute_lines.get(tf_path)
         if line:
             lines[k8s_path] = line
