@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from scanner.evaluate.tf_kubernetes import kind_of
+from scanner.records import UnknownValue
 from tests.conftest import FIXTURES, run_scan
 
 SHAPES = FIXTURES / "terraform-kubernetes"
@@ -142,3 +143,18 @@ def test_graph_links_terraform_declared_objects(twins) -> None:
     assert [w.address for w in graph.successors(policy, "isolates")] == ["kubernetes_deployment_v1.web"]
     ingress = next(r for r in graph.resources("kubernetes", "Ingress"))
     assert [s.address for s in graph.successors(ingress, "routes")] == ["kubernetes_service_v1.web"]
+
+
+def test_a_dynamic_container_block_with_unknown_for_each_is_an_unknown_containers_list(tmp_path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'variable "sidecars" {\n  type = list(string)\n}\n\n'
+        'resource "kubernetes_pod_v1" "app" {\n  metadata {\n    name = "app"\n  }\n  spec {\n'
+        '    dynamic "container" {\n      for_each = var.sidecars\n      content {\n'
+        '        name  = container.value\n        image = "registry.example.com/${container.value}:1.0.0"\n'
+        "      }\n    }\n  }\n}\n",
+        encoding="utf-8",
+    )
+    twin = next(r for r in run_scan(tmp_path).resources if r.framework == "kubernetes")
+    with pytest.raises(UnknownValue):
+        twin.get("spec.containers")
+    assert "container" not in twin.attributes["spec"]

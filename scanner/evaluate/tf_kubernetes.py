@@ -148,17 +148,18 @@ class _Translation:
         for name, value in body.items():
             tf_child = f"{tf_path}.{name}" if tf_path else name
             blocks = _is_block_list(value)
-            repeated = blocks and name in LIST_BLOCKS and parent_key in LIST_ONLY_UNDER.get(name, (parent_key,))
+            # a dynamic block whose for_each is unknown evaluates to Unknown: it still names the list
+            repeated = (blocks or isinstance(value, Unknown)) and name in LIST_BLOCKS
+            repeated = repeated and parent_key in LIST_ONLY_UNDER.get(name, (parent_key,))
             key = LIST_BLOCKS[name] if repeated else camel(name)
             k8s_child = f"{k8s_path}.{key}" if k8s_path else key
             self.paths[k8s_child] = tf_child
-            if blocks:
-                if repeated:
-                    out[key] = [
-                        self.item(item, f"{tf_child}.{i}", f"{k8s_child}.{i}", key) for i, item in enumerate(value)
-                    ]
-                else:
-                    out[key] = self.item(value[0], f"{tf_child}.0", k8s_child, key)
+            if blocks and repeated:
+                out[key] = [
+                    self.item(item, f"{tf_child}.{i}", f"{k8s_child}.{i}", key) for i, item in enumerate(value)
+                ]
+            elif blocks:
+                out[key] = self.item(value[0], f"{tf_child}.0", k8s_child, key)
             else:
                 out[key] = _scalar(key, value)
         return out
