@@ -63,7 +63,7 @@ def workload_runs_root_image(resource: Resource, graph: ResourceGraph) -> list[F
                 continue
             where = Location(stage.location.file, user[1], user[1])
             message = (
-                f"Container {container.spec.get('name', '?')!r} runs {stage.location.file}, whose final stage runs "
+                f"{container.label[0].upper()}{container.label[1:]} runs {stage.location.file}, whose final stage runs "
                 f"as root (line {user[1]}), and the workload sets no runAsNonRoot or non-zero runAsUser"
             )
             verdict.fails.append(Fail(attribute, message, related=(dataclasses.replace(stage, location=where),)))

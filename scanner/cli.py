@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import click
@@ -29,7 +30,9 @@ from scanner.parsers import ParseCache
 from scanner.records import FRAMEWORKS, ScanResult, Severity
 from scanner.registry import Check, Selection, load_builtin_checks
 from scanner.report import FORMATS, ReportContext, renderer
+from scanner.report.console import wants_color
 from scanner.scan import ScanOptions, scan
+from scanner.suggest import did_you_mean
 
 SEVERITIES = [s.value for s in Severity]
 EXIT_FINDINGS = 1
@@ -48,10 +51,13 @@ class ConfigProblem(click.ClickException):
 
 
 def _frameworks(value: str | None, configured: set[str] | None = None) -> set[str]:
-    chosen = _csv(value) or configured or set(FRAMEWORKS)
-    unknown = chosen - set(FRAMEWORKS)
+    chosen = {v.lower() for v in _csv(value)} or configured or set(FRAMEWORKS)
+    unknown = sorted(chosen - set(FRAMEWORKS))
     if unknown:
-        raise click.BadParameter(f"unknown framework(s): {', '.join(sorted(unknown))}", param_hint="--framework")
+        problems = [f"unknown framework {name!r}{did_you_mean(name, FRAMEWORKS)}" for name in unknown]
+        raise click.BadParameter(
+            f"{'; '.join(problems)}; choose from {', '.join(FRAMEWORKS)}", param_hint="--framework"
+        )
     return chosen
 
 
@@ -105,7 +111,7 @@ class ReportFormat(click.ParamType):
     def convert(self, value: str, param: click.Parameter | None, ctx: click.Context | None) -> str:
         fmt, sep, target = value.partition(":")
         if fmt not in FORMATS:
-            self.fail(f"{fmt!r} is not one of {', '.join(FORMATS)}", param, ctx)
+            self.fail(f"{fmt!r} is not one of {', '.join(FORMATS)}{did_you_mean(fmt, FORMATS)}", param, ctx)
         if sep and not target:
             self.fail(f"{value!r}: no file after ':'", param, ctx)
         return value
@@ -150,13 +156,19 @@ REPORT_OPTIONS = [
         "--docs-url",
         default=DOCS_URL,
         show_default=True,
-        help="Check documentation that SARIF, JUnit and markdown reports link to (`#<check id>` is appended).",
+        help="Check documentation that the console, SARIF, JUnit, markdown and other reports link to "
+        "(`#<check id>` is appended).",
+    ),
+    click.option(
+        "--compact",
+        is_flag=True,
+        help="Console: leave out each finding's check title, fix and documentation link.",
     ),
 ]
 
 
 def report_options(command: Callable[..., None]) -> Callable[..., None]:
-    """--format/--output pairs, --sarif-category and --docs-url: the same for `scan` and `plan`."""
+    """--format/--output pairs, --sarif-category, --docs-url and --compact: the same for `scan` and `plan`."""
     for option in reversed(REPORT_OPTIONS):
         command = option(command)
     return command
@@ -182,7 +194,7 @@ GATE_OPTIONS = [
     ),
     click.option(
         "--severity-threshold",
-        type=click.Choice(SEVERITIES),
+        type=click.Choice(SEVERITIES, case_sensitive=False),
         default=None,
         help="Findings below it are reported but do not fail the run (default: the config's, else low).",
     ),
@@ -203,7 +215,7 @@ GATE_OPTIONS = [
     ),
     click.option(
         "--compliance",
-        type=click.Choice(sorted(COMPLIANCE_FRAMEWORKS)),
+        type=click.Choice(sorted(COMPLIANCE_FRAMEWORKS), case_sensitive=False),
         default=None,
         help="Run only the checks that evidence a control of this framework; reports summarise each control.",
     ),
@@ -244,24 +256,42 @@ def check_selection(
     """The checks to run, the user's among them. Unknown check ids on the command line are usage errors, in
     the config file configuration errors; a selection that leaves no check to run is a usage error naming why."""
     checks = {**load_builtin_checks(), **(custom or {})}
-    unknown_ids = (_csv(only) | _csv(skip)) - set(checks)
-    if unknown_ids:
-        raise click.BadParameter(f"unknown check id(s): {', '.join(sorted(unknown_ids))}", param_hint="--check")
-    unknown_in_config = config.check_ids() - set(checks)
-    if unknown_in_config:
-        raise ConfigProblem(f"unknown check id(s) {', '.join(sorted(unknown_in_config))} in {config.source}")
+    canonical = {check_id.casefold(): check_id for check_id in checks}
+    problems = [
+        f"Invalid value for '{option}': unknown check id {check_id!r}{did_you_mean(check_id, checks)}"
+        for option, value in (("--check", only), ("--skip-check", skip))
+        for check_id in sorted(_csv(value))
+        if check_id.casefold() not in canonical
+    ]
+    if problems:
+        raise click.UsageError("\n".join(problems))
+    only_ids = {canonical[v.casefold()] for v in _csv(only)}
+    skip_ids = {canonical[v.casefold()] for v in _csv(skip)}
+    config = known_check_ids(config, checks)
     selection = Selection(
-        only=_csv(only) or config.checks,
-        skip=_csv(skip) or config.skip_checks,
+        only=only_ids or config.checks,
+        skip=skip_ids or config.skip_checks,
         frameworks=frameworks,
         custom=custom or {},
         compliance=compliance,
     )
     if not selection.select(checks):
-        only_from = "--check" if _csv(only) else f"checks in {config.source}"
-        skip_from = "--skip-check" if _csv(skip) else f"skip-checks in {config.source}"
+        only_from = "--check" if only_ids else f"checks in {config.source}"
+        skip_from = "--skip-check" if skip_ids else f"skip-checks in {config.source}"
         raise click.UsageError(f"no check left to run: {_why_none(selection, checks, only_from, skip_from)}")
     return selection
+
+
+def known_check_ids(config: configuration.Config, checks: dict[str, Check]) -> configuration.Config:
+    """The configuration with its check ids spelled as registered (any case is accepted); an id that
+    names no check is a configuration error, each listed with the closest id."""
+    canonical = {check_id.casefold(): check_id for check_id in checks}
+    unknown = sorted(i for i in config.check_ids() if i.casefold() not in canonical)
+    if unknown:
+        raise ConfigProblem(
+            "\n".join(f"unknown check id {i!r} in {config.source}{did_you_mean(i, checks)}" for i in unknown)
+        )
+    return config.with_check_ids(canonical)
 
 
 def _why_none(selection: Selection, checks: dict[str, Check], only_from: str, skip_from: str) -> str:
@@ -289,6 +319,8 @@ def write_reports(
     docs_url: str,
     fail_on_incomplete: bool = False,
     compliance: str | None = None,
+    started: datetime | None = None,
+    compact: bool = False,
 ) -> None:
     """Every report, then, when none went to stdout, a one-line summary on stderr so a CI log is never empty."""
     context = ReportContext(
@@ -300,10 +332,20 @@ def write_reports(
         today=date.today(),
         fail_on_incomplete=fail_on_incomplete,
         compliance=compliance,
+        started=started,
+        finished=datetime.now(timezone.utc),
+        compact=compact,
+        full_list=_full_list(reports),
     )
+    terminal = sys.stdout.isatty()
     for fmt, output in reports:
-        colored = replace(context, color=fmt == "console" and output is None and sys.stdout.isatty())
-        _write(renderer(fmt)(result, colored), output)
+        on_screen = fmt == "console" and output is None
+        shown = replace(
+            context,
+            color=on_screen and wants_color(terminal, os.environ),
+            width=shutil.get_terminal_size().columns if on_screen and terminal else None,
+        )
+        _write(renderer(fmt)(result, shown), output)
     if all(output is not None for _, output in reports):
         from scanner.report.console import one_line
 
@@ -333,6 +375,14 @@ def write_reports(
     "--diff-base", default=None, metavar="GIT_REF", help="Report only findings on lines changed since GIT_REF."
 )
 @click.option(
+    "--skip-path",
+    "skip_paths",
+    multiple=True,
+    metavar="PATTERN",
+    help="Do not scan files matching PATTERN (gitignore-style, relative to --root; repeatable), "
+    "like `exclude-paths` in the config file.",
+)
+@click.option(
     "--root",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
@@ -359,6 +409,7 @@ def scan_command(
     outputs: tuple[str, ...],
     sarif_category: str | None,
     docs_url: str,
+    compact: bool,
     framework: str | None,
     only: str | None,
     skip: str | None,
@@ -367,6 +418,7 @@ def scan_command(
     create_baseline: Path | None,
     update_baseline: Path | None,
     diff_base: str | None,
+    skip_paths: tuple[str, ...],
     root: Path | None,
     severity_threshold: str,
     fail_on_incomplete: bool | None,
@@ -388,6 +440,7 @@ def scan_command(
     except configuration.ConfigError as exc:
         raise ConfigProblem(str(exc)) from exc
     custom = custom_checks(checks_dirs, config, config_file)
+    config = known_check_ids(config, {**load_builtin_checks(), **custom})
     selection = check_selection(only, skip, config, _frameworks(framework, config.frameworks), custom, compliance)
     severity_threshold = severity_threshold or (config.severity_threshold or Severity.LOW).value
     options = ScanOptions(
@@ -395,12 +448,13 @@ def scan_command(
         selection=selection,
         cache_dir=None if no_cache else ParseCache.default_directory(),
         workers=workers,
-        excludes=config.exclude_paths,
+        excludes=[*config.exclude_paths, *skip_paths],
         var_files=[*config.var_files, *var_files],  # the command line's come last, so they win
         variables=_variables(var_values),
         filters=_filter_options(config, baseline, create_baseline, update_baseline, diff_base),
         root=root,
     )
+    started = datetime.now(timezone.utc)
     result = _run_with_progress(options)
     threshold = Severity(severity_threshold)
     strict = config.fail_on_incomplete if fail_on_incomplete is None else fail_on_incomplete
@@ -413,6 +467,8 @@ def scan_command(
         docs_url=docs_url,
         fail_on_incomplete=strict,
         compliance=compliance,
+        started=started,
+        compact=compact,
     )
     sys.exit(exit_code(result, threshold, fail_on_incomplete=strict))
 
@@ -481,6 +537,21 @@ def _written_after_their_format(order: list[str] | None, reports: list[tuple[str
     return True
 
 
+FULL_LISTS = ("sarif", "json", "csv", "gitlab-sast", "junit")  # formats that list every finding
+
+
+def _full_list(reports: list[tuple[str, str | None]]) -> str | None:
+    """Where every finding is, for a report that lists only the worst: `$IACGATE_FULL_REPORT` (set by a CI
+    job that publishes a report, e.g. the GitHub Action's artifact), else this run's report files."""
+    published = os.environ.get("IACGATE_FULL_REPORT")
+    if published:
+        return published
+    files = sorted(
+        ((FULL_LISTS.index(fmt), fmt, output) for fmt, output in reports if fmt in FULL_LISTS and output),
+    )
+    return " and ".join(f"`{output}` ({fmt})" for _, fmt, output in files) or None
+
+
 def _github_source_url(root: Path) -> str | None:
     """Base of file links in markdown reports inside GitHub Actions (`$GITHUB_STEP_SUMMARY`, PR comments)."""
     env = os.environ
@@ -514,12 +585,13 @@ def _scan_with_progress(options: ScanOptions) -> ScanResult:
         task = bar.add_task("parsing", total=None)
 
         def progress(stage: str, done: int, total: int) -> None:
-            bar.update(task, description=stage, completed=done, total=total)
+            # a stage of unknown length (total 0) pulses instead of sitting at the last stage's 100%
+            bar.update(task, description=stage, completed=done, total=total or None)
 
         return scan(options, progress)
 
 
-@main.command("plan", cls=ReportCommand)
+@main.command("plan", cls=ReportCommand, short_help="Gate a Terraform plan (JSON): judge what it creates or changes.")
 @click.argument("plan_file", metavar="PLAN.json", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--source",
@@ -544,6 +616,7 @@ def plan_command(
     outputs: tuple[str, ...],
     sarif_category: str | None,
     docs_url: str,
+    compact: bool,
     only: str | None,
     skip: str | None,
     config_file: Path | None,
@@ -570,6 +643,7 @@ def plan_command(
     except (workspace.RootError, configuration.ConfigError) as exc:
         raise ConfigProblem(str(exc)) from exc
     custom = custom_checks(checks_dirs, config, config_file)
+    config = known_check_ids(config, {**load_builtin_checks(), **custom})
     selection = check_selection(only, skip, config, {"terraform"}, custom, compliance)
     severity_threshold = severity_threshold or (config.severity_threshold or Severity.LOW).value
     options = PlanOptions(
@@ -581,6 +655,7 @@ def plan_command(
         filters=_filter_options(config, baseline, None, None, None),
         root=root,
     )
+    started = datetime.now(timezone.utc)
     try:
         run = run_plan(options)
     except PlanError as exc:
@@ -601,11 +676,13 @@ def plan_command(
         docs_url=docs_url,
         fail_on_incomplete=strict,
         compliance=compliance,
+        started=started,
+        compact=compact,
     )
     sys.exit(exit_code(run.result, threshold, fail_on_incomplete=strict))
 
 
-@main.command("checks")
+@main.command("checks", short_help="List the registered checks and your own.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
 @click.option(
     "--checks-dir",
@@ -667,7 +744,7 @@ def checks_command(fmt: str, checks_dirs: tuple[Path, ...], config_file: Path | 
         table.add_row(
             c.id, c.severity.value, c.framework, c.title, ", ".join(c.resource_types), c.cwe, controls, c.source
         )
-    Console(width=240).print(table)
+    Console().print(table)  # the terminal's width (COLUMNS when piped), columns wrapped to fit
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import yaml
 
 from scanner.discover import scan_root
 from scanner.records import Severity
+from scanner.suggest import did_you_mean
 from scanner.workspace import RootError, report_root
 
 if TYPE_CHECKING:
@@ -67,6 +68,27 @@ class Config:
     sla: dict[Severity, int] = field(default_factory=dict)  # severity -> days
     baseline: Path | None = None
     fail_on_incomplete: bool = False
+
+    def with_check_ids(self, canonical: dict[str, str]) -> Config:
+        """A copy naming each check by its registered id (`canonical`: casefolded id -> id), so ids match
+        in any case; ids not in `canonical` are kept as written."""
+
+        def ids(values: set[str]) -> set[str]:
+            return {canonical.get(v.casefold(), v) for v in values}
+
+        def keyed(mapping: dict[str, Severity]) -> dict[str, Severity]:
+            return {canonical.get(k.casefold(), k): v for k, v in mapping.items()}
+
+        return replace(
+            self,
+            checks=ids(self.checks),
+            skip_checks=ids(self.skip_checks),
+            severity_overrides=keyed(self.severity_overrides),
+            per_path=[
+                replace(o, skip_checks=ids(o.skip_checks), severity_overrides=keyed(o.severity_overrides))
+                for o in self.per_path
+            ],
+        )
 
     def check_ids(self) -> set[str]:
         """Every check ID the file names, so the CLI can reject typos."""
@@ -162,10 +184,12 @@ def parse_config(data: Any, name: str, base: Path) -> Config:
     """Validate plain data against the schema and turn it into a Config."""
     import jsonschema  # 65 ms of start-up, spent only when there is a configuration to validate
 
+    data = _lowercase_names(data)
     validator = jsonschema.Draft202012Validator(schema())
     errors = sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
     if errors:
-        raise ConfigError(_explain(errors[0], name))
+        problems = list(dict.fromkeys(_explain(error, name) for error in errors))
+        raise ConfigError(problems[0] if len(problems) == 1 else "\n  ".join([f"{len(problems)} problems:", *problems]))
 
     def severities(mapping: dict[str, str]) -> dict[str, Severity]:
         return {check_id: Severity(value) for check_id, value in mapping.items()}
@@ -194,6 +218,36 @@ def parse_config(data: Any, name: str, base: Path) -> Config:
     )
 
 
+def _lowercase_names(data: Any) -> Any:
+    """Severities and frameworks in any case (`HIGH`, `Terraform`), as on the command line."""
+    if not isinstance(data, dict):
+        return data
+
+    def lower(value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+    def overrides(mapping: Any) -> Any:
+        return {key: lower(value) for key, value in mapping.items()} if isinstance(mapping, dict) else mapping
+
+    out = dict(data)
+    if "severity-threshold" in out:
+        out["severity-threshold"] = lower(out["severity-threshold"])
+    if "severity-overrides" in out:
+        out["severity-overrides"] = overrides(out["severity-overrides"])
+    if isinstance(out.get("frameworks"), list):
+        out["frameworks"] = [lower(item) for item in out["frameworks"]]
+    if isinstance(out.get("sla"), dict):
+        out["sla"] = {lower(key): value for key, value in out["sla"].items()}
+    if isinstance(out.get("per-path"), list):
+        out["per-path"] = [
+            {**item, "severity-overrides": overrides(item["severity-overrides"])}
+            if isinstance(item, dict) and "severity-overrides" in item
+            else item
+            for item in out["per-path"]
+        ]
+    return out
+
+
 def parse_days(value: int | str) -> int:
     """`7`, `"7d"` or `"1w"` as a number of days (the schema has checked the form)."""
     if isinstance(value, int):
@@ -208,7 +262,7 @@ def _explain(error: jsonschema.ValidationError, name: str) -> str:
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         known = set(error.schema.get("properties", {}))
         extra = sorted(str(k) for k in error.instance if k not in known)
-        return f"unknown key {extra[0]!r} in {inside}"
+        return "\n".join(f"unknown key {key!r} in {inside}{did_you_mean(key, known)}" for key in extra)
     if error.validator == "required":
         return f"{error.message} in {inside}"
     return f"invalid value for {path or 'the top level'!r} in {name}: {_short(error)}"
@@ -219,6 +273,9 @@ def _short(error: jsonschema.ValidationError) -> str:
         return f"{error.instance!r} is not a number of days (e.g. 7, '7d' or '2w')"
     if error.validator == "type":
         return f"{error.instance!r} is not of type {error.validator_value!r}"
+    if error.validator == "enum":
+        choices = [str(choice) for choice in error.validator_value]
+        return f"{error.instance!r} is not one of {', '.join(choices)}{did_you_mean(str(error.instance), choices)}"
     return error.message
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 from scanner.graph import ResourceGraph
 from scanner.records import (
@@ -40,7 +41,10 @@ def _called_by(resource: Resource) -> tuple[Location, ...]:
     return resource.meta.called_by if isinstance(resource.meta, TerraformMeta) else ()
 
 
-def run_checks(graph: ResourceGraph, checks: list[Check]) -> Evaluated:
+def run_checks(
+    graph: ResourceGraph, checks: list[Check], judged: Callable[[Resource], bool] | None = None
+) -> Evaluated:
+    """Every check on every resource of the graph, or on those `judged` accepts (the others are context)."""
     out = Evaluated()
     by_type: dict[tuple[str, str], list[Check]] = defaultdict(list)
     for chk in checks:
@@ -50,6 +54,8 @@ def run_checks(graph: ResourceGraph, checks: list[Check]) -> Evaluated:
         meta = resource.meta
         if isinstance(meta, TerraformMeta) and not meta.gated:
             continue  # plan resources that are not created or updated are context only
+        if judged is not None and not judged(resource):
+            continue
         candidates = by_type.get((resource.framework, resource.type), []) + by_type.get((resource.framework, "*"), [])
         for chk in sorted(candidates, key=lambda c: c.id):
             try:

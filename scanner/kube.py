@@ -40,7 +40,8 @@ class Container:
 
     @property
     def name(self) -> str:
-        return str(self.spec.get("name") or self.path)
+        """Its `name`, or for an unnamed one its list and index (`containers[1]`)."""
+        return str(self.spec.get("name") or f"{self.list_name}[{self.path.rsplit('.', 1)[-1]}]")
 
     @property
     def label(self) -> str:
@@ -48,7 +49,7 @@ class Container:
         kind = {"initContainers": "init container", "ephemeralContainers": "ephemeral container"}.get(
             self.list_name, "container"
         )
-        return f"{kind} {self.name!r}"
+        return f"{kind} {self.name!r}" if self.spec.get("name") else f"unnamed {kind} {self.name}"
 
     @property
     def security_context(self) -> dict[str, Any]:

@@ -19,12 +19,13 @@ from __future__ import annotations
 import dataclasses
 import os
 import posixpath
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import scanner.filter as filtering
-from scanner.discover import discover
+from scanner.discover import classify_name, discover
 from scanner.evaluate import evaluate_parsed
 from scanner.parsers import ParseCache, ParsedFile, parse_all, parse_bytes
 from scanner.parsers.terraform import TerraformFile
@@ -56,6 +57,12 @@ class PlanRun:
     info: PlanInfo
 
 
+# a top-level HCL block at the start of a line: Terraform source given where a plan (JSON) was expected
+_TERRAFORM_SOURCE = re.compile(
+    rb'^\s*(resource|data|module|variable|output|provider|locals|terraform)\s*("[^"\n]*"\s*)*\{', re.MULTILINE
+)
+
+
 def run_plan(options: PlanOptions) -> PlanRun:
     # as discovery reports them: directories resolved, the plan file's own name kept. Discovery walks
     # the real directory of `source`, so a root left with a symlink in it would match no .tf path.
@@ -70,6 +77,14 @@ def run_plan(options: PlanOptions) -> PlanRun:
         raise PlanError(f"{options.plan}: cannot read: {exc.strerror}") from exc
     if data.startswith(b"PK\x03\x04"):  # `terraform plan -out` writes a zip archive
         raise PlanError(f"{options.plan}: binary plan file; convert it with `terraform show -json {options.plan}`")
+    named_source = classify_name(plan_path.name) in ("terraform", "tfvars")
+    if named_source or _TERRAFORM_SOURCE.search(data[:65536]):
+        target = options.plan if named_source else Path(options.plan).parent
+        raise PlanError(
+            f"{options.plan}: this is Terraform source, not a plan: scan it with `iacgate scan {target}`, "
+            "or gate a plan made from it (`terraform plan -out plan.out && terraform show -json plan.out > "
+            f"plan.json`, then `iacgate plan plan.json --source {Path(options.plan).parent}`)"
+        )
     parsed = parse_bytes(data, rel, KIND)
     fatal = [e for e in parsed.errors if e.level == "error"]
     if fatal or not isinstance(parsed.payload, PlanInfo):
@@ -86,6 +101,17 @@ def run_plan(options: PlanOptions) -> PlanRun:
         resources, mapped_files, errors = map_to_source(resources, parsed.payload, source, root, options)
         files.extend(mapped_files)
     result = judge(root, files, resources, errors, options.selection)
+    if any(f.location.file == rel for f in result.findings):  # some findings could not be placed in the source
+        unreadable = {(e.file, e.line, e.message) for e in errors if not e.message.startswith("--source ")}
+        result = dataclasses.replace(
+            result,
+            errors=[
+                dataclasses.replace(e, message=f"{e.message} (plan findings for this file stay on the plan)")
+                if (e.file, e.line, e.message) in unreadable
+                else e
+                for e in result.errors
+            ],
+        )
     findings = [
         finding
         if finding.resource.address in finding.message
@@ -131,11 +157,7 @@ def map_to_source(
     source_dir = source.relative_to(root).as_posix() if source != root else ""
     source_dir = "" if source_dir == "." else source_dir
     mapped = [_map(resource, info, source_dir, index) for resource in resources]
-    warnings = [
-        ScanError(e.file, e.line, f"{e.message} (plan findings for this file stay on the plan)", "warning")
-        for e in [*found.errors, *errors]
-        if e.level == "error"
-    ]
+    warnings = [ScanError(e.file, e.line, e.message, "warning") for e in [*found.errors, *errors] if e.level == "error"]
     if resources and all(new is old for new, old in zip(mapped, resources, strict=True)):
         where = source_dir or "."
         warnings.append(

@@ -141,7 +141,7 @@ def test_invalid_values_are_errors(data: object, message: str) -> None:
 def test_unknown_check_id_in_the_config_is_an_error(iacgate) -> None:
     run = iacgate(*SCAN_PROJECT, "--config", str(CONFIGS / "unknown-check.yaml"))
     assert run.exit_code == 2
-    assert "unknown check id(s) IG-AWS-999 in unknown-check.yaml" in run.output
+    assert "unknown check id 'IG-AWS-999' in unknown-check.yaml" in run.output
 
 
 def test_invalid_yaml_is_an_error_with_its_line(tmp_path: Path) -> None:

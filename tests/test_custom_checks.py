@@ -136,7 +136,7 @@ def test_custom_checks_run_next_to_the_built_in_ones(project: Path) -> None:
 
 def test_without_checks_dir_the_custom_checks_do_not_exist(project: Path) -> None:
     result = iacgate("scan", project / "infra", "--no-cache", "--check", "ACME-001")
-    assert result.exit_code == 2 and "unknown check id(s): ACME-001" in result.output
+    assert result.exit_code == 2 and "unknown check id 'ACME-001'" in result.output
 
 
 def test_a_custom_finding_is_suppressed_like_a_built_in_one(project: Path) -> None:

@@ -137,7 +137,7 @@ def test_cli_reports_and_gates_only_findings_inside_the_diff(repo: Path) -> None
     infra = repo / "infra"
     out = CliRunner().invoke(main, ["scan", str(infra), "--no-cache", "--check", "IG-AWS-001", "--diff-base", "HEAD"])
     assert out.exit_code == 0, out.output  # the two existing public buckets are outside the diff
-    assert "2 outside diff" in out.output
+    assert "2 outside the diff" in out.output
     _make_reports_public(infra)
     out = CliRunner().invoke(main, ["scan", str(infra), "--no-cache", "--check", "IG-AWS-001", "--diff-base", "HEAD"])
     assert out.exit_code == 1, out.output

@@ -58,7 +58,7 @@ def test_console_lists_what_was_not_evaluated_and_counts_it(remote_modules: Path
     assert "main.tf:9: module logs_bucket not scanned" in section
     assert "charts/payments/templates/deployment.yaml: Helm chart template: not scanned" in section
     summary = run.stdout.strip().splitlines()[-1]
-    assert summary.endswith("0 scan errors, 3 not evaluated")
+    assert summary.endswith("0 scan errors, 0 warnings, 3 not evaluated.")
 
 
 def test_console_points_at_the_rest_when_the_list_is_long(tmp_path: Path) -> None:

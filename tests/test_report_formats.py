@@ -119,7 +119,9 @@ def test_markdown_caps_the_list_and_says_how_many_more(result: ScanResult) -> No
         for n in range(TOP + 7)
     ]
     text = renderer("markdown")(result, CONTEXT)
-    assert "…and 7 more." in text
+    assert "…and 7 more: `--format sarif:FILE`, `json` or `csv` lists them all." in text
+    elsewhere = renderer("markdown")(result, replace(CONTEXT, full_list="`iacgate.sarif` (sarif)"))
+    assert f"…and 7 more: all {TOP + 7} are in `iacgate.sarif` (sarif)." in elsewhere
     assert sum(1 for line in text.splitlines() if line.startswith("| high |")) == TOP + 1  # + the count row
     assert "finding 0 \\| with a pipe" in text
 
@@ -168,7 +170,10 @@ def test_console_shows_provenance_related_resources_and_a_full_summary(result: S
     assert "related modules/static site/main.tf:12 module.archive.aws_s3_bucket.archive" in text
     assert "OVERDUE (first seen 2026-01-05)" in text
     assert "partner_exchange" not in text
-    assert f"1 suppressed, 0 in baseline, 1 overdue, {len(result.unknowns)} unknown, 1 scan errors" in text
+    assert "Summary: scanned 5 files, 6 resources with 1 check." in text
+    assert "2 findings (2 high): 2 blocking at low or above, 1 suppressed, 1 overdue." in text
+    assert f"3 check results passed, {len(result.unknowns)} unknown." in text
+    assert "1 scan error, 0 warnings." in text
     assert "Open findings by age: 0 < 7 days, 0 7-30 days, 0 30-90 days, 1 > 90 days" in text
     assert "broken.tf:" in text
 
@@ -178,11 +183,11 @@ def test_console_counts_baselined_findings_within_their_sla_without_listing_them
     website.overdue = False
     text = renderer("console")(result, CONTEXT)
     assert "aws_s3_bucket.website" not in text
-    assert "1 suppressed, 1 in baseline," in text
+    assert "1 finding (1 high): 1 blocking at low or above, 1 suppressed, 1 in baseline." in text
 
 
 def test_console_counts_warnings_apart_from_scan_errors(result: ScanResult) -> None:
     result.errors.append(ScanError("main.tf", 3, "suppression of IG-AWS-001 has no reason", "warning"))
     text = renderer("console")(result, CONTEXT)
     assert "Scan errors and warnings" in text and "main.tf:3: suppression of IG-AWS-001 has no reason" in text
-    assert "1 scan errors, 1 warnings" in text
+    assert "1 scan error, 1 warning." in text

@@ -128,7 +128,8 @@ def test_no_output_format_and_no_baseline_contains_a_detected_secret(tmp_path: P
     repo = tmp_path / "repo"
     repo.mkdir()
     _hostile_repository(repo)
-    outputs = {fmt: tmp_path / f"report.{fmt}" for fmt in ("json", "sarif", "junit", "markdown")}
+    formats = ("json", "sarif", "junit", "markdown", "github", "gitlab-sast", "csv")
+    outputs = {fmt: tmp_path / f"report.{fmt}" for fmt in formats}
     baseline = tmp_path / "baseline.json"
     args = ["scan", str(repo), "--no-cache", "--create-baseline", str(baseline), "--show-unknown"]
     for fmt, path in outputs.items():

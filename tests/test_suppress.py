@@ -83,7 +83,7 @@ def test_suppressed_findings_do_not_fail_the_gate_but_others_still_do() -> None:
 def test_console_summary_counts_suppressed_and_shows_suppression_warnings() -> None:
     out = CliRunner().invoke(main, ["scan", str(SUPPRESSIONS / "terraform"), "--no-cache", "--check", "IG-AWS-001"])
     assert out.exit_code == 1, out.output
-    assert "2 failed (2 high)" in out.output and "3 suppressed" in out.output
+    assert "2 findings (2 high)" in out.output and "3 suppressed" in out.output
     assert "main.tf:10: suppression of IG-AWS-001 has no reason" in out.output
     assert "main.tf:15: suppression of IG-AWS-001 expired on 2025-06-30" in out.output
 

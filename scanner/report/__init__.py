@@ -5,12 +5,13 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from scanner.docs import DOCS_URL
-from scanner.records import ScanResult, Severity
+from scanner.records import Finding, ScanResult, Severity
+from scanner.registry import CHECKS, Check
 
-FORMATS = ("console", "json", "sarif", "junit", "markdown")
+FORMATS = ("console", "json", "sarif", "junit", "markdown", "github", "gitlab-sast", "csv")
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,14 @@ class ReportContext:
     source_url: str | None = None  # markdown links to files: `<source_url>/<file>#L<line>`; relative if None
     today: date | None = None  # for ages of baselined findings; None: ages are not shown
     fail_on_incomplete: bool = False  # the gate also fails when a part was not evaluated (`--fail-on-incomplete`)
+    # where a report that lists only some findings (markdown) says the whole list is: this run's other report
+    # files, or what the CI job published (e.g. "the iacgate-report artifact of this run"); None: not written
+    full_list: str | None = None
+    width: int | None = None  # console: wrap lines to this many columns (the terminal's); None: never wrap
+    compact: bool = False  # console: leave out each finding's check title, fix and documentation link
+    # when the scan ran (UTC), for formats that must say so (gitlab-sast); None: the report's own time
+    started: datetime | None = None
+    finished: datetime | None = None
 
 
 UNDECIDED_EXAMPLES = 3  # undecided check results named in the console and markdown; --show-unknown lists all
@@ -41,7 +50,19 @@ def undecided(result: ScanResult) -> list[str]:
     ]
 
 
+def open_findings(result: ScanResult) -> list[Finding]:
+    """Findings a person must still act on: not suppressed, and not in the baseline within its SLA."""
+    return [
+        f for f in result.findings if f.suppression is None and (f.overdue or f.baseline_state != "unchanged")
+    ]
+
+
+def checks_by_id(result: ScanResult) -> dict[str, Check]:
+    """The checks findings may name: built-in ones and the run's own (custom checks)."""
+    return {**CHECKS, **{c.id: c for c in result.checks}}
+
+
 def renderer(name: str) -> Callable[[ScanResult, ReportContext], str]:
     if name not in FORMATS:
         raise ValueError(f"unknown format {name}")
-    return importlib.import_module(f"scanner.report.{name}").render
+    return importlib.import_module(f"scanner.report.{name.replace('-', '_')}").render

@@ -55,7 +55,12 @@ def render(result: ScanResult, context: ReportContext) -> str:
         lines += ["", "| Severity | Check | Location | Resource | Message |", "|---|---|---|---|---|"]
         lines += [_row(f, context) for f in worst[:TOP]]
         if len(worst) > TOP:
-            lines += ["", f"…and {len(worst) - TOP} more."]
+            where = (
+                f"all {len(worst)} are in {context.full_list}"
+                if context.full_list
+                else "`--format sarif:FILE`, `json` or `csv` lists them all"
+            )
+            lines += ["", f"…and {len(worst) - TOP} more: {where}."]
     if not result.files:
         lines += ["", f"> **Warning:** {_cell(_nothing_scanned(result))}"]
     if errors:
