@@ -375,9 +375,10 @@ def capability_outside_baseline(resource: Resource) -> list[Fail]:
     verdict = Verdict()
     for c in containers(resource):
         path = f"{c.path}.securityContext.capabilities.add"
-        with verdict.item():
-            for index, capability in enumerate(resource.get(path) or []):
-                name = str(capability).upper().removeprefix("CAP_")
+        added = resource.get(path) if isinstance(c.security_context.get("capabilities"), dict) else None
+        for index, _ in enumerate(added if isinstance(added, list) else []):
+            with verdict.item():
+                name = str(resource.get(f"{path}.{index}")).upper().removeprefix("CAP_")
                 if name not in BASELINE_CAPABILITIES and name not in DANGEROUS_CAPABILITIES:
                     verdict.fails.append(Fail(f"{path}.{index}", f"{c.label} adds capability {name}"))
     return verdict.result()
