@@ -352,7 +352,7 @@ def write_reports(
         click.echo(one_line(result, context), err=True)
 
 
-@main.command("scan", cls=ReportCommand)
+@main.command("scan", cls=ReportCommand, short_help="Scan PATHS (or - for standard input) for misconfigurations.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @report_options
 @click.option("--framework", default=None, help="Comma-separated: terraform,kubernetes,dockerfile.")
@@ -403,6 +403,22 @@ def write_reports(
     multiple=True,
     help="Terraform variable NAME=VALUE for every root module (repeatable; like -var).",
 )
+@click.option(
+    "--helm-values",
+    "helm_values",
+    multiple=True,
+    metavar="CHART=FILE",
+    help="Render Helm chart CHART (its directory or name) with values FILE over its defaults (repeatable, later "
+    "wins; needs iacgate[helm]).",
+)
+@click.option(
+    "--stdin-name",
+    default="stdin.yaml",
+    show_default=True,
+    metavar="NAME",
+    help="With PATHS `-` (Kubernetes YAML on standard input): the path findings are reported in, for the "
+    "documents that no `# Source:` comment (helm template) places in a file.",
+)
 def scan_command(
     paths: tuple[Path, ...],
     formats: tuple[str, ...],
@@ -429,14 +445,20 @@ def scan_command(
     var_values: tuple[str, ...],
     checks_dirs: tuple[Path, ...],
     compliance: str | None,
+    helm_values: tuple[str, ...],
+    stdin_name: str,
 ) -> None:
-    """Scan PATHS for misconfigurations."""
+    """Scan PATHS for misconfigurations (`-`: Kubernetes YAML on standard input, e.g. from `helm template`
+    or `kustomize build`)."""
     reports = pair_reports(formats, outputs, click.get_current_context().meta.get(REPORT_ORDER))
-    missing = [str(p) for p in paths if not p.exists()]
+    stdin = paths == (Path("-"),)
+    if Path("-") in paths and not stdin:
+        raise click.BadParameter("`-` (standard input) cannot be combined with other paths", param_hint="PATHS")
+    missing = [] if stdin else [str(p) for p in paths if not p.exists()]
     if missing:
         raise click.BadParameter(f"no such path: {', '.join(missing)}", param_hint="PATHS")
     try:
-        root, config = configuration.for_scan(list(paths), root, config_file)
+        root, config = configuration.for_scan([Path.cwd()] if stdin else list(paths), root, config_file)
     except configuration.ConfigError as exc:
         raise ConfigProblem(str(exc)) from exc
     custom = custom_checks(checks_dirs, config, config_file)
@@ -444,18 +466,24 @@ def scan_command(
     selection = check_selection(only, skip, config, _frameworks(framework, config.frameworks), custom, compliance)
     severity_threshold = severity_threshold or (config.severity_threshold or Severity.LOW).value
     options = ScanOptions(
-        paths=list(paths),
+        paths=[Path.cwd()] if stdin else list(paths),
         selection=selection,
         cache_dir=None if no_cache else ParseCache.default_directory(),
         workers=workers,
         excludes=[*config.exclude_paths, *skip_paths],
         var_files=[*config.var_files, *var_files],  # the command line's come last, so they win
         variables=_variables(var_values),
+        helm_values=_helm_values(helm_values),
         filters=_filter_options(config, baseline, create_baseline, update_baseline, diff_base),
         root=root,
     )
     started = datetime.now(timezone.utc)
-    result = _run_with_progress(options)
+    if stdin:
+        from scanner.scan import scan_stream
+
+        result = scan_stream(sys.stdin.read(), stdin_name, replace(options, root=root))
+    else:
+        result = _run_with_progress(options)
     threshold = Severity(severity_threshold)
     strict = config.fail_on_incomplete if fail_on_incomplete is None else fail_on_incomplete
     write_reports(
@@ -471,6 +499,18 @@ def scan_command(
         compact=compact,
     )
     sys.exit(exit_code(result, threshold, fail_on_incomplete=strict))
+
+
+def _helm_values(items: tuple[str, ...]) -> dict[str, list[Path]]:
+    out: dict[str, list[Path]] = {}
+    for item in items:
+        chart, sep, file = item.partition("=")
+        if not sep or not chart.strip() or not Path(file).is_file():
+            raise click.BadParameter(
+                f"expected CHART=FILE with an existing FILE, got {item!r}", param_hint="--helm-values"
+            )
+        out.setdefault(chart.strip().rstrip("/"), []).append(Path(file))
+    return out
 
 
 def _variables(values: tuple[str, ...]) -> dict[str, str]:

@@ -33,6 +33,7 @@ class Discovery:
     root: Path
     files: list[SourceFile] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)
+    charts: set[str] = field(default_factory=set)  # directories of the Helm charts whose templates were found
 
 
 def scan_root(paths: list[Path]) -> Path:
@@ -124,7 +125,9 @@ def discover(paths: list[Path], *, root: Path | None = None, excludes: list[str]
         if kind == DOCKERFILE_TEMPLATE:
             found.errors.append(ScanError(relpath, None, _NOT_RENDERED.format("Dockerfile", "Dockerfile"), "info"))
             return
-        if kind == "structured" and chart_of_template(link.parent) is not None:
+        chart = chart_of_template(link.parent) if kind == "structured" else None
+        if chart is not None:
+            found.charts.add(rel(chart))
             notice = _NOT_RENDERED.format("Helm chart", "manifests `helm template`")
             found.errors.append(ScanError(relpath, None, notice, "info"))
             return

@@ -28,7 +28,22 @@ DOCS_FILE = PROJECT_DIR / "docs" / "checks.md"
 README_FILE = PROJECT_DIR / "README.md"
 RETIRED_FILE = PROJECT_DIR / "checks" / "RETIRED.md"
 COUNTS_START, COUNTS_END = "<!-- check-counts -->", "<!-- /check-counts -->"
-AREA_TITLES = {"AWS": "AWS", "AZR": "Azure", "GCP": "Google Cloud", "SEC": "secrets"}
+AREA_TITLES = {
+    "AWS": "AWS",
+    "AZR": "Azure",
+    "GCP": "Google Cloud",
+    "SEC": "secrets",
+    "DO": "DigitalOcean",
+    "GH": "GitHub",
+    "OCI": "Oracle Cloud",
+    "OST": "OpenStack",
+    "ALI": "Alibaba Cloud",
+    "TC": "Tencent Cloud",
+    "NIF": "NIFCLOUD",
+    "LIN": "Linode",
+    "CS": "CloudStack",
+    "DBX": "Databricks",
+}
 FRAMEWORK_TITLES = {"terraform": "Terraform", "kubernetes": "Kubernetes", "dockerfile": "Dockerfile"}
 CODE_LANGUAGE = {"terraform": "hcl", "kubernetes": "yaml", "dockerfile": "dockerfile"}
 

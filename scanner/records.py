@@ -105,7 +105,7 @@ class UnknownValue(Exception):
 class SourceFile:
     path: Path  # absolute, resolved
     rel: str  # posix path relative to the scan root
-    kind: str  # terraform | tfvars | kubernetes | dockerfile | tfplan
+    kind: str  # terraform | tfvars | kubernetes | dockerfile | tfplan | stream (Kubernetes YAML from stdin)
 
 
 @dataclass(frozen=True)
@@ -160,6 +160,9 @@ class KubernetesMeta:
     api_version: str = ""
     # listed under a kustomization's `resources:`: a whole object, never a patch fragment
     kustomize_resource: bool = False
+    # the kustomization directory that rendered it ("" for a manifest judged as written): findings of
+    # several overlays on the same line of a shared base are reported once
+    kustomization: str = ""
 
 
 @dataclass(frozen=True)
@@ -199,6 +202,8 @@ class Resource:
     attribute_lines: dict[str, int] = field(default_factory=dict)
     provenance: dict[str, list[Location]] = field(default_factory=dict)
     references: list[tuple[str, str]] = field(default_factory=list)  # (attribute path, target address)
+    # path -> file, for the paths set in another file than `location.file` (a kustomize patch's value)
+    attribute_files: dict[str, str] = field(default_factory=dict)
     meta: ResourceMeta | None = None  # framework metadata; None: the framework's defaults
 
     def __post_init__(self) -> None:
@@ -252,21 +257,33 @@ class Resource:
             raise UnknownValue(path, value.reason)
         return value
 
-    def line_of(self, path: str | None) -> int:
-        """Line of the attribute at `path`, or of its closest known parent, or the resource."""
+    def _closest(self, path: str | None) -> tuple[str, int] | None:
+        """The path with a known line among `path` and its parents, with that line."""
         parts = path.split(".") if path else []
         while parts:
-            line = self.attribute_lines.get(".".join(parts))
+            joined = ".".join(parts)
+            line = self.attribute_lines.get(joined)
             if line:
-                return line
+                return joined, line
             parts.pop()
-        return self.location.start_line
+        return None
+
+    def line_of(self, path: str | None) -> int:
+        """Line of the attribute at `path`, or of its closest known parent, or the resource."""
+        closest = self._closest(path)
+        return closest[1] if closest else self.location.start_line
+
+    def file_of(self, path: str | None) -> str:
+        """File that set the attribute at `path` (a kustomize patch), else the resource's file."""
+        closest = self._closest(path)
+        return self.attribute_files.get(closest[0], self.location.file) if closest else self.location.file
 
     def location_of(self, path: str | None) -> Location:
-        line = self.line_of(path)
-        if line == self.location.start_line and not (path and path in self.attribute_lines):
+        closest = self._closest(path)
+        if closest is None or (closest[1] == self.location.start_line and closest[0] != path):
             return self.location
-        return Location(self.location.file, line, line)
+        joined, line = closest
+        return Location(self.attribute_files.get(joined, self.location.file), line, line)
 
 
 @dataclass(frozen=True)

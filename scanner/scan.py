@@ -11,6 +11,7 @@ import scanner.filter as filtering
 from scanner.discover import classify_name, discover, scan_root
 from scanner.engine import run_checks
 from scanner.evaluate import evaluate_parsed
+from scanner.evaluate.kustomize import once_per_line
 from scanner.graph import build_graph
 from scanner.parsers import ParseCache, parse_all
 from scanner.records import FRAMEWORKS, Resource, ScanError, ScanResult, SourceFile
@@ -28,6 +29,7 @@ class ScanOptions:
     variables: dict[str, str] = field(default_factory=dict)
     filters: filtering.FilterOptions = field(default_factory=filtering.FilterOptions)
     root: Path | None = None  # report paths relative to it (default: the paths' common directory)
+    helm_values: dict[str, list[Path]] = field(default_factory=dict)  # chart directory or name -> values files
 
 
 def scan(options: ScanOptions, progress: Callable[[str, int, int], None] | None = None) -> ScanResult:
@@ -35,7 +37,7 @@ def scan(options: ScanOptions, progress: Callable[[str, int, int], None] | None 
     paths = [p.parent if p in single else p for p in options.paths]
     found = discover(paths, root=options.root or scan_root(options.paths), excludes=options.excludes)
     sources = [f for f in found.files if _wanted(f.kind, options.selection.frameworks)]
-    if not sources:
+    if not sources and not found.charts:
         found.errors.append(ScanError("", None, _nothing_found(options.selection.frameworks), "warning"))
     done = [0]
 
@@ -49,16 +51,37 @@ def scan(options: ScanOptions, progress: Callable[[str, int, int], None] | None 
     stage = progress or _quiet
     stage("evaluate", 0, 0)
     resources, errors = evaluate_parsed(parsed, found.root, options.var_files, options.variables)
+    notices = found.errors
+    if found.charts and "kubernetes" in options.selection.frameworks:
+        from scanner.evaluate.helm import render_charts, template_notice_of
+
+        charts = render_charts(found.root, sorted(found.charts), options.helm_values)
+        resources, errors = [*resources, *charts.resources], [*errors, *charts.errors]
+        notices = [e for e in notices if not template_notice_of(e, charts.covered)]
     judged = None
     if single:
         named = {_relative(p, found.root) for p in single}
         others = [_relative(p, found.root) for p in options.paths if p not in single]
         context = {f.rel for f in found.files if f.rel not in named and not any(_within(f.rel, o) for o in others)}
         judged = _judged(named, context)
-    result = judge(found.root, sources, resources, [*found.errors, *errors], options.selection, stage, judged)
+    result = judge(found.root, sources, resources, [*notices, *errors], options.selection, stage, judged)
     if judged is not None:
         result = _only_judged(result, judged, context, {_directory(n) for n in named})
     stage("filter", 0, 0)
+    return filtering.apply(result, options.filters)
+
+
+def scan_stream(text: str, name: str, options: ScanOptions) -> ScanResult:
+    """Kubernetes YAML read from standard input (`helm template … | iacgate scan -`), reported under
+    `name` or the `# Source:` paths it names (`scanner.parsers.stream`); nothing is read from disk."""
+    from scanner.parsers.stream import parse_stream
+
+    root = options.root or Path.cwd()
+    parsed = parse_stream(text, name)
+    # kind "stream": the text is gone after the run, so no suppression comment is read back from a file
+    files = [SourceFile(root / item.rel, item.rel, "stream") for item in parsed]
+    resources, errors = evaluate_parsed(parsed, root)
+    result = judge(root, files, resources, errors, options.selection)
     return filtering.apply(result, options.filters)
 
 
@@ -148,7 +171,7 @@ def judge(
         files=files,
         resources=resources,
         checks=checks,
-        findings=evaluated.findings,
+        findings=once_per_line(evaluated.findings),
         unknowns=evaluated.unknowns,
         errors=sorted([*errors, *evaluated.errors], key=lambda e: (e.file, e.line or 0, e.message)),
         passed=evaluated.passed,

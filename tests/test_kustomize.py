@@ -1,5 +1,5 @@
-"""Kustomize layouts: a base manifest listed under `resources:` is judged as a whole object even
-without the fields kustomize fills in, while a patch stays a fragment judged on what it sets."""
+"""Kustomize layouts: a base manifest is judged as its overlay renders it (a whole object with the
+fields kustomize fills in and the patch applied); a patch file is never judged alone."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from scanner.parsers.kubernetes import Kustomization
 from tests.conftest import FIXTURES, run_scan
 
 LAYOUT = FIXTURES / "kustomize"  # base/ (Deployment without spec.selector, Service) and overlays/production/
-# checks that report a setting left out (a fragment leaves it to its base)
-WORKLOAD_CHECKS = {"IG-K8S-002", "IG-K8S-003", "IG-K8S-008", "IG-K8S-009", "IG-K8S-010", "IG-K8S-012", "IG-K8S-029"}
+# checks that report a setting left out (a fragment leaves it to its base); IG-K8S-010 (no limits) is not
+# among them: the production overlay's patch sets the limits
+WORKLOAD_CHECKS = {"IG-K8S-002", "IG-K8S-003", "IG-K8S-008", "IG-K8S-009", "IG-K8S-012", "IG-K8S-029"}
 
 
 def failed_checks(path: Path, file: str) -> set[str]:
@@ -23,7 +24,7 @@ def failed_checks(path: Path, file: str) -> set[str]:
     }
 
 
-def test_a_base_deployment_without_selector_is_judged_like_a_whole_object(tmp_path: Path) -> None:
+def test_a_base_deployment_without_selector_is_judged_as_its_overlay_renders_it(tmp_path: Path) -> None:
     assert failed_checks(LAYOUT, "base/deployment.yaml") == WORKLOAD_CHECKS
     # the same manifest with the selector kustomize would add: the same checks fail
     shutil.copytree(LAYOUT, tmp_path / "layout")
@@ -33,8 +34,13 @@ def test_a_base_deployment_without_selector_is_judged_like_a_whole_object(tmp_pa
     assert failed_checks(tmp_path / "layout", "base/deployment.yaml") == WORKLOAD_CHECKS
 
 
-def test_a_patch_in_an_overlay_stays_a_fragment() -> None:
+def test_a_patch_in_an_overlay_is_not_judged_alone() -> None:
     assert failed_checks(LAYOUT, "overlays/production/resources-patch.yaml") == set()
+
+
+def test_a_base_alone_is_rendered_with_its_own_kustomization(tmp_path: Path) -> None:
+    shutil.copytree(LAYOUT / "base", tmp_path / "base")
+    assert failed_checks(tmp_path, "base/deployment.yaml") == WORKLOAD_CHECKS | {"IG-K8S-010"}
 
 
 def test_the_same_deployment_outside_any_kustomization_is_a_fragment(tmp_path: Path) -> None:

@@ -38,8 +38,10 @@ def iacgate(*args: str | Path) -> Result:
 
 
 @pytest.fixture
-def remote_modules(tmp_path: Path) -> Path:
-    """A root module whose remote modules were never `terraform init`ed, plus a Helm chart."""
+def remote_modules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A root module whose remote modules were never `terraform init`ed, plus a Helm chart scanned
+    without the iacgate[helm] extra."""
+    monkeypatch.setattr("scanner.evaluate.helm.available", lambda: False)
     (tmp_path / "main.tf").write_text(ROOT_MODULE)
     chart = tmp_path / "charts" / "payments"
     (chart / "templates").mkdir(parents=True)
@@ -56,7 +58,7 @@ def test_console_lists_what_was_not_evaluated_and_counts_it(remote_modules: Path
     section = run.stdout.split("Not evaluated (3 not scanned)\n", 1)[1]
     assert "main.tf:1: module vpc not scanned: remote source terraform-aws-modules/vpc/aws not initialised" in section
     assert "main.tf:9: module logs_bucket not scanned" in section
-    assert "charts/payments/templates/deployment.yaml: Helm chart template: not scanned" in section
+    assert "charts/payments/Chart.yaml: chart charts/payments not rendered: install iacgate[helm]" in section
     summary = run.stdout.strip().splitlines()[-1]
     assert summary.endswith("0 scan errors, 0 warnings, 3 not evaluated.")
 
@@ -82,7 +84,7 @@ def test_json_sarif_and_junit_carry_every_notice(remote_modules: Path) -> None:
     assert report["summary"]["not_evaluated"] == 3 and report["summary"]["fully_evaluated"] is False
     sarif = json.loads(iacgate(remote_modules, "--check", "IG-AWS-001", "--format", "sarif").stdout)
     notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
-    assert sorted(n["message"]["text"][:13] for n in notes) == ["Helm chart te", "module logs_b", "module vpc no"]
+    assert sorted(n["message"]["text"][:13] for n in notes) == ["chart charts/", "module logs_b", "module vpc no"]
     junit = ET.fromstring(iacgate(remote_modules, "--check", "IG-AWS-001", "--format", "junit").stdout)
     suite = junit.find("testsuite[@name='not evaluated']")
     assert suite is not None and suite.get("skipped") == "3"

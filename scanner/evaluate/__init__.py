@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from scanner.evaluate import tf_kubernetes
-from scanner.evaluate.kustomize import listed_resource_files
+from scanner.evaluate.kustomize import listed_resource_files, render_kustomizations
 from scanner.parsers import ParsedFile
 from scanner.records import Resource, ScanError
 
@@ -33,8 +33,15 @@ def evaluate_parsed(
         elif item.kind == "kubernetes" and item.payload is not None:
             kustomizations.append((item.rel, item.payload))
     if kustomizations:
+        rendered = render_kustomizations(root, [rel for rel, _ in kustomizations], _objects_by_file(resources))
+        errors.extend(rendered.errors)
         listed = listed_resource_files(kustomizations)
-        resources = [_as_kustomize_resource(r) if r.location.file in listed else r for r in resources]
+        resources = [
+            _as_kustomize_resource(r) if r.location.file in listed else r
+            for r in resources
+            if r.location.file not in rendered.consumed
+        ]
+        resources.extend(rendered.resources)
     if tf_files:
         from scanner.evaluate import terraform  # with lark and hcl2: 60 ms not spent on other repos
 
@@ -45,6 +52,15 @@ def evaluate_parsed(
         resources.extend(tf_kubernetes.derive(evaluation.resources))
         errors.extend(evaluation.errors)
     return resources, errors
+
+
+def _objects_by_file(resources: list[Resource]) -> dict[str, list[Resource]]:
+    """Parsed Kubernetes objects per file, which kustomize rendering starts from."""
+    by_file: dict[str, list[Resource]] = {}
+    for resource in resources:
+        if resource.framework == "kubernetes":
+            by_file.setdefault(resource.location.file, []).append(resource)
+    return by_file
 
 
 def _as_kustomize_resource(resource: Resource) -> Resource:

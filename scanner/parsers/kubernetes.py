@@ -342,3 +342,34 @@ def _parse_json(text: str, rel: str) -> ParsedFile:
     docs = items if isinstance(items, list) else [doc]
     parsed.resources = [r for r in (_resource(d, rel, 1, end, {}) for d in docs) if r is not None]
     return parsed
+
+
+def documents_with_lines(text: str) -> list[tuple[Any, dict[str, int], int]]:
+    """Every YAML document of `text` as (plain data, `path -> line`, first line), with this parser's
+    bounds; for the files a kustomization names (its own file, patches, inline patches).
+
+    Raises `yaml.YAMLError` on invalid YAML and ValueError on a document beyond the bounds.
+    """
+    documents: list[tuple[Any, dict[str, int], int]] = []
+    loader = _Loader(text)
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            builder = _Builder(loader)
+            try:
+                data = builder.build(node, "", 0)
+            except _Unbuildable:
+                raise ValueError(
+                    f"YAML document expands to more than {MAX_NODES:,} values or nests deeper than {MAX_DEPTH}"
+                ) from None
+            documents.append((data, builder.lines, node.start_mark.line + 1))
+    finally:
+        loader.dispose()
+    return documents
+
+
+def object_resource(doc: Any, rel: str, start: int, end: int, lines: dict[str, int]) -> Resource | None:
+    """The Resource of one parsed document (None when it is not a Kubernetes object)."""
+    return _resource(doc, rel, start, end, lines)

@@ -44,7 +44,7 @@ def undecided(result: ScanResult) -> list[str]:
         result.unknowns, key=lambda u: (u.resource.location.file, u.resource.location.start_line, u.check_id)
     )
     return [
-        f"{u.resource.location.file}:{u.resource.line_of(u.path)}: {u.check_id} on {u.resource.address}: "
+        f"{u.resource.file_of(u.path)}:{u.resource.line_of(u.path)}: {u.check_id} on {u.resource.address}: "
         f"{u.path} is unknown ({u.reason})"
         for u in ordered
     ]

@@ -74,7 +74,7 @@ def render(result: ScanResult, context: ReportContext) -> str:
         ):
             out.line(
                 Text(
-                    f"{u.resource.location.file}:{u.resource.line_of(u.path)} {u.check_id} "
+                    f"{u.resource.file_of(u.path)}:{u.resource.line_of(u.path)} {u.check_id} "
                     f"{u.resource.address} {u.path}: {u.reason}"
                 ),
                 indent=2,

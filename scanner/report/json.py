@@ -82,7 +82,7 @@ def render(result: ScanResult, context: ReportContext) -> str:
             {
                 "check_id": u.check_id,
                 "resource": u.resource.address,
-                "file": u.resource.location.file,
+                "file": u.resource.file_of(u.path),
                 "line": u.resource.line_of(u.path),
                 "attribute": u.path,
                 "reason": u.reason,
