@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from scanner.graph import ResourceGraph
+from scanner.graph.images import built_by_skaffold, pinned_by_kustomize
 from scanner.kube import WORKLOAD_KINDS, Container, containers, is_patch_fragment, items, pod_spec, security_value
 from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
@@ -209,7 +210,7 @@ def _host_paths(resource: Resource) -> Iterator[tuple[str, str]]:
             yield f"{path}.volumes.{index}.hostPath.path", host["path"]
 
 
-def _is_sensitive_host_path(host_path: str) -> bool:
+def is_sensitive_host_path(host_path: str) -> bool:
     normal = "/" + host_path.strip().strip("/")
     return (
         normal in SENSITIVE_HOST_PATHS
@@ -236,7 +237,7 @@ def host_path_volume(resource: Resource) -> list[Fail]:
     return [
         Fail(path, f"pod mounts host path {host!r}")
         for path, host in _host_paths(resource)
-        if not _is_sensitive_host_path(host)
+        if not is_sensitive_host_path(host)
     ]
 
 
@@ -259,7 +260,7 @@ def sensitive_host_path(resource: Resource) -> list[Fail]:
     return [
         Fail(path, f"pod mounts sensitive host path {host!r}: it can take over the node")
         for path, host in _host_paths(resource)
-        if _is_sensitive_host_path(host)
+        if is_sensitive_host_path(host)
     ]
 
 
@@ -434,16 +435,24 @@ def _image_tag_problem(image: str) -> str | None:
     types=WORKLOADS,
     cwe="CWE-1357",
     description="`:latest` or no tag means every node pull can bring a different image: deployments "
-    "are not reproducible, rollbacks do not roll back, and a compromised registry push goes live.",
+    "are not reproducible, rollbacks do not roll back, and a compromised registry push goes live. Images a "
+    "Skaffold config in the manifest's directory (or above) builds are not reported: Skaffold rewrites "
+    "them to the tag it built when it deploys; nor are images whose tag or digest a kustomization including "
+    "the manifest sets with `images:`.",
     remediation="Pin a version tag, better an immutable digest (`image: repo/app:1.4.2@sha256:...`).",
     example="image: nginx:1.27.2@sha256:2d194184b067db3598771b4cf326cfe6ad5051937ba1132b8b7d4b0184e0d0a6",
+    graph=True,
 )
-def image_not_pinned(resource: Resource) -> list[Fail]:
+def image_not_pinned(resource: Resource, graph: ResourceGraph) -> list[Fail]:
     fails = []
     for c in containers(resource):
         image = c.spec.get("image")
         if not isinstance(image, str) or not image.strip() or "$" in image or "{{" in image:
             continue  # no image or a placeholder substituted at deploy time
+        if built_by_skaffold(graph, resource.location.file, image.strip()):
+            continue  # the deployed reference is the tag Skaffold built
+        if pinned_by_kustomize(graph, resource.location.file, image.strip()):
+            continue  # a kustomization's `images:` sets the tag that is deployed
         problem = _image_tag_problem(image.strip())
         if problem:
             fails.append(Fail(f"{c.path}.image", f"{c.label} image {image!r} {problem}"))
@@ -528,18 +537,68 @@ def secret_in_env(resource: Resource) -> list[Fail]:
     "node. Either bypasses the Ingress (TLS, authentication, WAF) and is easy to expose by accident. "
     "LoadBalancers that a cloud annotation makes internal (networking.gke.io/load-balancer-type: Internal, "
     "service.beta.kubernetes.io/aws-load-balancer-scheme: internal, ...) or that set "
-    "loadBalancerSourceRanges are not reported.",
+    "loadBalancerSourceRanges are not reported. An ingress controller's own Service (ingress-nginx, Traefik, "
+    "an Istio ingress gateway...) exists to be that entry point, and a NodePort Service an Ingress routes to "
+    "is how GKE's and other cloud ingress controllers reach pods: both are reported at info, as a reminder "
+    "to restrict source ranges or firewall the node ports where the audience is known.",
     remediation="Use a ClusterIP Service behind an Ingress or Gateway; if a LoadBalancer is needed, make it "
     "internal or set `loadBalancerSourceRanges`.",
     example="spec:\n  type: ClusterIP",
+    graph=True,
 )
-def exposed_service(resource: Resource) -> Fail | None:
+def exposed_service(resource: Resource, graph: ResourceGraph) -> Fail | None:
     kind = resource.get("spec.type")
     if kind == "LoadBalancer" and (resource.get("spec.loadBalancerSourceRanges") or internal_load_balancer(resource)):
         return None
-    if kind in ("LoadBalancer", "NodePort"):
-        return Fail("spec.type", f"Service type {kind} exposes it outside the cluster")
-    return None
+    if kind not in ("LoadBalancer", "NodePort"):
+        return None
+    if ingress_controller_service(resource, graph):
+        return Fail("spec.type", f"Service type {kind} exposes an ingress controller: its purpose", (), "info")
+    if kind == "NodePort" and graph.predecessors(resource, "routes", "Ingress"):
+        return Fail("spec.type", "NodePort Service backs an Ingress (cloud load balancers reach it so)", (), "info")
+    return Fail("spec.type", f"Service type {kind} exposes it outside the cluster")
+
+
+# Image repositories (path fragments) of ingress controllers and gateways, and the labels their charts and
+# manifests put on the controller's Service and pods.
+INGRESS_CONTROLLER_IMAGES = (
+    "ingress-nginx/controller",
+    "nginx-ingress-controller",
+    "nginx/nginx-ingress",
+    "traefik",
+    "haproxytech/kubernetes-ingress",
+    "haproxy-ingress",
+    "kong/kong-gateway",
+    "kong/kubernetes-ingress-controller",
+    "emissary-ingress",
+    "datawire/ambassador",
+    "projectcontour/contour",
+)
+INGRESS_CONTROLLER_LABELS = {
+    "app.kubernetes.io/name": frozenset(
+        {"ingress-nginx", "nginx-ingress", "traefik", "kong", "contour", "haproxy-ingress", "emissary-ingress",
+         "istio-ingressgateway", "envoy-gateway"}
+    ),
+    "app": frozenset({"ingress-nginx", "nginx-ingress", "traefik", "istio-ingressgateway", "kong"}),
+    "istio": frozenset({"ingressgateway"}),
+}  # fmt: skip
+
+
+def ingress_controller_service(service: Resource, graph: ResourceGraph) -> bool:
+    """Whether the Service fronts an ingress controller or gateway: by the images of the pods it selects,
+    else by the well-known labels on it or in its selector."""
+    for workload in graph.successors(service, "selects"):
+        for c in containers(workload):
+            image = c.spec.get("image")
+            if isinstance(image, str) and any(fragment in image for fragment in INGRESS_CONTROLLER_IMAGES):
+                return True
+    for path in ("metadata.labels", "spec.selector"):
+        labels = service.get(path)
+        if isinstance(labels, dict) and any(
+            str(labels.get(key)) in values for key, values in INGRESS_CONTROLLER_LABELS.items()
+        ):
+            return True
+    return False
 
 
 def _rules(resource: Resource) -> Iterator[tuple[int, dict[str, Any]]]:

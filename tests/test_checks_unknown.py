@@ -13,6 +13,12 @@ GRAPH_CHECKS = sorted(c.id for c in load_builtin_checks().values() if c.graph)
 NEVER_UNKNOWN = {
     "IG-DKR-036": "compares the stage aliases of one file, which BuildKit never substitutes",
     "IG-DKR-037": "asks only whether a workload runs the image; an image no workload is linked to is reported",
+    "IG-K8S-011": "asks only whether a Skaffold config in the scanned files builds the image",
+    "IG-K8S-014": "the graph only lowers the severity (ingress controller, Ingress backend); exposure is read",
+    "IG-K8S-045": "the graph only hands subjects IG-K8S-021 reports to it; the binding's roleRef is read",
+    "IG-K8S-067": "asks only whether a Skaffold config or kustomization in the scanned files sets the tag",
+    "IG-K8S-070": "asks only whether a declared Service selects the workload; none means no readiness need",
+    "IG-K8S-079": "reports a selector that matches nothing declared, and only where the pods are declared",
 }
 
 

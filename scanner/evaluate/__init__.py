@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from scanner.evaluate import tf_kubernetes
 from scanner.evaluate.kustomize import listed_resource_files, render_kustomizations
 from scanner.parsers import ParsedFile
 from scanner.records import Resource, ScanError, bound_errors
@@ -48,6 +49,7 @@ def evaluate_parsed(
             tf_files, tfvars, root=root, var_files=list(var_files), variables=variables or {}
         )
         resources.extend(evaluation.resources)
+        resources.extend(tf_kubernetes.derive(evaluation.resources))
         errors.extend(bound_errors(evaluation.errors))
     return resources, errors
 

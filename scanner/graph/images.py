@@ -187,6 +187,67 @@ def skaffold_artifacts(graph: ResourceGraph) -> dict[str, str]:
     return declared
 
 
+def skaffold_built_images(graph: ResourceGraph) -> dict[str, set[str]]:
+    """Directory of each Skaffold config -> the image repositories it builds (every builder: Docker, ko, Jib,
+    Buildpacks...). Skaffold rewrites those references in the manifests it deploys to the tag it built."""
+    built: dict[str, set[str]] = {}
+    for config in graph.resources("kubernetes", "Config"):
+        if not config.kubernetes.api_version.startswith("skaffold/"):
+            continue
+        build = config.attributes.get("build")
+        artifacts = build.get("artifacts") if isinstance(build, dict) else None
+        images = built.setdefault(posixpath.dirname(config.location.file), set())
+        for artifact in artifacts if isinstance(artifacts, list) else []:
+            if isinstance(artifact, dict) and isinstance(artifact.get("image"), str):
+                images.add(_repository(artifact["image"]))
+    return built
+
+
+def built_by_skaffold(graph: ResourceGraph, manifest: str, image: str) -> bool:
+    """Whether a Skaffold config in the manifest's directory or above builds `image` (tag ignored)."""
+    repository = _repository(image)
+    for directory, images in skaffold_built_images(graph).items():
+        inside = not directory or manifest.startswith(directory + "/")
+        if inside and repository in images:
+            return True
+    return False
+
+
+def _kustomize_includes(graph: ResourceGraph) -> dict[str, tuple[set[str], set[str]]]:
+    """Kustomization directory -> (manifest files it includes, directly or through the directories it lists;
+    image repositories its `images:` pins with a newTag or digest)."""
+    direct: dict[str, tuple[list[str], set[str]]] = {}
+    for config in graph.resources("kubernetes", "Kustomization"):
+        directory = posixpath.dirname(config.location.file)
+        entries = [e for e in config.attributes.get("resources") or [] if isinstance(e, str) and "://" not in e]
+        pinned = {
+            _repository(str(image["name"]))
+            for image in config.attributes.get("images") or []
+            if isinstance(image, dict) and image.get("name") and (image.get("newTag") or image.get("digest"))
+        }
+        direct[directory] = ([posixpath.normpath(posixpath.join(directory, e)) for e in entries], pinned)
+
+    def files(directory: str, seen: set[str]) -> set[str]:
+        if directory in seen or directory not in direct:
+            return set()
+        seen.add(directory)
+        out: set[str] = set()
+        for entry in direct[directory][0]:
+            out |= files(entry, seen) if entry in direct else {entry}
+        return out
+
+    return {directory: (files(directory, set()), pinned) for directory, (_, pinned) in direct.items() if pinned}
+
+
+def pinned_by_kustomize(graph: ResourceGraph, manifest: str, image: str) -> bool:
+    """Whether a kustomization that includes the manifest (through any chain of `resources:` directories) sets
+    the image's tag or digest with `images:`; the reference written in the manifest is then not deployed."""
+    repository = _repository(image)
+    return any(
+        manifest in included and repository in pinned for included, pinned in _kustomize_includes(graph).values()
+    )
+
+
 def _best(name: str, from_dir: str, named: list[tuple[Resource, set[str], str]]) -> Resource | None:
     """The final stage whose names match `name` best (exact over suffix, then nearest directory), or None
     when nothing matches or two candidates are equally likely."""

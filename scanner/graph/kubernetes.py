@@ -1,4 +1,4 @@
-"""Kubernetes edges: selects, isolates, binds, uses, routes.
+"""Kubernetes edges: selects (Service, PodDisruptionBudget), isolates, binds, uses, routes.
 
 Objects link only within one namespace (an object without metadata.namespace is in "default");
 a manifest applied with `-n` or a kustomize namespace may really live elsewhere, so no link is
@@ -111,7 +111,12 @@ def workloads_running_as(graph: ResourceGraph, namespace: str | None, name: str)
 
 def link(graph: ResourceGraph) -> None:
     index = _Index(graph)
-    builders = {"Service": _service, "NetworkPolicy": _network_policy, "Ingress": _ingress}
+    builders = {
+        "Service": _service,
+        "NetworkPolicy": _network_policy,
+        "Ingress": _ingress,
+        "PodDisruptionBudget": _disruption_budget,
+    }
     builders.update(dict.fromkeys(("RoleBinding", "ClusterRoleBinding"), _binding))
     builders.update(dict.fromkeys(WORKLOAD_KINDS, _workload))
     for resource in graph.resources("kubernetes"):
@@ -145,6 +150,17 @@ def _network_policy(graph: ResourceGraph, index: _Index, policy: Resource) -> No
     for workload, labels in index.workloads.get(policy.kubernetes.namespace, []):
         if label_selector_matches(selector, labels):
             graph.add_edge(policy, workload, "isolates", "spec.podSelector")
+
+
+def _disruption_budget(graph: ResourceGraph, index: _Index, budget: Resource) -> None:
+    """A PodDisruptionBudget selects the workloads whose pods its label selector matches."""
+    selector = budget.get("spec.selector")
+    if not valid_label_selector(selector):
+        graph.add_unresolved(budget, Unresolved("spec.selector", f"the selector {selector!r} cannot be evaluated"))
+        return
+    for workload, labels in index.workloads.get(budget.kubernetes.namespace, []):
+        if label_selector_matches(selector, labels):
+            graph.add_edge(budget, workload, "selects", "spec.selector")
 
 
 def _binding(graph: ResourceGraph, index: _Index, binding: Resource) -> None:
