@@ -235,7 +235,7 @@ class WorldOpenIngress:
         return f"{self.rule}." if self.rule else ""
 
     def protocol(self) -> str:
-        """"all", "tcp", "udp", "icmp" or the protocol as written (lower case); raises UnknownValue."""
+        """ "all", "tcp", "udp", "icmp" or the protocol as written (lower case); raises UnknownValue."""
         name = "ip_protocol" if self.resource.type == "aws_vpc_security_group_ingress_rule" else "protocol"
         value = str(self.resource.get(f"{self._prefix}{name}", "")).strip().lower()
         return _PROTOCOLS.get(value, value)
@@ -407,7 +407,6 @@ def rule_sources(resource: Resource, prefix: str, verdict: Verdict) -> list[tupl
 def rule_protocol(resource: Resource, prefix: str) -> str:
     p = f"{prefix}." if prefix else ""
     return str(resource.get(f"{p}protocol", "")).strip().lower()
-
 
 
 def parse_policy(resource: Resource, path: str) -> dict[str, Any] | None:

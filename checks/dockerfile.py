@@ -31,6 +31,7 @@ _FETCH_INTO_SHELL = re.compile(
 _ARCHIVE = re.compile(r"\.(?:tar|tgz|tbz2?|txz|tzst|tar\.(?:gz|bz2|xz|zst|lz4))$", re.IGNORECASE)
 _REMOTE = re.compile(r"^(?:https?|git|ssh)://|^git@", re.IGNORECASE)
 
+
 def _program(argv: list[str]) -> tuple[str, list[str], bool]:
     """(command name, its arguments, run through sudo) with shell keywords, VAR=x and sudo/env stripped."""
     words = list(argv)

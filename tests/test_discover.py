@@ -118,7 +118,7 @@ def test_helm_chart_templates_are_skipped_with_a_visible_notice_each(tmp_path: P
     write(tmp_path, "charts/web/Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n")
     write(tmp_path, "charts/web/values.yaml", "image: nginx:1.27\nreplicas: 2\n")
     write(tmp_path, "charts/web/templates/deployment.yaml", DEPLOYMENT.replace("nginx:1.27", "{{ .Values.image }}"))
-    write(tmp_path, "charts/web/templates/tests/connection.yaml", "apiVersion: v1\nkind: Pod\n{{- include \"x\" . }}\n")
+    write(tmp_path, "charts/web/templates/tests/connection.yaml", 'apiVersion: v1\nkind: Pod\n{{- include "x" . }}\n')
     write(tmp_path, "charts/web/templates/NOTES.txt", "Thanks for installing {{ .Chart.Name }}\n")
     found = discover([tmp_path])
     assert found.files == []

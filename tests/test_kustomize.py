@@ -19,9 +19,7 @@ WORKLOAD_CHECKS = {"IG-K8S-002", "IG-K8S-003", "IG-K8S-008", "IG-K8S-009", "IG-K
 
 def failed_checks(path: Path, file: str) -> set[str]:
     """Checks failing in `file` at low or above (info notes such as an image without digest are left out)."""
-    return {
-        f.check_id for f in run_scan(path).findings if f.location.file == file and f.severity.value != "info"
-    }
+    return {f.check_id for f in run_scan(path).findings if f.location.file == file and f.severity.value != "info"}
 
 
 def test_a_base_deployment_without_selector_is_judged_as_its_overlay_renders_it(tmp_path: Path) -> None:

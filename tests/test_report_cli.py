@@ -171,8 +171,10 @@ def test_checks_command_prints_the_docs_and_the_generator_detects_stale_files(tm
     assert docs_main(files) == 0
     assert docs_main([*files, "--check"]) == 0
     assert stale.read_text() == run.output
-    assert readme.read_text() == f"# x\n\n<!-- check-counts -->\n{count_summary(load_builtin_checks().values())}\n"\
+    assert (
+        readme.read_text() == f"# x\n\n<!-- check-counts -->\n{count_summary(load_builtin_checks().values())}\n"
         "<!-- /check-counts -->\nmore\n"
+    )
 
 
 def test_readme_states_the_registry_check_counts() -> None:

@@ -155,9 +155,7 @@ class _Translation:
             k8s_child = f"{k8s_path}.{key}" if k8s_path else key
             self.paths[k8s_child] = tf_child
             if blocks and repeated:
-                out[key] = [
-                    self.item(item, f"{tf_child}.{i}", f"{k8s_child}.{i}", key) for i, item in enumerate(value)
-                ]
+                out[key] = [self.item(item, f"{tf_child}.{i}", f"{k8s_child}.{i}", key) for i, item in enumerate(value)]
             elif blocks:
                 out[key] = self.item(value[0], f"{tf_child}.0", k8s_child, key)
             else:

@@ -52,9 +52,7 @@ def undecided(result: ScanResult) -> list[str]:
 
 def open_findings(result: ScanResult) -> list[Finding]:
     """Findings a person must still act on: not suppressed, and not in the baseline within its SLA."""
-    return [
-        f for f in result.findings if f.suppression is None and (f.overdue or f.baseline_state != "unchanged")
-    ]
+    return [f for f in result.findings if f.suppression is None and (f.overdue or f.baseline_state != "unchanged")]
 
 
 def checks_by_id(result: ScanResult) -> dict[str, Check]:
