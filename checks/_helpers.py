@@ -11,6 +11,7 @@ import ipaddress
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from scanner.records import PartialDocument, Resource, Unknown, UnknownValue
@@ -356,3 +357,132 @@ def admin_ports_in_azure_range(port_range: Any) -> list[int]:
         low, _, high = text.partition("-")
         return [p for p in ADMIN_PORTS if covers_port(low, high, p)]
     return [p for p in ADMIN_PORTS if as_int(text) == p]
+
+
+# Graph neighbours through Terraform references -------------------------------------------------------
+
+
+def referrers(graph: Any, resource: Resource, type: str, attribute: str) -> list[Resource]:
+    """Resources of `type` whose `attribute` references `resource` (e.g. a public access block's `bucket`)."""
+    return [
+        other
+        for other in graph.predecessors(resource, kind="references", type=type)
+        if attribute in graph.edge_attributes(other, resource, "references")
+    ]
+
+
+def referenced(graph: Any, resource: Resource, type: str, *attributes: str) -> list[Resource]:
+    """Resources of `type` that `resource` references from one of `attributes` (or their elements)."""
+    return [
+        other
+        for other in graph.successors(resource, kind="references", type=type)
+        if any(
+            a and (a == want or a.startswith(f"{want}."))
+            for a in graph.edge_attributes(resource, other, "references")
+            for want in attributes
+        )
+    ]
+
+
+# Resource policies open to everyone -------------------------------------------------------------------
+# One reader for every resource policy (bucket, topic, queue, key, secret, vault, domain...): an Allow
+# statement to Principal "*" is public unless a condition pins down who may call.
+
+# Condition keys that restrict a "*" principal to known callers: the keys S3 Block Public Access accepts,
+# plus the KMS caller account and EFS's mount-target-only access.
+RESTRICTING_KEYS = {
+    "aws:sourceip",
+    "aws:sourcearn",
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+    "aws:sourceowner",
+    "aws:sourceaccount",
+    "aws:sourceorgid",
+    "aws:sourceorgpaths",
+    "aws:userid",
+    "aws:principalaccount",
+    "aws:principalarn",
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "s3:dataaccesspointarn",
+    "s3:dataaccesspointaccount",
+    "kms:calleraccount",
+    "elasticfilesystem:accessedviamounttarget",
+}
+
+
+def public_statements(resource: Resource, path: str) -> list[str]:
+    """Sids (or positions) of the Allow statements of the policy at `path` that grant Principal "*"
+    without a condition restricting who calls.
+
+    Unknown parts of the policy make it unknown only when no statement is public for sure."""
+    verdict = Verdict()
+    found = []
+    for statement in policy_statements(policy_document(resource, path), path):
+        with verdict.item():
+            if public_grant(statement):
+                found.append(statement.label)
+    if not found:
+        verdict.result()
+    return found
+
+
+def public_grant(statement: PolicyStatement) -> bool:
+    return decide_all(
+        lambda: statement.get("Effect") == "Allow",
+        lambda: public_principal(without_computed_ids(statement.get("Principal")), f"{statement.path}.Principal"),
+        lambda: not restricting_condition(statement),
+    )
+
+
+def computed_identifier(value: Any) -> bool:
+    """An attribute another resource or a data source computes (an ARN, an account id): unknown here, but
+    never the wildcard "*", so it cannot make a principal public."""
+    return isinstance(value, Unknown) and (
+        value.reason.endswith("is known only after apply") or value.reason.startswith("data source ")
+    )
+
+
+def without_computed_ids(value: Any) -> Any:
+    """`value` with every computed identifier replaced by a placeholder that matches nothing."""
+    if computed_identifier(value) and not isinstance(value, PartialDocument):
+        return "(computed)"
+    if isinstance(value, dict):
+        return {k: without_computed_ids(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_computed_ids(v) for v in value]
+    return value
+
+
+def restricting_condition(statement: PolicyStatement, keys: frozenset[str] | set[str] = RESTRICTING_KEYS) -> bool:
+    """Whether the statement's Condition uses one of `keys` (lower case); aws:SourceIp only when not 0.0.0.0/0."""
+    condition = statement.get("Condition")
+    if not isinstance(condition, dict):
+        return False
+    path = f"{statement.path}.Condition"
+
+    def by_operator(operator: Any) -> bool:
+        if isinstance(operator, Unknown):
+            raise UnknownValue(path, operator.reason)
+        if not isinstance(operator, dict):
+            return False
+        return decide_any(partial(by_key, key, values) for key, values in operator.items())
+
+    def by_key(key: str, values: Any) -> bool:
+        if key.lower() not in keys:
+            return False
+        return key.lower() != "aws:sourceip" or not any_value(values, is_world_cidr, f"{path}.{key}")
+
+    return decide_any(partial(by_operator, op) for op in condition.values())
+
+
+def set_argument(resource: Resource, path: str) -> bool:
+    """Whether the argument at `path` is set to a non-empty value. A value known only after apply that comes
+    from another resource (`aws_s3_bucket.x.arn`) is set; any other unknown value (a variable that may be
+    null) stays unknown."""
+    try:
+        return resource.get(path) not in (None, "", [])
+    except UnknownValue:
+        if any(attribute == path for attribute, _ in resource.references):
+            return True
+        raise

@@ -7,69 +7,24 @@ resources point at it.
 
 from __future__ import annotations
 
-from functools import partial
-
 from checks._helpers import (
-    PolicyStatement,
     Verdict,
-    any_value,
     as_list,
     aws_admin_ports,
     aws_rule_exposure,
     block_paths,
-    decide_all,
-    decide_any,
     dynamic_blocks,
     is_true,
-    is_world_cidr,
     policy_document,
     policy_statements,
-    public_principal,
+    public_statements,
+    referenced,
+    referrers,
 )
-from scanner.records import Resource, Unknown, UnknownValue
+from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
 
 BLOCK_FLAGS = ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
-# Condition keys that AWS itself accepts as making a "*" principal non-public (S3 Block Public Access rules).
-RESTRICTING_KEYS = {
-    "aws:sourceip",
-    "aws:sourcearn",
-    "aws:sourcevpc",
-    "aws:sourcevpce",
-    "aws:sourceowner",
-    "aws:sourceaccount",
-    "aws:sourceorgid",
-    "aws:sourceorgpaths",
-    "aws:userid",
-    "aws:principalaccount",
-    "aws:principalarn",
-    "aws:principalorgid",
-    "aws:principalorgpaths",
-    "s3:dataaccesspointarn",
-    "s3:dataaccesspointaccount",
-}
-
-
-def _linked(graph, resource: Resource, type: str, attribute: str) -> list[Resource]:
-    """Resources of `type` whose `attribute` references `resource` (e.g. a PAB's `bucket`)."""
-    return [
-        other
-        for other in graph.predecessors(resource, kind="references", type=type)
-        if attribute in graph.edge_attributes(other, resource, "references")
-    ]
-
-
-def _targets(graph, resource: Resource, type: str, *attributes: str) -> list[Resource]:
-    """Resources of `type` that `resource` references from one of `attributes` (or their elements)."""
-    return [
-        other
-        for other in graph.successors(resource, kind="references", type=type)
-        if any(
-            a and (a == want or a.startswith(f"{want}."))
-            for a in graph.edge_attributes(resource, other, "references")
-            for want in attributes
-        )
-    ]
 
 
 def _account_blocks(graph, resource: Resource, flags: tuple[str, ...]) -> Resource | None:
@@ -105,10 +60,10 @@ def aws_s3_public_access_block(resource, graph):
         open_flags = [f for f in BLOCK_FLAGS if not is_true(resource.get(f))]
         if not open_flags:
             return None
-        buckets = tuple(_targets(graph, resource, "aws_s3_bucket", "bucket"))
+        buckets = tuple(referenced(graph, resource, "aws_s3_bucket", "bucket"))
         at = next((f for f in open_flags if resource.get(f) is not None), None)
         return Fail(at, f"public access block leaves {', '.join(open_flags)} off", related=buckets)
-    if _linked(graph, resource, "aws_s3_bucket_public_access_block", "bucket"):
+    if referrers(graph, resource, "aws_s3_bucket_public_access_block", "bucket"):
         return None  # judged on the block resource itself
     if _account_blocks(graph, resource, BLOCK_FLAGS):
         return None
@@ -119,58 +74,16 @@ def aws_s3_public_access_block(resource, graph):
     )
 
 
-def _public_statements(resource: Resource, path: str) -> list[str]:
-    """Sids (or positions) of Allow statements granting "*" without a condition that restricts who.
-
-    Unknown parts of the policy make it unknown only when no statement is public for sure."""
-    verdict = Verdict()
-    found = []
-    for statement in policy_statements(policy_document(resource, path), path):
-        with verdict.item():
-            if _public_grant(statement):
-                found.append(statement.label)
-    if not found:
-        verdict.result()
-    return found
-
-
-def _public_grant(statement: PolicyStatement) -> bool:
-    return decide_all(
-        lambda: statement.get("Effect") == "Allow",
-        lambda: public_principal(statement.get("Principal"), f"{statement.path}.Principal"),
-        lambda: not _restricting(statement),
-    )
-
-
-def _restricting(statement: PolicyStatement) -> bool:
-    condition = statement.get("Condition")
-    if not isinstance(condition, dict):
-        return False
-    path = f"{statement.path}.Condition"
-    return decide_any(partial(_restricting_operator, op, path) for op in condition.values())
-
-
-def _restricting_operator(operator, path: str) -> bool:
-    if isinstance(operator, Unknown):
-        raise UnknownValue(path, operator.reason)
-    if not isinstance(operator, dict):
-        return False
-    return decide_any(partial(_restricting_key, key, values, path) for key, values in operator.items())
-
-
-def _restricting_key(key: str, values, path: str) -> bool:
-    """A restricting key restricts whatever its (maybe unknown) value, except aws:SourceIp open to the world."""
-    if key.lower() not in RESTRICTING_KEYS:
-        return False
-    return key.lower() != "aws:sourceip" or not any_value(values, is_world_cidr, f"{path}.{key}")
-
-
 def _policy_blocked(graph, bucket: Resource) -> Resource | None:
-    """A bucket or account public access block that neutralises public bucket policies."""
-    for block in _linked(graph, bucket, "aws_s3_bucket_public_access_block", "bucket"):
-        if is_true(block.get("block_public_policy")) and is_true(block.get("restrict_public_buckets")):
+    """A bucket or account public access block that neutralises public bucket policies.
+
+    restrict_public_buckets alone is enough: while it is on, S3 only honours a public policy's grants
+    for AWS service principals and the bucket owner's own account (block_public_policy only stops a
+    new public policy from being written)."""
+    for block in referrers(graph, bucket, "aws_s3_bucket_public_access_block", "bucket"):
+        if is_true(block.get("restrict_public_buckets")):
             return block
-    return _account_blocks(graph, bucket, ("block_public_policy", "restrict_public_buckets"))
+    return _account_blocks(graph, bucket, ("restrict_public_buckets",))
 
 
 @check(
@@ -183,7 +96,7 @@ def _policy_blocked(graph, bucket: Resource) -> Resource | None:
     description='A bucket policy statement that allows Principal "*" (or {"AWS": "*"}) without a condition on the '
     "caller's account, organisation, VPC endpoint or source IP lets anyone on the internet, unauthenticated, "
     "perform the allowed actions. Critical when no public access block neutralises the policy; medium when "
-    "block_public_policy and restrict_public_buckets are on (AWS then rejects or ignores the grant).",
+    "restrict_public_buckets is on (AWS then ignores the grant for anyone outside the bucket owner's account).",
     remediation="Name the principals that need access (account or role ARNs), or add a Condition such as "
     "aws:PrincipalOrgID or aws:SourceVpce; serve public content through CloudFront with origin access control.",
     example='resource "aws_s3_bucket_policy" "site" {\n  bucket = aws_s3_bucket.site.id\n  policy = jsonencode({\n'
@@ -196,12 +109,12 @@ def _policy_blocked(graph, bucket: Resource) -> Resource | None:
     tags=("s3",),
 )
 def aws_s3_policy_public(resource, graph):
-    if resource.type == "aws_s3_bucket" and _linked(graph, resource, "aws_s3_bucket_policy", "bucket"):
+    if resource.type == "aws_s3_bucket" and referrers(graph, resource, "aws_s3_bucket_policy", "bucket"):
         return None  # the aws_s3_bucket_policy resource is judged (a plan's computed copy would repeat it)
-    found = _public_statements(resource, "policy")
+    found = public_statements(resource, "policy")
     if not found:
         return None
-    buckets = [resource] if resource.type == "aws_s3_bucket" else _targets(graph, resource, "aws_s3_bucket", "bucket")
+    buckets = [resource] if resource.type == "aws_s3_bucket" else referenced(graph, resource, "aws_s3_bucket", "bucket")
     grant = f'policy statement {", ".join(found)} allows Principal "*" with no restricting condition'
     if not buckets:
         return Fail("policy", grant)
@@ -226,7 +139,7 @@ def _admin_exposures(graph, group: Resource, verdict: Verdict) -> list[tuple[Res
     """(rule resource, description) for each world-open admin-port ingress of a security group."""
     rules: list[tuple[Resource, str]] = [(group, p) for p in block_paths(group, "ingress", verdict)]
     for kind in ("aws_security_group_rule", "aws_vpc_security_group_ingress_rule"):
-        for rule in _linked(graph, group, kind, "security_group_id"):
+        for rule in referrers(graph, group, kind, "security_group_id"):
             with verdict.item():
                 if kind == "aws_vpc_security_group_ingress_rule" or rule.get("type") == "ingress":
                     rules.append((rule, ""))
@@ -247,13 +160,13 @@ def _public_ip(graph, instance: Resource) -> tuple[str | None, str, tuple[Resour
     assigned = instance.get("associate_public_ip_address")
     if is_true(assigned):
         return "associate_public_ip_address", "associate_public_ip_address = true", ()
-    eips = _linked(graph, instance, "aws_eip", "instance") + _linked(
+    eips = referrers(graph, instance, "aws_eip", "instance") + referrers(
         graph, instance, "aws_eip_association", "instance_id"
     )
     if eips:
         return None, f"Elastic IP {eips[0].address}", tuple(eips)
     if assigned is None:
-        for subnet in _targets(graph, instance, "aws_subnet", "subnet_id"):
+        for subnet in referenced(graph, instance, "aws_subnet", "subnet_id"):
             if is_true(subnet.get("map_public_ip_on_launch")):
                 return "subnet_id", f"subnet {subnet.address} maps a public IP on launch", (subnet,)
     return None
@@ -280,7 +193,7 @@ def _public_ip(graph, instance: Resource) -> tuple[str | None, str, tuple[Resour
 def aws_public_instance_admin_ports(resource, graph):
     verdict = Verdict()
     exposures: list[tuple[Resource, Resource, str]] = []
-    for group in _targets(graph, resource, "aws_security_group", "vpc_security_group_ids", "security_groups"):
+    for group in referenced(graph, resource, "aws_security_group", "vpc_security_group_ids", "security_groups"):
         with verdict.item():
             exposures += [(group, rule, text) for rule, text in _admin_exposures(graph, group, verdict)]
     if not exposures:
@@ -320,7 +233,7 @@ def aws_public_instance_admin_ports(resource, graph):
 def aws_s3_no_encryption_config(resource, graph):
     if block_paths(resource, "server_side_encryption_configuration"):
         return None
-    if _linked(graph, resource, "aws_s3_bucket_server_side_encryption_configuration", "bucket"):
+    if referrers(graph, resource, "aws_s3_bucket_server_side_encryption_configuration", "bucket"):
         return None
     if "server_side_encryption_configuration" in dynamic_blocks(resource):
         raise UnknownValue("server_side_encryption_configuration", "dynamic encryption block")
@@ -346,7 +259,7 @@ def aws_s3_no_encryption_config(resource, graph):
     tags=("s3",),
 )
 def aws_s3_versioning_disabled(resource, graph):
-    linked = _linked(graph, resource, "aws_s3_bucket_versioning", "bucket")
+    linked = referrers(graph, resource, "aws_s3_bucket_versioning", "bucket")
     if linked:  # the separate resource wins over the (possibly computed) inline block
         if any(v.get("versioning_configuration.0.status") == "Enabled" for v in linked):
             return None
@@ -383,10 +296,10 @@ def _log_destination(graph, bucket: Resource) -> bool:
             last = (attribute or "").split(".")[-1]
             if last in LOG_TARGETS or (attribute or "").startswith("access_logs."):
                 return True
-    acls = [bucket, *_linked(graph, bucket, "aws_s3_bucket_acl", "bucket")]
+    acls = [bucket, *referrers(graph, bucket, "aws_s3_bucket_acl", "bucket")]
     if any(_known(acl, "acl") == "log-delivery-write" for acl in acls):
         return True
-    policies = [bucket, *_linked(graph, bucket, "aws_s3_bucket_policy", "bucket")]
+    policies = [bucket, *referrers(graph, bucket, "aws_s3_bucket_policy", "bucket")]
     return any(_grants_log_delivery(policy) for policy in policies)
 
 
@@ -438,7 +351,7 @@ def _grants_log_delivery(resource: Resource) -> bool:
     tags=("s3", "logging"),
 )
 def aws_s3_no_access_logging(resource, graph):
-    if block_paths(resource, "logging") or _linked(graph, resource, "aws_s3_bucket_logging", "bucket"):
+    if block_paths(resource, "logging") or referrers(graph, resource, "aws_s3_bucket_logging", "bucket"):
         return None
     if _log_destination(graph, resource):
         return None

@@ -206,3 +206,19 @@ def test_secure_by_default_modules_raise_nothing_high(shared: Path) -> None:
         result = run_scan(shared / "corpus" / f"terraform-aws-modules+terraform-aws-{name}")
         serious = [(f.check_id, f.resource.address) for f in result.findings if f.severity.rank >= 3]
         assert serious == [], name
+
+
+def test_restrict_public_buckets_alone_neutralises_a_public_bucket_policy(tmp_path: Path) -> None:
+    block = """
+resource "aws_s3_bucket_public_access_block" "site" {
+  bucket                  = aws_s3_bucket.site.id
+  restrict_public_buckets = true
+}
+"""
+    result = _scan(tmp_path, PUBLIC_POLICY + block, "IG-AWS-017")
+    assert [f.severity.value for f in result.findings] == ["medium"]
+    assert "aws_s3_bucket_public_access_block.site" in [r.note for r in result.findings[0].related]
+    only_policy_blocked = block.replace("restrict_public_buckets", "block_public_policy    ")
+    assert [f.severity.value for f in _scan(tmp_path, PUBLIC_POLICY + only_policy_blocked, "IG-AWS-017").findings] == [
+        "critical"
+    ]
