@@ -64,6 +64,8 @@ COMPUTE_WITH_ROLE = (
 # AWS managed policies that are, or lead in one call to, full administrator access.
 ADMIN_MANAGED_POLICIES = ("AdministratorAccess", "IAMFullAccess")
 ADMIN_POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/(AdministratorAccess|IAMFullAccess)$")
+# OIDC issuers that only sign tokens for one tenant: an EKS cluster, a CircleCI organisation, a Bitbucket workspace.
+SINGLE_TENANT = re.compile(r"oidc\.eks\.|oidc\.circleci\.com/org/|/workspaces/[^/]+/pipelines-config/")
 ACCOUNT_ROOT = re.compile(r"^(arn:aws[a-z-]*:iam::)?(\d{12})(:root)?$")
 # Conditions that make trusting a whole account safe enough: a shared secret, MFA, or a named principal.
 ACCOUNT_TRUST_LIMITS = {
@@ -93,12 +95,17 @@ def grants(statement: PolicyStatement, action: str) -> bool:
     return any_value(statement.get("Action"), lambda p: action_matches(p, action), f"{statement.path}.Action")
 
 
+# An ARN whose resource part is "*" or "<type>/*": every user, role, policy... of the account(s).
+EVERY_NAME = re.compile(r"arn:[^:]*:[^:]*:[^:]*:[^:]*:(\*|[A-Za-z-]+/\*)")
+
+
 def broad_resource(value: object) -> bool:
-    """"*", or an ARN ending in a wildcard that covers every name (`...:role/*`, `arn:aws:iam::*:*`)."""
+    """"*", or an ARN that covers every name (`arn:aws:iam::123456789012:role/*`, `arn:aws:iam::*:*`); a path
+    prefix (`role/aws-service-role/fsx.amazonaws.com/*`) or a name prefix (`role/app-*`) is not broad."""
     if not isinstance(value, str):
         return False
     text = value.strip()
-    return text == "*" or ((text.endswith(":*") or text.endswith("/*")) and "${aws:" not in text)
+    return text == "*" or EVERY_NAME.fullmatch(text) is not None
 
 
 def _on_broad_resource(statement: PolicyStatement) -> bool:
@@ -445,8 +452,9 @@ def _subject_limited(statement: PolicyStatement, cognito: bool) -> bool:
     cwe="CWE-284",
     description="A trust statement allowing sts:AssumeRoleWithWebIdentity from an OIDC provider (GitHub Actions, "
     "an EKS cluster, GitLab...) without a condition on the token's sub claim lets every identity that provider "
-    "issues tokens for assume the role: any repository on GitHub, any service account of the cluster. Cognito "
-    "identity pools are judged on their aud condition instead.",
+    "issues tokens for assume the role: any repository on GitHub (high), or any service account of the cluster, "
+    "any project of the CI organisation for single-tenant issuers (medium). Cognito identity pools are judged on "
+    "their aud condition instead.",
     remediation='Add a StringEquals (or StringLike) condition on "<provider>:sub" naming the repository and branch '
     '("repo:acme/app:ref:refs/heads/main") or the namespace and service account, plus "<provider>:aud".',
     example='resource "aws_iam_role" "github_deploy" {\n  name = "github-deploy"\n  assume_role_policy = jsonencode({\n'
@@ -470,18 +478,24 @@ def aws_iam_oidc_trust_unlimited(resource):
             return None
         claim = "aud" if cognito else "sub"
         named = [p for p in providers if isinstance(p, str)]
-        shown = named[0].rsplit("/", 1)[-1] if named else "the OIDC provider"
+        shown = named[0].split("oidc-provider/", 1)[-1] if named else "the OIDC provider"
+        if named and len(named) == len(providers) and all(SINGLE_TENANT.search(p) for p in named):
+            tenant.append(statement.label)
         return f"lets any identity of {shown} assume the role (no condition on the token's {claim})"
 
     verdict = Verdict()
-    texts = []
-    for statement in policy_statements(policy_document(resource, "assume_role_policy"), "assume_role_policy"):
+    texts: list[str] = []
+    tenant: list[str] = []
+    statements = policy_statements(policy_document(resource, "assume_role_policy"), "assume_role_policy")
+    for statement in statements:
         with verdict.item():
             text = judge(statement)
             if text:
                 texts.append(f"statement {statement.label} {text}")
     if texts:
-        verdict.fail("assume_role_policy", "; ".join(texts))
+        # every identity of your own cluster or CI organisation is a smaller crowd than every GitHub repository
+        milder = len(tenant) == len(texts)
+        verdict.fails.append(Fail("assume_role_policy", "; ".join(texts), severity="medium" if milder else None))
     return verdict.result()
 
 

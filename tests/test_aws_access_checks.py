@@ -1,0 +1,56 @@
+"""Behaviour of the AWS IAM, resource-policy, network, logging and secrets checks beyond their fixtures:
+severities that depend on the exposure, and shapes of real configurations that must not fail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import run_scan
+
+
+def _scan(tmp_path: Path, text: str, *checks: str):
+    (tmp_path / "main.tf").write_text(text)
+    return run_scan(tmp_path, checks=set(checks))
+
+
+OIDC_ROLE = """
+resource "aws_iam_role" "reader" {
+  name = "reader"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Federated = "arn:aws:iam::123456789012:oidc-provider/PROVIDER" }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+    }]
+  })
+}
+"""
+
+
+def test_oidc_trust_without_subject_is_high_for_github_and_medium_for_one_cluster(tmp_path: Path) -> None:
+    github = _scan(tmp_path, OIDC_ROLE.replace("PROVIDER", "token.actions.githubusercontent.com"), "IG-AWS-043")
+    assert [f.severity.value for f in github.findings] == ["high"]
+    eks = OIDC_ROLE.replace("PROVIDER", "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE")
+    assert [f.severity.value for f in _scan(tmp_path, eks, "IG-AWS-043").findings] == ["medium"]
+
+
+PASS_ROLE = """
+resource "aws_iam_policy" "deployer" {
+  name = "deployer"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      { Effect = "Allow", Action = "iam:PassRole", Resource = "*" },
+      { Effect = "Allow", Action = ["RUN"], Resource = "*" },
+    ]
+  })
+}
+"""
+
+
+def test_pass_any_role_is_high_only_with_an_action_that_runs_code_under_it(tmp_path: Path) -> None:
+    alone = _scan(tmp_path, PASS_ROLE.replace("RUN", "s3:GetObject"), "IG-AWS-039")
+    assert [f.severity.value for f in alone.findings] == ["medium"]
+    with_compute = _scan(tmp_path, PASS_ROLE.replace("RUN", "ec2:RunInstances"), "IG-AWS-039")
+    assert [f.severity.value for f in with_compute.findings] == ["high"]
