@@ -51,7 +51,9 @@ REMOTE_SERVICES = (
     (6443, "Kubernetes API", ("tcp",)),
     (10250, "kubelet", ("tcp",)),
 )
-# Databases, caches, search engines, queues and file shares that should only be reachable privately.
+# Databases, caches, search engines, queues and file shares that should only be reachable privately. Ports
+# inside the usual alternative-HTTP range (8080-8090, e.g. InfluxDB 8086) are left out: a rule for a web range
+# is no evidence of a data store.
 DATA_SERVICES = (
     (1433, "SQL Server", ("tcp",)),
     (1521, "Oracle", ("tcp",)),
@@ -65,7 +67,6 @@ DATA_SERVICES = (
     (5984, "CouchDB", ("tcp",)),
     (6379, "Redis", ("tcp",)),
     (7000, "Cassandra", ("tcp",)),
-    (8086, "InfluxDB", ("tcp",)),
     (9042, "Cassandra CQL", ("tcp",)),
     (9092, "Kafka", ("tcp",)),
     (9200, "Elasticsearch", ("tcp",)),
