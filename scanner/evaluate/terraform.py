@@ -76,6 +76,8 @@ class ModuleDef:
         self.data: dict[tuple[str, str], tuple[Block, str]] = {}
         self.modules: dict[str, tuple[Block, str]] = {}
         self.outputs: dict[str, tuple[Block, str]] = {}
+        # `provider "aws" { alias = "west" }` -> ("aws", "west"); checks judge them (hard-coded credentials)
+        self.providers: dict[tuple[str, str], tuple[Block, str]] = {}
         # (block kind, key) -> top-level argument or nested block type -> (override file, line)
         self.overridden: dict[tuple[str, Any], dict[str, tuple[str, int]]] = {}
         primary = sorted((f for f in files if not _is_override(f.rel)), key=lambda f: f.rel)
@@ -95,6 +97,8 @@ class ModuleDef:
                 elif block.type == "locals":
                     for name, attr in block.attributes.items():
                         self.locals[name] = (attr, file.rel)
+                elif block.type == "provider" and labels:
+                    self.providers[(labels[0], _provider_alias(block))] = (block, file.rel)
         for file in sorted((f for f in files if _is_override(f.rel)), key=lambda f: f.rel):
             self._merge_override(file)
 
@@ -601,6 +605,10 @@ class Instance:
         for key in sorted(self.mdef.resources):
             for instance in self.instances("resource", key):
                 out.append(instance.to_resource())
+        for (name, alias), (block, rel) in sorted(self.mdef.providers.items()):
+            address = f"{self.prefix}provider.{name}" + (f".{alias}" if alias else "")
+            key = (f"provider.{name}", alias)
+            out.append(ResourceInstance(self, "provider", key, block, rel, address, {}, "single").to_resource())
         for name in sorted(self.mdef.modules):
             for child in self.module_call(name).children:
                 child.emit(out)
@@ -613,6 +621,12 @@ def _braces(pattern: str) -> list[str]:
         return [pattern]
     head, tail = pattern[: match.start()], pattern[match.end() :]
     return [p for option in match.group(1).split(",") for p in _braces(head + option + tail)]
+
+
+def _provider_alias(block: Block) -> str:
+    """The literal alias of a provider block ("" for the default configuration)."""
+    alias = block.attributes.get("alias")
+    return str(alias.expr[1]) if alias is not None and alias.expr[0] == "lit" else ""
 
 
 def _mode_of(block: Block) -> str:
