@@ -486,3 +486,15 @@ def set_argument(resource: Resource, path: str) -> bool:
         if any(attribute == path for attribute, _ in resource.references):
             return True
         raise
+
+
+def group_ingress_rules(graph: Any, group: Resource, verdict: Verdict) -> list[tuple[Resource, str]]:
+    """(owner, prefix) of every ingress rule of a security group: its inline ingress blocks and the rule
+    resources that reference it; read each with `aws_rule_exposure(owner, prefix, verdict)`."""
+    rules: list[tuple[Resource, str]] = [(group, p) for p in block_paths(group, "ingress", verdict)]
+    for kind in ("aws_security_group_rule", "aws_vpc_security_group_ingress_rule"):
+        for rule in referrers(graph, group, kind, "security_group_id"):
+            with verdict.item():
+                if kind == "aws_vpc_security_group_ingress_rule" or rule.get("type") == "ingress":
+                    rules.append((rule, ""))
+    return rules

@@ -17,7 +17,6 @@ from checks._helpers import (
     any_value,
     as_int,
     block_paths,
-    decide_all,
     element_paths,
     is_true,
     policy_document,
@@ -25,7 +24,7 @@ from checks._helpers import (
     public_statements,
     written,
 )
-from checks.terraform_aws import IAM_POLICY_TYPES
+from checks.terraform_aws import IAM_POLICY_TYPES, full_admin
 from scanner.records import Resource, Unknown, UnknownValue
 from scanner.registry import Fail, check
 
@@ -118,11 +117,21 @@ def _allows(statement: PolicyStatement) -> bool:
 
 def _full_admin(statement: PolicyStatement) -> bool:
     """Action "*" on Resource "*": reported by IG-AWS-009, so the checks below leave it alone."""
-    return decide_all(
-        lambda: _allows(statement),
-        lambda: statement.has("Action", "*"),
-        lambda: statement.has("Resource", "*"),
-    )
+    return full_admin(statement)
+
+
+def admin_grant(resource: Resource, path: str) -> str | None:
+    """What in the identity policy at `path` is administrator access ("*" on "*", or Allow NotAction on "*"):
+    a statement label, None when nothing is; unknown only when no statement is for sure."""
+    verdict = Verdict()
+    for statement in policy_statements(policy_document(resource, path), path):
+        with verdict.item():
+            if full_admin(statement):
+                return f'statement {statement.label} allows "*" on "*"'
+            if _allows(statement) and statement.get("NotAction") is not None and _on_broad_resource(statement):
+                return f'statement {statement.label} allows everything but its NotAction on "*"'
+    verdict.result()
+    return None
 
 
 def _condition_keys(statement: PolicyStatement) -> set[str]:

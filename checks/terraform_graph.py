@@ -14,6 +14,7 @@ from checks._helpers import (
     aws_rule_exposure,
     block_paths,
     dynamic_blocks,
+    group_ingress_rules,
     is_true,
     policy_document,
     policy_statements,
@@ -137,14 +138,8 @@ def aws_s3_policy_public(resource, graph):
 
 def _admin_exposures(graph, group: Resource, verdict: Verdict) -> list[tuple[Resource, str]]:
     """(rule resource, description) for each world-open admin-port ingress of a security group."""
-    rules: list[tuple[Resource, str]] = [(group, p) for p in block_paths(group, "ingress", verdict)]
-    for kind in ("aws_security_group_rule", "aws_vpc_security_group_ingress_rule"):
-        for rule in referrers(graph, group, kind, "security_group_id"):
-            with verdict.item():
-                if kind == "aws_vpc_security_group_ingress_rule" or rule.get("type") == "ingress":
-                    rules.append((rule, ""))
     found = []
-    for owner, prefix in rules:
+    for owner, prefix in group_ingress_rules(graph, group, verdict):
         with verdict.item():
             exposure = aws_rule_exposure(owner, prefix, verdict)
             if exposure:
