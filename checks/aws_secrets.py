@@ -4,7 +4,8 @@ secret values, parameters), Secrets Manager hygiene, KMS key policy safety and A
 "Hard-coded" means the value is known to the scanner: written in the file, a variable default or a tfvars
 file of the repository. A value the scanner cannot compute (a variable set at apply time, a generated
 password) is by definition not in the code, so those checks pass on it rather than answering unknown.
-Placeholders (empty, "changeme", "<...>", the AWS documentation's EXAMPLE keys) are not credentials.
+Placeholders (empty, "changeme", "<...>", the AWS documentation's EXAMPLE keys such as AKIAIOSFODNN7EXAMPLE,
+which do not work anywhere) are not credentials.
 """
 
 from __future__ import annotations
@@ -97,7 +98,8 @@ def _shown(key: str) -> str:
     cwe="CWE-798",
     description="access_key, secret_key or token written in a provider \"aws\" block (or a variable default or "
     "tfvars file of the repository) puts working AWS credentials in version control, in every clone, fork and CI "
-    "log of it. Placeholders and values supplied at run time are not reported.",
+    "log of it. Placeholders (\"test\" for LocalStack, AWS's documentation keys ending in EXAMPLE) and values "
+    "supplied at run time are not reported.",
     remediation="Remove the arguments and let the provider find credentials in the environment (AWS_PROFILE, "
     "SSO, instance or CI role); rotate the exposed key now.",
     example='provider "aws" {\n  region = "eu-west-1"\n\n  assume_role {\n'

@@ -41,7 +41,7 @@ from scanner.parsers.terraform import (
     parse_template,
     parse_tfvars,
 )
-from scanner.records import Location, Resource, ScanError, Unknown
+from scanner.records import Location, PartialDocument, Resource, ScanError, Unknown
 
 _META_ARGS = {"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"}
 _MODULE_ARGS = {"source", "version", "count", "for_each", "providers", "depends_on"}
@@ -749,8 +749,9 @@ class ResourceInstance:
             memo = self.module.evaluate(attribute.expr, self.names, f"{self.address}.{name}")
             self.lines[name] = attribute.line
             _object_lines(attribute.expr, name, self.lines)
-            if memo.trace:
-                self.provenance[name] = list(memo.trace)
+            trace = _document_trace(attribute.expr, memo)
+            if trace:
+                self.provenance[name] = list(trace)
             self.references.extend((name, target) for target in memo.refs)
             return memo
         if any(b.type == name or (b.type == "dynamic" and b.labels[:1] == [name]) for b in self.block.blocks):
@@ -824,8 +825,9 @@ class ResourceInstance:
                 values[name] = memo.value
             self.lines[prefix + name] = attribute.line
             _object_lines(attribute.expr, prefix + name, self.lines)
-            if memo.trace:
-                self.provenance[prefix + name] = list(memo.trace)
+            trace = _document_trace(attribute.expr, memo)
+            if trace:
+                self.provenance[prefix + name] = list(trace)
             self.references.extend((prefix + name, target) for target in memo.refs)
         values.update(self._blocks(block, names, prefix))
         return values
@@ -878,6 +880,32 @@ class ResourceInstance:
             references=list(dict.fromkeys(self.references)),
             extra=extra,
         )
+
+
+def _document_trace(expr: tuple, memo: Memo) -> tuple[Location, ...]:
+    """Where an attribute's value comes from. A policy document written in place (a heredoc, or jsonencode of an
+    object literal) is its own origin: the variables interpolated into its statements (a region in an ARN) are
+    not where the document, or a statement of it that fails a check, comes from. A document held whole by a
+    variable, local or module input keeps that trace."""
+    written_here = expr[0] in ("tmpl", "lit") or (
+        expr[0] == "call" and expr[1] == "jsonencode" and len(expr[2]) == 1 and expr[2][0][0] == "object"
+    )
+    if memo.trace and written_here and _policy_document(memo.value):
+        return ()
+    return memo.trace
+
+
+def _policy_document(value: Any) -> bool:
+    """A JSON object with a Statement: an IAM or resource policy, known or partly known."""
+    if isinstance(value, PartialDocument):
+        return isinstance(value.document, dict) and "Statement" in value.document
+    if not isinstance(value, str) or not value.lstrip().startswith("{"):
+        return False
+    try:
+        document = json.loads(value)
+    except json.JSONDecodeError:
+        return False
+    return isinstance(document, dict) and "Statement" in document
 
 
 def _object_lines(expr: tuple, path: str, out: dict[str, int]) -> None:
