@@ -9,6 +9,7 @@ from __future__ import annotations
 from checks._helpers import (
     any_value,
     block_paths,
+    is_false,
     public_statements,
     referenced,
     set_argument,
@@ -196,10 +197,11 @@ def aws_efs_policy_public(resource):
     title="EventBridge event bus policy allows anyone to put events",
     severity="high",
     framework="terraform",
-    types=["aws_cloudwatch_event_bus_policy"],
+    types=["aws_cloudwatch_event_bus_policy", "aws_cloudwatch_event_permission"],
     cwe="CWE-732",
     description='An event bus policy statement allowing Principal "*" without an aws:PrincipalOrgID (or similar) '
-    "condition lets any AWS account put events on the bus, and so trigger the Lambda functions, Step Functions "
+    "condition, or an aws_cloudwatch_event_permission with principal \"*\" and no condition, lets any AWS account "
+    "put events on the bus, and so trigger the Lambda functions, Step Functions "
     "and other targets of its rules with forged input.",
     remediation="Name the sending accounts, or restrict the statement with aws:PrincipalOrgID.",
     example='resource "aws_cloudwatch_event_bus_policy" "orders" {\n'
@@ -211,6 +213,10 @@ def aws_efs_policy_public(resource):
     tags=("public", "messaging"),
 )
 def aws_event_bus_policy_public(resource):
+    if resource.type == "aws_cloudwatch_event_permission":
+        if resource.get("principal") == "*" and not resource.get("condition"):
+            return Fail("principal", 'principal is "*" with no organisation condition: any AWS account can put events')
+        return None
     return _public_policy(resource, "policy", "any AWS account can put events on the bus")
 
 # critical: the vault holds backups of every protected resource; anyone could copy or delete them
@@ -449,3 +455,125 @@ def aws_ssm_document_public(resource):
         return Fail("permissions.account_ids", 'document is shared with account_ids "All": it is public')
     return None
 
+
+
+# high: anyone can read (or change) the table definitions, and with them reach the data lake layout
+@check(
+    id="IG-AWS-094",
+    title="Glue Data Catalog resource policy allows anyone",
+    severity="high",
+    framework="terraform",
+    types=["aws_glue_resource_policy"],
+    cwe="CWE-732",
+    description='A Data Catalog resource policy statement allowing Principal "*" without a restricting condition '
+    "lets any AWS account read the databases and tables of the catalog (names, schemas, S3 locations) and, with "
+    "write actions, change where queries read from.",
+    remediation="Name the accounts that share the catalog, or restrict the statement with aws:PrincipalOrgID; "
+    "share tables with Lake Formation instead.",
+    example='resource "aws_glue_resource_policy" "catalog" {\n  policy = jsonencode({\n    Version = "2012-10-17"\n'
+    '    Statement = [{\n      Effect    = "Allow"\n      Principal = { AWS = "arn:aws:iam::210987654321:root" }\n'
+    '      Action    = ["glue:GetDatabase", "glue:GetTable"]\n'
+    '      Resource  = "arn:aws:glue:eu-west-1:123456789012:*"\n    }]\n  })\n}',
+    tags=("public", "data"),
+)
+def aws_glue_catalog_policy_public(resource):
+    return _public_policy(resource, "policy", "any AWS account can use the Data Catalog")
+
+
+# high: anyone could read private packages or, with publish actions, poison them (supply chain)
+@check(
+    id="IG-AWS-095",
+    title="CodeArtifact domain or repository policy allows anyone",
+    severity="high",
+    framework="terraform",
+    types=["aws_codeartifact_domain_permissions_policy", "aws_codeartifact_repository_permissions_policy"],
+    cwe="CWE-732",
+    description='A CodeArtifact permissions policy statement allowing Principal "*" without a restricting condition '
+    "lets any AWS account read the private packages in it and, with codeartifact:PublishPackageVersion, publish "
+    "versions that your builds then install: a supply-chain compromise.",
+    remediation="Name the accounts that use the domain or repository, or restrict the statement with "
+    "aws:PrincipalOrgID.",
+    example='resource "aws_codeartifact_repository_permissions_policy" "libs" {\n'
+    "  domain      = aws_codeartifact_domain.acme.domain\n  repository  = aws_codeartifact_repository.libs.repository\n"
+    "  policy_document = jsonencode({\n"
+    '    Version = "2012-10-17"\n    Statement = [{\n      Effect    = "Allow"\n      Principal = "*"\n'
+    '      Action    = "codeartifact:ReadFromRepository"\n      Resource  = "*"\n'
+    '      Condition = { StringEquals = { "aws:PrincipalOrgID" = "o-a1b2c3d4e5" } }\n    }]\n  })\n}',
+    tags=("public", "supply-chain"),
+)
+def aws_codeartifact_policy_public(resource):
+    return _public_policy(resource, "policy_document", "any AWS account can use the packages")
+
+
+# medium: anyone can write forged events into the log groups (and fill them)
+@check(
+    id="IG-AWS-096",
+    title="CloudWatch Logs resource policy allows anyone to write logs",
+    severity="medium",
+    framework="terraform",
+    types=["aws_cloudwatch_log_resource_policy"],
+    cwe="CWE-117",
+    description='A CloudWatch Logs resource policy statement allowing Principal "*" without an aws:SourceAccount or '
+    "aws:SourceArn condition lets any AWS account (or any customer of the service) deliver events into your log "
+    "groups: forged entries pollute the records investigations rely on.",
+    remediation="Allow the delivering service principal (e.g. delivery.logs.amazonaws.com, route53.amazonaws.com) "
+    "with an aws:SourceAccount condition.",
+    example='resource "aws_cloudwatch_log_resource_policy" "dns_queries" {\n  policy_name = "route53-query-logs"\n'
+    "  policy_document = jsonencode({\n"
+    '    Version = "2012-10-17"\n    Statement = [{\n      Effect    = "Allow"\n'
+    '      Principal = { Service = "route53.amazonaws.com" }\n'
+    '      Action    = ["logs:CreateLogStream", "logs:PutLogEvents"]\n'
+    '      Resource  = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/route53/*"\n'
+    '      Condition = { StringEquals = { "aws:SourceAccount" = "123456789012" } }\n    }]\n  })\n}',
+    tags=("public", "logging"),
+)
+def aws_log_resource_policy_public(resource):
+    return _public_policy(resource, "policy_document", "any AWS account can write into the log groups")
+
+
+def _access_point_blocks(point: Resource) -> bool:
+    """Whether the access point's own public access block (all settings on by default) neutralises a public
+    policy: restrict_public_buckets left on."""
+    block = next(iter(block_paths(point, "public_access_block_configuration")), None)
+    if block is None:
+        return True
+    return not is_false(point.get(f"{block}.restrict_public_buckets"))
+
+
+# high: the access point serves the bucket's objects to anyone
+@check(
+    id="IG-AWS-097",
+    title="S3 access point policy grants access to everyone",
+    severity="high",
+    framework="terraform",
+    types=["aws_s3_access_point", "aws_s3control_access_point_policy"],
+    cwe="CWE-732",
+    description='An access point policy statement allowing Principal "*" without a restricting condition, on an '
+    "access point whose own public access block has restrict_public_buckets turned off, lets anyone read (or "
+    "write) the bucket's objects through the access point. Access points block public access by default; a "
+    "public policy they neutralise is not reported.",
+    remediation="Name the principals in the policy, and keep the access point's public_access_block_configuration "
+    "at its defaults (all true).",
+    example='resource "aws_s3_access_point" "analytics" {\n  bucket = aws_s3_bucket.data.id\n  name   = "analytics"\n\n'
+    "  vpc_configuration {\n    vpc_id = aws_vpc.main.id\n  }\n}",
+    graph=True,
+    tags=("public", "s3"),
+)
+def aws_s3_access_point_public(resource, graph):
+    if resource.type == "aws_s3_access_point":
+        points = [resource]
+    else:
+        points = referenced(graph, resource, "aws_s3_access_point", "access_point_arn")
+    found = public_statements(resource, "policy")
+    if not found:
+        return None
+    if not points:
+        raise UnknownValue("access_point_arn", "the access point is not defined in this configuration")
+    if all(_access_point_blocks(p) for p in points):
+        return None
+    related = tuple(p for p in points if p is not resource)
+    return Fail(
+        "policy",
+        f'policy statement {", ".join(found)} allows Principal "*" and the access point does not restrict it',
+        related=related,
+    )
