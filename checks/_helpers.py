@@ -284,8 +284,19 @@ class PolicyStatement:
         return value
 
     def has(self, key: str, wanted: Any) -> bool:
-        """`wanted` is the value at `key` or one of its list; unknown only if an unknown element could be it."""
-        return any_value(self.get(key), lambda v: v == wanted, f"{self.path}.{key}")
+        """`wanted` is the value at `key` or one of its list; unknown only if an unknown element could be it
+        (an ARN or id another resource computes is never the wildcard "*")."""
+        value = self.get_partial(key)
+        if wanted == "*":
+            value = without_computed_ids(value)
+        return any_value(value, lambda v: v == wanted, f"{self.path}.{key}")
+
+    def get_partial(self, key: str) -> Any:
+        """The value at `key` with its Unknown elements left in place (for `any_value`); raises UnknownValue only
+        when the statement itself is unknown."""
+        if isinstance(self.data, Unknown):
+            raise UnknownValue(self.path, self.data.reason)
+        return self.data.get(key)
 
     @property
     def label(self) -> str:

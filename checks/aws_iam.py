@@ -22,6 +22,7 @@ from checks._helpers import (
     policy_document,
     policy_statements,
     public_statements,
+    without_computed_ids,
     written,
 )
 from checks.terraform_aws import IAM_POLICY_TYPES, full_admin
@@ -108,7 +109,8 @@ def broad_resource(value: object) -> bool:
 
 
 def _on_broad_resource(statement: PolicyStatement) -> bool:
-    return any_value(statement.get("Resource"), broad_resource, f"{statement.path}.Resource")
+    resources = without_computed_ids(statement.get_partial("Resource"))  # a computed ARN names one resource
+    return any_value(resources, broad_resource, f"{statement.path}.Resource")
 
 
 def _allows(statement: PolicyStatement) -> bool:
@@ -761,3 +763,78 @@ def aws_iam_service_wildcard(resource):
 
     return _judge_statements(resource, judge)
 
+
+
+# medium: anyone on the internet gets AWS credentials; what they can do is the unauthenticated role's policy
+@check(
+    id="IG-AWS-098",
+    title="Cognito identity pool hands out AWS credentials to unauthenticated users",
+    severity="medium",
+    framework="terraform",
+    types=["aws_cognito_identity_pool"],
+    cwe="CWE-306",
+    description="allow_unauthenticated_identities = true gives anyone who calls the identity pool, without signing "
+    "in, temporary AWS credentials for the pool's unauthenticated role: every permission of that role is public, "
+    "and a later change to the role silently widens it.",
+    remediation="Set allow_unauthenticated_identities = false, or keep the unauthenticated role limited to the few "
+    "actions guests need (e.g. putting analytics events) on specific resources.",
+    example='resource "aws_cognito_identity_pool" "app" {\n  identity_pool_name               = "app"\n'
+    "  allow_unauthenticated_identities = false\n}",
+    tags=("iam", "public"),
+)
+def aws_cognito_unauthenticated(resource):
+    if is_true(resource.get("allow_unauthenticated_identities")):
+        return Fail("allow_unauthenticated_identities", "unauthenticated callers get AWS credentials")
+    return None
+
+
+# Actions that read a secret's value.
+SECRET_READS = (
+    "secretsmanager:GetSecretValue",
+    "ssm:GetParameter",
+    "ssm:GetParameters",
+    "ssm:GetParametersByPath",
+    "kms:Decrypt",
+)
+
+
+def _secret_reads(statement: PolicyStatement) -> list[str]:
+    """Secret-reading actions an Allow statement grants on Resource "*" through a pattern narrower than "*" or
+    "service:*" (those are IG-AWS-009's and IG-AWS-052's)."""
+    if not _allows(statement) or statement.get("Action") is None or not statement.has("Resource", "*"):
+        return []
+    actions = statement.get("Action")
+    patterns = [a for a in (actions if isinstance(actions, list) else [actions]) if isinstance(a, str)]
+    narrow = [p for p in patterns if p.strip() != "*" and not p.strip().endswith(":*")]
+    found = [a for a in SECRET_READS if any(action_matches(p, a) for p in narrow)]
+    if not found and any(isinstance(a, Unknown) for a in (actions if isinstance(actions, list) else [actions])):
+        raise UnknownValue(f"{statement.path}.Action", "an action is unknown")
+    return found
+
+
+# medium: one credential of this principal reads every secret, parameter and KMS-encrypted value of the account
+@check(
+    id="IG-AWS-099",
+    title='IAM policy allows reading every secret (GetSecretValue, GetParameter or kms:Decrypt on "*")',
+    severity="medium",
+    framework="terraform",
+    types=POLICY_TYPES,
+    cwe="CWE-732",
+    description='secretsmanager:GetSecretValue, ssm:GetParameter* or kms:Decrypt on Resource "*" lets the holder read '
+    "every secret, SecureString parameter and KMS-encrypted value of the account, not just its own: one compromised "
+    "workload exposes the credentials of all the others.",
+    remediation="List the ARNs of the secrets, parameter paths and keys the workload reads (e.g. "
+    "arn:aws:ssm:<region>:<account>:parameter/app/*).",
+    example='resource "aws_iam_role_policy" "api_secrets" {\n  name = "api-secrets"\n  role = aws_iam_role.api.id\n'
+    "  policy = jsonencode({\n"
+    '    Version = "2012-10-17"\n    Statement = [{\n      Effect   = "Allow"\n'
+    '      Action   = "secretsmanager:GetSecretValue"\n      Resource = aws_secretsmanager_secret.api_db.arn\n'
+    "    }]\n  })\n}",
+    tags=("iam", "secrets"),
+)
+def aws_iam_read_every_secret(resource):
+    def judge(statement: PolicyStatement) -> str | None:
+        found = _secret_reads(statement)
+        return f'allows {", ".join(found)} on Resource "*"' if found else None
+
+    return _judge_statements(resource, judge)

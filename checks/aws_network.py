@@ -21,11 +21,12 @@ from checks._helpers import (
     policy_document,
     policy_statements,
     public_grant,
+    referenced,
     referrers,
     written,
 )
 from checks.terraform_aws import SG_TYPES
-from scanner.records import Resource
+from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
 
 # (port, service, protocols): remote administration and legacy clear-text services (SSH/RDP are IG-AWS-002).
@@ -394,3 +395,69 @@ def aws_flow_log_partial(resource):
         return Fail("traffic_type", f"traffic_type is {traffic!r}: only part of the traffic is recorded")
     return None
 
+
+
+def _endpoint_service_open(service: Resource) -> bool:
+    """Whether the endpoint service connects new endpoints without a manual approval."""
+    return not is_true(service.get("acceptance_required"))
+
+
+# high: any AWS account can connect an endpoint to the service (auto-accepted); medium when each needs approval
+@check(
+    id="IG-AWS-100",
+    title="VPC endpoint service allows every AWS account to connect",
+    severity="high",
+    framework="terraform",
+    types=["aws_vpc_endpoint_service", "aws_vpc_endpoint_service_allowed_principal"],
+    cwe="CWE-284",
+    description='allowed_principals = ["*"] (or an aws_vpc_endpoint_service_allowed_principal with principal_arn '
+    '"*") lets any AWS account create an interface endpoint to your PrivateLink service; with acceptance_required '
+    "= false the connection is accepted at once and the service behind the load balancer is reachable from their "
+    "VPC. Reported as medium when each connection still needs approval.",
+    remediation="List the account or role ARNs of the consumers in allowed_principals, and keep "
+    "acceptance_required = true.",
+    example='resource "aws_vpc_endpoint_service" "billing_api" {\n  acceptance_required        = true\n'
+    "  network_load_balancer_arns = [aws_lb.billing_api.arn]\n"
+    '  allowed_principals         = ["arn:aws:iam::210987654321:root"]\n}',
+    graph=True,
+    tags=("network", "public"),
+)
+def aws_endpoint_service_any_principal(resource, graph):
+    if resource.type == "aws_vpc_endpoint_service":
+        path, services = "allowed_principals", [resource]
+        principals = resource.get(path) or []
+        anyone = "*" in (principals if isinstance(principals, list) else [principals])
+    else:
+        path = "principal_arn"
+        anyone = resource.get(path) == "*"
+        services = referenced(graph, resource, "aws_vpc_endpoint_service", "vpc_endpoint_service_id")
+    if not anyone:
+        return None
+    if not services:
+        raise UnknownValue("vpc_endpoint_service_id", "the endpoint service is not defined in this configuration")
+    related = tuple(s for s in services if s is not resource)
+    if any(_endpoint_service_open(s) for s in services):
+        return Fail(path, "any AWS account can connect, and connections are accepted without approval", related)
+    return Fail(path, "any AWS account can request a connection (each needs approval)", related, severity="medium")
+
+
+# low: attachments shared through RAM join the routing domain without review
+@check(
+    id="IG-AWS-101",
+    title="Transit gateway accepts shared attachments automatically",
+    severity="low",
+    framework="terraform",
+    types=["aws_ec2_transit_gateway"],
+    cwe="CWE-284",
+    description='auto_accept_shared_attachments = "enable" attaches any VPC of an account the transit gateway is '
+    "shared with as soon as it asks, putting that VPC on the routing domain of every other attachment without "
+    "review.",
+    remediation='Set auto_accept_shared_attachments = "disable" (the default) and accept attachments deliberately.',
+    example='resource "aws_ec2_transit_gateway" "core" {\n  description                     = "core"\n'
+    '  auto_accept_shared_attachments  = "disable"\n}',
+    tags=("network",),
+)
+def aws_tgw_auto_accept(resource):
+    if str(resource.get("auto_accept_shared_attachments", "")).lower() == "enable":
+        return Fail("auto_accept_shared_attachments", "shared attachments are accepted without review")
+    return None
