@@ -14,6 +14,7 @@ from checks._helpers import (
     aws_rule_exposure,
     block_paths,
     covers_port,
+    dynamic_blocks,
     element_paths,
     group_ingress_rules,
     is_true,
@@ -26,6 +27,7 @@ from checks._helpers import (
     set_argument,
 )
 from checks.aws_iam import admin_grant, admin_policy_arn, grants
+from checks.aws_resource_policies import aws_lambda_permission_public
 from checks.terraform_aws import PUBLIC_ACLS
 from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
@@ -377,3 +379,77 @@ def aws_public_db_reachable(resource, graph):
                         message = f"public instance admits {shown} from {cidr} via {group.address}"
                         return Fail("publicly_accessible", message, related=related)
     return verdict.result()
+
+
+# low: the CIS benchmark asks for it: who read the audit trail is itself part of the audit
+@check(
+    id="IG-AWS-108",
+    title="CloudTrail bucket has no server access logging",
+    severity="low",
+    framework="terraform",
+    types=["aws_cloudtrail"],
+    cwe="CWE-778",
+    description="The S3 bucket the trail writes to has no server access logging (no logging block, no "
+    "aws_s3_bucket_logging): reads and deletions of the audit trail itself leave no record, so tampering or "
+    "reconnaissance through the logs cannot be traced.",
+    remediation="Add an aws_s3_bucket_logging for the trail bucket, targeting a separate log bucket.",
+    example='resource "aws_s3_bucket_logging" "trail" {\n  bucket        = aws_s3_bucket.trail.id\n'
+    '  target_bucket = aws_s3_bucket.access_logs.id\n  target_prefix = "cloudtrail/"\n}',
+    graph=True,
+    tags=("logging", "s3"),
+)
+def aws_cloudtrail_bucket_not_logged(resource, graph):
+    buckets = referenced(graph, resource, "aws_s3_bucket", "s3_bucket_name")
+    if not buckets and set_argument(resource, "s3_bucket_name"):
+        raise UnknownValue("s3_bucket_name", "the bucket is not defined in this configuration")
+    for bucket in buckets:
+        if block_paths(bucket, "logging") or referrers(graph, bucket, "aws_s3_bucket_logging", "bucket"):
+            continue
+        if "logging" in dynamic_blocks(bucket):
+            raise UnknownValue("logging", f"dynamic logging block of {bucket.address}")
+        return Fail("s3_bucket_name", f"{bucket.address} has no server access logging", related=(bucket,))
+    return None
+
+
+def _public_invocation(graph, function: Resource) -> Resource | None:
+    """A permission or function URL that lets anyone invoke the function; unknown parts make it unknown."""
+    verdict = Verdict()
+    for permission in referrers(graph, function, "aws_lambda_permission", "function_name"):
+        with verdict.item():
+            if aws_lambda_permission_public(permission):
+                return permission
+    for url in referrers(graph, function, "aws_lambda_function_url", "function_name"):
+        with verdict.item():
+            if url.get("authorization_type") == "NONE":
+                return url
+    verdict.result()
+    return None
+
+
+# critical: anyone on the internet can run code with administrator credentials of the account
+@check(
+    id="IG-AWS-109",
+    title="Lambda function anyone can invoke runs with an administrator role",
+    severity="critical",
+    framework="terraform",
+    types=["aws_lambda_function"],
+    cwe="CWE-250",
+    description="A permission with principal \"*\" (no source ARN, account or organisation) or a function URL with "
+    "authorization_type NONE lets anyone invoke the function, and its execution role has administrator access: "
+    "one input-handling bug in the function is full control of the AWS account for anyone on the internet.",
+    remediation="Authenticate callers (AWS_IAM function URL auth, an API Gateway authorizer, a scoped permission) "
+    "and give the function a role with only what it needs.",
+    example='resource "aws_lambda_function_url" "api" {\n  function_name      = aws_lambda_function.api.function_name\n'
+    '  authorization_type = "AWS_IAM"\n}',
+    graph=True,
+    tags=("iam", "serverless", "public"),
+)
+def aws_public_lambda_admin_role(resource, graph):
+    entry = _public_invocation(graph, resource)
+    if entry is None:
+        return None
+    roles = _roles_of(graph, resource, "role")
+    found = _admin_role_finding(graph, resource, "role", roles, "the function")
+    if found is None:
+        return None
+    return Fail("role", f"anyone can invoke it through {entry.address}, and {found.message}", (entry, *found.related))

@@ -365,3 +365,86 @@ def aws_sqs_unencrypted(resource):
     if is_false(resource.get("sqs_managed_sse_enabled")) and _unset(resource, "kms_master_key_id"):
         return Fail("sqs_managed_sse_enabled", "server-side encryption is off and no KMS key is set")
     return None
+
+
+# (path under datasources.0, name) of the GuardDuty protections a detector can switch off.
+GUARDDUTY_SOURCES = (
+    ("s3_logs.0.enable", "S3 protection"),
+    ("kubernetes.0.audit_logs.0.enable", "EKS audit log monitoring"),
+    ("malware_protection.0.scan_ec2_instance_with_findings.0.ebs_volumes.0.enable", "malware protection"),
+)
+
+
+# low: the detector runs, but blind to one data source
+@check(
+    id="IG-AWS-102",
+    title="GuardDuty protection plan is turned off",
+    severity="low",
+    framework="terraform",
+    types=["aws_guardduty_detector", "aws_guardduty_detector_feature"],
+    cwe="CWE-778",
+    description="A detector whose datasources turn off S3 protection, EKS audit log monitoring or malware "
+    'protection, or an aws_guardduty_detector_feature with status "DISABLED", leaves that data source unwatched: '
+    "bucket exfiltration, cluster compromise or malware on instances raise no finding.",
+    remediation='Enable the protection (enable = true in datasources, or status = "ENABLED" on the feature).',
+    example='resource "aws_guardduty_detector_feature" "s3" {\n  detector_id = aws_guardduty_detector.main.id\n'
+    '  name        = "S3_DATA_EVENTS"\n  status      = "ENABLED"\n}',
+    tags=("logging", "detection"),
+)
+def aws_guardduty_protection_off(resource):
+    if resource.type == "aws_guardduty_detector_feature":
+        if str(resource.get("status", "")).upper() == "DISABLED":
+            return Fail("status", f"GuardDuty feature {resource.get('name')} is disabled")
+        return None
+    block = first_block(resource, "datasources")
+    if block is None:
+        return None
+    verdict = Verdict()
+    for path, name in GUARDDUTY_SOURCES:
+        with verdict.item():
+            if is_false(resource.get(f"{block}.{path}")):
+                verdict.fail(f"{block}.{path}", f"{name} is turned off")
+    return verdict.result()
+
+
+# low: sensitive data discovery suspended
+@check(
+    id="IG-AWS-103",
+    title="Amazon Macie is paused",
+    severity="low",
+    framework="terraform",
+    types=["aws_macie2_account"],
+    cwe="CWE-778",
+    description='status = "PAUSED" keeps Macie enabled but stops its jobs and findings: buckets that become public '
+    "or start holding personal data are no longer reported.",
+    remediation='Set status = "ENABLED" (the default).',
+    example='resource "aws_macie2_account" "main" {\n  finding_publishing_frequency = "FIFTEEN_MINUTES"\n'
+    '  status                       = "ENABLED"\n}',
+    tags=("logging", "detection"),
+)
+def aws_macie_paused(resource):
+    if str(resource.get("status", "")).upper() == "PAUSED":
+        return Fail("status", "Macie is paused")
+    return None
+
+
+# medium: notifications, often with business data, cross the internet in clear text
+@check(
+    id="IG-AWS-104",
+    title="SNS subscription delivers messages over plain HTTP",
+    severity="medium",
+    framework="terraform",
+    types=["aws_sns_topic_subscription"],
+    cwe="CWE-319",
+    description='protocol = "http" sends every message of the topic to the endpoint unencrypted, readable and '
+    "changeable by anyone on the path; the endpoint cannot check that a message really comes from SNS without "
+    "TLS either.",
+    remediation='Use protocol = "https" with an https:// endpoint.',
+    example='resource "aws_sns_topic_subscription" "webhook" {\n  topic_arn = aws_sns_topic.orders.arn\n'
+    '  protocol  = "https"\n  endpoint  = "https://hooks.example.com/orders"\n}',
+    tags=("encryption", "messaging"),
+)
+def aws_sns_http_subscription(resource):
+    if str(resource.get("protocol", "")).lower() == "http":
+        return Fail("protocol", "messages are delivered over plain HTTP")
+    return None

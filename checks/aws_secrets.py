@@ -464,3 +464,107 @@ def aws_kms_lockout_bypass(resource):
         return Fail("bypass_policy_lockout_safety_check", "the key policy lockout safety check is bypassed")
     return None
 
+
+
+# high: the certificate's private key is in the repository: anyone with a clone can impersonate the site
+@check(
+    id="IG-AWS-105",
+    title="Certificate private key is written in the repository",
+    severity="high",
+    framework="terraform",
+    types=["aws_acm_certificate", "aws_iam_server_certificate"],
+    cwe="CWE-321",
+    description="The private_key of an imported ACM or IAM server certificate is known to the scanner: it is written "
+    "in the code or in a file of the repository read with file(). Everyone with read access to the repository can "
+    "impersonate the certificate's domains or decrypt recorded traffic.",
+    remediation="Issue the certificate with ACM (the key never leaves AWS), or pass the key at apply time from a "
+    "secret store; remove the key from the repository's history and revoke the certificate.",
+    example='resource "aws_acm_certificate" "portal" {\n  domain_name       = "portal.example.com"\n'
+    '  validation_method = "DNS"\n}',
+    tags=("secrets", "tls"),
+)
+def aws_certificate_key_in_repo(resource):
+    key = _known(resource, "private_key")
+    if isinstance(key, str) and "PRIVATE KEY-----" in key and not placeholder(key.replace("-", "")):
+        return Fail("private_key", "the certificate's private key is in the repository")
+    return None
+
+
+# NAME=value lines of a shell script that assign a literal to a secret-named variable.
+SCRIPT_ASSIGNMENT = re.compile(
+    r"""^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(?:'([^'$`]*)'|"([^"$`]*)"|([^\s'"$`;&|]+))""", re.MULTILINE
+)
+
+
+# high: the secret is readable from the instance's user data by anyone who can describe it or reach its metadata
+@check(
+    id="IG-AWS-106",
+    title="Secret written in EC2 user data",
+    severity="high",
+    framework="terraform",
+    types=["aws_instance", "aws_launch_template", "aws_launch_configuration"],
+    cwe="CWE-798",
+    description="A user data script that assigns a literal to a variable named like a secret (DB_PASSWORD=..., "
+    "API_TOKEN=...) stores the secret in the repository and in the instance's user data, which any principal with "
+    "ec2:DescribeInstanceAttribute, and any process on the instance (through the metadata service), can read. AWS "
+    "keys are reported by IG-AWS-078.",
+    remediation="Read the secret at boot from Secrets Manager or SSM Parameter Store with the instance role "
+    "(aws secretsmanager get-secret-value ...).",
+    example='resource "aws_instance" "app" {\n  ami                  = data.aws_ami.al2023.id\n'
+    '  instance_type        = "t3.small"\n  iam_instance_profile = aws_iam_instance_profile.app.name\n'
+    "  user_data            = <<-EOT\n    #!/bin/bash\n"
+    "    DB_PASSWORD=$(aws secretsmanager get-secret-value --secret-id prod/app/db --query SecretString)\n"
+    "  EOT\n}",
+    tags=("secrets",),
+)
+def aws_user_data_secret(resource):
+    for path in ("user_data", "user_data_base64"):
+        text = _decoded_user_data(resource, path)
+        if not text:
+            continue
+        for match in SCRIPT_ASSIGNMENT.finditer(text):
+            name = match.group(1)
+            value = next(g for g in match.groups()[1:] if g is not None)
+            if secret_name(name) and literal_secret(value) and not access_keys(value) and not _aws_secret(name, text):
+                return Fail(path, f"user data assigns a literal secret to {name}")
+    return None
+
+
+def _aws_secret(name: str, text: str) -> bool:
+    """AWS_SECRET_ACCESS_KEY next to an access key id: IG-AWS-078 reports the pair."""
+    return name.upper() == "AWS_SECRET_ACCESS_KEY" and bool(access_keys(text))
+
+
+MAX_ROTATION_DAYS = 90
+
+
+# low: rotation that rarely happens leaves a leaked value valid for months
+@check(
+    id="IG-AWS-107",
+    title="Secrets Manager secret rotates less often than every 90 days",
+    severity="low",
+    framework="terraform",
+    types=["aws_secretsmanager_secret_rotation"],
+    cwe="CWE-324",
+    description=f"rotation_rules with automatically_after_days (or a rate() schedule) above {MAX_ROTATION_DAYS} keeps "
+    "each value valid for longer than most compliance regimes allow, and a leaked copy working for as long.",
+    remediation=f"Rotate every {MAX_ROTATION_DAYS} days or less (30 is common).",
+    example='resource "aws_secretsmanager_secret_rotation" "db" {\n'
+    "  secret_id           = aws_secretsmanager_secret.db.id\n"
+    "  rotation_lambda_arn = aws_lambda_function.rotate_db.arn\n\n"
+    "  rotation_rules {\n    automatically_after_days = 30\n  }\n}",
+    tags=("secrets",),
+)
+def aws_secret_rotation_slow(resource):
+    block = first_block(resource, "rotation_rules")
+    if block is None:
+        return None
+    days = resource.get(f"{block}.automatically_after_days")
+    at = f"{block}.automatically_after_days"
+    if days is None:
+        schedule = resource.get(f"{block}.schedule_expression")
+        match = re.fullmatch(r"\s*rate\((\d+)\s+days?\)\s*", str(schedule or ""))
+        days, at = (int(match.group(1)), f"{block}.schedule_expression") if match else (None, at)
+    if isinstance(days, int | str) and str(days).strip().isdigit() and int(days) > MAX_ROTATION_DAYS:
+        return Fail(at, f"the secret rotates every {int(days)} days")
+    return None
