@@ -11,9 +11,12 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from scanner.graph import ResourceGraph
+from scanner.graph.images import stage_user
 from scanner.parsers.dockerfile import ROOT_USERS, SHELLS
-from scanner.records import Resource, Unknown
+from scanner.records import Resource, Unknown, UnknownValue
 from scanner.registry import Fail, check
+from scanner.secrets import is_secret_name, secret_kind
 
 # command prefixes that run the next word as the command
 _PREFIXES = {"then", "do", "else", "elif", "if", "while", "until", "!", "{", "(", "time", "exec", "command", "nohup"}
@@ -27,49 +30,6 @@ _FETCH_INTO_SHELL = re.compile(
 )
 _ARCHIVE = re.compile(r"\.(?:tar|tgz|tbz2?|txz|tzst|tar\.(?:gz|bz2|xz|zst|lz4))$", re.IGNORECASE)
 _REMOTE = re.compile(r"^(?:https?|git|ssh)://|^git@", re.IGNORECASE)
-
-_SECRET_WORDS = {"password", "passwd", "passphrase", "secret", "token", "apikey", "credential", "credentials"}
-_SECRET_PAIRS = {("api", "key"), ("access", "key"), ("private", "key"), ("auth", "key")}
-# values that configure rather than hold a secret (`ENV TOKEN_AUTH=false`)
-_NOT_SECRET_VALUES = {"true", "false", "yes", "no", "none", "null", "0", "1", "on", "off"}
-# a name ending in one of these describes a secret (where it is, how long...), it is not one
-_NOT_SECRET_SUFFIX = {
-    "file",
-    "path",
-    "dir",
-    "url",
-    "uri",
-    "endpoint",
-    "header",
-    "name",
-    "length",
-    "ttl",
-    "expiry",
-    "expiration",
-    "location",
-    "type",
-    "id",
-    "size",
-    "enabled",
-    "required",
-    "policy",
-    "host",
-    "port",
-    "user",
-    "username",
-    "version",
-    "algorithm",
-    "format",
-    "mode",
-    "prefix",
-    "timeout",
-    "min",
-    "max",
-    "count",
-    "provider",
-    "backend",
-}
-
 
 def _program(argv: list[str]) -> tuple[str, list[str], bool]:
     """(command name, its arguments, run through sudo) with shell keywords, VAR=x and sudo/env stripped."""
@@ -135,13 +95,15 @@ def _user_part(user: str) -> str:
     "container's processes run as root unless the runtime overrides it. A compromised process then owns "
     "the container's filesystem and is one kernel or runtime bug away from the host. Official images "
     "often start as root and drop privileges in their entrypoint (gosu, su-exec); the runtime still has "
-    "to trust that script.",
+    "to trust that script. A base image built in this repository by a Dockerfile that sets a non-root "
+    "USER is followed (the `from` edge), not assumed to be root.",
     remediation="Create an unprivileged user and switch to it in the final stage (`USER 10001`), or set "
     "`runAsNonRoot: true` and a non-zero `runAsUser` in the Kubernetes workload that runs the image.",
     example="FROM python:3.12-slim\nRUN useradd --uid 10001 --no-create-home app\nCOPY --chown=app . /app\n"
     'USER 10001\nCMD ["python", "/app/main.py"]',
+    graph=True,
 )
-def final_stage_runs_as_root(resource: Resource) -> Fail | None:
+def final_stage_runs_as_root(resource: Resource, graph: ResourceGraph) -> Fail | None:
     if not resource.get("final"):
         return None
     user = resource.get("user")
@@ -157,7 +119,17 @@ def final_stage_runs_as_root(resource: Resource) -> Fail | None:
         return Fail("base_image", message)
     if user["source"] == "USER":
         return Fail(f"instructions.{user['instruction']}", f"USER {name} makes the container run as root{note}")
-    image = resource.extra.get("base_image")
+    image = resource.attributes.get("base_image")
+    if isinstance(image, Unknown):
+        image = resource.get("base_image_raw")  # the base is only known at build time: judged as the usual root
+    for base in graph.successors(resource, "from", "stage"):
+        base_user = stage_user(base)
+        if base_user is None:
+            raise UnknownValue("base_image", f"the user of {base.location.file}, which builds {image}, is unknown")
+        if base_user[0].lower() not in ROOT_USERS:
+            return None  # the base image, built in this repository, sets a non-root USER
+        where = f"{base.location.file}:{base_user[1]}"
+        return Fail("base_image", f"No USER instruction, and {image} (built by {where}) runs as root{note}")
     default = "ContainerAdministrator" if re.search(r"servercore|windows", str(image), re.I) else "root"
     return Fail("base_image", f"No USER instruction: the container runs as {image}'s default user, {default}{note}")
 
@@ -237,15 +209,6 @@ def _runs_stdin(name: str, args: list[str]) -> bool:
     return not any(re.fullmatch(inline, a) for a in args)
 
 
-def _is_secret_name(name: str) -> bool:
-    parts = [p for p in re.split(r"[_.\-]", name.lower()) if p]
-    if not parts or parts[-1] in _NOT_SECRET_SUFFIX or name.upper() == "PWD":
-        return False
-    if any(p in _SECRET_WORDS for p in parts) or parts[-1] == "pass":
-        return True
-    return any(pair in _SECRET_PAIRS for pair in zip(parts, parts[1:], strict=False))
-
-
 def _declarations(resource: Resource) -> Iterator[tuple[int, str, str, str | None]]:
     """(instruction index, ENV|ARG, name, raw value or None) of every variable the stage declares."""
     for index, instruction in enumerate(resource.get("instructions") or []):
@@ -277,9 +240,9 @@ def _declarations(resource: Resource) -> Iterator[tuple[int, str, str, str | Non
 def hardcoded_secret(resource: Resource) -> list[Fail]:
     fails: dict[int, Fail] = {}
     for index, kind, name, value in _declarations(resource):
-        literal = value and "$" not in value and value.lower() not in _NOT_SECRET_VALUES
-        if literal and _is_secret_name(name) and index not in fails:
-            fails[index] = Fail(f"instructions.{index}", f"{kind} {name} has a hard-coded secret value")
+        what = secret_kind(name, value) if value and "$" not in value else None
+        if what and index not in fails:
+            fails[index] = Fail(f"instructions.{index}", f"{kind} {name} holds a hard-coded secret ({what})")
     return list(fails.values())
 
 
@@ -301,7 +264,7 @@ def hardcoded_secret(resource: Resource) -> list[Fail]:
 def secret_build_argument(resource: Resource) -> list[Fail]:
     fails: dict[int, Fail] = {}
     for index, kind, name, value in _declarations(resource):
-        if not _is_secret_name(name) or index in fails:
+        if not is_secret_name(name) or index in fails:
             continue
         if kind == "ARG" and (value is None or "$" in value):
             fails[index] = Fail(f"instructions.{index}", f"Build argument {name} is stored in the image history")

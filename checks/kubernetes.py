@@ -7,7 +7,6 @@ setting is missing.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,6 +14,7 @@ from scanner.graph import ResourceGraph
 from scanner.kube import WORKLOAD_KINDS, Container, containers, is_patch_fragment, pod_spec
 from scanner.records import Resource
 from scanner.registry import Fail, check
+from scanner.secrets import secret_kind
 
 WORKLOADS = list(WORKLOAD_KINDS)
 DANGEROUS_CAPABILITIES = frozenset(
@@ -62,17 +62,6 @@ SENSITIVE_HOST_TREES = (
     "/var/lib/docker",
     "/var/lib/containerd",
 )
-_SECRET_NAME = re.compile(
-    r"(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH_?KEY)", re.I
-)
-_NOT_A_SECRET_SUFFIX = re.compile(
-    r"(_(FILE|PATH|DIR|NAME|URL|URI|ENDPOINT|HOST|PORT|TTL|EXPIRY|EXPIRATION|LENGTH|TYPE|ENABLED|REF|ID|VERSION)"
-    r"|TOKENS)$",  # MAX_TOTAL_TOKENS and the like are sizes
-    re.I,
-)
-_NOT_A_SECRET_VALUE = re.compile(r"(-?\d+(\.\d+)?|true|false|yes|no|on|off|<.*>|\$\(.*\)|\$\{.*\}|/.*)", re.I)
-# placeholders a person replaces before deploying: INSERT_ETCD_DISCOVERY_TOKEN, YOUR_API_KEY, yourpassword
-_PLACEHOLDER_VALUE = (re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+"), re.compile(r"(?:insert|replace|your)\w*", re.I))
 READ_VERBS = {"get", "list", "watch", "*"}
 # Service annotations that give a LoadBalancer a private (VPC-internal) address, with the values that
 # mean so; None: any value but "false" (the legacy AWS annotation took "0.0.0.0/0" as well as "true").
@@ -574,16 +563,10 @@ def secret_in_env(resource: Resource) -> list[Fail]:
         for index, env in enumerate(c.spec.get("env") or []):
             if not isinstance(env, dict):
                 continue
-            name, value = str(env.get("name") or ""), env.get("value")
-            if not _SECRET_NAME.search(name) or _NOT_A_SECRET_SUFFIX.search(name):
-                continue
-            if not isinstance(value, str) or not value.strip() or "{{" in value or value.strip() == name:
-                continue
-            if _NOT_A_SECRET_VALUE.fullmatch(value.strip()):
-                continue  # a number, a switch, a <placeholder>, a $(VAR) reference or a file path
-            if any(p.fullmatch(value.strip()) for p in _PLACEHOLDER_VALUE):
-                continue  # INSERT_TOKEN_HERE, YOUR_API_KEY: a value to fill in, not a secret
-            fails.append(Fail(f"{c.path}.env.{index}.value", f"{_label(c)} sets {name} to a literal value"))
+            name = str(env.get("name") or "")
+            what = secret_kind(name, env.get("value"))
+            if what:
+                fails.append(Fail(f"{c.path}.env.{index}.value", f"{_label(c)} sets {name} to a secret ({what})"))
     return fails
 
 

@@ -1,8 +1,9 @@
 """Command line: wires options to the pipeline and the renderers; no logic of its own.
 
 Exit status: 0 nothing at or above the threshold; 1 findings at or above it (not suppressed, and
-new or overdue when a baseline is used); 2 usage, configuration, baseline or git error; +4 when the
-scan was incomplete (a file could not be read or parsed).
+new or overdue when a baseline is used); 2 usage, configuration, baseline or git error (including a
+check selection that leaves no check to run); +4 when the scan was incomplete (a file could not be
+read or parsed; with --fail-on-incomplete, anything not evaluated, or no IaC file at all).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -18,11 +20,13 @@ import click
 
 import scanner.config as configuration
 import scanner.filter as filtering
+import scanner.workspace as workspace
 from scanner import __version__
+from scanner.discover import scan_root
 from scanner.docs import DOCS_URL, render_checks_markdown
 from scanner.parsers import ParseCache
 from scanner.records import FRAMEWORKS, Severity
-from scanner.registry import Selection, load_builtin_checks
+from scanner.registry import Check, Selection, load_builtin_checks
 from scanner.report import FORMATS, ReportContext, renderer
 from scanner.scan import ScanOptions, ScanResult, scan
 
@@ -50,10 +54,10 @@ def _frameworks(value: str | None, configured: set[str] | None = None) -> set[st
     return chosen
 
 
-def exit_code(result: ScanResult, threshold: Severity) -> int:
-    """Suppressed and baselined (not overdue) findings never fail the run; see `filter.blocking`."""
-    failing = any(f.is_blocking(threshold) for f in result.findings)
-    return (EXIT_FINDINGS if failing else 0) + (EXIT_INCOMPLETE if result.incomplete else 0)
+def exit_code(result: ScanResult, threshold: Severity, *, fail_on_incomplete: bool = False) -> int:
+    """1 for blocking findings, +4 for an incomplete scan (or, strictly, any part not evaluated)."""
+    findings_fail, coverage_fails = result.verdict(threshold, fail_on_incomplete=fail_on_incomplete)
+    return (EXIT_FINDINGS if findings_fail else 0) + (EXIT_INCOMPLETE if coverage_fails else 0)
 
 
 def _filter_options(
@@ -92,21 +96,48 @@ def main() -> None:
     """Find insecure settings and risky relationships in Terraform, Kubernetes and Dockerfiles."""
 
 
+class ReportFormat(click.ParamType):
+    """`FORMAT` or `FORMAT:FILE`: a report and, optionally, the file it goes to (`-` is stdout)."""
+
+    name = "FORMAT[:FILE]"
+
+    def convert(self, value: str, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        fmt, sep, target = value.partition(":")
+        if fmt not in FORMATS:
+            self.fail(f"{fmt!r} is not one of {', '.join(FORMATS)}", param, ctx)
+        if sep and not target:
+            self.fail(f"{value!r}: no file after ':'", param, ctx)
+        return value
+
+
+class ReportCommand(click.Command):
+    """Remembers the order of --format and --output on the command line, which click's values lose,
+    so `--format sarif -o x.sarif --format markdown` pairs as written (see `pair_reports`)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        _, _, order = self.make_parser(ctx).parse_args(args=list(args))
+        ctx.meta[REPORT_ORDER] = [p.name for p in order if p.name in ("formats", "outputs")]
+        return super().parse_args(ctx, args)
+
+
+REPORT_ORDER = "iacgate.report_order"
 REPORT_OPTIONS = [
     click.option(
         "--format",
         "formats",
-        type=click.Choice(FORMATS),
+        type=ReportFormat(),
         multiple=True,
-        help="Report format (default console). Repeat for several reports in one run.",
+        help=f"Report format ({', '.join(FORMATS)}; default console), optionally with its file: "
+        "`--format sarif:iacgate.sarif`. Repeat for several reports in one run.",
     ),
     click.option(
         "--output",
         "-o",
         "outputs",
         multiple=True,
-        help="Write the report to FILE. The n-th --output pairs with the n-th --format; "
-        "the one format left without an output goes to stdout.",
+        metavar="FILE",
+        help="Write the report of the --format just before it to FILE (`--format sarif -o x.sarif`). "
+        "The one format left without a file goes to stdout.",
     ),
     click.option(
         "--sarif-category",
@@ -138,7 +169,8 @@ GATE_OPTIONS = [
         "config_file",
         type=click.Path(exists=True, dir_okay=False, path_type=Path),
         default=None,
-        help="Configuration file (default: .iacgate.yaml or [tool.iacgate] in pyproject.toml at the root).",
+        help="Configuration file (default: the nearest .iacgate.yaml or [tool.iacgate] in pyproject.toml, "
+        "from the scanned paths up to the root).",
     ),
     click.option(
         "--baseline",
@@ -153,6 +185,12 @@ GATE_OPTIONS = [
         default=None,
         help="Findings below it are reported but do not fail the run (default: the config's, else low).",
     ),
+    click.option(
+        "--fail-on-incomplete/--no-fail-on-incomplete",
+        default=None,
+        help="Fail the gate (exit status +4) when any part was not evaluated: a remote module not initialised, "
+        "a template, a check undecided on an unknown value, no IaC file (default: the config's, else off).",
+    ),
     click.option("--show-unknown", is_flag=True, help="List checks that could not decide and why."),
     click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache."),
 ]
@@ -165,8 +203,11 @@ def gate_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
-def check_selection(only: str | None, skip: str | None, config: configuration.Config) -> None:
-    """Unknown check ids on the command line are usage errors, in the config file configuration errors."""
+def check_selection(
+    only: str | None, skip: str | None, config: configuration.Config, frameworks: set[str]
+) -> Selection:
+    """The checks to run. Unknown check ids on the command line are usage errors, in the config file
+    configuration errors; a selection that leaves no check to run is a usage error naming why."""
     checks = load_builtin_checks()
     unknown_ids = (_csv(only) | _csv(skip)) - set(checks)
     if unknown_ids:
@@ -174,6 +215,29 @@ def check_selection(only: str | None, skip: str | None, config: configuration.Co
     unknown_in_config = config.check_ids() - set(checks)
     if unknown_in_config:
         raise ConfigProblem(f"unknown check id(s) {', '.join(sorted(unknown_in_config))} in {config.source}")
+    selection = Selection(
+        only=_csv(only) or config.checks, skip=_csv(skip) or config.skip_checks, frameworks=frameworks
+    )
+    if not selection.select(checks):
+        only_from = "--check" if _csv(only) else f"checks in {config.source}"
+        skip_from = "--skip-check" if _csv(skip) else f"skip-checks in {config.source}"
+        raise click.UsageError(f"no check left to run: {_why_none(selection, checks, only_from, skip_from)}")
+    return selection
+
+
+def _why_none(selection: Selection, checks: dict[str, Check], only_from: str, skip_from: str) -> str:
+    if not selection.only:
+        return f"{skip_from} skips every check of {', '.join(sorted(selection.frameworks))}"
+    reasons = []
+    for check_id in sorted(selection.only):
+        framework = checks[check_id].framework
+        if check_id in selection.skip:
+            reasons.append(f"{check_id} is selected by {only_from} and skipped by {skip_from}")
+        elif framework not in selection.frameworks:
+            reasons.append(
+                f"{check_id} is a {framework} check, but only {', '.join(sorted(selection.frameworks))} is scanned"
+            )
+    return "; ".join(reasons)
 
 
 def write_reports(
@@ -184,21 +248,28 @@ def write_reports(
     show_unknown: bool,
     sarif_category: str | None,
     docs_url: str,
+    fail_on_incomplete: bool = False,
 ) -> None:
+    """Every report, then, when none went to stdout, a one-line summary on stderr so a CI log is never empty."""
+    context = ReportContext(
+        threshold=threshold,
+        show_unknown=show_unknown,
+        sarif_category=sarif_category,
+        docs_url=docs_url,
+        source_url=_github_source_url(result.root),
+        today=date.today(),
+        fail_on_incomplete=fail_on_incomplete,
+    )
     for fmt, output in reports:
-        context = ReportContext(
-            threshold=threshold,
-            color=fmt == "console" and output is None and sys.stdout.isatty(),
-            show_unknown=show_unknown,
-            sarif_category=sarif_category,
-            docs_url=docs_url,
-            source_url=_github_source_url(result.root),
-            today=date.today(),
-        )
-        _write(renderer(fmt)(result, context), output)
+        colored = replace(context, color=fmt == "console" and output is None and sys.stdout.isatty())
+        _write(renderer(fmt)(result, colored), output)
+    if all(output is not None for _, output in reports):
+        from scanner.report.console import one_line
+
+        click.echo(one_line(result, context), err=True)
 
 
-@main.command("scan")
+@main.command("scan", cls=ReportCommand)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @report_options
 @click.option("--framework", default=None, help="Comma-separated: terraform,kubernetes,dockerfile.")
@@ -224,7 +295,8 @@ def write_reports(
     "--root",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
-    help="Directory reported paths are relative to and the config is read from (default: the PATHS' common one).",
+    help="Directory reported paths are relative to; it must contain PATHS (default: the git work tree around "
+    "them, else $GITHUB_WORKSPACE or $CI_PROJECT_DIR when it holds them, else their common directory).",
 )
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Parser processes (default: CPUs).")
 @click.option(
@@ -256,6 +328,7 @@ def scan_command(
     diff_base: str | None,
     root: Path | None,
     severity_threshold: str,
+    fail_on_incomplete: bool | None,
     show_unknown: bool,
     no_cache: bool,
     workers: int | None,
@@ -263,7 +336,7 @@ def scan_command(
     var_values: tuple[str, ...],
 ) -> None:
     """Scan PATHS for misconfigurations."""
-    reports = pair_reports(formats, outputs)
+    reports = pair_reports(formats, outputs, click.get_current_context().meta.get(REPORT_ORDER))
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise click.BadParameter(f"no such path: {', '.join(missing)}", param_hint="PATHS")
@@ -271,13 +344,8 @@ def scan_command(
         root, config = configuration.for_scan(list(paths), root, config_file)
     except configuration.ConfigError as exc:
         raise ConfigProblem(str(exc)) from exc
-    check_selection(only, skip, config)
+    selection = check_selection(only, skip, config, _frameworks(framework, config.frameworks))
     severity_threshold = severity_threshold or (config.severity_threshold or Severity.LOW).value
-    selection = Selection(
-        only=_csv(only) or config.checks,
-        skip=_csv(skip) or config.skip_checks,
-        frameworks=_frameworks(framework, config.frameworks),
-    )
     options = ScanOptions(
         paths=list(paths),
         selection=selection,
@@ -291,10 +359,17 @@ def scan_command(
     )
     result = _run_with_progress(options)
     threshold = Severity(severity_threshold)
+    strict = config.fail_on_incomplete if fail_on_incomplete is None else fail_on_incomplete
     write_reports(
-        result, reports, threshold, show_unknown=show_unknown, sarif_category=sarif_category, docs_url=docs_url
+        result,
+        reports,
+        threshold,
+        show_unknown=show_unknown,
+        sarif_category=sarif_category,
+        docs_url=docs_url,
+        fail_on_incomplete=strict,
     )
-    sys.exit(exit_code(result, threshold))
+    sys.exit(exit_code(result, threshold, fail_on_incomplete=strict))
 
 
 def _variables(values: tuple[str, ...]) -> dict[str, str]:
@@ -307,15 +382,58 @@ def _variables(values: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-def pair_reports(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tuple[str, str | None]]:
-    """Pair the n-th --format with the n-th --output; a format without one writes to stdout (at most one)."""
-    formats = formats or ("console",)
-    if len(outputs) > len(formats):
-        raise click.BadParameter(f"{len(outputs)} outputs for {len(formats)} formats", param_hint="--output")
-    paired = [(fmt, outputs[n] if n < len(outputs) and outputs[n] != "-" else None) for n, fmt in enumerate(formats)]
+def pair_reports(
+    formats: tuple[str, ...], outputs: tuple[str, ...], order: list[str] | None = None
+) -> list[tuple[str, str | None]]:
+    """(format, file or None for stdout) per report.
+
+    `--format FORMAT:FILE` names its file. Plain `--output` values go, in order, to the formats
+    without one; when there are fewer of them than such formats, each must follow its own --format
+    on the command line (`order`: "formats"/"outputs" as written), else which report lands in which
+    file is a guess: `--format console --format sarif -o x.sarif` would write the console text to
+    x.sarif, so it is refused (exit 2). At most one report goes to stdout.
+    """
+    reports = [_split_format(value) for value in formats] or [("console", None)]
+    open_slots = [n for n, (_, target) in enumerate(reports) if target is None]
+    if len(outputs) > len(open_slots):
+        raise click.BadParameter(
+            f"{len(outputs)} outputs for {len(open_slots)} formats without a file", param_hint="--output"
+        )
+    if outputs and len(outputs) < len(open_slots) and not _written_after_their_format(order, reports, len(outputs)):
+        fmt = reports[open_slots[0]][0]
+        raise click.BadParameter(
+            f"which report goes to {outputs[0]!r} is ambiguous: in order it would get the {fmt} report. "
+            f"Put each --output right after its --format, or write --format FORMAT:{outputs[0]}",
+            param_hint="--output",
+        )
+    paired = list(reports)
+    for slot, output in zip(open_slots, outputs, strict=False):
+        paired[slot] = (reports[slot][0], output)
+    paired = [(fmt, None if target == "-" else target) for fmt, target in paired]
     if sum(1 for _, output in paired if output is None) > 1:
-        raise click.BadParameter("only one report can go to stdout; give the others an --output", param_hint="--format")
+        raise click.BadParameter("only one report can go to stdout; give the others a file", param_hint="--format")
     return paired
+
+
+def _split_format(value: str) -> tuple[str, str | None]:
+    fmt, sep, target = value.partition(":")
+    return fmt, target if sep else None
+
+
+def _written_after_their_format(order: list[str] | None, reports: list[tuple[str, str | None]], count: int) -> bool:
+    """Each of the first `count` plain outputs comes after the format it pairs with and before the next format."""
+    if order is None:
+        return False
+    open_slots = [n for n, (_, target) in enumerate(reports) if target is None]
+    current, outputs_seen = -1, 0
+    for name in order:
+        if name == "formats":
+            current += 1
+        elif outputs_seen >= count or open_slots[outputs_seen] != current:
+            return False
+        else:
+            outputs_seen += 1
+    return True
 
 
 def _github_source_url(root: Path) -> str | None:
@@ -356,7 +474,7 @@ def _scan_with_progress(options: ScanOptions) -> ScanResult:
         return scan(options, progress)
 
 
-@main.command("plan")
+@main.command("plan", cls=ReportCommand)
 @click.argument("plan_file", metavar="PLAN.json", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--source",
@@ -370,8 +488,8 @@ def _scan_with_progress(options: ScanOptions) -> ScanResult:
     "--root",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
-    help="Directory reported paths are relative to and the config is read from "
-    "(default: the plan's and --source's common one).",
+    help="Directory reported paths are relative to; it must contain --source (default: the git work tree "
+    "around --source, or the plan, else $GITHUB_WORKSPACE or $CI_PROJECT_DIR, else their directory).",
 )
 @click.option("--all-resources", is_flag=True, help="Also judge resources the plan leaves unchanged (no-op).")
 def plan_command(
@@ -388,28 +506,28 @@ def plan_command(
     root: Path | None,
     severity_threshold: str | None,
     all_resources: bool,
+    fail_on_incomplete: bool | None,
     show_unknown: bool,
     no_cache: bool,
 ) -> None:
     """Gate a Terraform plan (`terraform show -json plan.out > PLAN.json`): judge what it creates or changes."""
-    from scanner.plan import PlanError, PlanOptions, report_root, run_plan
+    from scanner.plan import PlanError, PlanOptions, run_plan
 
-    reports = pair_reports(formats, outputs)
+    reports = pair_reports(formats, outputs, click.get_current_context().meta.get(REPORT_ORDER))
     if not plan_file.is_file():
         raise click.BadParameter(f"no such file: {plan_file}", param_hint="PLAN.json")
-    root = root or report_root(plan_file, source)
+    scanned = [source if source is not None else plan_file]
     try:
-        config = configuration.load_config(root.resolve(), config_file)
-    except configuration.ConfigError as exc:
+        root = workspace.report_root(scanned, root)
+        config = configuration.load_config(root, config_file, start=scan_root(scanned))
+    except (workspace.RootError, configuration.ConfigError) as exc:
         raise ConfigProblem(str(exc)) from exc
-    check_selection(only, skip, config)
+    selection = check_selection(only, skip, config, {"terraform"})
     severity_threshold = severity_threshold or (config.severity_threshold or Severity.LOW).value
     options = PlanOptions(
         plan=plan_file,
         source=source,
-        selection=Selection(
-            only=_csv(only) or config.checks, skip=_csv(skip) or config.skip_checks, frameworks={"terraform"}
-        ),
+        selection=selection,
         all_resources=all_resources,
         cache_dir=None if no_cache else ParseCache.default_directory(),
         filters=_filter_options(config, baseline, None, None, None),
@@ -425,10 +543,17 @@ def plan_command(
     if run.info.changes == 0:
         click.echo(f"{plan_file}: the plan changes no resources; nothing to gate.", err=True)
     threshold = Severity(severity_threshold)
+    strict = config.fail_on_incomplete if fail_on_incomplete is None else fail_on_incomplete
     write_reports(
-        run.result, reports, threshold, show_unknown=show_unknown, sarif_category=sarif_category, docs_url=docs_url
+        run.result,
+        reports,
+        threshold,
+        show_unknown=show_unknown,
+        sarif_category=sarif_category,
+        docs_url=docs_url,
+        fail_on_incomplete=strict,
     )
-    sys.exit(exit_code(run.result, threshold))
+    sys.exit(exit_code(run.result, threshold, fail_on_incomplete=strict))
 
 
 @main.command("checks")

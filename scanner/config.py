@@ -1,4 +1,4 @@
-"""Project configuration: `.iacgate.yaml` at the scanned root, `--config FILE`, or `[tool.iacgate]`.
+"""Project configuration: `.iacgate.yaml` or `[tool.iacgate]` nearest the scanned paths, or `--config FILE`.
 
 The file is validated against `config.schema.json` (jsonschema), so an unknown key or a wrong type
 is an error naming the key rather than a setting that silently does nothing. Relative paths in the
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +20,7 @@ import yaml
 
 from scanner.discover import scan_root
 from scanner.records import Severity
+from scanner.workspace import RootError, report_root
 
 if TYPE_CHECKING:
     import jsonschema
@@ -64,6 +65,7 @@ class Config:
     var_files: list[Path] = field(default_factory=list)
     sla: dict[Severity, int] = field(default_factory=dict)  # severity -> days
     baseline: Path | None = None
+    fail_on_incomplete: bool = False
 
     def check_ids(self) -> set[str]:
         """Every check ID the file names, so the CLI can reject typos."""
@@ -78,28 +80,64 @@ def schema() -> dict[str, Any]:
     return json.loads((Path(__file__).parent / "config.schema.json").read_text(encoding="utf-8"))
 
 
-def find_config(root: Path) -> Path | None:
-    """The configuration file that applies to a scan of `root`, if any."""
-    for name in CONFIG_NAMES:
-        if (root / name).is_file():
-            return root / name
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file() and _toml_table(pyproject) is not None:
-        return pyproject
+def find_config(root: Path, start: Path | None = None) -> Path | None:
+    """The configuration file that applies to a scan of `start` (default `root`), if any.
+
+    Like ruff and pytest, the nearest one wins, looking from `start` up to `root` (the repository):
+    `iacgate scan infra` from the repository root applies the team's `.iacgate.yaml` at the top.
+    """
+    start = root if start is None or not start.is_relative_to(root) else start
+    for directory in (start, *start.parents):
+        for name in CONFIG_NAMES:
+            if (directory / name).is_file():
+                return directory / name
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file() and _toml_table(pyproject) is not None:
+            return pyproject
+        if directory == root:
+            break
     return None
 
 
 def for_scan(paths: list[Path], root: Path | None, explicit: Path | None) -> tuple[Path, Config]:
-    """The scan root (given, or the paths' common directory) and the configuration that applies."""
-    root = root.resolve() if root else scan_root(paths)
-    return root, load_config(root, explicit)
+    """The report root (`--root`, else the repository around the paths) and the configuration that applies."""
+    try:
+        root = report_root(paths, root)
+    except RootError as exc:
+        raise ConfigError(str(exc)) from exc
+    return root, load_config(root, explicit, start=scan_root(paths))
 
 
-def load_config(root: Path, explicit: Path | None = None) -> Config:
-    """Read and validate the configuration for a scan of `root` (`explicit` wins over discovery)."""
-    path = explicit or find_config(root)
+def load_config(root: Path, explicit: Path | None = None, start: Path | None = None) -> Config:
+    """Read and validate the configuration for a scan of `start` under `root` (`explicit` wins over discovery)."""
+    path = explicit or find_config(root, start)
     if path is None:
         return Config()
+    config = _read_config(path)
+    base = path.parent.resolve()
+    if explicit is None and base != root and base.is_relative_to(root):
+        # a file found below the root: its patterns are relative to its own directory, like a .gitignore
+        prefix = base.relative_to(root).as_posix()
+        config.exclude_paths = [rebase_pattern(p, prefix) for p in config.exclude_paths]
+        config.per_path = [
+            replace(override, paths=[rebase_pattern(p, prefix) for p in override.paths]) for override in config.per_path
+        ]
+    return config
+
+
+def rebase_pattern(pattern: str, prefix: str) -> str:
+    """A gitignore pattern of directory `prefix` as the same pattern written at the root.
+
+    A pattern with a slash before its end is anchored to its directory; one without matches at any depth below it.
+    """
+    negated = pattern.startswith("!")
+    body = pattern[1:] if negated else pattern
+    anchored = "/" in body.rstrip("/")
+    rebased = f"{prefix}/{body.lstrip('/')}" if anchored else f"{prefix}/**/{body}"
+    return ("!" if negated else "") + rebased
+
+
+def _read_config(path: Path) -> Config:
     name = path.name
     if path.name == "pyproject.toml" or path.suffix == ".toml":
         data = _toml_table(path)
@@ -150,6 +188,7 @@ def parse_config(data: Any, name: str, base: Path) -> Config:
         var_files=[base / p for p in data.get("var-files", [])],
         sla={Severity(sev): parse_days(value) for sev, value in data.get("sla", {}).items()},
         baseline=base / data["baseline"] if "baseline" in data else None,
+        fail_on_incomplete=data.get("fail-on-incomplete", False),
     )
 
 

@@ -21,6 +21,11 @@ _K8S_YAML = re.compile(rb"^\s*-?\s*apiVersion\s*:", re.MULTILINE)
 _K8S_KIND = re.compile(rb"^\s*-?\s*kind\s*:", re.MULTILINE)
 _K8S_JSON = re.compile(rb'"apiVersion"\s*:')
 _PLAN_JSON = re.compile(rb'"(planned_values|resource_changes)"\s*:')
+_DOCKERFILE_PREFIXES = tuple(f"{name}{sep}" for name in ("dockerfile", "containerfile") for sep in "._-")
+_NOT_DOCKERFILE = (".dockerignore", ".md", ".txt", ".sh", ".json", ".yaml", ".yml", ".bak", ".orig", ".rej", ".swp")
+_NOT_RENDERED = "{} template: not scanned (scan the {} rendered from it)"
+DOCKERFILE_TEMPLATE = "dockerfile template"  # docker-library's Dockerfile.template: rendered before use
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")  # often without apiVersion/kind
 
 
 @dataclass
@@ -44,29 +49,38 @@ def classify_name(name: str) -> str | None:
         return "terraform"
     if lower.endswith(".tfvars") or lower.endswith(".tfvars.json"):
         return "tfvars"
-    if (
-        lower in ("dockerfile", "containerfile")
-        or lower.endswith(".dockerfile")
-        or lower.endswith(".containerfile")
-        or (lower.startswith(("dockerfile.", "dockerfile-", "containerfile.")) and not lower.endswith(".template"))
-    ):
+    if lower in ("dockerfile", "containerfile") or lower.endswith((".dockerfile", ".containerfile")):
         return "dockerfile"
+    if lower.startswith(_DOCKERFILE_PREFIXES) and not lower.endswith(_NOT_DOCKERFILE):
+        return DOCKERFILE_TEMPLATE if lower.endswith(".template") else "dockerfile"
+    if name == "Kustomization":  # no extension: classified here, not by content
+        return "kubernetes"
     if lower.endswith((".yaml", ".yml", ".json")):
         return "structured"
     return None
 
 
+def _utf8_head(head: bytes) -> bytes:
+    """The first bytes of a file as UTF-8 without a BOM, so the patterns below see UTF-16 files too."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return head[: len(head) // 2 * 2].decode("utf-16", errors="ignore").encode()
+    return head.removeprefix(b"\xef\xbb\xbf")
+
+
 def classify_content(name: str, head: bytes) -> str | None:
-    """YAML/JSON: Kubernetes manifest, Terraform plan, or not ours (Helm templates are skipped)."""
-    if b"{{" in head and not name.lower().endswith(".json"):
-        return None  # Go/Helm template: not valid YAML until rendered
+    """YAML/JSON: Kubernetes manifest, Terraform plan, or not ours.
+
+    `{{` proves nothing (a Vault agent annotation, a `sed` in container args): a chart's templates
+    are recognised by their place beside `Chart.yaml`, and other YAML is parsed.
+    """
+    head = _utf8_head(head)
     if name.lower().endswith(".json"):
         if _PLAN_JSON.search(head):
             return "tfplan"
         if _K8S_JSON.search(head) and b'"kind"' in head:
             return "kubernetes"
         return None
-    if _K8S_YAML.search(head) and _K8S_KIND.search(head):
+    if (_K8S_YAML.search(head) and _K8S_KIND.search(head)) or name in KUSTOMIZATION_NAMES:
         return "kubernetes"
     return None
 
@@ -107,6 +121,13 @@ def discover(paths: list[Path], *, root: Path | None = None, excludes: list[str]
         kind = classify_name(link.name)
         if kind is None:
             return
+        if kind == DOCKERFILE_TEMPLATE:
+            found.errors.append(ScanError(relpath, None, _NOT_RENDERED.format("Dockerfile", "Dockerfile"), "info"))
+            return
+        if kind == "structured" and chart_of_template(link.parent) is not None:
+            notice = _NOT_RENDERED.format("Helm chart", "manifests `helm template`")
+            found.errors.append(ScanError(relpath, None, notice, "info"))
+            return
         if real is None:
             try:
                 real = str(link.resolve(strict=True))
@@ -137,6 +158,20 @@ def discover(paths: list[Path], *, root: Path | None = None, excludes: list[str]
             if kind is None:
                 return
         found.files.append(SourceFile(path=Path(real), rel=relpath, kind=kind))
+
+    charts: dict[Path, Path | None] = {}
+
+    def chart_of_template(directory: Path) -> Path | None:
+        """The chart whose `templates/` holds `directory` (a `Chart.yaml` beside it, inside the root)."""
+        if directory not in charts:
+            chart = None
+            if directory != root and _inside(directory, root):
+                if directory.name == "templates" and (directory.parent / "Chart.yaml").is_file():
+                    chart = directory.parent
+                else:
+                    chart = chart_of_template(directory.parent)
+            charts[directory] = chart
+        return charts[directory]
 
     def walk(directory: str, prefix: str, ignores: Ignores, ancestors: frozenset[str]) -> None:
         """List the real directory `directory`, whose files are reported as `prefix` + name."""

@@ -2,8 +2,9 @@
 
 Regenerate after adding or changing a check:
 
-    python -m scanner.docs            # writes docs/checks.md
-    python -m scanner.docs --check    # exit 1 if docs/checks.md is out of date
+    python -m scanner.docs               # writes docs/checks.md and the README's check counts
+    python -m scanner.docs --check       # exit 1 if either is out of date
+    python -m scanner.docs --next-id AWS # the next free id of an area (never a retired one)
 
 `iacgate checks --format markdown` prints the same text.
 """
@@ -21,7 +22,12 @@ from scanner.registry import Check, load_builtin_checks
 
 PROJECT_URL = "https://github.com/iacgate/iacgate"
 DOCS_URL = f"{PROJECT_URL}/blob/main/docs/checks.md"
-DOCS_FILE = Path(__file__).resolve().parent.parent / "docs" / "checks.md"
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DOCS_FILE = PROJECT_DIR / "docs" / "checks.md"
+README_FILE = PROJECT_DIR / "README.md"
+RETIRED_FILE = PROJECT_DIR / "checks" / "RETIRED.md"
+COUNTS_START, COUNTS_END = "<!-- check-counts -->", "<!-- /check-counts -->"
+AREA_TITLES = {"AWS": "AWS", "AZR": "Azure", "GCP": "Google Cloud", "SEC": "secrets"}
 FRAMEWORK_TITLES = {"terraform": "Terraform", "kubernetes": "Kubernetes", "dockerfile": "Dockerfile"}
 CODE_LANGUAGE = {"terraform": "hcl", "kubernetes": "yaml", "dockerfile": "dockerfile"}
 
@@ -95,20 +101,69 @@ def _section(c: Check) -> list[str]:
     return lines
 
 
+def area(check_id: str) -> str:
+    """`AWS` for IG-AWS-001."""
+    return check_id.split("-")[1]
+
+
+def count_summary(checks: Iterable[Check]) -> str:
+    """The README's sentence of check counts, so the README never states a stale number."""
+    checks = list(checks)
+    by_framework = {f: [c for c in checks if c.framework == f] for f in FRAMEWORKS}
+    terraform_areas: dict[str, int] = {}
+    for c in sorted(by_framework["terraform"], key=lambda c: c.id):
+        name = AREA_TITLES.get(area(c.id), area(c.id))
+        terraform_areas[name] = terraform_areas.get(name, 0) + 1
+    providers = ", ".join(f"{n} {a}" for a, n in terraform_areas.items())
+    parts = [f"{len(by_framework['terraform'])} Terraform ({providers})"]
+    parts += [f"{len(by_framework[f])} {FRAMEWORK_TITLES[f]}" for f in FRAMEWORKS if f != "terraform"]
+    graph = sum(1 for c in checks if c.graph)
+    return (
+        f"{len(checks)} built-in checks: {'; '.join(parts)}. {graph} of them are graph checks that need a "
+        "relationship between resources."
+    )
+
+
+def with_counts(readme: str, summary: str) -> str:
+    """`readme` with the text between the check-count markers replaced by `summary`."""
+    start, end = readme.index(COUNTS_START) + len(COUNTS_START), readme.index(COUNTS_END)
+    return f"{readme[:start]}\n{summary}\n{readme[end:]}"
+
+
+def retired_ids() -> set[str]:
+    """The ledger of ids used once and never to be used again (checks/RETIRED.md)."""
+    return set(re.findall(r"^- (IG-[A-Z0-9]+-\d{3})\b", RETIRED_FILE.read_text(encoding="utf-8"), flags=re.M))
+
+
+def next_free_id(area_code: str, registered: Iterable[str]) -> str:
+    """The id after the highest one of the area, registered or retired (gaps are never filled)."""
+    taken = [int(i.rsplit("-", 1)[1]) for i in {*registered, *retired_ids()} if area(i) == area_code]
+    return f"IG-{area_code}-{max(taken, default=0) + 1:03d}"
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Generate docs/checks.md from the check registry.")
+    parser = argparse.ArgumentParser(description="Generate docs/checks.md and the README's counts from the registry.")
     parser.add_argument("--output", type=Path, default=DOCS_FILE)
-    parser.add_argument("--check", action="store_true", help="exit 1 when the file is out of date")
+    parser.add_argument("--readme", type=Path, default=README_FILE)
+    parser.add_argument("--check", action="store_true", help="exit 1 when either file is out of date")
+    parser.add_argument("--next-id", metavar="AREA", help="print the next free check id of AREA (e.g. AWS) and exit")
     args = parser.parse_args(argv)
-    text = render_checks_markdown(load_builtin_checks().values())
-    if args.check:
-        current = args.output.read_text(encoding="utf-8") if args.output.is_file() else ""
-        if current != text:
-            print(f"{args.output} is out of date; run: python -m scanner.docs", file=sys.stderr)
-            return 1
+    checks = load_builtin_checks()
+    if args.next_id:
+        print(next_free_id(args.next_id.upper(), checks))
         return 0
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text, encoding="utf-8")
+    wanted = {
+        args.output: render_checks_markdown(checks.values()),
+        args.readme: with_counts(args.readme.read_text(encoding="utf-8"), count_summary(checks.values())),
+    }
+    if args.check:
+        stale = [p for p, text in wanted.items() if (p.read_text(encoding="utf-8") if p.is_file() else "") != text]
+        for path in stale:
+            print(f"{path} is out of date; run: python -m scanner.docs", file=sys.stderr)
+        return 1 if stale else 0
+    for path, text in wanted.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
     return 0
 
 

@@ -91,8 +91,11 @@ def containers(resource: Resource) -> Iterator[Container]:
 def is_patch_fragment(resource: Resource) -> bool:
     """A kustomize patch, not a whole object: an apps/v1 controller without its required selector,
     or a container without an image. Missing settings in a fragment come from the base it patches,
-    so checks report only the values a fragment sets.
+    so checks report only the values a fragment sets. A manifest a kustomization lists under
+    `resources:` is never a fragment (`scanner.evaluate.kustomize`).
     """
+    if resource.extra.get("kustomize_resource"):
+        return False
     if (
         resource.type in _SELECTOR_REQUIRED
         and resource.extra.get("api_version") == "apps/v1"

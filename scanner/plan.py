@@ -55,9 +55,12 @@ class PlanRun:
 
 
 def run_plan(options: PlanOptions) -> PlanRun:
-    plan_path = Path(os.path.abspath(options.plan))  # normalised, symlinks kept (as `scan` reports them)
-    source = Path(os.path.abspath(options.source)) if options.source else None
-    root = Path(os.path.abspath(options.root)) if options.root else report_root(plan_path, source)
+    # as discovery reports them: directories resolved, the plan file's own name kept. Discovery walks
+    # the real directory of `source`, so a root left with a symlink in it would match no .tf path.
+    plan_path = Path(os.path.abspath(options.plan))
+    plan_path = plan_path.parent.resolve() / plan_path.name
+    source = options.source.resolve() if options.source else None
+    root = options.root.resolve() if options.root else report_root(plan_path, source)
     rel = plan_path.relative_to(root).as_posix() if plan_path.is_relative_to(root) else plan_path.as_posix()
     try:
         data = plan_path.read_bytes()
@@ -112,13 +115,23 @@ def map_to_source(
     index = _SourceIndex([r for r in hcl if r.framework == "terraform"], parsed)
     source_dir = source.relative_to(root).as_posix() if source != root else ""
     source_dir = "" if source_dir == "." else source_dir
-    for resource in resources:
-        _map(resource, info, source_dir, index)
+    mapped = sum(_map(resource, info, source_dir, index) for resource in resources)
     warnings = [
         ScanError(e.file, e.line, f"{e.message} (plan findings for this file stay on the plan)", "warning")
         for e in [*found.errors, *errors]
         if e.level == "error"
     ]
+    if resources and not mapped:
+        where = source_dir or "."
+        warnings.append(
+            ScanError(
+                where,
+                None,
+                f"--source {where} maps no resource of the plan: findings stay on the plan file "
+                "(is it the Terraform root the plan was made from?)",
+                "warning",
+            )
+        )
     return sources, warnings
 
 
@@ -150,7 +163,8 @@ class _SourceIndex:
         return min(candidates, key=lambda r: (r.location.file, r.location.start_line)) if candidates else None
 
 
-def _map(resource: Resource, info: PlanInfo, source_dir: str, index: _SourceIndex) -> None:
+def _map(resource: Resource, info: PlanInfo, source_dir: str, index: _SourceIndex) -> bool:
+    """Move `resource` to its source block (or its module call); False when nothing in the source matches."""
     module_address, local = split_address(resource.address)
     names = module_names(module_address)
     directory: str | None = source_dir
@@ -174,7 +188,7 @@ def _map(resource: Resource, info: PlanInfo, source_dir: str, index: _SourceInde
             for path, line in match.attribute_lines.items()
             if _same_shape(path, resource.attributes, match.attributes)
         }
-        return
+        return True
     block = index.blocks.get((directory, strip_keys(local))) if directory is not None else None
     if block is not None:  # a data source
         resource.location, resource.attribute_lines = block, {}
@@ -183,6 +197,7 @@ def _map(resource: Resource, info: PlanInfo, source_dir: str, index: _SourceInde
         note = f"{resource.address} is declared inside module {caller[1]!r}, which is not in the source tree"
         resource.location = Location(call.file, call.start_line, call.end_line, note=note)
         resource.attribute_lines = {}
+    return block is not None or caller is not None
 
 
 def _same_shape(path: str, planned: Any, written: Any) -> bool:

@@ -39,7 +39,7 @@ def test_exit_0_when_nothing_fails() -> None:
 
 
 def test_exit_1_when_a_finding_is_at_or_above_the_threshold() -> None:
-    code, report = scan_json(FAILING, "--check", "IG-AWS-001")
+    code, report = scan_json(FAILING, "--check", "IG-AWS-001", "--root", FAILING)
     assert code == 1
     assert found(report) == {("IG-AWS-001", "main.tf", 3), ("IG-AWS-001", "main.tf", 12)}
 
@@ -63,13 +63,13 @@ def test_framework_option_limits_the_files_scanned() -> None:
 
 
 def test_exit_4_when_a_file_cannot_be_parsed_and_nothing_fails() -> None:
-    code, report = scan_json(BAD / "malformed", "--check", "IG-AWS-001")
+    code, report = scan_json(BAD / "malformed", "--check", "IG-AWS-001", "--root", BAD / "malformed")
     assert code == 4
     assert [(e["file"], e["line"], e["level"]) for e in report["errors"]] == [("main.tf", 17, "error")]
 
 
 def test_exit_5_with_findings_and_unparsable_files_and_errors_listed_in_json() -> None:
-    code, report = scan_json(BAD, "--check", "IG-AWS-001")
+    code, report = scan_json(BAD, "--check", "IG-AWS-001", "--root", BAD)
     assert code == 5
     assert ("IG-AWS-001", "storage.tf", 4) in found(report)
     by_file = {e["file"]: e for e in report["errors"]}

@@ -18,6 +18,7 @@ from tests.conftest import FIXTURES
 
 CONFIGS = FIXTURES / "config"
 PROJECT = CONFIGS / "project"
+SCAN_PROJECT = (str(PROJECT), "--root", str(PROJECT))  # paths relative to the project, not to this checkout
 
 
 @dataclass
@@ -37,7 +38,8 @@ def iacgate(monkeypatch: pytest.MonkeyPatch):
     """Run the CLI in-process and keep the ScanOptions it built and the result it got."""
 
     def run(*args: str, only: bool = True) -> Run:
-        """`only`: run just IG-AWS-001, so checks added later do not change these fixtures' results."""
+        """`only`: run just IG-AWS-001, so checks added later do not change these fixtures' results, and
+        IG-AWS-002, which finds nothing here but leaves a check to run when a config skips IG-AWS-001."""
         seen: list[ScanOptions] = []
         results: list[ScanResult] = []
 
@@ -47,7 +49,8 @@ def iacgate(monkeypatch: pytest.MonkeyPatch):
             return results[-1]
 
         monkeypatch.setattr(cli, "scan", spy)
-        out = CliRunner().invoke(cli.main, ["scan", "--no-cache", *args, *(["--check", "IG-AWS-001"] if only else [])])
+        selected = ["--check", "IG-AWS-001,IG-AWS-002"] if only else []
+        out = CliRunner().invoke(cli.main, ["scan", "--no-cache", *args, *selected])
         if out.exception and not isinstance(out.exception, SystemExit):
             raise out.exception
         return Run(out.exit_code, out.output, seen[0] if seen else None, results[0] if results else None)
@@ -80,7 +83,7 @@ def test_every_key_is_read_into_the_config() -> None:
 
 
 def test_cli_passes_every_key_to_the_scan(iacgate) -> None:
-    run = iacgate(str(PROJECT), "--config", str(CONFIGS / "full.yaml"), only=False)
+    run = iacgate(*SCAN_PROJECT, "--config", str(CONFIGS / "full.yaml"), only=False)
     options = run.options
     assert options is not None
     assert options.selection.only == {"IG-AWS-001"}
@@ -95,7 +98,7 @@ def test_cli_passes_every_key_to_the_scan(iacgate) -> None:
 
 
 def test_unknown_key_is_an_error_naming_the_key(iacgate) -> None:
-    run = iacgate(str(PROJECT), "--config", str(CONFIGS / "unknown-key.yaml"))
+    run = iacgate(*SCAN_PROJECT, "--config", str(CONFIGS / "unknown-key.yaml"))
     assert run.exit_code == 2
     assert "unknown key 'skip_checks' in unknown-key.yaml" in run.output
 
@@ -114,7 +117,7 @@ def test_unknown_key_inside_per_path_names_the_entry() -> None:
 
 
 def test_wrong_type_is_an_error_naming_the_key(iacgate) -> None:
-    run = iacgate(str(PROJECT), "--config", str(CONFIGS / "wrong-type.yaml"))
+    run = iacgate(*SCAN_PROJECT, "--config", str(CONFIGS / "wrong-type.yaml"))
     assert run.exit_code == 2
     assert "invalid value for 'exclude-paths' in wrong-type.yaml: 'legacy/' is not of type 'array'" in run.output
 
@@ -136,7 +139,7 @@ def test_invalid_values_are_errors(data: object, message: str) -> None:
 
 
 def test_unknown_check_id_in_the_config_is_an_error(iacgate) -> None:
-    run = iacgate(str(PROJECT), "--config", str(CONFIGS / "unknown-check.yaml"))
+    run = iacgate(*SCAN_PROJECT, "--config", str(CONFIGS / "unknown-check.yaml"))
     assert run.exit_code == 2
     assert "unknown check id(s) IG-AWS-999 in unknown-check.yaml" in run.output
 
@@ -148,54 +151,64 @@ def test_invalid_yaml_is_an_error_with_its_line(tmp_path: Path) -> None:
 
 
 def test_without_config_every_finding_is_reported(iacgate) -> None:
-    run = iacgate(str(PROJECT))
+    run = iacgate(*SCAN_PROJECT)
     assert run.exit_code == 1
     assert run.findings() == [("legacy/main.tf", 4, "high"), ("main.tf", 12, "high")]
 
 
 def test_skip_checks_skips_the_check(iacgate) -> None:
-    run = iacgate(str(PROJECT), "--config", str(CONFIGS / "skip.yaml"))  # --check IG-AWS-001, skipped by the file
+    run = iacgate(*SCAN_PROJECT, "--config", str(CONFIGS / "skip.yaml"))
     assert run.exit_code == 0
     assert run.findings() == []
-    assert run.result is not None and run.result.checks == []
+    assert run.result is not None and [c.id for c in run.result.checks] == ["IG-AWS-002"]
+
+
+def test_skipping_the_only_selected_check_is_a_usage_error_naming_both(iacgate) -> None:
+    run = iacgate(*SCAN_PROJECT, "--config", str(CONFIGS / "skip.yaml"), "--check", "IG-AWS-001", only=False)
+    assert run.exit_code == 2
+    assert "no check left to run: IG-AWS-001 is selected by --check and skipped by skip-checks in skip.yaml" in (
+        run.output
+    )
 
 
 def test_frameworks_key_limits_what_is_scanned_and_the_cli_flag_wins(iacgate) -> None:
     config = ["--config", str(CONFIGS / "only-kubernetes.yaml")]
-    run = iacgate(str(PROJECT), *config)
+    run = iacgate(*SCAN_PROJECT, *config, only=False)
     assert run.exit_code == 0 and run.result is not None and run.result.files == []
-    run = iacgate(str(PROJECT), *config, "--framework", "terraform")
+    run = iacgate(*SCAN_PROJECT, *config)  # --check IG-AWS-001,IG-AWS-002: Terraform checks, none would run
+    assert run.exit_code == 2 and "IG-AWS-001 is a terraform check, but only kubernetes is scanned" in run.output
+    run = iacgate(*SCAN_PROJECT, *config, "--framework", "terraform")
     assert run.exit_code == 1 and len(run.findings()) == 2
 
 
 def test_severity_overrides_change_the_severity_and_the_gate(iacgate) -> None:
-    run = iacgate(str(PROJECT), "--config", str(CONFIGS / "downgrade.yaml"))
+    run = iacgate(*SCAN_PROJECT, "--config", str(CONFIGS / "downgrade.yaml"))
     assert run.findings() == [("legacy/main.tf", 4, "low"), ("main.tf", 12, "low")]
     assert run.exit_code == 0  # low is below the configured medium threshold
 
 
 def test_severity_threshold_from_config_and_cli_flag_wins(iacgate) -> None:
     config = ["--config", str(CONFIGS / "threshold-critical.yaml")]
-    assert iacgate(str(PROJECT), *config).exit_code == 0
-    assert iacgate(str(PROJECT), *config, "--severity-threshold", "high").exit_code == 1
+    assert iacgate(*SCAN_PROJECT, *config).exit_code == 0
+    assert iacgate(*SCAN_PROJECT, *config, "--severity-threshold", "high").exit_code == 1
     downgraded = ["--config", str(CONFIGS / "downgrade.yaml"), "--severity-threshold", "low"]
-    assert iacgate(str(PROJECT), *downgraded).exit_code == 1
+    assert iacgate(*SCAN_PROJECT, *downgraded).exit_code == 1
 
 
 def test_exclude_paths_are_not_scanned(iacgate) -> None:
-    run = iacgate(str(PROJECT), "--config", str(CONFIGS / "exclude-legacy.yaml"))
+    run = iacgate(*SCAN_PROJECT, "--config", str(CONFIGS / "exclude-legacy.yaml"))
     assert run.result is not None and [f.rel for f in run.result.files] == ["main.tf"]
     assert run.findings() == [("main.tf", 12, "high")]
 
 
 def test_per_path_skip_checks_apply_only_under_those_paths(iacgate) -> None:
-    run = iacgate(str(PROJECT), "--config", str(CONFIGS / "skip-legacy.yaml"))
+    run = iacgate(*SCAN_PROJECT, "--config", str(CONFIGS / "skip-legacy.yaml"))
     assert run.result is not None and len(run.result.files) == 2  # legacy is scanned (graph stays whole)
     assert run.findings() == [("main.tf", 12, "high")]
 
 
 def test_per_path_severity_overrides_apply_only_under_those_paths(iacgate) -> None:
-    run = iacgate(str(PROJECT), "--config", str(CONFIGS / "legacy-low.yaml"))
+    run = iacgate(*SCAN_PROJECT, "--config", str(CONFIGS / "legacy-low.yaml"))
     assert run.findings() == [("legacy/main.tf", 4, "low"), ("main.tf", 12, "high")]
     assert run.exit_code == 1
 

@@ -47,7 +47,12 @@ spec:
         ("Dockerfile.prod", "dockerfile"),
         ("Dockerfile-alpine", "dockerfile"),
         ("Containerfile", "dockerfile"),
-        ("Dockerfile.template", None),
+        ("Containerfile.fedora", "dockerfile"),
+        ("Dockerfile_web", "dockerfile"),
+        ("web.containerfile", "dockerfile"),
+        ("Dockerfile.template", "dockerfile template"),
+        ("Dockerfile.dockerignore", None),
+        ("Dockerfile_notes.md", None),
         ("deploy.yaml", "structured"),
         ("README.md", None),
         ("main.tf.bak", None),
@@ -101,13 +106,80 @@ def test_kind_list_yields_one_resource_per_item(tmp_path: Path) -> None:
     assert [r.address for r in result.resources] == [f"ServiceAccount/default/sa{i}" for i in range(3)]
 
 
-def test_helm_templates_and_yaml_that_is_not_kubernetes_are_skipped_without_error(tmp_path: Path) -> None:
-    write(tmp_path, "chart/templates/deployment.yaml", DEPLOYMENT.replace("nginx:1.27", "{{ .Values.image }}"))
+def test_yaml_that_is_not_kubernetes_is_skipped_without_a_word(tmp_path: Path) -> None:
     write(tmp_path, ".github/workflows/ci.yml", "name: ci\non: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n")
     write(tmp_path, "docker-compose.yml", "services:\n  web:\n    image: nginx\n")
     write(tmp_path, "package.json", '{"name": "web", "version": "1.0.0"}')
     found = discover([tmp_path])
     assert found.files == [] and found.errors == []
+
+
+def test_helm_chart_templates_are_skipped_with_a_visible_notice_each(tmp_path: Path) -> None:
+    write(tmp_path, "charts/web/Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    write(tmp_path, "charts/web/values.yaml", "image: nginx:1.27\nreplicas: 2\n")
+    write(tmp_path, "charts/web/templates/deployment.yaml", DEPLOYMENT.replace("nginx:1.27", "{{ .Values.image }}"))
+    write(tmp_path, "charts/web/templates/tests/connection.yaml", "apiVersion: v1\nkind: Pod\n{{- include \"x\" . }}\n")
+    write(tmp_path, "charts/web/templates/NOTES.txt", "Thanks for installing {{ .Chart.Name }}\n")
+    found = discover([tmp_path])
+    assert found.files == []
+    assert [(e.file, e.level) for e in found.errors] == [
+        ("charts/web/templates/deployment.yaml", "info"),
+        ("charts/web/templates/tests/connection.yaml", "info"),
+    ]
+    assert "Helm chart template: not scanned" in found.errors[0].message
+
+
+def test_a_templates_directory_without_chart_yaml_is_ordinary_yaml(tmp_path: Path) -> None:
+    write(tmp_path, "templates/deployment.yaml", DEPLOYMENT)
+    assert kinds(tmp_path) == {"templates/deployment.yaml": "kubernetes"}
+
+
+VAULT_AGENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: billing
+  namespace: payments
+spec:
+  selector:
+    matchLabels:
+      app: billing
+  template:
+    metadata:
+      labels:
+        app: billing
+      annotations:
+        vault.hashicorp.com/agent-inject: "true"
+        vault.hashicorp.com/agent-inject-template-db: |
+          {{- with secret "database/creds/billing" -}}
+          postgres://{{ .Data.username }}:{{ .Data.password }}@db:5432/billing
+          {{- end -}}
+    spec:
+      containers:
+        - name: billing
+          image: registry.example.com/billing:2.4.1
+          args: ["sh", "-c", "sed -i 's/{{PORT}}/8080/' /etc/app.conf && exec billing"]
+          securityContext:
+            privileged: true
+"""
+
+
+def test_yaml_with_braces_inside_strings_and_block_scalars_is_scanned(tmp_path: Path) -> None:
+    write(tmp_path, "k8s/billing.yaml", VAULT_AGENT)
+    result = run_scan(tmp_path, checks={"IG-K8S-001"})
+    assert [(f.check_id, f.location.file, f.location.start_line) for f in result.findings] == [
+        ("IG-K8S-001", "k8s/billing.yaml", 26)
+    ]
+    assert result.errors == []
+
+
+def test_a_dockerfile_with_a_suffix_name_is_scanned_and_a_template_is_a_notice(tmp_path: Path) -> None:
+    write(tmp_path, "docker/Dockerfile_web", "FROM nginx:latest\nUSER root\n")
+    write(tmp_path, "Containerfile", "FROM registry.access.redhat.com/ubi9/ubi:9.4\nUSER 1001\n")
+    write(tmp_path, "Dockerfile.template", "FROM {{ env.base }}\n")
+    result = run_scan(tmp_path)
+    assert [f.rel for f in result.files] == ["Containerfile", "docker/Dockerfile_web"]
+    assert "docker/Dockerfile_web" in {f.location.file for f in result.findings}
+    assert [(e.file, e.level) for e in result.errors] == [("Dockerfile.template", "info")]
 
 
 def test_terraform_plan_json_is_classified_as_tfplan(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from scanner.graph import build_graph
 from scanner.parsers import dockerfile
 from scanner.records import UnknownValue
 from scanner.registry import Fail, load_builtin_checks
@@ -19,8 +20,11 @@ CHECKS = load_builtin_checks()
 def verdicts(check_id: str, text: str) -> list[int]:
     """Lines where `check_id` fails on every stage of the Dockerfile `text`."""
     lines = []
-    for stage in dockerfile.parse(text, "Dockerfile").resources:
-        verdict = CHECKS[check_id].fn(stage)
+    stages = dockerfile.parse(text, "Dockerfile").resources
+    graph = build_graph(stages)
+    for stage in stages:
+        chk = CHECKS[check_id]
+        verdict = chk.fn(stage, graph) if chk.graph else chk.fn(stage)
         for fail in [verdict] if isinstance(verdict, Fail) else verdict or []:
             lines.append(stage.line_of(fail.attribute))
     return sorted(lines)
@@ -40,7 +44,7 @@ def test_windows_container_administrator_counts_as_root_and_nanoserver_does_not(
 def test_root_user_from_a_build_argument_is_unknown_not_a_failure() -> None:
     stage = dockerfile.parse("FROM alpine:3.20\nARG RUN_AS\nUSER ${RUN_AS}\n", "Dockerfile").resources[0]
     with pytest.raises(UnknownValue):
-        CHECKS["IG-DKR-001"].fn(stage)
+        CHECKS["IG-DKR-001"].fn(stage, build_graph([stage]))
 
 
 def test_latest_from_a_build_argument_default_fails_and_an_unset_one_is_unknown() -> None:
@@ -107,15 +111,22 @@ def test_onbuild_run_is_checked_like_run() -> None:
 
 CORPUS_EXPECTED = {
     # repository: findings per check (official images run as root and drop privileges in their
-    # entrypoints: IG-DKR-001 is the one finding there, by design, at medium severity)
-    "docker-library+python": {"IG-DKR-001": 42},
-    "nginxinc+docker-nginx": {"IG-DKR-001": 16},
-    "docker-library+postgres": {"IG-DKR-001": 20},
+    # entrypoints: IG-DKR-001 is the one finding there, by design, at medium severity; they install
+    # distribution packages unpinned: IG-DKR-014/015, info; and have no HEALTHCHECK: IG-DKR-037, info)
+    "docker-library+python": {"IG-DKR-001": 42, "IG-DKR-014": 40, "IG-DKR-015": 24, "IG-DKR-037": 42},
+    "nginxinc+docker-nginx": {"IG-DKR-001": 16, "IG-DKR-014": 7, "IG-DKR-015": 9, "IG-DKR-037": 16, "IG-DKR-039": 1},
+    "docker-library+postgres": {"IG-DKR-001": 20, "IG-DKR-014": 50, "IG-DKR-015": 20, "IG-DKR-037": 20},
     "madhuakula+kubernetes-goat": {
         "IG-DKR-001": 14,
         "IG-DKR-002": 5,
         "IG-DKR-004": 1,
         "IG-DKR-007": 1,
+        "IG-DKR-014": 4,
+        "IG-DKR-015": 5,
+        "IG-DKR-018": 2,
+        "IG-DKR-022": 4,
+        "IG-DKR-023": 3,
+        "IG-DKR-037": 3,
         "IG-X-001": 11,
     },
 }
@@ -144,3 +155,19 @@ def test_every_corpus_dockerfile_parses_quickly_and_cleanly(shared: Path) -> Non
     assert len(files) > 250
     assert [e for p in parsed for e in p.errors] == []
     assert elapsed < 10, f"{len(files)} Dockerfiles took {elapsed:.2f}s"
+
+
+def test_root_user_follows_a_base_image_built_in_the_repository(tmp_path: Path) -> None:
+    """`FROM acme/base` where base/Dockerfile builds that image: its USER decides, not the root default."""
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "Dockerfile").write_text("FROM debian:12.7-slim\nRUN useradd -u 10001 app\nUSER 10001\n")
+    (tmp_path / "api").mkdir()
+    (tmp_path / "api" / "Dockerfile").write_text("FROM registry.example.com/acme/base:1.4\nCOPY app /app\n")
+    (tmp_path / "root-base").mkdir()
+    (tmp_path / "root-base" / "Dockerfile").write_text("FROM debian:12.7-slim\nRUN apt-get update\n")
+    (tmp_path / "worker").mkdir()
+    (tmp_path / "worker" / "Dockerfile").write_text("FROM acme/root-base:2.0\nCOPY worker /worker\n")
+    result = run_scan(tmp_path, checks={"IG-DKR-001"})
+    found = {(f.location.file, f.message) for f in result.findings}
+    assert {file for file, _ in found} == {"root-base/Dockerfile", "worker/Dockerfile"}
+    assert any("built by root-base/Dockerfile" in message for _, message in found)

@@ -279,3 +279,63 @@ def test_other_kinds_record_lines_at_every_depth() -> None:
     text = CRD.replace("CustomResourceDefinition", "Widget").replace("apiextensions.k8s.io/v1", "example.com/v1")
     (widget,) = parse(text, "widget.yaml").resources
     assert widget.line_of("spec.versions.0.schema.openAPIV3Schema.properties.spec.properties.size") == 16
+
+
+RESOLVERS_AND_AGENT = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: resolver-allowlist
+  namespace: dns
+data:
+  upstreams: "1.1.1.1,9.9.9.9"
+egress: [1.2.3.4, 001:db8::]
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: resolver-agent
+  namespace: dns
+spec:
+  template:
+    spec:
+      containers:
+        - name: agent
+          image: registry.example.com/resolver-agent:3.1.0
+          securityContext:
+            privileged: true
+"""
+
+
+def test_a_flow_sequence_libyaml_rejects_is_read_by_the_pure_loader_with_its_lines() -> None:
+    with pytest.raises(yaml.YAMLError):
+        list(yaml.load_all(RESOLVERS_AND_AGENT, Loader=yaml.CSafeLoader))
+    parsed = parse(RESOLVERS_AND_AGENT, "dns.yaml")
+    assert parsed.errors == []
+    agent = parsed.resources[1]
+    assert [r.address for r in parsed.resources] == ["ConfigMap/dns/resolver-allowlist", "DaemonSet/dns/resolver-agent"]
+    assert agent.line_of("spec.template.spec.containers.0.securityContext.privileged") == 22
+    assert parsed.resources[0].line_of("egress") == 8
+
+
+def test_a_file_both_loaders_reject_reports_the_error_of_the_one_that_read_further() -> None:
+    broken = RESOLVERS_AND_AGENT.replace("          image:", "         image:")
+    parsed = parse(broken, "dns.yaml")
+    assert [(e.line, e.level) for e in parsed.errors] == [(20, "error")]  # not libyaml's, at line 8
+    assert [r.address for r in parsed.resources] == ["ConfigMap/dns/resolver-allowlist"]
+
+
+def test_a_go_template_outside_a_chart_is_an_error_that_says_what_to_do() -> None:
+    labels = "  {{- with .Values.labels }}\n"
+    template = DEPLOYMENT.replace("  namespace: shop\n", "  namespace: {{ .Values.namespace }}\n" + labels)
+    (error,) = parse(template, "deploy/templates/web.yaml").errors
+    assert error.level == "error" and error.line == 7
+    assert error.message.endswith("if it is a template, scan what it renders or list it in exclude-paths)")
+
+
+def test_a_template_that_composes_as_yaml_is_an_error_not_an_object_with_odd_values() -> None:
+    template = DEPLOYMENT.replace("image: nginx:1.27.2", "image: {{ .Values.image }}")
+    parsed = parse(template, "deploy/web.yaml")
+    assert parsed.resources == []
+    (error,) = parsed.errors
+    assert error.line == 11 and "a mapping or list used as a key" in error.message

@@ -72,7 +72,7 @@ def test_hook_forwards_options(repo: Path) -> None:
         precommit.main, ["--check", "IG-AWS-001", "--severity-threshold", "critical", "envs/prod/main.tf"]
     )
     assert out.exit_code == 0, out.output
-    (repo / ".iacgate.yaml").write_text("skip-checks: [IG-AWS-001]\n")
+    (repo / ".iacgate.yaml").write_text("per-path:\n  - paths: [envs/]\n    skip-checks: [IG-AWS-001]\n")
     out = CliRunner().invoke(precommit.main, ["--check", "IG-AWS-001", "envs/prod/main.tf"])
     assert out.exit_code == 0 and "0 failed" in out.output  # the root's config file applies
 

@@ -214,6 +214,8 @@ def test_secure_by_default_modules_raise_nothing_high(shared: Path) -> None:
     for name in ("security-group", "s3-bucket", "vpc", "rds"):
         result = run_scan(shared / "corpus" / f"terraform-aws-modules+terraform-aws-{name}")
         serious = {(f.check_id, f.resource.address) for f in result.findings if f.severity.rank >= 3}
+        # the rds examples really do pass literal master passwords ("UberSecretPassword") to the module
+        serious = {s for s in serious if not (name == "rds" and s[0] == "IG-SEC-001")}
         assert serious - DELIBERATELY_OPEN == set(), name
 
 

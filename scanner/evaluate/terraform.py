@@ -32,6 +32,7 @@ from scanner.evaluate import iam_policy
 from scanner.evaluate.hcl_expr import TRACE_PREFIX, Computed, Env, opaque, render_template
 from scanner.evaluate.hcl_expr import evaluate as eval_expr
 from scanner.evaluate.tf_functions import EvalError, to_bool, to_number, to_set, to_string
+from scanner.parsers import decode
 from scanner.parsers.terraform import (
     Attribute,
     Block,
@@ -182,9 +183,12 @@ class Context:
         for path in var_files:
             rel = self.rel_of(path)
             try:
-                text = Path(path).read_text(encoding="utf-8-sig")
+                text = decode(Path(path).read_bytes())
             except OSError as exc:
                 self.errors.append(ScanError(rel, None, f"cannot read --var-file: {exc.strerror}"))
+                continue
+            except UnicodeDecodeError as exc:
+                self.errors.append(ScanError(rel, None, f"--var-file is not UTF-8 or UTF-16 text (byte {exc.start})"))
                 continue
             parsed = parse_tfvars(text, rel)
             self.errors.extend(parsed.errors)
@@ -219,6 +223,16 @@ class Context:
                 files.append(parsed.payload)
         self.defs[directory] = ModuleDef(directory, files)
         return self.defs[directory]
+
+    def why_not_loaded(self, name: str, directory: str, source: str) -> str:
+        """A local module directory with no evaluated files: outside the scanned paths (the report root is
+        the repository, which may hold more than was scanned), or really without Terraform files."""
+        if self.root is not None:
+            folder = (self.root / directory).resolve()
+            inside = folder.is_relative_to(self.root.resolve())
+            if inside and folder.is_dir() and any(folder.glob("*.tf")):
+                return f"module {name} not scanned: {source} is outside the scanned paths (scan a folder holding both)"
+        return f"module {name}: no Terraform files in {source}"
 
     def module_manifest(self, root_dir: str) -> dict[str, str]:
         """`.terraform/modules/modules.json` of a root module: module key -> directory."""
@@ -1010,7 +1024,7 @@ class ModuleCall:
         target = ctx.load_dir(directory)
         if target is None:
             self.unknown = Unknown(f"{address}: module directory {directory or '.'} not found")
-            ctx.errors.append(ScanError(rel, block.line, f"module {self.name}: no Terraform files in {source}"))
+            ctx.errors.append(ScanError(rel, block.line, ctx.why_not_loaded(self.name, directory, source)))
             return None
         if target.directory in parent.chain:
             self.unknown = Unknown(f"{address}: module cycle")

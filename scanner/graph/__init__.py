@@ -1,7 +1,8 @@
 """Stage 4: one networkx graph of every resource; edges carry a kind.
 
 Edge kinds: references (Terraform), selects, binds, uses, routes, isolates (Kubernetes),
-runs (Kubernetes container image -> Dockerfile stage that builds it). Checks ask questions
+runs (Kubernetes container image -> Dockerfile stage that builds it), from (a Dockerfile stage ->
+the final stage of another Dockerfile of the repository that builds its base image). Checks ask questions
 through `ResourceGraph`; they never re-parse attributes to find relationships.
 """
 
@@ -14,7 +15,7 @@ import networkx as nx
 
 from scanner.records import Resource
 
-EDGE_KINDS = ("references", "selects", "binds", "uses", "routes", "isolates", "runs")
+EDGE_KINDS = ("references", "selects", "binds", "uses", "routes", "isolates", "runs", "from")
 
 
 class ResourceGraph:
@@ -85,4 +86,5 @@ def build_graph(resources: list[Resource]) -> ResourceGraph:
     terraform.link(graph)
     kubernetes.link(graph)
     images.link(graph)
+    images.link_bases(graph)
     return graph

@@ -196,6 +196,43 @@ def skaffold_artifacts(graph: ResourceGraph) -> dict[str, str]:
     return declared
 
 
+def _best(name: str, from_dir: str, named: list[tuple[Resource, set[str], str]]) -> Resource | None:
+    """The final stage whose names match `name` best (exact over suffix, then nearest directory), or None
+    when nothing matches or two candidates are equally likely."""
+    matches = [(score, stage, directory) for stage, names, directory in named if (score := _match(name, names))]
+    ranked = sorted(
+        ((score, _shared_depth(from_dir, directory), stage) for score, stage, directory in matches),
+        key=lambda item: (item[0], item[1]),
+        reverse=True,
+    )
+    if not ranked or (len(ranked) > 1 and ranked[0][:2] == ranked[1][:2]):
+        return None
+    return ranked[0][2]
+
+
+def link_bases(graph: ResourceGraph) -> None:
+    """`from` edges: a stage whose base image another Dockerfile of the repository builds (`FROM acme/base`
+    next to `base/Dockerfile`), by the same conservative name match as `runs`, Skaffold first."""
+    stages = graph.resources("dockerfile", "stage")
+    finals = [s for s in stages if s.attributes.get("final")]
+    if not finals:
+        return
+    by_file = {stage.location.file: stage for stage in finals}
+    declared = skaffold_artifacts(graph)
+    named = [(s, dockerfile_names(s), posixpath.dirname(s.location.file)) for s in finals]
+    for stage in stages:
+        image = stage.attributes.get("base_image")
+        if stage.attributes.get("from_stage") or not isinstance(image, str):
+            continue
+        others = [entry for entry in named if entry[0].location.file != stage.location.file]
+        base = by_file.get(declared.get(_repository(image), ""))
+        name = image_name(image)
+        if base is None and name:
+            base = _best(name, posixpath.dirname(stage.location.file), others)
+        if base is not None and base.location.file != stage.location.file:
+            graph.add_edge(stage, base, "from", "base_image")
+
+
 def link(graph: ResourceGraph) -> None:
     finals = [s for s in graph.resources("dockerfile", "stage") if s.extra.get("final")]
     if not finals:
@@ -213,17 +250,6 @@ def link(graph: ResourceGraph) -> None:
                     graph.add_edge(workload, explicit, "runs", f"{path}.image")
                     continue
                 name = image_name(image) if isinstance(image, str) else None
-                if not name:
-                    continue
-                # the directory distance is computed only for the stages the name matches
-                matches = [
-                    (score, stage, directory) for stage, names, directory in named if (score := _match(name, names))
-                ]
-                ranked = sorted(
-                    ((score, _shared_depth(manifest_dir, directory), stage) for score, stage, directory in matches),
-                    key=lambda item: (item[0], item[1]),
-                    reverse=True,
-                )
-                if not ranked or (len(ranked) > 1 and ranked[0][:2] == ranked[1][:2]):
-                    continue  # no Dockerfile by that name, or two equally likely ones
-                graph.add_edge(workload, ranked[0][2], "runs", f"{path}.image")
+                best = _best(name, manifest_dir, named) if name else None
+                if best is not None:
+                    graph.add_edge(workload, best, "runs", f"{path}.image")

@@ -73,10 +73,14 @@ def _parser_for(kind: str) -> Callable[[str, str], ParsedFile]:
 
 
 def decode(data: bytes) -> str:
-    """Text of a file: UTF-8 (with or without BOM) or UTF-16 with a BOM (PowerShell redirection)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    return data.decode("utf-8-sig")
+    """Text of a file: UTF-8 (with or without BOM) or UTF-16 with a BOM (PowerShell redirection).
+
+    CRLF line ends (a Windows checkout with `core.autocrlf`) become LF: python-hcl2's grammar
+    rejects a carriage return, and every parser counts lines the same way afterwards.
+    """
+    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    text = data.decode("utf-16") if utf16 else data.decode("utf-8-sig")
+    return text.replace("\r\n", "\n") if "\r" in text else text
 
 
 def parse_bytes(data: bytes, rel: str, kind: str) -> ParsedFile:

@@ -203,8 +203,10 @@ def parse(text: str, rel: str) -> ParsedFile:
         parent = stage["from_stage"]
         stage["user"] = _effective_user(stage, by_name[parent.lower()] if parent else None)
     directives = parser_directives(text)
+    aliases: list[str] = []
     for stage in stages:
-        resource = _resource(stage, rel)
+        resource = _resource(stage, rel, repeated=bool(stage["alias"]) and stage["alias"].lower() in aliases)
+        aliases.append((stage["alias"] or "").lower())
         resource.extra["directives"] = directives
         parsed.resources.append(resource)
     return parsed
@@ -370,11 +372,15 @@ def _effective_user(stage: dict[str, Any], parent: dict[str, Any] | None) -> dic
     return {"name": "root", "line": stage["line"], "instruction": 0, "source": "default"}
 
 
-def _resource(stage: dict[str, Any], rel: str) -> Resource:
+def _resource(stage: dict[str, Any], rel: str, repeated: bool) -> Resource:
+    """The stage's Resource; a repeated alias (a mistake IG-DKR-036 reports) gets its index too, so that
+    every stage of the file has its own address."""
     lines = {f"instructions.{i}": ins["line"] for i, ins in enumerate(stage["instructions"])}
     lines["base_image"] = stage["line"]
     lines["user"] = stage["user"]["line"]
     label = stage["alias"] or str(stage["index"])
+    if repeated:
+        label = f"{label} ({stage['index']})"
     image = stage["base_image"]
     shown = image if isinstance(image, str) else stage["base_image_raw"]
     del stage["variables"]

@@ -13,8 +13,9 @@ from itertools import groupby
 from rich.console import Console
 from rich.text import Text
 
-from scanner.records import Finding, Severity
-from scanner.report import ReportContext
+from scanner.records import Finding, ScanError, Severity
+from scanner.report import UNDECIDED_EXAMPLES, ReportContext
+from scanner.report import undecided as report_undecided
 from scanner.scan import ScanResult
 
 STYLE = {
@@ -65,9 +66,9 @@ def render(result: ScanResult, context: ReportContext) -> str:
             Text("Scan errors" if len(errors) == len(problems) else "Scan errors and warnings", style="bold red")
         )
         for e in problems:
-            where = f"{e.file}:{e.line}" if e.line else e.file
-            console.print(Text(f"  {where}: {e.message}"))
+            console.print(Text(f"  {_where(e)}{e.message}"))
         console.print()
+    _print_not_evaluated(console, result, context)
     if context.show_unknown and result.unknowns:
         console.print(Text("Undecided (value unknown)", style="bold"))
         for u in sorted(
@@ -98,8 +99,58 @@ def render(result: ScanResult, context: ReportContext) -> str:
     summary.append(f"{len(result.unknowns)} unknown, {len(errors)} scan errors")
     if len(problems) > len(errors):
         summary.append(f", {len(problems) - len(errors)} warnings")
+    if result.not_evaluated:
+        summary.append(f", {len(result.not_evaluated)} not evaluated", style="bold")
     console.print(summary)
     return buffer.getvalue()
+
+
+def one_line(result: ScanResult, context: ReportContext) -> str:
+    """The run in one line, for the terminal when every report goes to a file (a CI log is never empty)."""
+    open_ = [f for f in result.findings if f.suppression is None]
+    blocking = sum(1 for f in result.findings if f.is_blocking(context.threshold))
+    errors = sum(1 for e in result.errors if e.level == "error")
+    parts = [
+        f"{len(result.files)} files",
+        f"{len(open_)} findings ({blocking} blocking at {context.threshold.value} or above)",
+        f"{len(result.unknowns)} unknown",
+        f"{errors} scan errors",
+    ]
+    if result.not_evaluated:
+        parts.append(f"{len(result.not_evaluated)} not evaluated")
+    fails = any(result.verdict(context.threshold, fail_on_incomplete=context.fail_on_incomplete))
+    return f"iacgate: {', '.join(parts)}: the gate {'fails' if fails else 'passes'}"
+
+
+NOT_EVALUATED_SHOWN = 10  # notices listed in the console; the JSON and SARIF reports carry all of them
+
+
+def _print_not_evaluated(console: Console, result: ScanResult, context: ReportContext) -> None:
+    """What was left unjudged, always visible: the first notices, counts, and where the rest are."""
+    notices = result.not_evaluated
+    undecided = len(result.unknowns) if not context.show_unknown else 0
+    if not notices and not undecided:
+        return
+    counts = [f"{len(notices)} not scanned"] if notices else []
+    counts += [f"{undecided} undecided"] if undecided else []
+    console.print(Text(f"Not evaluated ({', '.join(counts)})", style="bold yellow"))
+    for e in notices[:NOT_EVALUATED_SHOWN]:
+        console.print(Text(f"  {_where(e)}{e.message}"))
+    if len(notices) > NOT_EVALUATED_SHOWN:
+        console.print(Text(f"  …and {len(notices) - NOT_EVALUATED_SHOWN} more (--format json or sarif lists them all)"))
+    if undecided:
+        noun = "check result" if undecided == 1 else "check results"
+        console.print(Text(f"  {undecided} {noun} undecided: a value they need is unknown (--show-unknown lists them)"))
+        for line in report_undecided(result)[:UNDECIDED_EXAMPLES]:
+            console.print(Text(f"    {line}"))
+    console.print()
+
+
+def _where(error: ScanError) -> str:
+    """`file:line: ` before a message; nothing for a scan-wide one (no file)."""
+    if not error.file:
+        return ""
+    return f"{error.file}:{error.line}: " if error.line else f"{error.file}: "
 
 
 AGE_BUCKETS = ((7, "< 7 days"), (30, "7-30 days"), (90, "30-90 days"), (None, "> 90 days"))

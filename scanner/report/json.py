@@ -72,6 +72,8 @@ def render(result: ScanResult, context: ReportContext) -> str:
             "unknown": len(result.unknowns),
             "outside_diff": result.outside_diff,
             "errors": sum(1 for e in result.errors if e.level == "error"),
+            "not_evaluated": len(result.not_evaluated),
+            "fully_evaluated": result.fully_evaluated,
             "threshold": context.threshold.value,
             "by_severity": {s.value: sum(1 for f in active if f.severity is s) for s in Severity},
         },

@@ -5,7 +5,8 @@ finding, named by resource and file:line (CI UIs list testcase names), plus one 
 testcase when the check found nothing. A finding that blocks the gate is a <failure>; one that
 does not (suppressed, in the baseline, below the threshold) is <skipped> with the reason, so
 the red count matches the exit status. Files that could not be scanned are <error>s in a
-"scan errors and warnings" suite. No timestamps or durations: the output is byte-identical across runs.
+"scan errors and warnings" suite; parts left unjudged (remote modules, templates) are <skipped>
+testcases of a "not evaluated" suite. No timestamps or durations: the output is byte-identical across runs.
 """
 
 from __future__ import annotations
@@ -47,6 +48,13 @@ def render(result: ScanResult, context: ReportContext) -> str:
                 ET.SubElement(case, "error", message=error.message, type="scan-error").text = where
             else:
                 ET.SubElement(case, "system-out").text = f"warning: {error.message}"
+        _count(suite)
+    if result.not_evaluated:
+        suite = ET.SubElement(root, "testsuite", name="not evaluated")
+        for notice in result.not_evaluated:
+            where = f"{notice.file}:{notice.line}" if notice.line else notice.file
+            case = ET.SubElement(suite, "testcase", classname="iacgate.coverage", name=where or "scan")
+            ET.SubElement(case, "skipped", message=notice.message)
         _count(suite)
     _count(root)
     ET.indent(root)

@@ -11,8 +11,9 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from scanner.docs import check_url
-from scanner.records import Finding, Severity
-from scanner.report import ReportContext
+from scanner.records import Finding, ScanError, Severity
+from scanner.report import UNDECIDED_EXAMPLES, ReportContext
+from scanner.report import undecided as report_undecided
 from scanner.scan import ScanResult
 
 TOP = 25  # findings listed; the rest are counted
@@ -25,7 +26,8 @@ def render(result: ScanResult, context: ReportContext) -> str:
     blocking = [f for f in reported if f.is_blocking(context.threshold)]
     suppressed = len(result.findings) - len(open_)
     errors = [e for e in result.errors if e.level == "error"]
-    verdict = "fails" if blocking else "passes"
+    fails = any(result.verdict(context.threshold, fail_on_incomplete=context.fail_on_incomplete))
+    verdict = "fails" if fails else "passes"
     lines = [
         "## iacgate",
         "",
@@ -44,6 +46,7 @@ def render(result: ScanResult, context: ReportContext) -> str:
         ("unknown (value not computable)", len(result.unknowns)),
         ("outside the diff (not reported)", result.outside_diff),
         ("files not scanned (errors)", len(errors)),
+        ("not evaluated (modules, templates)", len(result.not_evaluated)),
     ]
     lines += [f"| {label} | {count} |" for label, count in extra if count]
     if reported:
@@ -52,11 +55,44 @@ def render(result: ScanResult, context: ReportContext) -> str:
         lines += [_row(f, context) for f in worst[:TOP]]
         if len(worst) > TOP:
             lines += ["", f"…and {len(worst) - TOP} more."]
+    if not result.files:
+        lines += ["", f"> **Warning:** {_cell(_nothing_scanned(result))}"]
     if errors:
         lines += ["", "<details><summary>Files that could not be scanned</summary>", ""]
-        lines += [f"- `{e.file}{f':{e.line}' if e.line else ''}`: {_cell(e.message)}" for e in errors]
+        lines += [_item(e) for e in errors]
         lines += ["", "</details>"]
+    lines += _not_evaluated(result)
     return "\n".join(lines) + "\n"
+
+
+NOT_EVALUATED_SHOWN = 10  # listed here; the JSON and SARIF reports carry all of them
+
+
+def _not_evaluated(result: ScanResult) -> list[str]:
+    """What was left unjudged, open by default so a reader cannot miss it."""
+    notices, undecided = result.not_evaluated, len(result.unknowns)
+    if not notices and not undecided:
+        return []
+    lines = ["", "<details open><summary>Not evaluated</summary>", ""]
+    lines += [_item(e) for e in notices[:NOT_EVALUATED_SHOWN]]
+    if len(notices) > NOT_EVALUATED_SHOWN:
+        lines.append(f"- …and {len(notices) - NOT_EVALUATED_SHOWN} more: the JSON and SARIF reports list them all")
+    if undecided:
+        lines.append(
+            f"- {_count(undecided, 'check result')} undecided because a value is unknown "
+            "(`--show-unknown` lists them), e.g.:"
+        )
+        lines += [f"  - {_cell(line)}" for line in report_undecided(result)[:UNDECIDED_EXAMPLES]]
+    return [*lines, "", "</details>"]
+
+
+def _nothing_scanned(result: ScanResult) -> str:
+    return next((e.message for e in result.errors if not e.file and e.level == "warning"), "nothing was scanned")
+
+
+def _item(error: ScanError) -> str:
+    where = f"`{error.file}{f':{error.line}' if error.line else ''}`: " if error.file else ""
+    return f"- {where}{_cell(error.message)}"
 
 
 def _count(n: int, noun: str) -> str:

@@ -94,8 +94,12 @@ def _read_lines(path: Path) -> list[str] | None:
 def build_log(result: ScanResult, context: ReportContext) -> om.SarifLog:
     findings = sorted(result.findings, key=lambda f: (*f.sort_key, f.attribute or "", f.fingerprint, f.message))
     checks = {**CHECKS, **{c.id: c for c in result.checks}}
-    rule_ids = sorted({f.check_id for f in findings})
-    rules = [_rule(checks[i], context) if i in checks else _ad_hoc_rule(i, findings) for i in rule_ids]
+    keys = {rule_key(f, checks.get(f.check_id)): (f.check_id, f.severity) for f in findings}
+    rule_ids = sorted(keys)
+    rules = [
+        _rule(checks[keys[i][0]], context, keys[i][1]) if keys[i][0] in checks else _ad_hoc_rule(i, findings)
+        for i in rule_ids
+    ]
     index = {rule_id: n for n, rule_id in enumerate(rule_ids)}
     run = om.Run(
         tool=om.Tool(
@@ -107,7 +111,7 @@ def build_log(result: ScanResult, context: ReportContext) -> om.SarifLog:
                 rules=rules,
             )
         ),
-        results=[_result(f, index[f.check_id]) for f in findings],
+        results=[_result(f, rule_key(f, checks.get(f.check_id)), index) for f in findings],
         original_uri_base_ids={
             SRCROOT: om.ArtifactLocation(
                 description=om.Message(text="The scanned directory; every artifact URI is relative to it.")
@@ -127,6 +131,16 @@ def build_log(result: ScanResult, context: ReportContext) -> om.SarifLog:
     return om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])
 
 
+def rule_key(finding: Finding, check: Check | None) -> str:
+    """The rule a result points at: the check's id, or `<id>/<severity>` when the finding was gated at
+    another severity than the check's (a configured override, a per-path one, or a check that raises
+    or lowers its own, like IG-AWS-016). GitHub reads `security-severity` only from the rule, so each
+    severity a check was gated at needs its own descriptor for GitHub to show that severity."""
+    if check is None or finding.severity is check.severity:
+        return finding.check_id
+    return f"{finding.check_id}/{finding.severity.value}"
+
+
 def category_id(category: str) -> str:
     """`runAutomationDetails.id` for a category: GitHub takes everything before the last `/`."""
     return category if category.endswith("/") else f"{category}/"
@@ -141,8 +155,10 @@ def _clip(text: str, limit: int = MAX_DESCRIPTION) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _rule(check: Check, context: ReportContext) -> om.ReportingDescriptor:
-    level = LEVEL[check.severity]
+def _rule(check: Check, context: ReportContext, severity: Severity | None = None) -> om.ReportingDescriptor:
+    """The descriptor of `check`, or of its `<id>/<severity>` variant when gated at another severity."""
+    severity = severity or check.severity
+    level = LEVEL[severity]
     url = check_url(check.id, context.docs_url)
     tags = list(dict.fromkeys([check.framework, "security", *_cwe_tags(check.cwe), *check.tags]))[:MAX_TAGS]
     properties: dict[str, Any] = {
@@ -150,8 +166,16 @@ def _rule(check: Check, context: ReportContext) -> om.ReportingDescriptor:
         "precision": check.precision,
         "problem.severity": PROBLEM_SEVERITY[level],
     }
-    if check.severity in SECURITY_SEVERITY:
-        properties["security-severity"] = SECURITY_SEVERITY[check.severity]
+    if severity in SECURITY_SEVERITY:
+        properties["security-severity"] = SECURITY_SEVERITY[severity]
+    rule_id, description = check.id, check.description
+    if severity is not check.severity:
+        rule_id = f"{check.id}/{severity.value}"
+        properties["iacgate/check"] = check.id
+        description = (
+            f"{check.id} findings gated at {severity.value} severity (a configured override, or the check's own "
+            f"judgement of the resource); its default is {check.severity.value}. {description}"
+        )
     text = [check.title, "", f"Why it matters: {check.description}", "", f"How to fix: {check.remediation}"]
     markdown = [f"**{check.title}**", "", check.description, "", "## How to fix", "", check.remediation]
     if check.example:
@@ -160,10 +184,10 @@ def _rule(check: Check, context: ReportContext) -> om.ReportingDescriptor:
     text += ["", f"{check.cwe}. Documentation: {url}"]
     markdown += ["", f"{cwe_link(check.cwe)} · [{check.id} documentation]({url})"]
     return om.ReportingDescriptor(
-        id=check.id,
+        id=rule_id,
         name=rule_name(check.title),
         short_description=om.MultiformatMessageString(text=_clip(check.title)),
-        full_description=om.MultiformatMessageString(text=_clip(check.description)),
+        full_description=om.MultiformatMessageString(text=_clip(description)),
         help=om.MultiformatMessageString(text="\n".join(text), markdown="\n".join(markdown)),
         help_uri=url,
         default_configuration=om.ReportingConfiguration(level=level),
@@ -254,7 +278,7 @@ def _message(finding: Finding, related: Numbered, trace: Numbered) -> str:
     return text
 
 
-def _result(finding: Finding, rule_index: int) -> om.Result:
+def _result(finding: Finding, rule_id: str, index: dict[str, int]) -> om.Result:
     primary = om.Location(
         physical_location=_physical(finding.location),
         logical_locations=[om.LogicalLocation(fully_qualified_name=finding.resource.address, kind="resource")],
@@ -275,8 +299,8 @@ def _result(finding: Finding, rule_index: int) -> om.Result:
     if finding.overdue:
         properties["overdue"] = True
     return om.Result(
-        rule_id=finding.check_id,
-        rule_index=rule_index,
+        rule_id=rule_id,
+        rule_index=index[rule_id],
         level=LEVEL[finding.severity],
         message=om.Message(text=_message(finding, related, trace)),
         locations=[primary],
