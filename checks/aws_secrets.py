@@ -1,11 +1,15 @@
-"""AWS secrets and keys: credentials written in the code (provider blocks, environment variables, user data,
-secret values, parameters), Secrets Manager hygiene, KMS key policy safety and ACM certificates.
+"""AWS secrets and keys: where secrets end up in AWS resources (container definitions, parameters, secret
+values, user data), Secrets Manager, KMS and ACM hygiene, and the AWS provider's own settings.
+
+What a secret looks like is decided once, in `scanner.secrets` (the detector IG-SEC-001 uses for every
+attribute of every resource). These checks only look where IG-SEC-001 cannot: inside JSON documents
+(container definitions, JSON secrets), behind base64 (user data), under names that do not say "secret"
+(a SecureString parameter's `value`), or at assignments inside a script; a value IG-SEC-001 already
+reports on the same attribute is left to it, so one secret gives one finding.
 
 "Hard-coded" means the value is known to the scanner: written in the file, a variable default or a tfvars
 file of the repository. A value the scanner cannot compute (a variable set at apply time, a generated
 password) is by definition not in the code, so those checks pass on it rather than answering unknown.
-Placeholders (empty, "changeme", "<...>", the AWS documentation's EXAMPLE keys such as AKIAIOSFODNN7EXAMPLE,
-which do not work anywhere) are not credentials.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import re
 from typing import Any
 
 from checks._helpers import (
+    as_int,
     first_block,
     is_true,
     referrers,
@@ -25,54 +30,7 @@ from checks._helpers import (
 )
 from scanner.records import PartialDocument, Resource, UnknownValue
 from scanner.registry import Fail, check
-
-ACCESS_KEY_ID = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b")
-SECRET_ACCESS_KEY = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
-PLACEHOLDER = re.compile(
-    r"^(|x+|\*+|<[^>]*>|\{\{.*\}\}|\$\{.*\}|\$[A-Z_]+|changeme|change[-_ ]?me|placeholder|dummy|example|sample|"
-    r"test|testing|foo|bar|secret|password|passwd|token|todo|tbd|none|null|nil|n/?a|replace[-_ ]?me.*|your[-_ ].*|"
-    r"(mock|fake|fixme)[-_a-z0-9]*|to[-_ ]be[-_ ](set|changed|replaced).*)$",
-    re.IGNORECASE,
-)
-# Names of settings that hold a secret; the suffixes after them name something else (SECRET_ARN, TOKEN_URL).
-SECRET_NAME = re.compile(
-    r"(^|[^a-z])(pass(word|wd)?|pwd|secret|token|api[-_]?key|private[-_]?key|access[-_]?key|credentials?|"
-    r"client[-_]?secret|auth[-_]?key|signing[-_]?key)($|[^a-z])",
-    re.IGNORECASE,
-)
-NOT_A_SECRET_SUFFIX = re.compile(
-    r"[-_/.](arn|name|id|file|path|url|uri|endpoint|ttl|length|expiry|expiration|header|type|region|ssm|param|"
-    r"parameter|key[-_]?id|version|policy|rotation|enabled|secret[-_]?name|secret[-_]?id|kms)$",
-    re.IGNORECASE,
-)
-# Values that are references to a secret, not the secret: ARNs, SSM/Secrets Manager paths, dynamic references.
-REFERENCE_VALUE = re.compile(
-    r"^(arn:|ssm:|secretsmanager:|resolve:|\{\{resolve:|/|https?://[^:@/]+(/|$))", re.IGNORECASE
-)
-
-
-def placeholder(value: str) -> bool:
-    text = value.strip()
-    return bool(PLACEHOLDER.match(text)) or "EXAMPLE" in text or "${" in text
-
-
-def secret_name(name: str) -> bool:
-    return bool(SECRET_NAME.search(name)) and not NOT_A_SECRET_SUFFIX.search(name)
-
-
-def literal_secret(value: Any) -> bool:
-    """A known string that could be a credential: not a placeholder, not a reference, not a flag or a number."""
-    if not isinstance(value, str):
-        return False
-    text = value.strip()
-    if placeholder(text) or REFERENCE_VALUE.match(text) or len(text) < 6:
-        return False
-    return text.lower() not in ("true", "false") and not re.fullmatch(r"[\d.]+", text)
-
-
-def access_keys(text: str) -> list[str]:
-    """AWS access key ids in `text` that are not the documentation's examples."""
-    return [m.group(0) for m in ACCESS_KEY_ID.finditer(text) if not placeholder(m.group(0))]
+from scanner.secrets import is_secret_name, secret_in_text, secret_kind
 
 
 def _known(resource: Resource, path: str) -> Any:
@@ -83,38 +41,32 @@ def _known(resource: Resource, path: str) -> Any:
         return None
 
 
-def _shown(key: str) -> str:
-    """An access key id with its secret part masked, for messages."""
-    return f"{key[:4]}...{key[-4:]}"
+def _left_to_sec001(resource: Resource, path: str) -> bool:
+    """Whether IG-SEC-001 already reports the attribute at `path` (its detector, on the same value and name)."""
+    value = _known(resource, path)
+    return isinstance(value, str) and secret_kind(path.rsplit(".", 1)[-1], value) is not None
 
 
-# critical: a long-lived key to the account, in every clone of the repository
+# medium: a man in the middle of the Terraform run sees (and can change) every API call and its credentials
 @check(
     id="IG-AWS-077",
-    title="AWS provider block has hard-coded credentials",
-    severity="critical",
+    title="AWS provider does not verify TLS certificates",
+    severity="medium",
     framework="terraform",
     types=["provider.aws"],
-    cwe="CWE-798",
-    description="access_key, secret_key or token written in a provider \"aws\" block (or a variable default or "
-    "tfvars file of the repository) puts working AWS credentials in version control, in every clone, fork and CI "
-    "log of it. Placeholders (\"test\" for LocalStack, AWS's documentation keys ending in EXAMPLE) and values "
-    "supplied at run time are not reported.",
-    remediation="Remove the arguments and let the provider find credentials in the environment (AWS_PROFILE, "
-    "SSO, instance or CI role); rotate the exposed key now.",
-    example='provider "aws" {\n  region = "eu-west-1"\n\n  assume_role {\n'
-    '    role_arn = "arn:aws:iam::123456789012:role/terraform"\n  }\n}',
-    tags=("secrets",),
+    cwe="CWE-295",
+    description='insecure = true makes the AWS provider accept any TLS certificate from the AWS endpoints: anyone '
+    "on the network path of a plan or apply (a proxy, a compromised CI network) can read the signed requests, "
+    "the state values they carry and the secrets in responses, and feed Terraform forged answers.",
+    remediation="Remove insecure (false by default); for a private endpoint with its own CA, add the CA to the "
+    "system trust store or set custom_ca_bundle.",
+    example='provider "aws" {\n  region = "eu-west-1"\n}',
+    tags=("tls",),
 )
-def aws_provider_credentials(resource):
-    fails = []
-    key_id = _known(resource, "access_key")
-    if isinstance(key_id, str) and (access_keys(key_id) or literal_secret(key_id)):
-        fails.append(Fail("access_key", f"access_key {_shown(key_id.strip())} is written in the code"))
-    for name in ("secret_key", "token"):
-        if literal_secret(_known(resource, name)):
-            fails.append(Fail(name, f"{name} is written in the code"))
-    return fails or None
+def aws_provider_insecure(resource):
+    if is_true(resource.get("insecure")):
+        return Fail("insecure", "the provider skips TLS certificate verification")
+    return None
 
 
 def _json(resource: Resource, path: str) -> Any:
@@ -134,146 +86,82 @@ def _json(resource: Resource, path: str) -> Any:
     return value if isinstance(value, dict | list) else None
 
 
-def _environment(resource: Resource) -> list[tuple[str, str, Any]]:
-    """(attribute path, variable name, value) of the environment variables of a function or task definition."""
-    if resource.type == "aws_lambda_function":
-        block = first_block(resource, "environment")
-        variables = _known(resource, f"{block}.variables") if block else None
-        if not isinstance(variables, dict):
-            return []
-        return [(f"{block}.variables.{k}", k, v) for k, v in sorted(variables.items())]
+def _container_environment(resource: Resource) -> list[tuple[str, Any]]:
+    """(name, value) of the environment variables of the containers of an ECS task definition."""
     containers = _json(resource, "container_definitions")
     found = []
     for container in containers if isinstance(containers, list) else []:
         entries = container.get("environment") if isinstance(container, dict) else None
         for entry in entries if isinstance(entries, list) else []:
             if isinstance(entry, dict) and isinstance(entry.get("name"), str):
-                found.append(("container_definitions", entry["name"], entry.get("value")))
+                found.append((entry["name"], entry.get("value")))
     return found
 
 
-def _decoded_user_data(resource: Resource, path: str) -> str | None:
-    """User data as text: plain, or base64 (user_data_base64, base64encode(...))."""
-    value = _known(resource, path)
-    if not isinstance(value, str) or not value:
-        return None
-    if path.endswith("base64") or re.fullmatch(r"[A-Za-z0-9+/=\s]{16,}", value):
-        try:
-            return base64.b64decode(value, validate=False).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            return value if not path.endswith("base64") else None
-    return value
-
-
-WORKLOAD_TYPES = ["aws_lambda_function", "aws_ecs_task_definition", "aws_instance", "aws_launch_template",
-                  "aws_launch_configuration"]  # fmt: skip
-
-
-# critical: working AWS credentials in a function's or host's configuration, readable by anyone who can describe it
+# high: the secret is in the repository and shown to anyone with ecs:DescribeTaskDefinition
 @check(
     id="IG-AWS-078",
-    title="AWS access key hard-coded in a function, task definition or user data",
-    severity="critical",
-    framework="terraform",
-    types=WORKLOAD_TYPES,
-    cwe="CWE-798",
-    description="An AWS access key id (AKIA... long-term, ASIA... temporary) in Lambda environment variables, an ECS "
-    "container definition or EC2 user data is readable by anyone who can describe the function, task or instance "
-    "(and from the instance metadata service), and sits in the repository. The workload has a role: it never "
-    "needs a key.",
-    remediation="Delete the key and rotate it; grant the permissions to the function's execution role, the task "
-    "role or the instance profile instead.",
-    example='resource "aws_lambda_function" "export" {\n  function_name = "export"\n'
-    '  role          = aws_iam_role.export.arn\n  handler       = "main.handler"\n  runtime       = "python3.12"\n'
-    '  filename      = "export.zip"\n\n  environment {\n    variables = {\n      BUCKET = "acme-exports"\n    }\n'
-    "  }\n}",
-    tags=("secrets",),
-)
-def aws_workload_access_key(resource):
-    fails = []
-    if resource.type in ("aws_lambda_function", "aws_ecs_task_definition"):
-        environment = _environment(resource)
-        for path, name, value in environment:
-            keys = access_keys(value) if isinstance(value, str) else []
-            if keys:
-                fails.append(Fail(path, f"environment variable {name} holds the access key {_shown(keys[0])}"))
-            elif name in _paired_secret_keys(environment):
-                fails.append(Fail(path, f"environment variable {name} holds the secret key of that access key"))
-        return fails or None
-    for path in ("user_data", "user_data_base64"):
-        text = _decoded_user_data(resource, path)
-        keys = access_keys(text) if text else []
-        if keys:
-            paired = " and its secret key" if SECRET_ACCESS_KEY.search(text) else ""
-            fails.append(Fail(path, f"user data contains the access key {_shown(keys[0])}{paired}"))
-    return fails or None
-
-
-def _paired_secret_keys(environment: list[tuple[str, str, Any]]) -> set[str]:
-    """Names of variables holding a 40-character secret access key next to an access key id in the same
-    environment (IG-AWS-078 reports them; IG-AWS-079 leaves them alone)."""
-    if not any(isinstance(v, str) and access_keys(v) for _, _, v in environment):
-        return set()
-    return {
-        name
-        for _, name, value in environment
-        if isinstance(value, str) and SECRET_ACCESS_KEY.fullmatch(value.strip()) and not placeholder(value)
-    }
-
-
-# high: a password or token in plain sight of everyone who can read the function or task configuration
-@check(
-    id="IG-AWS-079",
-    title="Secret written in a function's or container's environment variables",
+    title="Secret written in an ECS container definition's environment",
     severity="high",
     framework="terraform",
-    types=["aws_lambda_function", "aws_ecs_task_definition"],
+    types=["aws_ecs_task_definition"],
     cwe="CWE-798",
-    description="An environment variable named like a secret (PASSWORD, SECRET, TOKEN, API_KEY, PRIVATE_KEY...) with "
-    "a literal value puts the credential in the repository and in the function or task definition, where "
-    "lambda:GetFunctionConfiguration or ecs:DescribeTaskDefinition shows it to anyone with read access. Values "
-    "computed at apply time, placeholders and references (ARNs, parameter paths) are not reported; AWS keys are "
-    "reported by IG-AWS-078.",
-    remediation="Store the value in Secrets Manager or SSM Parameter Store (SecureString) and pass its ARN: the ECS "
-    "container definition's secrets/valueFrom, or read it at start-up in the function.",
+    description="An environment entry of container_definitions holding a credential (an AWS key, a token with a "
+    "known shape, or a literal under a name like DB_PASSWORD or JWT_SECRET) puts the secret in the repository and "
+    "in every revision of the task definition, where ecs:DescribeTaskDefinition shows it in clear to anyone with "
+    "read access to ECS.",
+    remediation='Store the value in Secrets Manager or SSM Parameter Store and reference it from the container\'s '
+    '"secrets" list (name and valueFrom): ECS injects it at start-up and the task definition only holds the ARN.',
     example='resource "aws_ecs_task_definition" "api" {\n  family = "api"\n  container_definitions = jsonencode([{\n'
     '    name    = "api"\n    image   = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:1.4.2"\n'
     '    secrets = [{ name = "DB_PASSWORD", valueFrom = aws_secretsmanager_secret.db.arn }]\n  }])\n}',
+    tags=("secrets", "containers"),
+)
+def aws_ecs_environment_secret(resource):
+    if _left_to_sec001(resource, "container_definitions"):
+        return None
+    found = [name for name, value in _container_environment(resource) if secret_kind(name, value)]
+    if found:
+        return Fail("container_definitions", f"environment variable {', '.join(found)} holds a hard-coded secret")
+    return None
+
+
+# low: without it, a later policy change can make the secret public without AWS stopping it
+@check(
+    id="IG-AWS-079",
+    title="Secrets Manager secret policy does not block public policies",
+    severity="low",
+    framework="terraform",
+    types=["aws_secretsmanager_secret_policy"],
+    cwe="CWE-732",
+    description="block_public_policy = true makes Secrets Manager validate every policy put on the secret and reject "
+    "one that grants public access; it defaults to false, so nothing stops a later edit from exposing the secret.",
+    remediation="Set block_public_policy = true.",
+    example='resource "aws_secretsmanager_secret_policy" "db" {\n'
+    "  secret_arn          = aws_secretsmanager_secret.db.arn\n  block_public_policy = true\n"
+    "  policy              = data.aws_iam_policy_document.db_secret.json\n}",
     tags=("secrets",),
 )
-def aws_workload_env_secret(resource):
-    fails = []
-    environment = _environment(resource)
-    paired = _paired_secret_keys(environment)
-    for path, name, value in environment:
-        if secret_name(name) and literal_secret(value) and not access_keys(value) and name not in paired:
-            fails.append(Fail(path, f"environment variable {name} holds a literal secret"))
-    return fails or None
+def aws_secret_policy_not_blocking(resource):
+    if not is_true(resource.get("block_public_policy")):
+        at = written(resource, "block_public_policy")
+        return Fail(at, "block_public_policy is not true: public policies are not rejected")
+    return None
 
 
 def _secret_leaves(document: Any, path: str = "") -> list[str]:
-    """Keys of a decoded JSON secret whose known values are literal credentials."""
+    """Keys of a decoded JSON secret whose known values are hard-coded credentials."""
     found = []
     if isinstance(document, dict):
         for key, value in document.items():
             if isinstance(value, dict | list):
                 found += _secret_leaves(value, f"{path}{key}.")
-            elif secret_name(str(key)) and literal_secret(value):
+            elif secret_kind(str(key), value):
                 found.append(f"{path}{key}")
     elif isinstance(document, list):
         for index, value in enumerate(document):
             found += _secret_leaves(value, f"{path}{index}.")
     return found
-
-
-def _written_secret(resource: Resource, path: str) -> str | None:
-    """Why the secret value at `path` is written in the code; None when it is not (unknown, placeholder)."""
-    document = _json(resource, path)
-    if isinstance(document, dict | list):
-        keys = _secret_leaves(document)
-        return f"its {', '.join(keys)} are written in the code" if keys else None
-    value = _known(resource, path)
-    return "the value is written in the code" if literal_secret(value) else None
 
 
 # high: the secret store is bypassed: the value lives in the repository (and the state)
@@ -284,10 +172,10 @@ def _written_secret(resource: Resource, path: str) -> str | None:
     framework="terraform",
     types=["aws_secretsmanager_secret_version", "aws_ssm_parameter"],
     cwe="CWE-798",
-    description="secret_string of a Secrets Manager secret version, or the value of a SecureString parameter, known "
-    "to the scanner is written in the repository (a literal, a variable default or a tfvars file): the secret is "
-    "in version control in clear, whatever the secret store does with it. JSON secrets are judged on their "
-    "secret-named keys; generated values (random_password) and placeholders are not reported.",
+    description="The value of a SecureString parameter, or a secret-named key of a JSON secret_string, known to the "
+    "scanner is written in the repository (a literal, a variable default or a tfvars file): the secret is in "
+    "version control in clear, whatever the secret store does with it. Generated values (random_password), "
+    "placeholders, and plain string secrets (reported by IG-SEC-001) are not reported here.",
     remediation="Generate the value (random_password) or set it outside Terraform and ignore_changes on it; never "
     "commit it. Rotate a secret that was committed.",
     example='resource "aws_secretsmanager_secret_version" "db" {\n  secret_id     = aws_secretsmanager_secret.db.id\n'
@@ -296,13 +184,22 @@ def _written_secret(resource: Resource, path: str) -> str | None:
 )
 def aws_secret_value_in_code(resource):
     if resource.type == "aws_ssm_parameter":
-        if _known(resource, "type") != "SecureString":
+        if _known(resource, "type") != "SecureString" or _left_to_sec001(resource, "value"):
             return None
-        path = "value"
+        value = _known(resource, "value")
+        # a SecureString's value is a secret whatever the parameter is called: judge it as a password
+        if isinstance(value, str) and _json(resource, "value") is None and secret_kind("password", value):
+            return Fail("value", "the SecureString value is written in the code")
+        document = _json(resource, "value")
     else:
-        path = "secret_string"
-    reason = _written_secret(resource, path)
-    return Fail(path, f"secret {reason}") if reason else None
+        if _left_to_sec001(resource, "secret_string"):
+            return None
+        document = _json(resource, "secret_string")
+    keys = _secret_leaves(document) if isinstance(document, dict | list) else []
+    if keys:
+        path = "value" if resource.type == "aws_ssm_parameter" else "secret_string"
+        return Fail(path, f"the secret's {', '.join(keys)} value is written in the code")
+    return None
 
 
 # medium: String parameters are stored and shown in clear to anyone with ssm:GetParameter
@@ -324,7 +221,7 @@ def aws_ssm_plain_secret(resource):
     name = resource.get("name")
     kind = resource.get("type")
     plain = isinstance(name, str) and kind in ("String", "StringList")
-    if plain and secret_name(name.rstrip("/").rsplit("/", 1)[-1]):
+    if plain and is_secret_name(name.rstrip("/").rsplit("/", 1)[-1]):
         return Fail("type", f"parameter {name} is stored as {kind}, unencrypted")
     return None
 
@@ -466,34 +363,42 @@ def aws_kms_lockout_bypass(resource):
 
 
 
-# high: the certificate's private key is in the repository: anyone with a clone can impersonate the site
+MIN_DELETION_WINDOW_DAYS = 30
+
+
+# low: a scheduled deletion (a mistake or an attacker's) leaves little time to notice before data is lost
 @check(
     id="IG-AWS-105",
-    title="Certificate private key is written in the repository",
-    severity="high",
+    title="KMS key can be deleted after a short waiting period",
+    severity="low",
     framework="terraform",
-    types=["aws_acm_certificate", "aws_iam_server_certificate"],
-    cwe="CWE-321",
-    description="The private_key of an imported ACM or IAM server certificate is known to the scanner: it is written "
-    "in the code or in a file of the repository read with file(). Everyone with read access to the repository can "
-    "impersonate the certificate's domains or decrypt recorded traffic.",
-    remediation="Issue the certificate with ACM (the key never leaves AWS), or pass the key at apply time from a "
-    "secret store; remove the key from the repository's history and revoke the certificate.",
-    example='resource "aws_acm_certificate" "portal" {\n  domain_name       = "portal.example.com"\n'
-    '  validation_method = "DNS"\n}',
-    tags=("secrets", "tls"),
+    types=["aws_kms_key", "aws_kms_replica_key"],
+    cwe="CWE-404",
+    description=f"deletion_window_in_days below {MIN_DELETION_WINDOW_DAYS} (the default) shortens the only window "
+    "in which a scheduled key deletion can be cancelled: once the key is gone, everything encrypted under it "
+    "(volumes, snapshots, backups, secrets) is unrecoverable.",
+    remediation=f"Set deletion_window_in_days = {MIN_DELETION_WINDOW_DAYS} (or remove it), and alarm on "
+    "ScheduleKeyDeletion events.",
+    example='resource "aws_kms_key" "data" {\n  description             = "application data"\n'
+    "  enable_key_rotation     = true\n  deletion_window_in_days = 30\n}",
+    tags=("encryption",),
 )
-def aws_certificate_key_in_repo(resource):
-    key = _known(resource, "private_key")
-    if isinstance(key, str) and "PRIVATE KEY-----" in key and not placeholder(key.replace("-", "")):
-        return Fail("private_key", "the certificate's private key is in the repository")
+def aws_kms_short_deletion_window(resource):
+    days = as_int(resource.get("deletion_window_in_days"))
+    if days is not None and days < MIN_DELETION_WINDOW_DAYS:
+        return Fail("deletion_window_in_days", f"a scheduled deletion can only be cancelled for {days} days")
     return None
 
 
-# NAME=value lines of a shell script that assign a literal to a secret-named variable.
-SCRIPT_ASSIGNMENT = re.compile(
-    r"""^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(?:'([^'$`]*)'|"([^"$`]*)"|([^\s'"$`;&|]+))""", re.MULTILINE
-)
+def _decoded_user_data(resource: Resource, path: str) -> str | None:
+    """User data as text when it was base64-encoded (user_data_base64, base64encode(...)); None otherwise."""
+    value = _known(resource, path)
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9+/=\s]{16,}", value):
+        return None
+    try:
+        return base64.b64decode(value, validate=False).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
 
 
 # high: the secret is readable from the instance's user data by anyone who can describe it or reach its metadata
@@ -505,9 +410,10 @@ SCRIPT_ASSIGNMENT = re.compile(
     types=["aws_instance", "aws_launch_template", "aws_launch_configuration"],
     cwe="CWE-798",
     description="A user data script that assigns a literal to a variable named like a secret (DB_PASSWORD=..., "
-    "API_TOKEN=...) stores the secret in the repository and in the instance's user data, which any principal with "
-    "ec2:DescribeInstanceAttribute, and any process on the instance (through the metadata service), can read. AWS "
-    "keys are reported by IG-AWS-078.",
+    "API_TOKEN=...), or base64-encoded user data that holds a credential, stores the secret in the repository and "
+    "in the instance's user data, which any principal with ec2:DescribeInstanceAttribute, and any process on the "
+    "instance (through the metadata service), can read. Credentials IG-SEC-001 sees in plain user data are left "
+    "to it.",
     remediation="Read the secret at boot from Secrets Manager or SSM Parameter Store with the instance role "
     "(aws secretsmanager get-secret-value ...).",
     example='resource "aws_instance" "app" {\n  ami                  = data.aws_ami.al2023.id\n'
@@ -519,20 +425,13 @@ SCRIPT_ASSIGNMENT = re.compile(
 )
 def aws_user_data_secret(resource):
     for path in ("user_data", "user_data_base64"):
-        text = _decoded_user_data(resource, path)
-        if not text:
+        if _left_to_sec001(resource, path):
             continue
-        for match in SCRIPT_ASSIGNMENT.finditer(text):
-            name = match.group(1)
-            value = next(g for g in match.groups()[1:] if g is not None)
-            if secret_name(name) and literal_secret(value) and not access_keys(value) and not _aws_secret(name, text):
-                return Fail(path, f"user data assigns a literal secret to {name}")
+        text = _decoded_user_data(resource, path) or _known(resource, path)
+        kind = secret_in_text(text) if isinstance(text, str) else None
+        if kind:
+            return Fail(path, f"user data holds a hard-coded secret ({kind})")
     return None
-
-
-def _aws_secret(name: str, text: str) -> bool:
-    """AWS_SECRET_ACCESS_KEY next to an access key id: IG-AWS-078 reports the pair."""
-    return name.upper() == "AWS_SECRET_ACCESS_KEY" and bool(access_keys(text))
 
 
 MAX_ROTATION_DAYS = 90

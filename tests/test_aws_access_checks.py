@@ -54,3 +54,23 @@ def test_pass_any_role_is_high_only_with_an_action_that_runs_code_under_it(tmp_p
     assert [f.severity.value for f in alone.findings] == ["medium"]
     with_compute = _scan(tmp_path, PASS_ROLE.replace("RUN", "ec2:RunInstances"), "IG-AWS-039")
     assert [f.severity.value for f in with_compute.findings] == ["high"]
+
+
+def test_credentials_in_a_provider_block_are_reported_once_by_the_secret_detector(tmp_path: Path) -> None:
+    text = """
+provider "aws" {
+  region     = "eu-west-1"
+  access_key = "AKIA4QX7MZRT2KD5WN3B"
+  secret_key = "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"
+}
+
+provider "aws" {
+  alias      = "docs"
+  access_key = "AKIAIOSFODNN7EXAMPLE"
+}
+"""
+    findings = _scan(tmp_path, text, "IG-SEC-001", "IG-AWS-077").findings
+    assert [(f.check_id, f.resource.address, f.location.start_line) for f in findings] == [
+        ("IG-SEC-001", "provider.aws", 4),
+        ("IG-SEC-001", "provider.aws", 5),
+    ]
