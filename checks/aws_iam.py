@@ -434,6 +434,18 @@ def _federated(statement: PolicyStatement) -> list[str]:
     return [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str | Unknown)]
 
 
+def _providers_in_condition(statement: PolicyStatement) -> list[str]:
+    """Issuers named by the statement's condition keys (`oidc.circleci.com/org/<id>:aud` -> the issuer)."""
+    condition = statement.get_partial("Condition")
+    found = []
+    for operator in condition.values() if isinstance(condition, dict) else []:
+        for key in operator if isinstance(operator, dict) else []:
+            issuer, _, claim = key.rpartition(":")
+            if issuer and claim in ("aud", "sub", "amr"):
+                found.append(issuer)
+    return list(dict.fromkeys(found))
+
+
 def _subject_limited(statement: PolicyStatement, cognito: bool) -> bool:
     """A condition on the token's subject (Cognito: its audience, the identity pool) that is not just "*"."""
     condition = statement.get("Condition")
@@ -489,6 +501,9 @@ def aws_iam_oidc_trust_unlimited(resource):
             return None
         claim = "aud" if cognito else "sub"
         named = [p for p in providers if isinstance(p, str)]
+        if not named:  # an ARN computed from the account id: the condition keys still name the provider
+            named = _providers_in_condition(statement)
+            providers = named or providers
         shown = named[0].split("oidc-provider/", 1)[-1] if named else "the OIDC provider"
         if named and len(named) == len(providers) and all(SINGLE_TENANT.search(p) for p in named):
             tenant.append(statement.label)

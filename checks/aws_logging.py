@@ -234,7 +234,7 @@ def aws_securityhub_no_standards(resource, graph):
 def aws_log_group_short_retention(resource):
     days = as_int(resource.get("retention_in_days"))
     if days is not None and 0 < days < MIN_RETENTION_DAYS:
-        return Fail("retention_in_days", f"logs are deleted after {days} days")
+        return Fail("retention_in_days", f"logs are deleted after {days} day{'s' if days > 1 else ''}")
     return None
 
 

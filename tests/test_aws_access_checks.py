@@ -74,3 +74,29 @@ provider "aws" {
         ("IG-SEC-001", "provider.aws", 4),
         ("IG-SEC-001", "provider.aws", 5),
     ]
+
+
+def test_oidc_trust_with_a_computed_provider_arn_is_named_by_its_condition_keys(tmp_path: Path) -> None:
+    text = """
+data "aws_caller_identity" "current" {}
+
+locals {
+  account = data.aws_caller_identity.current.account_id
+}
+
+resource "aws_iam_role" "ci" {
+  name = "ci"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Federated = "arn:aws:iam::${local.account}:oidc-provider/oidc.circleci.com/org/0f1e2d3c" }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = { StringEquals = { "oidc.circleci.com/org/0f1e2d3c:aud" = "0f1e2d3c" } }
+    }]
+  })
+}
+"""
+    findings = _scan(tmp_path, text, "IG-AWS-043").findings
+    assert [f.severity.value for f in findings] == ["medium"]
+    assert "oidc.circleci.com/org/0f1e2d3c" in findings[0].message
