@@ -457,7 +457,7 @@ def computed_identifier(value: Any) -> bool:
 def without_computed_ids(value: Any) -> Any:
     """`value` with every computed identifier replaced by a placeholder that matches nothing."""
     if computed_identifier(value) and not isinstance(value, PartialDocument):
-        return "(computed)"
+        return COMPUTED
     if isinstance(value, dict):
         return {k: without_computed_ids(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -488,14 +488,38 @@ def restricting_condition(statement: PolicyStatement, keys: frozenset[str] | set
 
 
 def set_argument(resource: Resource, path: str) -> bool:
-    """Whether the argument at `path` is set to a non-empty value. A value known only after apply that comes
-    from another resource (`aws_s3_bucket.x.arn`) is set; any other unknown value (a variable that may be
-    null) stays unknown."""
+    """Whether the argument at `path` is set to a non-empty value. A value another resource or a data source
+    computes (`aws_s3_bucket.x.arn`, an ARN built from the account id) is set; any other unknown value (a
+    variable that may be null) stays unknown."""
     try:
         return resource.get(path) not in (None, "", [])
     except UnknownValue:
         if any(attribute == path for attribute, _ in resource.references):
             return True
+        if value_or_computed_id(resource, path) == COMPUTED:
+            return True
+        raise
+
+
+COMPUTED = "(computed)"  # stands for an identifier computed at apply time; equal to no literal
+
+
+def value_or_computed_id(resource: Resource, path: str) -> Any:
+    """The value at `path`, with an identifier another resource or a data source computes (an ARN, an account id)
+    returned as `COMPUTED`, which matches no literal; any other unknown value raises UnknownValue."""
+    try:
+        return resource.get(path)
+    except UnknownValue:
+        value: Any = resource.attributes
+        for part in path.split("."):
+            if isinstance(value, dict):
+                value = value.get(part)
+            elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+                value = value[int(part)]
+            else:
+                break
+        if computed_identifier(value) and not isinstance(value, PartialDocument):
+            return COMPUTED
         raise
 
 

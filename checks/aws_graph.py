@@ -74,7 +74,13 @@ def _attached_admin(graph, owner: Resource, path: str, verdict: Verdict) -> tupl
             if grant:
                 return f"{policy.address} ({grant})", (policy,)
     linked = any(attribute == path or attribute.startswith(f"{path}.") for attribute, _ in owner.references)
-    for element in element_paths(owner, path):
+    try:
+        elements = element_paths(owner, path)
+    except UnknownValue:
+        if linked:
+            return None  # the ARN of a policy resource of this configuration, judged above
+        raise
+    for element in elements:
         try:
             value = owner.get(element)
         except UnknownValue:

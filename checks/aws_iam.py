@@ -22,6 +22,7 @@ from checks._helpers import (
     policy_document,
     policy_statements,
     public_statements,
+    value_or_computed_id,
     without_computed_ids,
     written,
 )
@@ -324,9 +325,11 @@ def admin_policy_arn(value: object) -> bool:
 def aws_iam_admin_policy_attached(resource):
     path = "managed_policy_arns" if resource.type == "aws_iam_role" else "policy_arn"
     verdict = Verdict()
-    for element in element_paths(resource, path):
+    value = value_or_computed_id(resource, path)
+    elements = [f"{path}.{i}" for i in range(len(value))] if isinstance(value, list) else [path]
+    for element in elements:
         with verdict.item():
-            value = resource.get(element)
+            value = value_or_computed_id(resource, element)  # a policy resource's ARN is not AWS managed
             if admin_policy_arn(value):
                 verdict.fail(element, f"attaches {value.rsplit('/', 1)[-1]}")
     return verdict.result()

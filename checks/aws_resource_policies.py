@@ -7,12 +7,14 @@ same one the S3 bucket policy check (IG-AWS-017) uses; the checks differ only in
 from __future__ import annotations
 
 from checks._helpers import (
+    COMPUTED,
     any_value,
     block_paths,
     is_false,
     public_statements,
     referenced,
     set_argument,
+    value_or_computed_id,
 )
 from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
@@ -244,7 +246,8 @@ def aws_backup_vault_policy_public(resource):
 
 
 def _lambda_principal(resource: Resource) -> str | None:
-    principal = resource.get("principal")
+    """The principal, `COMPUTED` when built from a data source (`elasticloadbalancing.${dns_suffix}`): never "*"."""
+    principal = value_or_computed_id(resource, "principal")
     return principal if isinstance(principal, str) else None
 
 
@@ -299,8 +302,17 @@ def aws_lambda_permission_public(resource):
 )
 def aws_lambda_permission_unscoped_service(resource):
     principal = _lambda_principal(resource)
+    if principal == COMPUTED:  # a service principal built from the partition's DNS suffix may be one
+        return _unknown_service(resource)
     if principal and principal.endswith(".amazonaws.com") and _lambda_unlimited(resource):
         return Fail("principal", f"{principal} may invoke the function for any source: no source_arn or source_account")
+    return None
+
+
+def _unknown_service(resource: Resource) -> None:
+    """Unknown, unless a source limit settles it: a computed principal may be a service principal."""
+    if _lambda_unlimited(resource):
+        raise UnknownValue("principal", "the principal is computed from a data source")
     return None
 
 
