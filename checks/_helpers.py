@@ -533,3 +533,20 @@ def group_ingress_rules(graph: Any, group: Resource, verdict: Verdict) -> list[t
                 if kind == "aws_vpc_security_group_ingress_rule" or rule.get("type") == "ingress":
                     rules.append((rule, ""))
     return rules
+
+
+def instance_public_ip(graph: Any, instance: Resource) -> tuple[str | None, str, tuple[Resource, ...]] | None:
+    """Why the instance has a public IP: (attribute, reason, related resources); None when it has none."""
+    assigned = instance.get("associate_public_ip_address")
+    if is_true(assigned):
+        return "associate_public_ip_address", "associate_public_ip_address = true", ()
+    eips = referrers(graph, instance, "aws_eip", "instance") + referrers(
+        graph, instance, "aws_eip_association", "instance_id"
+    )
+    if eips:
+        return None, f"Elastic IP {eips[0].address}", tuple(eips)
+    if assigned is None:
+        for subnet in referenced(graph, instance, "aws_subnet", "subnet_id"):
+            if is_true(subnet.get("map_public_ip_on_launch")):
+                return "subnet_id", f"subnet {subnet.address} maps a public IP on launch", (subnet,)
+    return None

@@ -17,6 +17,7 @@ from checks._helpers import (
     dynamic_blocks,
     element_paths,
     group_ingress_rules,
+    instance_public_ip,
     is_true,
     policy_document,
     policy_statements,
@@ -27,6 +28,7 @@ from checks._helpers import (
     set_argument,
 )
 from checks.aws_iam import admin_grant, admin_policy_arn, grants
+from checks.aws_network import DATA_SERVICES, REMOTE_SERVICES, exposed_services
 from checks.aws_resource_policies import aws_lambda_permission_public
 from checks.terraform_aws import PUBLIC_ACLS
 from scanner.records import Resource, UnknownValue
@@ -299,17 +301,7 @@ def _publicly_publishable(topic: Resource, graph) -> Resource | None:
     tags=("messaging", "public"),
 )
 def aws_queue_fed_by_public_topic(resource, graph):
-    verdict = Verdict()
-    for subscription in referrers(graph, resource, "aws_sns_topic_subscription", "endpoint"):
-        with verdict.item():
-            for topic in referenced(graph, subscription, "aws_sns_topic", "topic_arn"):
-                with verdict.item():
-                    grant = _publicly_publishable(topic, graph)
-                    if grant:
-                        related = _distinct(subscription, topic, grant)
-                        message = f"subscribed to {topic.address} through {subscription.address}: anyone can publish"
-                        return Fail(None, message, related=related)
-    return verdict.result()
+    return _fed_by_public_topic(graph, resource, "the queue")
 
 
 # Default listener port per database engine family (the port argument overrides it).
@@ -459,3 +451,89 @@ def aws_public_lambda_admin_role(resource, graph):
     if found is None:
         return None
     return Fail("role", f"anyone can invoke it through {entry.address}, and {found.message}", (entry, *found.related))
+
+
+# high: anyone with an AWS account runs the function on input they choose
+@check(
+    id="IG-AWS-114",
+    title="Lambda function is subscribed to an SNS topic anyone can publish to",
+    severity="high",
+    framework="terraform",
+    types=["aws_lambda_function"],
+    cwe="CWE-346",
+    description="An aws_sns_topic_subscription delivers a topic to this function, and the topic's policy lets "
+    'Principal "*" publish with no restricting condition: anyone with an AWS account can invoke the function with '
+    "a message of their choosing, with the function's role and network access.",
+    remediation="Restrict sns:Publish on the topic to the publishers (aws:SourceArn, aws:SourceAccount, "
+    "aws:PrincipalOrgID), and validate messages in the function.",
+    example='resource "aws_sns_topic_subscription" "resize" {\n  topic_arn = aws_sns_topic.uploads.arn\n'
+    '  protocol  = "lambda"\n  endpoint  = aws_lambda_function.resize.arn\n}',
+    graph=True,
+    tags=("serverless", "public"),
+)
+def aws_function_fed_by_public_topic(resource, graph):
+    return _fed_by_public_topic(graph, resource, "the function")
+
+
+def _fed_by_public_topic(graph, target: Resource, what: str) -> Fail | None:
+    """A subscription of `target` to a topic anyone can publish to."""
+    verdict = Verdict()
+    for subscription in referrers(graph, target, "aws_sns_topic_subscription", "endpoint"):
+        with verdict.item():
+            for topic in referenced(graph, subscription, "aws_sns_topic", "topic_arn"):
+                with verdict.item():
+                    grant = _publicly_publishable(topic, graph)
+                    if grant:
+                        message = f"{what} is subscribed to {topic.address} through {subscription.address}"
+                        message += ": anyone can publish"
+                        return Fail(None, message, related=_distinct(subscription, topic, grant))
+    return verdict.result()
+
+
+# critical: a data store or admin service, on a host with a public address, open to the whole internet
+@check(
+    id="IG-AWS-115",
+    title="Internet-reachable EC2 instance exposes a database or remote service port to anyone",
+    severity="critical",
+    framework="terraform",
+    types=["aws_instance"],
+    cwe="CWE-284",
+    description="The instance has a public IP (associate_public_ip_address, an Elastic IP, or a subnet that maps "
+    "public IPs) and one of its security groups admits 0.0.0.0/0 or ::/0 on a database, cache or search port "
+    "(MySQL, PostgreSQL, Redis, MongoDB, Elasticsearch...) or a remote service (Telnet, SMB, VNC, the Docker API, "
+    "the kubelet...): the service is reachable from the internet, not merely allowed by a rule. SSH and RDP are "
+    "IG-AWS-018's.",
+    remediation="Remove the public IP (private subnet behind a load balancer) or admit the port only from the "
+    "application's security group or known ranges.",
+    example='resource "aws_instance" "cache" {\n  ami                         = data.aws_ami.al2023.id\n'
+    '  instance_type               = "r6g.large"\n  subnet_id                   = aws_subnet.private.id\n'
+    "  associate_public_ip_address = false\n  vpc_security_group_ids      = [aws_security_group.cache.id]\n}",
+    graph=True,
+    tags=("network", "public"),
+)
+def aws_public_instance_sensitive_ports(resource, graph):
+    verdict = Verdict()
+    exposures: list[tuple[Resource, Resource, str]] = []
+    for group in referenced(graph, resource, "aws_security_group", "vpc_security_group_ids", "security_groups"):
+        with verdict.item():
+            for owner, prefix in group_ingress_rules(graph, group, verdict):
+                with verdict.item():
+                    exposure = aws_rule_exposure(owner, prefix, verdict)
+                    if exposure is None:
+                        continue
+                    cidr, _, protocol, low, high = exposure
+                    if aws_all_ports(protocol, low, high):
+                        continue  # every port: IG-AWS-003 on the rule; the path is no less real but not this list
+                    found = exposed_services(protocol, low, high, (*DATA_SERVICES, *REMOTE_SERVICES))
+                    if found:
+                        exposures.append((group, owner, f"{', '.join(found[:3])} from {cidr} via {group.address}"))
+    if not exposures:
+        return verdict.result()
+    public = instance_public_ip(graph, resource)
+    if public is None:
+        return None
+    attribute, reason, via = public
+    group, owner, text = exposures[0]
+    at = attribute or next(p for p in ("vpc_security_group_ids", "security_groups") if resource.get(p) is not None)
+    related = _distinct(*(r for r in (group, owner, *via) if r is not resource))
+    return Fail(at, f"public instance ({reason}) admits {text}", related=related)

@@ -461,3 +461,32 @@ def aws_tgw_auto_accept(resource):
     if str(resource.get("auto_accept_shared_attachments", "")).lower() == "enable":
         return Fail("auto_accept_shared_attachments", "shared attachments are accepted without review")
     return None
+
+
+# low: VPN connections into the network leave no record of who connected from where
+@check(
+    id="IG-AWS-112",
+    title="Client VPN endpoint does not log connections",
+    severity="low",
+    framework="terraform",
+    types=["aws_ec2_client_vpn_endpoint"],
+    cwe="CWE-778",
+    description="connection_log_options { enabled = false } keeps no record of VPN connections: a stolen "
+    "certificate or password used to enter the VPC from the internet leaves no trace of who connected, when and "
+    "from which address.",
+    remediation="Set enabled = true with a cloudwatch_log_group (and cloudwatch_log_stream).",
+    example='resource "aws_ec2_client_vpn_endpoint" "staff" {\n'
+    "  server_certificate_arn = aws_acm_certificate.vpn.arn\n"
+    '  client_cidr_block      = "10.100.0.0/22"\n\n  authentication_options {\n'
+    '    type                       = "federated-authentication"\n'
+    "    saml_provider_arn          = aws_iam_saml_provider.sso.arn\n  }\n\n  connection_log_options {\n"
+    "    enabled               = true\n    cloudwatch_log_group  = aws_cloudwatch_log_group.vpn.name\n  }\n}",
+    tags=("network", "logging"),
+)
+def aws_client_vpn_no_logs(resource):
+    block = first_block(resource, "connection_log_options")
+    if block is None:
+        return None  # the block is required; nothing to judge without it
+    if not is_true(resource.get(f"{block}.enabled")):
+        return Fail(written(resource, f"{block}.enabled", block), "VPN connections are not logged")
+    return None

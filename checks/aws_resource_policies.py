@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from checks._helpers import (
     COMPUTED,
+    Verdict,
     any_value,
     block_paths,
     is_false,
@@ -589,3 +590,77 @@ def aws_s3_access_point_public(resource, graph):
         f'policy statement {", ".join(found)} allows Principal "*" and the access point does not restrict it',
         related=related,
     )
+
+
+# Actions of a Lambda permission that only run the function; anything else changes or reads it.
+INVOKE_ACTIONS = {"lambda:invokefunction", "lambda:invokefunctionurl", "lambda:invokeasync"}
+
+
+# high: the other principal can replace the function's code and run it under the function's role
+@check(
+    id="IG-AWS-110",
+    title="Lambda permission grants more than invoking the function",
+    severity="high",
+    framework="terraform",
+    types=["aws_lambda_permission"],
+    cwe="CWE-732",
+    description='A permission whose action is "lambda:*" or another action than lambda:InvokeFunction (such as '
+    "lambda:UpdateFunctionCode or lambda:GetFunction) lets the named principal read the deployment package, or "
+    "replace the code and run it with the function's role: far beyond triggering it.",
+    remediation='Grant action = "lambda:InvokeFunction" (or lambda:InvokeFunctionUrl); manage the function\'s code '
+    "from its own account's deployment role.",
+    example='resource "aws_lambda_permission" "from_partner" {\n  statement_id  = "AllowPartnerInvoke"\n'
+    '  action        = "lambda:InvokeFunction"\n  function_name = aws_lambda_function.ingest.function_name\n'
+    '  principal     = "210987654321"\n}',
+    tags=("serverless",),
+)
+def aws_lambda_permission_beyond_invoke(resource):
+    action = resource.get("action")
+    if isinstance(action, str) and action.strip().lower() not in INVOKE_ACTIONS:
+        return Fail("action", f"the permission grants {action}, not just invoking the function")
+    return None
+
+
+PUBLIC_GRANTEES = {
+    "http://acs.amazonaws.com/groups/global/AllUsers": "everyone (AllUsers)",
+    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers": "every AWS account (AuthenticatedUsers)",
+}
+
+
+def _acl_grants(resource: Resource, verdict) -> list[str]:
+    """Paths of the grant blocks of an ACL: `access_control_policy.0.grant.N` or a legacy bucket's `grant.N`."""
+    if resource.type == "aws_s3_bucket":
+        return block_paths(resource, "grant", verdict)
+    return [g for p in block_paths(resource, "access_control_policy", verdict)
+            for g in block_paths(resource, f"{p}.grant", verdict)]  # fmt: skip
+
+
+# critical: objects readable (or writable) by anyone, through an explicit grant rather than a canned ACL
+@check(
+    id="IG-AWS-111",
+    title="S3 bucket ACL grants access to all users or all AWS accounts",
+    severity="critical",
+    framework="terraform",
+    types=["aws_s3_bucket_acl", "aws_s3_bucket"],
+    cwe="CWE-732",
+    description="A grant to the AllUsers group makes the bucket (or its ACL) readable or writable by anyone on the "
+    "internet; AuthenticatedUsers means any AWS account in the world, not your users. Canned ACLs are judged by "
+    "IG-AWS-001; this check reads explicit grants.",
+    remediation="Remove the group grant; grant access to specific canonical user ids, or better, disable ACLs "
+    '(object_ownership = "BucketOwnerEnforced") and use the bucket policy.',
+    example='resource "aws_s3_bucket_ownership_controls" "data" {\n  bucket = aws_s3_bucket.data.id\n  rule {\n'
+    '    object_ownership = "BucketOwnerEnforced"\n  }\n}',
+    tags=("public", "s3"),
+)
+def aws_s3_acl_group_grant(resource):
+    verdict = Verdict()
+    for grant in _acl_grants(resource, verdict):
+        with verdict.item():
+            at = f"{grant}.grantee.0.uri" if resource.type == "aws_s3_bucket_acl" else f"{grant}.uri"
+            uri = resource.get(at)
+            who = PUBLIC_GRANTEES.get(uri.strip()) if isinstance(uri, str) else None
+            if who:
+                permission = resource.get(f"{grant}.permission") or resource.get(f"{grant}.permissions") or "access"
+                shown = ", ".join(map(str, permission)) if isinstance(permission, list) else permission
+                verdict.fail(at, f"ACL grants {shown} to {who}")
+    return verdict.result()

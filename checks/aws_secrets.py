@@ -467,3 +467,25 @@ def aws_secret_rotation_slow(resource):
     if isinstance(days, int | str) and str(days).strip().isdigit() and int(days) > MAX_ROTATION_DAYS:
         return Fail(at, f"the secret rotates every {int(days)} days")
     return None
+
+
+# low: aws/ssm can be used by every principal of the account that may read the parameter
+@check(
+    id="IG-AWS-113",
+    title="SSM SecureString parameter is encrypted with the AWS managed key",
+    severity="low",
+    framework="terraform",
+    types=["aws_ssm_parameter"],
+    cwe="CWE-311",
+    description="A SecureString parameter without key_id is encrypted with aws/ssm, whose key policy lets any "
+    "principal of the account with ssm:GetParameter decrypt it; a customer managed key adds a second policy to "
+    "pass, and is needed to share the parameter across accounts.",
+    remediation="Set key_id to a customer managed key whose policy names the roles that read the parameter.",
+    example='resource "aws_ssm_parameter" "db_password" {\n  name   = "/orders/prod/db/password"\n'
+    '  type   = "SecureString"\n  key_id = aws_kms_key.parameters.arn\n  value  = random_password.db.result\n}',
+    tags=("secrets", "encryption"),
+)
+def aws_ssm_default_key(resource):
+    if resource.get("type") == "SecureString" and not set_argument(resource, "key_id"):
+        return Fail(written(resource, "key_id"), "SecureString is encrypted with the AWS managed key aws/ssm")
+    return None

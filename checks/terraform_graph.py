@@ -15,6 +15,7 @@ from checks._helpers import (
     block_paths,
     dynamic_blocks,
     group_ingress_rules,
+    instance_public_ip,
     is_true,
     policy_document,
     policy_statements,
@@ -150,23 +151,6 @@ def _admin_exposures(graph, group: Resource, verdict: Verdict) -> list[tuple[Res
     return found
 
 
-def _public_ip(graph, instance: Resource) -> tuple[str | None, str, tuple[Resource, ...]] | None:
-    """Why the instance has a public IP: (attribute, reason, related resources); None when it has none."""
-    assigned = instance.get("associate_public_ip_address")
-    if is_true(assigned):
-        return "associate_public_ip_address", "associate_public_ip_address = true", ()
-    eips = referrers(graph, instance, "aws_eip", "instance") + referrers(
-        graph, instance, "aws_eip_association", "instance_id"
-    )
-    if eips:
-        return None, f"Elastic IP {eips[0].address}", tuple(eips)
-    if assigned is None:
-        for subnet in referenced(graph, instance, "aws_subnet", "subnet_id"):
-            if is_true(subnet.get("map_public_ip_on_launch")):
-                return "subnet_id", f"subnet {subnet.address} maps a public IP on launch", (subnet,)
-    return None
-
-
 @check(
     id="IG-AWS-018",
     title="Internet-reachable EC2 instance allows SSH or RDP from anywhere",
@@ -193,7 +177,7 @@ def aws_public_instance_admin_ports(resource, graph):
             exposures += [(group, rule, text) for rule, text in _admin_exposures(graph, group, verdict)]
     if not exposures:
         return verdict.result()
-    public = _public_ip(graph, resource)
+    public = instance_public_ip(graph, resource)
     if public is None:
         return None
     attribute, reason, via = public
