@@ -400,7 +400,7 @@ def referenced(graph: Any, resource: Resource, type: str, *attributes: str) -> l
 # statement to Principal "*" is public unless a condition pins down who may call.
 
 # Condition keys that restrict a "*" principal to known callers: the keys S3 Block Public Access accepts,
-# plus the KMS caller account and EFS's mount-target-only access.
+# plus the KMS caller account, EFS's mount-target-only access and the SNS endpoint a subscription may deliver to.
 RESTRICTING_KEYS = {
     "aws:sourceip",
     "aws:sourcearn",
@@ -419,6 +419,7 @@ RESTRICTING_KEYS = {
     "s3:dataaccesspointaccount",
     "kms:calleraccount",
     "elasticfilesystem:accessedviamounttarget",
+    "sns:endpoint",
 }
 
 
@@ -480,7 +481,9 @@ def restricting_condition(statement: PolicyStatement, keys: frozenset[str] | set
         return decide_any(partial(by_key, key, values) for key, values in operator.items())
 
     def by_key(key: str, values: Any) -> bool:
-        if key.lower() not in keys:
+        """A restricting key restricts whatever its (maybe unknown) value, unless it admits everything:
+        aws:SourceIp open to the world, or "*" alone."""
+        if key.lower() not in keys or (values == "*" or values == ["*"]):
             return False
         return key.lower() != "aws:sourceip" or not any_value(values, is_world_cidr, f"{path}.{key}")
 
