@@ -12,8 +12,11 @@ from checks._helpers import (
     any_value,
     block_paths,
     is_false,
+    policy_document,
+    policy_statements,
     public_statements,
     referenced,
+    restricting_condition,
     set_argument,
     value_or_computed_id,
 )
@@ -663,4 +666,54 @@ def aws_s3_acl_group_grant(resource):
                 permission = resource.get(f"{grant}.permission") or resource.get(f"{grant}.permissions") or "access"
                 shown = ", ".join(map(str, permission)) if isinstance(permission, list) else permission
                 verdict.fail(at, f"ACL grants {shown} to {who}")
+    return verdict.result()
+
+
+# Condition keys that pin an AWS service principal to the resource (or account) acting through it.
+SOURCE_KEYS = {"aws:sourcearn", "aws:sourceaccount", "aws:sourceowner", "aws:sourceorgid", "aws:sourceorgpaths"}
+
+
+def _service_without_source(statement) -> list[str]:
+    """Service principals an Allow statement names without a source condition (confused deputy)."""
+    if statement.get("Effect") != "Allow":
+        return []
+    principal = statement.get("Principal")
+    services = principal.get("Service") if isinstance(principal, dict) else None
+    if services is None or restricting_condition(statement, SOURCE_KEYS):
+        return []
+    return [s for s in (services if isinstance(services, list) else [services]) if isinstance(s, str)]
+
+
+# medium: the service will deliver on behalf of any of its customers, into your queue or topic
+@check(
+    id="IG-AWS-116",
+    title="SQS or SNS policy lets an AWS service send for any source",
+    severity="medium",
+    framework="terraform",
+    types=["aws_sqs_queue", "aws_sqs_queue_policy", "aws_sns_topic", "aws_sns_topic_policy"],
+    cwe="CWE-441",
+    description="A statement allowing a service principal (sns.amazonaws.com, s3.amazonaws.com, "
+    "events.amazonaws.com...) without an aws:SourceArn or aws:SourceAccount condition lets that service act for "
+    "any of its customers: a topic, bucket or rule in another account can deliver messages into your queue or "
+    "topic (the confused deputy problem).",
+    remediation="Add Condition { ArnEquals = { \"aws:SourceArn\" = <the topic, bucket or rule> } } (and "
+    "aws:SourceAccount for S3) to the statement.",
+    example='resource "aws_sqs_queue_policy" "orders" {\n  queue_url = aws_sqs_queue.orders.id\n'
+    "  policy = jsonencode({\n"
+    '    Version = "2012-10-17"\n    Statement = [{\n      Effect    = "Allow"\n'
+    '      Principal = { Service = "sns.amazonaws.com" }\n      Action    = "sqs:SendMessage"\n'
+    "      Resource  = aws_sqs_queue.orders.arn\n"
+    '      Condition = { ArnEquals = { "aws:SourceArn" = aws_sns_topic.orders.arn } }\n    }]\n  })\n}',
+    tags=("messaging",),
+)
+def aws_messaging_service_without_source(resource):
+    verdict = Verdict()
+    found = []
+    for statement in policy_statements(policy_document(resource, "policy"), "policy"):
+        with verdict.item():
+            services = _service_without_source(statement)
+            if services:
+                found.append(f"{statement.label} ({', '.join(services)})")
+    if found:
+        verdict.fail("policy", f"statement {'; '.join(found)} has no aws:SourceArn or aws:SourceAccount condition")
     return verdict.result()
