@@ -12,10 +12,12 @@ from checks._helpers import (
     any_value,
     block_paths,
     is_false,
+    is_true,
     policy_document,
     policy_statements,
     public_statements,
     referenced,
+    referrers,
     restricting_condition,
     set_argument,
     value_or_computed_id,
@@ -638,6 +640,21 @@ def _acl_grants(resource: Resource, verdict) -> list[str]:
             for g in block_paths(resource, f"{p}.grant", verdict)]  # fmt: skip
 
 
+def _acls_ignored(graph, resource: Resource) -> Resource | None:
+    """A public access block that makes S3 ignore the bucket's ACLs (ignore_public_acls), bucket or account level."""
+    buckets = [resource] if resource.type == "aws_s3_bucket" else referenced(graph, resource, "aws_s3_bucket", "bucket")
+    blocks = []
+    for bucket in buckets:
+        found = [b for b in referrers(graph, bucket, "aws_s3_bucket_public_access_block", "bucket")
+                 if is_true(b.get("ignore_public_acls"))]  # fmt: skip
+        found += [a for a in graph.resources("terraform", "aws_s3_account_public_access_block")
+                  if a.scope == bucket.scope and is_true(a.get("ignore_public_acls"))]  # fmt: skip
+        if not found:
+            return None
+        blocks.append(found[0])
+    return blocks[0] if blocks else None
+
+
 # critical: objects readable (or writable) by anyone, through an explicit grant rather than a canned ACL
 @check(
     id="IG-AWS-111",
@@ -647,15 +664,17 @@ def _acl_grants(resource: Resource, verdict) -> list[str]:
     types=["aws_s3_bucket_acl", "aws_s3_bucket"],
     cwe="CWE-732",
     description="A grant to the AllUsers group makes the bucket (or its ACL) readable or writable by anyone on the "
-    "internet; AuthenticatedUsers means any AWS account in the world, not your users. Canned ACLs are judged by "
-    "IG-AWS-001; this check reads explicit grants.",
+    "internet; AuthenticatedUsers means any AWS account in the world, not your users. Critical, or medium while a "
+    "public access block with ignore_public_acls makes S3 ignore the grant. Canned ACLs are judged by IG-AWS-001; "
+    "this check reads explicit grants.",
     remediation="Remove the group grant; grant access to specific canonical user ids, or better, disable ACLs "
     '(object_ownership = "BucketOwnerEnforced") and use the bucket policy.',
     example='resource "aws_s3_bucket_ownership_controls" "data" {\n  bucket = aws_s3_bucket.data.id\n  rule {\n'
     '    object_ownership = "BucketOwnerEnforced"\n  }\n}',
+    graph=True,
     tags=("public", "s3"),
 )
-def aws_s3_acl_group_grant(resource):
+def aws_s3_acl_group_grant(resource, graph):
     verdict = Verdict()
     for grant in _acl_grants(resource, verdict):
         with verdict.item():
@@ -666,6 +685,11 @@ def aws_s3_acl_group_grant(resource):
                 permission = resource.get(f"{grant}.permission") or resource.get(f"{grant}.permissions") or "access"
                 shown = ", ".join(map(str, permission)) if isinstance(permission, list) else permission
                 verdict.fail(at, f"ACL grants {shown} to {who}")
+    if verdict.fails:
+        block = _acls_ignored(graph, resource)
+        if block is not None:
+            return [Fail(f.attribute, f"{f.message}; ignored today by {block.address} (ignore_public_acls)", (block,),
+                         severity="medium") for f in verdict.fails]  # fmt: skip
     return verdict.result()
 
 
