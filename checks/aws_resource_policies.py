@@ -308,17 +308,12 @@ def aws_lambda_permission_public(resource):
 )
 def aws_lambda_permission_unscoped_service(resource):
     principal = _lambda_principal(resource)
-    if principal == COMPUTED:  # a service principal built from the partition's DNS suffix may be one
-        return _unknown_service(resource)
+    if principal == COMPUTED:  # built from the partition's DNS suffix: it may be a service principal
+        if _lambda_unlimited(resource):
+            raise UnknownValue("principal", "the principal is computed from a data source")
+        return None
     if principal and principal.endswith(".amazonaws.com") and _lambda_unlimited(resource):
         return Fail("principal", f"{principal} may invoke the function for any source: no source_arn or source_account")
-    return None
-
-
-def _unknown_service(resource: Resource) -> None:
-    """Unknown, unless a source limit settles it: a computed principal may be a service principal."""
-    if _lambda_unlimited(resource):
-        raise UnknownValue("principal", "the principal is computed from a data source")
     return None
 
 
