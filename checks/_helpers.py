@@ -370,29 +370,21 @@ def admin_ports_in_azure_range(port_range: Any) -> list[int]:
     return [p for p in ADMIN_PORTS if as_int(text) == p]
 
 
-# Graph neighbours through Terraform references -------------------------------------------------------
+# Graph links (on `graph.linked_via` / `graph.linked_from`) ----------------------------------------------
 
 
-def referrers(graph: Any, resource: Resource, type: str, attribute: str) -> list[Resource]:
-    """Resources of `type` whose `attribute` references `resource` (e.g. a public access block's `bucket`)."""
-    return [
-        other
-        for other in graph.predecessors(resource, kind="references", type=type)
-        if attribute in graph.edge_attributes(other, resource, "references")
-    ]
-
-
-def referenced(graph: Any, resource: Resource, type: str, *attributes: str) -> list[Resource]:
-    """Resources of `type` that `resource` references from one of `attributes` (or their elements)."""
-    return [
-        other
-        for other in graph.successors(resource, kind="references", type=type)
-        if any(
-            a and (a == want or a.startswith(f"{want}."))
-            for a in graph.edge_attributes(resource, other, "references")
-            for want in attributes
-        )
-    ]
+def linked_targets(graph: Any, resource: Resource, type: str, *attributes: str) -> list[Resource]:
+    """Resources of `type` that `resource` links to through any of `attributes`. Raises UnknownValue only when
+    none is found and part of a link cannot be resolved (a name from a variable, an id created elsewhere)."""
+    found: dict[str, Resource] = {}
+    unknown: UnknownValue | None = None
+    for attribute in attributes:
+        link = graph.links(resource, attribute, type)
+        found.update((t.key, t) for t in link.targets)
+        unknown = unknown or link.unknown
+    if not found and unknown is not None:
+        raise unknown
+    return [found[k] for k in sorted(found)]
 
 
 # Resource policies open to everyone -------------------------------------------------------------------
@@ -449,7 +441,7 @@ def public_grant(statement: PolicyStatement) -> bool:
 
 def computed_identifier(value: Any) -> bool:
     """An attribute another resource or a data source computes (an ARN, an account id): unknown here, but
-    never the wildcard "*", so it cannot make a principal public."""
+    never the wildcard "*", so it cannot make a principal public (`computed_at_apply`, for a value)."""
     return isinstance(value, Unknown) and (
         value.reason.endswith("is known only after apply") or value.reason.startswith("data source ")
     )
@@ -490,20 +482,6 @@ def restricting_condition(statement: PolicyStatement, keys: frozenset[str] | set
     return decide_any(partial(by_operator, op) for op in condition.values())
 
 
-def set_argument(resource: Resource, path: str) -> bool:
-    """Whether the argument at `path` is set to a non-empty value. A value another resource or a data source
-    computes (`aws_s3_bucket.x.arn`, an ARN built from the account id) is set; any other unknown value (a
-    variable that may be null) stays unknown."""
-    try:
-        return resource.get(path) not in (None, "", [])
-    except UnknownValue:
-        if any(attribute == path for attribute, _ in resource.references):
-            return True
-        if value_or_computed_id(resource, path) == COMPUTED:
-            return True
-        raise
-
-
 COMPUTED = "(computed)"  # stands for an identifier computed at apply time; equal to no literal
 
 
@@ -531,7 +509,10 @@ def group_ingress_rules(graph: Any, group: Resource, verdict: Verdict) -> list[t
     resources that reference it; read each with `aws_rule_exposure(owner, prefix, verdict)`."""
     rules: list[tuple[Resource, str]] = [(group, p) for p in block_paths(group, "ingress", verdict)]
     for kind in ("aws_security_group_rule", "aws_vpc_security_group_ingress_rule"):
-        for rule in referrers(graph, group, kind, "security_group_id"):
+        linked: list[Resource] = []
+        with verdict.item():
+            linked = graph.linked_from(group, kind, "security_group_id")
+        for rule in linked:
             with verdict.item():
                 if kind == "aws_vpc_security_group_ingress_rule" or rule.get("type") == "ingress":
                     rules.append((rule, ""))
@@ -539,17 +520,57 @@ def group_ingress_rules(graph: Any, group: Resource, verdict: Verdict) -> list[t
 
 
 def instance_public_ip(graph: Any, instance: Resource) -> tuple[str | None, str, tuple[Resource, ...]] | None:
-    """Why the instance has a public IP: (attribute, reason, related resources); None when it has none."""
-    assigned = instance.get("associate_public_ip_address")
-    if is_true(assigned):
-        return "associate_public_ip_address", "associate_public_ip_address = true", ()
-    eips = referrers(graph, instance, "aws_eip", "instance") + referrers(
-        graph, instance, "aws_eip_association", "instance_id"
-    )
+    """Why the instance has a public IP: (attribute, reason, related resources); None when it has none.
+
+    One definite public IP wins; otherwise an unknown source of one (an unknown Elastic IP link, an
+    unknown subnet) raises UnknownValue."""
+    verdict = Verdict()
+    assigned = None
+    with verdict.item():
+        assigned = instance.get("associate_public_ip_address")
+        if is_true(assigned):
+            return "associate_public_ip_address", "associate_public_ip_address = true", ()
+    eips: list[Resource] = []
+    for kind, attribute in (("aws_eip", "instance"), ("aws_eip_association", "instance_id")):
+        with verdict.item():
+            eips += graph.linked_from(instance, kind, attribute)
     if eips:
         return None, f"Elastic IP {eips[0].address}", tuple(eips)
     if assigned is None:
-        for subnet in referenced(graph, instance, "aws_subnet", "subnet_id"):
-            if is_true(subnet.get("map_public_ip_on_launch")):
-                return "subnet_id", f"subnet {subnet.address} maps a public IP on launch", (subnet,)
+        with verdict.item():
+            for subnet in graph.linked_via(instance, "subnet_id", "aws_subnet"):
+                if is_true(subnet.get("map_public_ip_on_launch")):
+                    return "subnet_id", f"subnet {subnet.address} maps a public IP on launch", (subnet,)
+    return verdict.result()
+
+
+def computed_at_apply(exc: UnknownValue) -> bool:
+    """The unknown value is computed by another resource or a data source (an id, an email, a number), as
+    opposed to an input nobody has given (a variable without a value)."""
+    return exc.reason.endswith("is known only after apply") or exc.reason.startswith("data source ")
+
+
+def configured(resource: Resource, path: str) -> bool:
+    """`path` is set to a non-empty value. A value computed at apply time from another resource or a data
+    source (a KMS key's id, a policy's self_link) is set for sure, so it counts; any other unknown raises."""
+    try:
+        value = resource.get(path)
+    except UnknownValue as exc:
+        if computed_at_apply(exc):
+            return True
+        raise
+    return value not in (None, "", [], {})
+
+
+def aws_ebs_default_encryption(graph: Any, resource: Resource) -> Resource | None:
+    """The aws_ebs_encryption_by_default with `enabled` true (its default) in the resource's module root, if any:
+    the account then encrypts every new EBS volume of the region whatever the volume's own settings say.
+
+    Raises UnknownValue when such a resource's `enabled` is unknown. The root is the nearest the scanner can
+    tell to "same account and region": provider aliases to other regions are not seen."""
+    for setting in graph.resources("terraform", "aws_ebs_encryption_by_default"):
+        if setting.scope == resource.scope:
+            enabled = setting.get("enabled")
+            if enabled is None or is_true(enabled):
+                return setting
     return None

@@ -18,11 +18,10 @@ from checks._helpers import (
     first_block,
     is_true,
     is_world_cidr,
+    linked_targets,
     policy_document,
     policy_statements,
     public_grant,
-    referenced,
-    referrers,
     written,
 )
 from checks.terraform_aws import SG_TYPES
@@ -338,10 +337,10 @@ def aws_subnet_public_ip(resource):
     tags=("network", "logging"),
 )
 def aws_vpc_no_flow_logs(resource, graph):
-    if referrers(graph, resource, "aws_flow_log", "vpc_id"):
+    if graph.linked_from(resource, "aws_flow_log", "vpc_id"):
         return None
-    subnets = referrers(graph, resource, "aws_subnet", "vpc_id")
-    if subnets and all(referrers(graph, subnet, "aws_flow_log", "subnet_id") for subnet in subnets):
+    subnets = graph.linked_from(resource, "aws_subnet", "vpc_id")
+    if subnets and all(graph.linked_from(subnet, "aws_flow_log", "subnet_id") for subnet in subnets):
         return None  # every subnet of the VPC has its own flow log
     return Fail(None, "no aws_flow_log records this VPC's traffic")
 
@@ -433,7 +432,7 @@ def aws_endpoint_service_any_principal(resource, graph):
     else:
         path = "principal_arn"
         anyone = resource.get(path) == "*"
-        services = referenced(graph, resource, "aws_vpc_endpoint_service", "vpc_endpoint_service_id")
+        services = linked_targets(graph, resource, "aws_vpc_endpoint_service", "vpc_endpoint_service_id")
     if not anyone:
         return None
     if not services:

@@ -11,15 +11,14 @@ from checks._helpers import (
     Verdict,
     any_value,
     block_paths,
+    configured,
     is_false,
     is_true,
+    linked_targets,
     policy_document,
     policy_statements,
     public_statements,
-    referenced,
-    referrers,
     restricting_condition,
-    set_argument,
     value_or_computed_id,
 )
 from scanner.records import Resource, UnknownValue
@@ -259,7 +258,7 @@ def _lambda_principal(resource: Resource) -> str | None:
 
 def _lambda_unlimited(resource: Resource) -> bool:
     """No source ARN, source account or organisation narrows who may invoke."""
-    return not any(set_argument(resource, limit) for limit in LAMBDA_SOURCE_LIMITS)
+    return not any(configured(resource, limit) for limit in LAMBDA_SOURCE_LIMITS)
 
 
 # high: any AWS account (or anonymous caller, for a function URL) can invoke the function
@@ -350,7 +349,7 @@ def aws_opensearch_policy_public(resource, graph):
     if resource.type.endswith("_domain"):
         domains = [resource]
     else:
-        domains = referenced(graph, resource, resource.type.removesuffix("_policy"), "domain_name")
+        domains = linked_targets(graph, resource, resource.type.removesuffix("_policy"), "domain_name")
     found = public_statements(resource, "access_policies")
     if not found:
         return None
@@ -399,7 +398,7 @@ def aws_private_api_policy_open(resource, graph):
     if resource.type == "aws_api_gateway_rest_api":
         apis = [resource]
     else:
-        apis = referenced(graph, resource, "aws_api_gateway_rest_api", "rest_api_id")
+        apis = linked_targets(graph, resource, "aws_api_gateway_rest_api", "rest_api_id")
     found = public_statements(resource, "policy")
     if not found:
         return None
@@ -435,7 +434,7 @@ def aws_private_api_policy_open(resource, graph):
     tags=("public", "serverless"),
 )
 def aws_lambda_layer_public(resource):
-    if resource.get("principal") == "*" and not set_argument(resource, "organization_id"):
+    if resource.get("principal") == "*" and not configured(resource, "organization_id"):
         return Fail("principal", 'layer version is shared with principal "*" and no organization_id')
     return None
 
@@ -576,7 +575,7 @@ def aws_s3_access_point_public(resource, graph):
     if resource.type == "aws_s3_access_point":
         points = [resource]
     else:
-        points = referenced(graph, resource, "aws_s3_access_point", "access_point_arn")
+        points = linked_targets(graph, resource, "aws_s3_access_point", "access_point_arn")
     found = public_statements(resource, "policy")
     if not found:
         return None
@@ -637,10 +636,13 @@ def _acl_grants(resource: Resource, verdict) -> list[str]:
 
 def _acls_ignored(graph, resource: Resource) -> Resource | None:
     """A public access block that makes S3 ignore the bucket's ACLs (ignore_public_acls), bucket or account level."""
-    buckets = [resource] if resource.type == "aws_s3_bucket" else referenced(graph, resource, "aws_s3_bucket", "bucket")
+    if resource.type == "aws_s3_bucket":
+        buckets = [resource]
+    else:
+        buckets = linked_targets(graph, resource, "aws_s3_bucket", "bucket")
     blocks = []
     for bucket in buckets:
-        found = [b for b in referrers(graph, bucket, "aws_s3_bucket_public_access_block", "bucket")
+        found = [b for b in graph.linked_from(bucket, "aws_s3_bucket_public_access_block", "bucket")
                  if is_true(b.get("ignore_public_acls"))]  # fmt: skip
         found += [a for a in graph.resources("terraform", "aws_s3_account_public_access_block")
                   if a.scope == bucket.scope and is_true(a.get("ignore_public_acls"))]  # fmt: skip

@@ -4,32 +4,25 @@ from __future__ import annotations
 
 import dataclasses
 
+from checks._helpers import Verdict
 from scanner.graph import ResourceGraph
-from scanner.graph.images import WORKLOAD_KINDS, containers, stage_user
-from scanner.kube import pod_spec
+from scanner.graph.images import stage_user
+from scanner.kube import RUNNING_WORKLOAD_KINDS, Container, containers, security_value
 from scanner.parsers.dockerfile import ROOT_USERS
-from scanner.records import Location, Resource
+from scanner.records import Location, Resource, UnknownValue
 from scanner.registry import Fail, check
 
 
-def _security_value(container: dict, pod: dict, key: str) -> object:
-    """A securityContext field as Kubernetes resolves it: the container's, else the pod's."""
-    for context in (container.get("securityContext"), pod.get("securityContext")):
-        if isinstance(context, dict) and key in context:
-            return context[key]
-    return None
-
-
-def _runs_as_non_root(container: dict, pod: dict) -> bool:
+def _runs_as_non_root(resource: Resource, container: Container) -> bool:
     """The workload overrides the image's user: runAsUser non-zero, or runAsNonRoot without runAsUser 0.
 
     With runAsNonRoot: true and a root image, the kubelet refuses to start the container: it never
     runs as root, so that is not this check's failure.
     """
-    user = _security_value(container, pod, "runAsUser")
+    user, _ = security_value(resource, container, "runAsUser")
     if isinstance(user, int) and not isinstance(user, bool):
         return user != 0
-    return _security_value(container, pod, "runAsNonRoot") is True
+    return security_value(resource, container, "runAsNonRoot")[0] is True
 
 
 @check(
@@ -37,7 +30,7 @@ def _runs_as_non_root(container: dict, pod: dict) -> bool:
     title="Workload runs an image built in this repo as root",
     severity="high",
     framework="kubernetes",
-    types=WORKLOAD_KINDS,
+    types=RUNNING_WORKLOAD_KINDS,
     cwe="CWE-250",
     graph=True,
     description="The container's image is built by a Dockerfile in this repository whose final stage runs "
@@ -54,22 +47,24 @@ def workload_runs_root_image(resource: Resource, graph: ResourceGraph) -> list[F
     stages = graph.successors(resource, "runs", "stage")
     if not stages:
         return []
-    found = pod_spec(resource)
-    pod = found[1] if found else {}
-    by_path = dict(containers(resource))
-    fails = []
+    by_path = {c.path: c for c in containers(resource, ephemeral=False)}
+    verdict = Verdict()
     for stage in stages:
-        user = stage_user(stage)
-        if user is None or user[0].lower() not in ROOT_USERS:
-            continue
         for attribute in graph.edge_attributes(resource, stage, "runs"):
             container = by_path.get((attribute or "").removesuffix(".image"))
-            if container is None or _runs_as_non_root(container, pod):
+            if container is None or _runs_as_non_root(resource, container):
+                continue
+            try:
+                user = stage_user(stage)
+            except UnknownValue as unknown:  # USER from a build argument: the image's user is not known here
+                verdict.unknown(attribute or "", f"{stage.location.file}: {unknown.reason}")
+                continue
+            if user is None or user[0].lower() not in ROOT_USERS:
                 continue
             where = Location(stage.location.file, user[1], user[1])
             message = (
-                f"Container {container.get('name', '?')!r} runs {stage.location.file}, whose final stage runs as "
-                f"root (line {user[1]}), and the workload sets no runAsNonRoot or non-zero runAsUser"
+                f"Container {container.spec.get('name', '?')!r} runs {stage.location.file}, whose final stage runs "
+                f"as root (line {user[1]}), and the workload sets no runAsNonRoot or non-zero runAsUser"
             )
-            fails.append(Fail(attribute, message, related=(dataclasses.replace(stage, location=where),)))
-    return fails
+            verdict.fails.append(Fail(attribute, message, related=(dataclasses.replace(stage, location=where),)))
+    return verdict.result() or []

@@ -91,6 +91,7 @@ def _user_part(user: str) -> str:
     framework="dockerfile",
     types=["stage"],
     cwe="CWE-250",
+    compliance={"cis-docker-1.6": ["4.1"]},
     description="The final stage of the Dockerfile sets no non-root USER (or sets USER root/0), so the "
     "container's processes run as root unless the runtime overrides it. A compromised process then owns "
     "the container's filesystem and is one kernel or runtime bug away from the host. Official images "
@@ -119,9 +120,7 @@ def final_stage_runs_as_root(resource: Resource, graph: ResourceGraph) -> Fail |
         return Fail("base_image", message)
     if user["source"] == "USER":
         return Fail(f"instructions.{user['instruction']}", f"USER {name} makes the container run as root{note}")
-    image = resource.attributes.get("base_image")
-    if isinstance(image, Unknown):
-        image = resource.get("base_image_raw")  # the base is only known at build time: judged as the usual root
+    image = resource.dockerfile.base_image  # as written where it is only known at build time
     for base in graph.successors(resource, "from", "stage"):
         base_user = stage_user(base)
         if base_user is None:
@@ -229,6 +228,7 @@ def _declarations(resource: Resource) -> Iterator[tuple[int, str, str, str | Non
     framework="dockerfile",
     types=["stage"],
     cwe="CWE-798",
+    compliance={"cis-docker-1.6": ["4.10"]},
     description="A password, token or key written as an ENV or ARG value is stored in the image "
     "configuration and layer history: anyone who can pull the image can read it with `docker inspect` "
     "or `docker history`, and it is in the repository too.",
@@ -253,6 +253,7 @@ def hardcoded_secret(resource: Resource) -> list[Fail]:
     framework="dockerfile",
     types=["stage"],
     cwe="CWE-538",
+    compliance={"cis-docker-1.6": ["4.10"]},
     description="Build arguments are recorded in the image history (`docker history --no-trunc`) and an "
     "ENV set from one is stored in the image configuration, so a password or token passed with "
     "`--build-arg` ships with the image to everyone who can pull it.",
@@ -306,6 +307,7 @@ def add_remote_url(resource: Resource) -> list[Fail]:
     framework="dockerfile",
     types=["stage"],
     cwe="CWE-22",
+    compliance={"cis-docker-1.6": ["4.9"]},
     description="ADD silently extracts any local tar archive it is given (and fetches URLs), so a source that "
     "is later replaced by an archive is unpacked into the image, paths and all. COPY does only what it says.",
     remediation="Use COPY for plain files and directories; keep ADD for the archives you mean to extract.",
@@ -534,6 +536,7 @@ def _installs_local_files(name: str, args: list[str]) -> bool:
     framework="dockerfile",
     types=["stage"],
     cwe="CWE-347",
+    compliance={"cis-docker-1.6": ["4.11"]},
     description="Package managers verify repository signatures so a mirror or network attacker cannot "
     "substitute packages; --allow-unauthenticated, --allow-untrusted, --nogpgcheck, `[trusted=yes]` "
     "sources and `gpgcheck=0` turn that off and install whatever is served.",

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from scanner.graph import ResourceGraph
-from scanner.kube import WORKLOAD_KINDS, Container, containers, is_patch_fragment, pod_spec
-from scanner.records import Resource
+from scanner.kube import WORKLOAD_KINDS, Container, containers, is_patch_fragment, pod_spec, security_value
+from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
 from scanner.secrets import secret_kind
 
@@ -118,20 +118,6 @@ BUILTIN_API_GROUPS = frozenset(
 )
 
 
-def _security_value(
-    resource: Resource, container: Container, name: str, pod_level: bool = True
-) -> tuple[Any, str | None]:
-    """(value, path) of a security setting; the container's wins over the pod's."""
-    if name in container.security_context:
-        return container.security_context[name], f"{container.path}.securityContext.{name}"
-    found = pod_spec(resource)
-    if pod_level and found is not None:
-        pod_context = found[1].get("securityContext")
-        if isinstance(pod_context, dict) and name in pod_context:
-            return pod_context[name], f"{found[0]}.securityContext.{name}"
-    return None, None
-
-
 def _is_windows(resource: Resource) -> bool:
     """Windows pods have no UID 0, read-only root or Linux capabilities to judge."""
     found = pod_spec(resource)
@@ -148,35 +134,6 @@ def _linux_containers(resource: Resource) -> Iterator[Container]:
         yield from containers(resource)
 
 
-def _label(container: Container) -> str:
-    kind = {"initContainers": "init container", "ephemeralContainers": "ephemeral container"}.get(
-        container.list_name, "container"
-    )
-    return f"{kind} {container.name!r}"
-
-
-@check(
-    id="IG-K8S-001",
-    title="Container runs privileged",
-    severity="high",
-    framework="kubernetes",
-    types=WORKLOADS,
-    cwe="CWE-250",
-    description="A privileged container has every capability and the host's devices; escaping to the node "
-    "is trivial (mount the host disk, load a kernel module). One compromised process owns the node.",
-    remediation="Remove `privileged: true`; grant only the specific capability the workload needs "
-    "(`capabilities.add`) and drop the rest.",
-    example="securityContext:\n  privileged: false\n  allowPrivilegeEscalation: false\n"
-    "  capabilities:\n    drop: [ALL]",
-)
-def privileged_container(resource: Resource) -> list[Fail]:
-    return [
-        Fail(f"{c.path}.securityContext.privileged", f"{_label(c)} runs privileged: it has full access to the node")
-        for c in containers(resource)
-        if c.security_context.get("privileged") is True
-    ]
-
-
 @check(
     id="IG-K8S-002",
     title="Container allows privilege escalation",
@@ -184,6 +141,7 @@ def privileged_container(resource: Resource) -> list[Fail]:
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-269",
+    compliance={"cis-kubernetes-1.9": ["5.2.6"], "nsa-cisa-kubernetes-1.2": ["pod-security"]},
     description="Unless `allowPrivilegeEscalation` is false, a process can gain more privileges than its "
     "parent (setuid binaries, file capabilities), which turns many container bugs into root. Privileged "
     "containers and containers adding CAP_SYS_ADMIN always allow escalation, whatever the flag says (the API "
@@ -215,6 +173,7 @@ def _escalation_inherent(container: Container) -> bool:
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-250",
+    compliance={"cis-kubernetes-1.9": ["5.2.7"], "nsa-cisa-kubernetes-1.2": ["non-root-containers"]},
     description="Without `runAsNonRoot: true` or a non-zero `runAsUser` (on the container or inherited "
     "from the pod), the image decides the user, and most images run as root. Root in a container is "
     "one kernel or runtime bug away from root on the node.",
@@ -225,43 +184,17 @@ def _escalation_inherent(container: Container) -> bool:
 def runs_as_root(resource: Resource) -> list[Fail]:
     fails = []
     for c in _linux_containers(resource):
-        user, user_path = _security_value(resource, c, "runAsUser")
-        non_root, non_root_path = _security_value(resource, c, "runAsNonRoot")
+        user, user_path = security_value(resource, c, "runAsUser")
+        non_root, non_root_path = security_value(resource, c, "runAsNonRoot")
         if user == 0:
-            fails.append(Fail(user_path, f"{_label(c)} runs as UID 0 (root)"))
+            fails.append(Fail(user_path, f"{c.label} runs as UID 0 (root)"))
         elif non_root is True or (isinstance(user, int) and not isinstance(user, bool) and user > 0):
             continue
         elif non_root is False:
-            fails.append(Fail(non_root_path, f"{_label(c)} sets runAsNonRoot: false and no non-zero runAsUser"))
+            fails.append(Fail(non_root_path, f"{c.label} sets runAsNonRoot: false and no non-zero runAsUser"))
         elif not is_patch_fragment(resource):
-            fails.append(Fail(c.path, f"{_label(c)} sets neither runAsNonRoot: true nor a non-zero runAsUser"))
+            fails.append(Fail(c.path, f"{c.label} sets neither runAsNonRoot: true nor a non-zero runAsUser"))
     return fails
-
-
-@check(
-    id="IG-K8S-004",
-    title="Pod shares the host's network, PID or IPC namespace",
-    severity="high",
-    framework="kubernetes",
-    types=WORKLOADS,
-    cwe="CWE-668",
-    description="hostNetwork exposes the node's interfaces and localhost services (kubelet, metadata "
-    "endpoints); hostPID lets the pod see and signal every process on the node; hostIPC shares its "
-    "shared memory. Each removes a layer of isolation between the pod and the node.",
-    remediation="Remove hostNetwork, hostPID and hostIPC unless this is a node agent that truly needs "
-    "them; expose ports through a Service instead.",
-    example="spec:\n  hostNetwork: false\n  hostPID: false\n  hostIPC: false",
-)
-def host_namespaces(resource: Resource) -> list[Fail]:
-    found = pod_spec(resource)
-    if found is None:
-        return []
-    path, spec = found
-    return [
-        Fail(f"{path}.{name}", f"pod uses {name}: it shares the node's {what}")
-        for name, what in (("hostNetwork", "network"), ("hostPID", "process table"), ("hostIPC", "IPC namespace"))
-        if spec.get(name) is True
-    ]
 
 
 def _host_paths(resource: Resource) -> Iterator[tuple[str, str]]:
@@ -291,6 +224,7 @@ def _is_sensitive_host_path(host_path: str) -> bool:
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-668",
+    compliance={"cis-kubernetes-1.9": ["5.2.12"], "nsa-cisa-kubernetes-1.2": ["pod-security"]},
     description="A hostPath volume ties the pod to one node and lets it read (and unless mounted "
     "read-only, write) the node's files; other tenants' data and logs often live there.",
     remediation="Use a PersistentVolumeClaim, emptyDir, ConfigMap or Secret instead; if a node agent "
@@ -312,6 +246,7 @@ def host_path_volume(resource: Resource) -> list[Fail]:
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-668",
+    compliance={"cis-kubernetes-1.9": ["5.2.12"], "nsa-cisa-kubernetes-1.2": ["pod-security"]},
     description="Mounting the node's root, /etc, /proc, /sys, kubelet or runtime state, or a container "
     "runtime socket (docker.sock, containerd.sock) gives the pod the node: it can read credentials, "
     "start privileged containers or change the host's configuration.",
@@ -339,6 +274,7 @@ def _capabilities(container: Container) -> dict[str, Any]:
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-250",
+    compliance={"cis-kubernetes-1.9": ["5.2.9"], "nsa-cisa-kubernetes-1.2": ["pod-security"]},
     description="SYS_ADMIN, NET_ADMIN, SYS_PTRACE, SYS_MODULE, BPF, ALL and similar capabilities are "
     "most of root: they allow mounting filesystems, reconfiguring the network, tracing other "
     "processes or loading kernel code, and are the usual container escape routes.",
@@ -353,7 +289,7 @@ def dangerous_capabilities(resource: Resource) -> list[Fail]:
             name = str(capability).upper().removeprefix("CAP_")
             if name in DANGEROUS_CAPABILITIES:
                 fails.append(
-                    Fail(f"{c.path}.securityContext.capabilities.add.{index}", f"{_label(c)} adds capability {name}")
+                    Fail(f"{c.path}.securityContext.capabilities.add.{index}", f"{c.label} adds capability {name}")
                 )
     return fails
 
@@ -365,6 +301,7 @@ def dangerous_capabilities(resource: Resource) -> list[Fail]:
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-250",
+    compliance={"cis-kubernetes-1.9": ["5.2.10"], "nsa-cisa-kubernetes-1.2": ["pod-security"]},
     description="Container runtimes grant a default set of capabilities (NET_RAW, CHOWN, SETUID, ...) "
     "that most applications never use; NET_RAW alone allows ARP and DNS spoofing inside the cluster "
     "network.",
@@ -387,7 +324,7 @@ def capabilities_not_dropped(resource: Resource) -> list[Fail]:
             path = f"{c.path}.securityContext.capabilities"
         else:
             path = c.path
-        fails.append(Fail(path, f"{_label(c)} does not drop ALL capabilities"))
+        fails.append(Fail(path, f"{c.label} does not drop ALL capabilities"))
     return fails
 
 
@@ -398,6 +335,7 @@ def capabilities_not_dropped(resource: Resource) -> list[Fail]:
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-732",
+    compliance={"nsa-cisa-kubernetes-1.2": ["immutable-file-systems"]},
     description="A writable root filesystem lets an attacker who gets code execution drop tools and "
     "persist changes to the container's binaries and configuration.",
     remediation="Set `readOnlyRootFilesystem: true` and mount an emptyDir where the process must write (/tmp, caches).",
@@ -429,9 +367,9 @@ def _require_security_flag(
         if value is wanted or (value is None and fragment):
             continue
         if value is None:
-            fails.append(Fail(c.path, f"{_label(c)} {when_missing}"))
+            fails.append(Fail(c.path, f"{c.label} {when_missing}"))
         else:
-            fails.append(Fail(f"{c.path}.securityContext.{key}", f"{_label(c)} {when_wrong}"))
+            fails.append(Fail(f"{c.path}.securityContext.{key}", f"{c.label} {when_wrong}"))
     return fails
 
 
@@ -442,6 +380,7 @@ def _require_security_flag(
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-770",
+    compliance={"nsa-cisa-kubernetes-1.2": ["resource-policies"]},
     description="Without limits one container (a leak, a fork bomb, an attacker mining coins) can starve "
     "every other pod on its node of memory or CPU.",
     remediation="Set `resources.limits.memory` and `resources.limits.cpu` (or enforce defaults with a "
@@ -466,7 +405,7 @@ def missing_limits(resource: Resource) -> list[Fail]:
             path = f"{c.path}.resources"
         else:
             path = c.path
-        fails.append(Fail(path, f"{_label(c)} has no {' or '.join(missing)} limit"))
+        fails.append(Fail(path, f"{c.label} has no {' or '.join(missing)} limit"))
     return fails
 
 
@@ -504,7 +443,7 @@ def image_not_pinned(resource: Resource) -> list[Fail]:
             continue  # no image or a placeholder substituted at deploy time
         problem = _image_tag_problem(image.strip())
         if problem:
-            fails.append(Fail(f"{c.path}.image", f"{_label(c)} image {image!r} {problem}"))
+            fails.append(Fail(f"{c.path}.image", f"{c.label} image {image!r} {problem}"))
     return fails
 
 
@@ -515,6 +454,7 @@ def image_not_pinned(resource: Resource) -> list[Fail]:
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-522",
+    compliance={"cis-kubernetes-1.9": ["5.1.5", "5.1.6"], "nsa-cisa-kubernetes-1.2": ["service-account-tokens"]},
     description="A pod that runs as the namespace's default ServiceAccount rarely calls the Kubernetes "
     "API, yet gets an API token mounted; an attacker in the pod can use it (and any permissions later "
     "granted to the default account). Pods with their own ServiceAccount are not reported: they are "
@@ -535,8 +475,12 @@ def default_token_mounted(resource: Resource, graph: ResourceGraph) -> Fail | No
     if account != "default" or value is False or (value is None and is_patch_fragment(resource)):
         return None
     accounts = graph.successors(resource, "uses", "ServiceAccount")
-    if value is None and accounts and all(a.get("automountServiceAccountToken") is False for a in accounts):
+    opted_out = {a.get("automountServiceAccountToken") is False for a in accounts}
+    if value is None and opted_out == {True}:
         return None  # the declared default ServiceAccount opts its pods out
+    if value is None and len(opted_out) > 1:  # variants (overlays) disagree: which one is applied is not known
+        files = ", ".join(sorted(a.location.file for a in accounts))
+        raise UnknownValue(path, f"the default ServiceAccount is declared in {files} with different token settings")
     if value is True:
         return Fail(f"{path}.automountServiceAccountToken", "pod mounts the default ServiceAccount's API token")
     return Fail(path, "pod runs as the default ServiceAccount and does not set automountServiceAccountToken: false")
@@ -566,7 +510,7 @@ def secret_in_env(resource: Resource) -> list[Fail]:
             name = str(env.get("name") or "")
             what = secret_kind(name, env.get("value"))
             if what:
-                fails.append(Fail(f"{c.path}.env.{index}.value", f"{_label(c)} sets {name} to a secret ({what})"))
+                fails.append(Fail(f"{c.path}.env.{index}.value", f"{c.label} sets {name} to a secret ({what})"))
     return fails
 
 
@@ -612,6 +556,7 @@ def _strings(value: Any) -> list[str]:
     framework="kubernetes",
     types=["Role", "ClusterRole"],
     cwe="CWE-269",
+    compliance={"cis-kubernetes-1.9": ["5.1.3"], "nsa-cisa-kubernetes-1.2": ["rbac"]},
     description="`*` in resources grants every resource of the API groups, including ones added later "
     "(secrets, CRDs); `*` verbs include escalate, impersonate and delete. Reported for Kubernetes' own "
     "API groups; wildcards inside an operator's own API group (its CRDs) are not.",
@@ -639,6 +584,7 @@ def rbac_wildcard(resource: Resource) -> list[Fail]:
     framework="kubernetes",
     types=["Role", "ClusterRole"],
     cwe="CWE-200",
+    compliance={"cis-kubernetes-1.9": ["5.1.2"], "nsa-cisa-kubernetes-1.2": ["rbac"]},
     description="get, list or watch on secrets returns their values: every token, password and TLS key "
     "in the namespace (or the cluster, for a ClusterRole). Rules limited to named secrets "
     "(`resourceNames`) are not reported.",
@@ -667,6 +613,7 @@ def rbac_reads_secrets(resource: Resource) -> list[Fail]:
     framework="kubernetes",
     types=["*"],
     cwe="CWE-1220",
+    compliance={"cis-kubernetes-1.9": ["5.7.4"], "nsa-cisa-kubernetes-1.2": ["namespaces"]},
     description="The default namespace is shared by everything deployed without thought; objects there "
     "cannot be isolated by namespace-scoped RBAC, quotas or NetworkPolicies. Only an explicit "
     "`namespace: default` is reported: a manifest without a namespace may be applied with `-n` or a "
@@ -676,10 +623,11 @@ def rbac_reads_secrets(resource: Resource) -> list[Fail]:
     example="metadata:\n  name: api\n  namespace: shop",
 )
 def default_namespace(resource: Resource) -> Fail | None:
-    if resource.extra.get("namespace_explicit") and resource.extra.get("namespace") == "default":
+    meta = resource.kubernetes
+    if meta.namespace_explicit and meta.namespace == "default":
         if resource.type in ("Role", "RoleBinding"):
             return None  # grants access to the default namespace; it has to live there
-        if resource.type in ("Service", "Endpoints", "EndpointSlice") and resource.extra.get("name") == "kubernetes":
+        if resource.type in ("Service", "Endpoints", "EndpointSlice") and meta.name == "kubernetes":
             return None  # the API server's own Service
-        return Fail("metadata.namespace", f"{resource.type} {resource.extra.get('name')!r} is in the default namespace")
+        return Fail("metadata.namespace", f"{resource.type} {meta.name!r} is in the default namespace")
     return None

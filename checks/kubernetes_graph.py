@@ -1,4 +1,9 @@
-"""Kubernetes checks that need relationships: exposure, RBAC reach and network isolation."""
+"""Kubernetes checks that need relationships: exposure, RBAC reach and network isolation.
+
+Links are read with `graph.linked_via` / `graph.linked_from`: a role the scanned files neither
+declare nor Kubernetes provides, a selector that matches no declared workload, or a NetworkPolicy
+selector that cannot be evaluated makes the answer unknown rather than a pass.
+"""
 
 from __future__ import annotations
 
@@ -42,7 +47,7 @@ def exposed_privileged_workload(resource: Resource, graph: ResourceGraph) -> Fai
     ingresses = graph.predecessors(resource, "routes", "Ingress")
     if kind not in ("LoadBalancer", "NodePort") and not ingresses:
         return None
-    privileged = [w for w in graph.successors(resource, "selects") if _privileged(w)]
+    privileged = [w for w in graph.linked_via(resource, "spec.selector") if _privileged(w)]
     if not privileged:
         return None
     names = ", ".join(w.address for w in privileged)
@@ -71,9 +76,9 @@ def _admin_role_name(binding: Resource, graph: ResourceGraph) -> str | None:
     ref = binding.get("roleRef")
     if isinstance(ref, dict) and ref.get("kind") == "ClusterRole" and ref.get("name") == "cluster-admin":
         return "cluster-admin"
-    for role in graph.successors(binding, "binds"):
+    for role in graph.linked_via(binding, "roleRef"):
         if role.type in ("ClusterRole", "Role") and _grants_everything(role):
-            return f"{role.type} {role.extra['name']} (every verb on every resource)"
+            return f"{role.type} {role.kubernetes.name} (every verb on every resource)"
     return None
 
 
@@ -84,6 +89,7 @@ def _admin_role_name(binding: Resource, graph: ResourceGraph) -> str | None:
     framework="kubernetes",
     types=["ClusterRoleBinding", "RoleBinding"],
     cwe="CWE-269",
+    compliance={"cis-kubernetes-1.9": ["5.1.1"], "nsa-cisa-kubernetes-1.2": ["rbac"]},
     description="Every pod of the workload carries a token with full control of the cluster (or of the "
     "namespace, for a RoleBinding): whoever gets code execution in one of those pods owns every "
     "secret and workload it can reach. cluster-admin is built in, so it is recognised by the binding's "
@@ -95,19 +101,16 @@ def _admin_role_name(binding: Resource, graph: ResourceGraph) -> str | None:
     graph=True,
 )
 def cluster_admin_workload(resource: Resource, graph: ResourceGraph) -> list[Fail]:
-    role = _admin_role_name(resource, graph)
-    if role is None:
-        return []
-    namespace = resource.extra.get("namespace")
+    namespace = resource.kubernetes.namespace
     declared = graph.successors(resource, "binds", "ServiceAccount")
-    fails = []
+    found: list[tuple[int, str, list[Resource]]] = []
     for index, subject in enumerate(resource.get("subjects") or []):
         if not isinstance(subject, dict) or subject.get("kind") != "ServiceAccount":
             continue
         account_ns, name = subject.get("namespace") or namespace, str(subject.get("name"))
         if account_ns is None:
             continue  # a ClusterRoleBinding subject without a namespace is invalid; nothing runs as it
-        accounts = [a for a in declared if a.extra["name"] == name and a.extra["namespace"] == account_ns]
+        accounts = [a for a in declared if a.kubernetes.name == name and a.kubernetes.namespace == account_ns]
         if accounts:
             workloads = sorted(
                 {w.key: w for a in accounts for w in graph.predecessors(a, "uses")}.values(), key=lambda w: w.key
@@ -116,14 +119,13 @@ def cluster_admin_workload(resource: Resource, graph: ResourceGraph) -> list[Fai
             workloads = workloads_running_as(graph, account_ns, name)
         if workloads:
             names = ", ".join(w.address for w in workloads)
-            fails.append(
-                Fail(
-                    f"subjects.{index}",
-                    f"{role} is bound to ServiceAccount {account_ns}/{name}, which {names} runs as",
-                    tuple(workloads) + tuple(accounts),
-                )
-            )
-    return fails
+            found.append((index, f"ServiceAccount {account_ns}/{name}, which {names} runs as", workloads + accounts))
+    if not found:
+        return []  # no workload runs as a subject: what the role grants does not matter here
+    role = _admin_role_name(resource, graph)
+    if role is None:
+        return []
+    return [Fail(f"subjects.{index}", f"{role} is bound to {what}", tuple(related)) for index, what, related in found]
 
 
 @check(
@@ -133,6 +135,7 @@ def cluster_admin_workload(resource: Resource, graph: ResourceGraph) -> list[Fai
     framework="kubernetes",
     types=WORKLOADS,
     cwe="CWE-923",
+    compliance={"cis-kubernetes-1.9": ["5.3.2"], "nsa-cisa-kubernetes-1.2": ["network-policies"]},
     description="Pods no NetworkPolicy selects accept traffic from every pod in the cluster. Judged only "
     "for a workload with an explicit metadata.namespace, when the scanned files declare at least one "
     "NetworkPolicy and that namespace either has a NetworkPolicy (with an explicit namespace) or is "
@@ -145,19 +148,21 @@ def cluster_admin_workload(resource: Resource, graph: ResourceGraph) -> list[Fai
 )
 def workload_without_network_policy(resource: Resource, graph: ResourceGraph) -> Fail | None:
     policies = graph.resources("kubernetes", "NetworkPolicy")
-    if pod_spec(resource) is None or not policies or graph.predecessors(resource, "isolates"):
+    if pod_spec(resource) is None or not policies:
         return None
-    if not resource.extra.get("namespace_explicit") or is_patch_fragment(resource):
+    meta = resource.kubernetes
+    if not meta.namespace_explicit or is_patch_fragment(resource):
         return None  # applied with -n or a kustomize namespace: which policies apply is not known here
-    namespace = resource.extra.get("namespace")
-    managed = any(p.extra.get("namespace") == namespace and p.extra.get("namespace_explicit") for p in policies) or any(
-        n.extra.get("name") == namespace for n in graph.resources("kubernetes", "Namespace")
-    )
+    if graph.linked_from(resource, "NetworkPolicy", "spec.podSelector"):
+        return None
+    managed = any(
+        p.kubernetes.namespace == meta.namespace and p.kubernetes.namespace_explicit for p in policies
+    ) or any(n.kubernetes.name == meta.namespace for n in graph.resources("kubernetes", "Namespace"))
     if not managed:
         return None
     return Fail(
         None,
-        f"no NetworkPolicy in namespace {resource.extra.get('namespace')!r} selects the pods of {resource.address}",
+        f"no NetworkPolicy in namespace {meta.namespace!r} selects the pods of {resource.address}",
     )
 
 
@@ -178,9 +183,12 @@ def workload_without_network_policy(resource: Resource, graph: ResourceGraph) ->
 )
 def ingress_to_empty_service(resource: Resource, graph: ResourceGraph) -> list[Fail]:
     fails = []
-    for service in graph.successors(resource, "routes"):
+    backends = graph.links(resource, "spec")
+    for service in backends.targets:
         selector = service.get("spec.selector")
         if isinstance(selector, dict) and selector and not graph.successors(service, "selects"):
             for attribute in graph.edge_attributes(resource, service, "routes"):
                 fails.append(Fail(attribute, f"backend Service {service.address} selects no workload", (service,)))
+    if not fails and backends.unknown is not None:
+        raise backends.unknown  # a backend Service that is not declared here may select nothing
     return fails

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from checks.dockerfile import _script
-from checks.kubernetes import _label
 from scanner import kube
 from scanner.records import Resource, Unknown
 from scanner.registry import Fail, check
@@ -100,7 +99,7 @@ def configmap_or_args_secret(resource: Resource) -> list[Fail]:
             for index, word in enumerate(words if isinstance(words, list) else []):
                 kinds = value_secret_kinds(word) if isinstance(word, str) else []
                 if kinds:
-                    fails.append(Fail(f"{c.path}.{field}.{index}", f"{_label(c)} has a {kinds[0]} in its {field}"))
+                    fails.append(Fail(f"{c.path}.{field}.{index}", f"{c.label} has a {kinds[0]} in its {field}"))
                     break
     return fails
 

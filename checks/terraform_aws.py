@@ -7,6 +7,7 @@ from checks._helpers import (
     Verdict,
     aws_admin_ports,
     aws_all_ports,
+    aws_ebs_default_encryption,
     aws_ingress_rules,
     aws_rule_exposure,
     block_paths,
@@ -19,6 +20,7 @@ from checks._helpers import (
     world_cidrs,
     written,
 )
+from scanner.records import UnknownValue
 from scanner.registry import Fail, check
 
 PUBLIC_ACLS = ("public-read", "public-read-write", "authenticated-read")
@@ -114,6 +116,7 @@ def aws_sg_all_ports_world_open(resource):
     framework="terraform",
     types=["aws_db_instance", "aws_rds_cluster_instance"],
     cwe="CWE-284",
+    compliance={"cis-aws-3.0": ["2.3.3"]},
     description="publicly_accessible = true gives the instance a public DNS name that resolves to a public IP, "
     "so the database listener is reachable from the internet wherever its security group allows.",
     remediation="Set publicly_accessible = false and reach the database from inside the VPC (application subnets, "
@@ -135,6 +138,7 @@ def aws_rds_public(resource):
     framework="terraform",
     types=["aws_db_instance", "aws_rds_cluster", "aws_neptune_cluster", "aws_docdb_cluster"],
     cwe="CWE-311",
+    compliance={"cis-aws-3.0": ["2.3.1"]},
     description="Without storage_encrypted the database volumes, automated backups, read replicas and snapshots "
     "are stored unencrypted; encryption cannot be turned on later without a snapshot-and-restore migration.",
     remediation="Set storage_encrypted = true (optionally with kms_key_id for a customer managed key). Replicas "
@@ -173,26 +177,39 @@ def _volume_unencrypted(resource, prefix: str) -> bool:
     types=["aws_ebs_volume", "aws_instance"],
     cwe="CWE-311",
     description="Unencrypted EBS volumes and their snapshots hold data in clear at rest; a snapshot shared or "
-    "copied by mistake exposes everything on the disk.",
-    remediation="Set encrypted = true on aws_ebs_volume and on each root_block_device/ebs_block_device, or "
-    "enable aws_ebs_encryption_by_default for the account and region.",
+    "copied by mistake exposes everything on the disk. An instance without a root_block_device gets a root "
+    "volume as encrypted as its AMI's snapshot, which for public AMIs is unencrypted. Nothing is reported when "
+    "the same configuration turns on aws_ebs_encryption_by_default (the account then encrypts every new volume "
+    "of the region).",
+    remediation="Set encrypted = true on aws_ebs_volume and on each root_block_device/ebs_block_device (add a "
+    "root_block_device where it is missing), or enable aws_ebs_encryption_by_default for the account and region.",
     example='resource "aws_ebs_volume" "data" {\n  availability_zone = "eu-west-1a"\n  size              = 100\n'
     "  encrypted         = true\n}",
+    graph=True,
     tags=("encryption",),
 )
-def aws_ebs_unencrypted(resource):
+def aws_ebs_unencrypted(resource, graph):
+    verdict = Verdict()
     if resource.type == "aws_ebs_volume":
         if _volume_unencrypted(resource, ""):
-            return Fail(written(resource, "encrypted"), "volume is not encrypted")
-        return None
-    verdict = Verdict()
-    for name in ("root_block_device", "ebs_block_device"):
-        for path in block_paths(resource, name, verdict):
-            with verdict.item():
-                if _volume_unencrypted(resource, f"{path}."):
-                    at = written(resource, f"{path}.encrypted", path)
-                    verdict.fail(at, f"{name} is not encrypted")
-    return verdict.result()
+            verdict.fail(written(resource, "encrypted"), "volume is not encrypted")
+    else:
+        for name in ("root_block_device", "ebs_block_device"):
+            for path in block_paths(resource, name, verdict):
+                with verdict.item():
+                    if _volume_unencrypted(resource, f"{path}."):
+                        at = written(resource, f"{path}.encrypted", path)
+                        verdict.fail(at, f"{name} is not encrypted")
+        with verdict.item():
+            if first_block(resource, "root_block_device") is None and not resource.get("launch_template"):
+                verdict.fail(None, "no root_block_device: the root volume is only as encrypted as the AMI's snapshot")
+    try:
+        encrypted_by_default = aws_ebs_default_encryption(graph, resource) is not None
+    except UnknownValue:
+        if verdict.fails:
+            raise  # whether the account encrypts them decides
+        encrypted_by_default = False
+    return None if encrypted_by_default else verdict.result()
 
 
 @check(
@@ -202,6 +219,7 @@ def aws_ebs_unencrypted(resource):
     framework="terraform",
     types=["aws_efs_file_system"],
     cwe="CWE-311",
+    compliance={"cis-aws-3.0": ["2.4.1"]},
     description="EFS encryption at rest can only be chosen at creation; an unencrypted file system keeps "
     "every file and its backups in clear at rest.",
     remediation="Set encrypted = true (and kms_key_id for a customer managed key); migrate data to a new "
@@ -223,6 +241,7 @@ def aws_efs_unencrypted(resource):
     framework="terraform",
     types=["aws_instance", "aws_launch_template", "aws_launch_configuration"],
     cwe="CWE-918",
+    compliance={"cis-aws-3.0": ["5.6"]},
     description="With IMDSv1 allowed, any server-side request forgery in an application on the instance can read "
     "the instance role's temporary credentials from http://169.254.169.254 with a plain GET.",
     remediation='Add metadata_options { http_tokens = "required" } (or disable the endpoint with '
@@ -266,6 +285,7 @@ def full_admin(statement: PolicyStatement) -> bool:
     framework="terraform",
     types=[*IAM_POLICY_TYPES, "aws_iam_role"],
     cwe="CWE-269",
+    compliance={"cis-aws-3.0": ["1.16"]},
     description='A statement allowing Action "*" on Resource "*" is full administrator access: whoever holds it can '
     "create users and keys, read every secret and delete every resource, so one leaked credential is a full "
     "account compromise.",
@@ -294,92 +314,6 @@ def aws_iam_full_admin(resource):
 
 
 @check(
-    id="IG-AWS-010",
-    title="KMS key rotation is disabled",
-    severity="medium",
-    framework="terraform",
-    types=["aws_kms_key"],
-    cwe="CWE-320",
-    description="Without automatic rotation a symmetric customer managed key keeps the same key material forever, "
-    "so anything encrypted under material that leaked stays exposed and compliance rotation periods are missed.",
-    remediation="Set enable_key_rotation = true (asymmetric and HMAC keys cannot rotate and are not reported).",
-    example='resource "aws_kms_key" "data" {\n  description         = "data at rest"\n  enable_key_rotation = true\n}',
-    tags=("encryption",),
-)
-def aws_kms_rotation(resource):
-    spec = resource.get("customer_master_key_spec", resource.get("key_spec", "SYMMETRIC_DEFAULT"))
-    if spec != "SYMMETRIC_DEFAULT" or resource.get("key_usage", "ENCRYPT_DECRYPT") != "ENCRYPT_DECRYPT":
-        return None
-    if not is_true(resource.get("enable_key_rotation")):
-        at = written(resource, "enable_key_rotation")
-        return Fail(at, "automatic key rotation is not enabled")
-    return None
-
-
-@check(
-    id="IG-AWS-011",
-    title="CloudTrail trail has logging turned off",
-    severity="medium",
-    framework="terraform",
-    types=["aws_cloudtrail"],
-    cwe="CWE-778",
-    description="enable_logging = false keeps the trail defined but records nothing, so API activity (including an "
-    "attacker's) leaves no audit record.",
-    remediation="Remove enable_logging or set it to true.",
-    example='resource "aws_cloudtrail" "main" {\n  name                          = "main"\n'
-    "  s3_bucket_name                = aws_s3_bucket.trail.id\n  enable_logging                = true\n"
-    "  is_multi_region_trail         = true\n  enable_log_file_validation    = true\n}",
-    tags=("logging",),
-)
-def aws_cloudtrail_logging_off(resource):
-    if is_false(resource.get("enable_logging")):
-        return Fail("enable_logging", "trail logging is turned off")
-    return None
-
-
-@check(
-    id="IG-AWS-012",
-    title="CloudTrail trail covers a single region",
-    severity="low",
-    framework="terraform",
-    types=["aws_cloudtrail"],
-    cwe="CWE-778",
-    description="A single-region trail does not record API calls made in other regions, which is where an attacker "
-    "would start resources to avoid notice.",
-    remediation="Set is_multi_region_trail = true (one multi-region trail covers all current and future regions).",
-    example='resource "aws_cloudtrail" "main" {\n  name                  = "main"\n'
-    "  s3_bucket_name        = aws_s3_bucket.trail.id\n  is_multi_region_trail = true\n}",
-    tags=("logging",),
-)
-def aws_cloudtrail_single_region(resource):
-    if not is_true(resource.get("is_multi_region_trail")):
-        at = written(resource, "is_multi_region_trail")
-        return Fail(at, "trail only records API activity in its own region")
-    return None
-
-
-@check(
-    id="IG-AWS-013",
-    title="CloudTrail log file validation is disabled",
-    severity="low",
-    framework="terraform",
-    types=["aws_cloudtrail"],
-    cwe="CWE-354",
-    description="Without log file validation there are no signed digest files, so deleted or altered log files "
-    "cannot be detected after an incident.",
-    remediation="Set enable_log_file_validation = true.",
-    example='resource "aws_cloudtrail" "main" {\n  name                       = "main"\n'
-    "  s3_bucket_name             = aws_s3_bucket.trail.id\n  enable_log_file_validation = true\n}",
-    tags=("logging",),
-)
-def aws_cloudtrail_no_validation(resource):
-    if not is_true(resource.get("enable_log_file_validation")):
-        at = written(resource, "enable_log_file_validation")
-        return Fail(at, "log file integrity validation is not enabled")
-    return None
-
-
-@check(
     id="IG-AWS-014",
     title="Load balancer listener serves plain HTTP",
     severity="medium",
@@ -388,15 +322,17 @@ def aws_cloudtrail_no_validation(resource):
     cwe="CWE-319",
     description="A listener on plain HTTP that forwards traffic sends requests, cookies and credentials "
     "unencrypted between clients and the load balancer. HTTP listeners that only redirect to HTTPS "
-    "(or return a fixed response) are not reported.",
+    "(or return a fixed response) are not reported. A listener without `protocol` listens on HTTP when its load "
+    "balancer is an application load balancer (on TCP for a network one).",
     remediation='Listen on HTTPS with a certificate (protocol = "HTTPS", certificate_arn, a TLS 1.2+ ssl_policy) and '
     "turn the HTTP listener into a redirect to HTTPS.",
     example='resource "aws_lb_listener" "http" {\n  load_balancer_arn = aws_lb.web.arn\n  port              = 80\n'
     '  protocol          = "HTTP"\n\n  default_action {\n    type = "redirect"\n    redirect {\n'
     '      port        = "443"\n      protocol    = "HTTPS"\n      status_code = "HTTP_301"\n    }\n  }\n}',
+    graph=True,
     tags=("encryption", "network"),
 )
-def aws_lb_plain_http(resource):
+def aws_lb_plain_http(resource, graph):
     if resource.type == "aws_elb":
         verdict = Verdict()
         for path in block_paths(resource, "listener", verdict):
@@ -404,7 +340,12 @@ def aws_lb_plain_http(resource):
                 if str(resource.get(f"{path}.lb_protocol", "")).lower() == "http":
                     verdict.fail(f"{path}.lb_protocol", "classic load balancer listener accepts plain HTTP")
         return verdict.result()
-    if str(resource.get("protocol", "")).upper() != "HTTP":
+    protocol = resource.get("protocol")
+    if protocol is None and _load_balancer_type(graph, resource) == "application":
+        protocol, where = "HTTP", "protocol is omitted, so an application load balancer listens on HTTP"
+    else:
+        where = "listener"
+    if str(protocol).upper() != "HTTP":
         return None
     verdict = Verdict()
     for action in block_paths(resource, "default_action", verdict):
@@ -413,8 +354,28 @@ def aws_lb_plain_http(resource):
             continue
         if kind == "redirect" and str(resource.get(f"{action}.redirect.0.protocol", "")).upper() == "HTTPS":
             continue
-        return Fail("protocol", "listener forwards plain HTTP traffic instead of redirecting to HTTPS")
+        message = f"{where} forwards plain HTTP traffic instead of redirecting to HTTPS"
+        return Fail(written(resource, "protocol"), message)
     return verdict.result()
+
+
+# an ARN names the kind of load balancer: arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/app/<name>/<id>
+LB_ARN_KINDS = {"app": "application", "net": "network", "gwy": "gateway"}
+
+
+def _load_balancer_type(graph, listener) -> str:
+    """The type of the load balancer a listener belongs to (which decides what an omitted protocol means).
+
+    Read from the aws_lb the listener references, or from a literal ARN; unknown when neither tells."""
+    for lb in graph.successors(listener, kind="references"):
+        linked = graph.edge_attributes(listener, lb, "references")
+        if lb.type in ("aws_lb", "aws_alb") and "load_balancer_arn" in linked:
+            return str(lb.get("load_balancer_type") or "application").lower()
+    arn = listener.get("load_balancer_arn")
+    kind = arn.split(":loadbalancer/")[-1].split("/")[0] if isinstance(arn, str) and ":loadbalancer/" in arn else None
+    if kind in LB_ARN_KINDS:
+        return LB_ARN_KINDS[kind]
+    raise UnknownValue("protocol", "protocol is omitted and the load balancer (which decides the default) is not known")
 
 
 @check(

@@ -15,8 +15,13 @@ from checks._helpers import (
     is_world_cidr,
     written,
 )
+from checks.azure_defaults import provider_default, value_or_default
 from scanner.records import Resource
 from scanner.registry import Fail, check
+
+# Defaults read from the provider's docs and schema at v2.99.0, v3.117.1, v4.50.0 and 5.2.0.
+NESTED_PUBLIC_DEFAULT = {2: False, 3: True, 4: True, 5: False}  # 2.x: allow_blob_public_access
+STORAGE_TLS_DEFAULT = {1: "TLS1_0", 2: "TLS1_0", 3: "TLS1_2", 4: "TLS1_2", 5: "TLS1_2"}
 
 
 @check(
@@ -49,8 +54,10 @@ def azure_container_public(resource):
     types=["azurerm_storage_account"],
     cwe="CWE-732",
     description="allow_nested_items_to_be_public = true (allow_blob_public_access in provider v2) lets any "
-    "container in the account be switched to anonymous access, a one-line mistake away from a data leak. Only "
-    "an explicit true is reported: whether a container is actually public is IG-AZR-001.",
+    "container in the account be switched to anonymous access, a one-line mistake away from a data leak. Left "
+    "out, it is judged by the default of the azurerm versions the configuration allows: true in 3.x and 4.x, "
+    "false in 2.x and from 5.0 (unknown when the constraint allows both). Whether a container is actually "
+    "public is IG-AZR-001.",
     remediation="Set allow_nested_items_to_be_public = false so the account rejects anonymous access whatever "
     "the container settings say.",
     example='resource "azurerm_storage_account" "main" {\n  name                            = "acmeprod"\n'
@@ -62,8 +69,18 @@ def azure_container_public(resource):
 )
 def azure_storage_public_nested_items(resource):
     for name in ("allow_nested_items_to_be_public", "allow_blob_public_access"):
-        if is_true(resource.get(name)):
+        value = resource.get(name)
+        if is_true(value):
             return Fail(name, f"{name} = true: containers may be made anonymously readable")
+        if value is not None:
+            return None
+    at = written(resource, "allow_nested_items_to_be_public", written(resource, "allow_blob_public_access"))
+    if is_true(provider_default(resource, "allow_nested_items_to_be_public", NESTED_PUBLIC_DEFAULT)):
+        return Fail(
+            at,
+            "allow_nested_items_to_be_public is not set and defaults to true in azurerm 3.x and 4.x, "
+            "which the configuration's provider constraint selects: containers may be made public",
+        )
     return None
 
 
@@ -75,9 +92,10 @@ def azure_storage_public_nested_items(resource):
     types=["azurerm_storage_account"],
     cwe="CWE-326",
     description="TLS 1.0 and 1.1 have known weaknesses and are deprecated (RFC 8996); allowing them lets a "
-    "downgraded client connection be attacked. Provider v3+ defaults to TLS1_2, so only an explicit older "
-    "version is reported.",
-    remediation='Set min_tls_version = "TLS1_2" (or remove it on provider v3+).',
+    "downgraded client connection be attacked. Left out, min_tls_version defaults to TLS1_0 in azurerm 1.x and "
+    "2.x and to TLS1_2 from 3.0, so an omitted value is reported only when the provider constraint selects 2.x "
+    "(unknown when it allows both).",
+    remediation='Set min_tls_version = "TLS1_2".',
     example='resource "azurerm_storage_account" "main" {\n  name                     = "acmeprod"\n'
     '  resource_group_name      = azurerm_resource_group.main.name\n  location                 = "westeurope"\n'
     '  account_tier             = "Standard"\n  account_replication_type = "GRS"\n'
@@ -85,9 +103,11 @@ def azure_storage_public_nested_items(resource):
     tags=("storage", "encryption"),
 )
 def azure_storage_old_tls(resource):
-    version = resource.get("min_tls_version")
+    version = value_or_default(resource, "min_tls_version", STORAGE_TLS_DEFAULT)
     if version in ("TLS1_0", "TLS1_1"):
-        return Fail("min_tls_version", f"minimum TLS version is {version}")
+        at = written(resource, "min_tls_version")
+        how = "is" if resource.get("min_tls_version") is not None else "is not set and defaults to"
+        return Fail(at, f"minimum TLS version {how} {version}")
     return None
 
 

@@ -260,26 +260,6 @@ def gcp_sql_ssl(resource):
 
 
 @check(
-    id="IG-GCP-007",
-    title="GKE cluster enables legacy ABAC",
-    severity="high",
-    framework="terraform",
-    types=["google_container_cluster"],
-    cwe="CWE-285",
-    description="Legacy ABAC grants broad, statically configured permissions that bypass Kubernetes RBAC; "
-    "service accounts typically end up with near cluster-admin rights.",
-    remediation="Remove enable_legacy_abac (it defaults to false) and grant access with RBAC roles.",
-    example='resource "google_container_cluster" "main" {\n  name               = "prod"\n'
-    '  location           = "europe-west1"\n  enable_legacy_abac = false\n}',
-    tags=("kubernetes",),
-)
-def gcp_gke_legacy_abac(resource):
-    if is_true(resource.get("enable_legacy_abac")):
-        return Fail("enable_legacy_abac", "legacy ABAC authorization is enabled")
-    return None
-
-
-@check(
     id="IG-GCP-008",
     title="GKE cluster nodes have public IP addresses",
     severity="medium",

@@ -2,7 +2,9 @@
 
 Since AWS provider v4 a bucket's public access block, policy, encryption and versioning live in
 separate resources that reference the bucket, so judging a bucket means asking the graph which
-resources point at it.
+resources point at it. Links are read with `graph.linked_via` / `graph.linked_from`, which raise
+UnknownValue when a link cannot be followed (a bucket name from a variable without a value, a
+security group id of a group created elsewhere): then the check answers unknown, not pass.
 """
 
 from __future__ import annotations
@@ -20,8 +22,6 @@ from checks._helpers import (
     policy_document,
     policy_statements,
     public_statements,
-    referenced,
-    referrers,
 )
 from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
@@ -44,6 +44,7 @@ def _account_blocks(graph, resource: Resource, flags: tuple[str, ...]) -> Resour
     framework="terraform",
     types=["aws_s3_bucket", "aws_s3_bucket_public_access_block"],
     cwe="CWE-284",
+    compliance={"cis-aws-3.0": ["2.1.4"]},
     description="S3 Block Public Access is the guard rail that stops a later ACL or bucket policy from making the "
     "bucket public. An aws_s3_bucket_public_access_block that leaves any of its four flags false (they default "
     "to false) turns that guard rail off. A bucket with no block resource at all is reported with low severity: "
@@ -62,13 +63,13 @@ def aws_s3_public_access_block(resource, graph):
         open_flags = [f for f in BLOCK_FLAGS if not is_true(resource.get(f))]
         if not open_flags:
             return None
-        buckets = tuple(referenced(graph, resource, "aws_s3_bucket", "bucket"))
+        buckets = tuple(graph.links(resource, "bucket", "aws_s3_bucket").targets)  # context for the message only
         at = next((f for f in open_flags if resource.get(f) is not None), None)
         return Fail(at, f"public access block leaves {', '.join(open_flags)} off", related=buckets)
-    if referrers(graph, resource, "aws_s3_bucket_public_access_block", "bucket"):
-        return None  # judged on the block resource itself
     if _account_blocks(graph, resource, BLOCK_FLAGS):
         return None
+    if graph.linked_from(resource, "aws_s3_bucket_public_access_block", "bucket"):
+        return None  # judged on the block resource itself
     return Fail(
         None,
         "no aws_s3_bucket_public_access_block references this bucket: nothing in the code keeps public access blocked",
@@ -79,13 +80,17 @@ def aws_s3_public_access_block(resource, graph):
 def _policy_blocked(graph, bucket: Resource) -> Resource | None:
     """A bucket or account public access block that neutralises public bucket policies.
 
-    restrict_public_buckets alone is enough: while it is on, S3 only honours a public policy's grants
-    for AWS service principals and the bucket owner's own account (block_public_policy only stops a
-    new public policy from being written)."""
-    for block in referrers(graph, bucket, "aws_s3_bucket_public_access_block", "bucket"):
+    restrict_public_buckets alone is enough: while it is on, S3 only honours a public policy's grants for
+    AWS service principals and the bucket owner's own account (block_public_policy only stops a new public
+    policy from being written). Raises UnknownValue when a block that may be the bucket's, or its flag, is
+    unknown."""
+    account = _account_blocks(graph, bucket, ("restrict_public_buckets",))
+    if account is not None:
+        return account
+    for block in graph.linked_from(bucket, "aws_s3_bucket_public_access_block", "bucket"):
         if is_true(block.get("restrict_public_buckets")):
             return block
-    return _account_blocks(graph, bucket, ("restrict_public_buckets",))
+    return None
 
 
 @check(
@@ -111,16 +116,23 @@ def _policy_blocked(graph, bucket: Resource) -> Resource | None:
     tags=("s3",),
 )
 def aws_s3_policy_public(resource, graph):
-    if resource.type == "aws_s3_bucket" and referrers(graph, resource, "aws_s3_bucket_policy", "bucket"):
-        return None  # the aws_s3_bucket_policy resource is judged (a plan's computed copy would repeat it)
     found = public_statements(resource, "policy")
     if not found:
         return None
-    buckets = [resource] if resource.type == "aws_s3_bucket" else referenced(graph, resource, "aws_s3_bucket", "bucket")
+    if resource.type == "aws_s3_bucket" and graph.linked_from(resource, "aws_s3_bucket_policy", "bucket"):
+        return None  # the aws_s3_bucket_policy resource is judged (a plan's computed copy would repeat it)
     grant = f'policy statement {", ".join(found)} allows Principal "*" with no restricting condition'
+    if resource.type == "aws_s3_bucket":
+        buckets = [resource]
+    else:
+        link = graph.links(resource, "bucket", "aws_s3_bucket")
+        buckets = [] if link.unresolved else link.targets
     if not buckets:
-        return Fail("policy", grant)
-    blockers = [b for b in (_policy_blocked(graph, bucket) for bucket in buckets) if b is not None]
+        return Fail("policy", grant)  # whose public access block applies is unknown: the check's own severity
+    try:
+        blockers = [b for b in (_policy_blocked(graph, bucket) for bucket in buckets) if b is not None]
+    except UnknownValue as unknown:
+        return Fail("policy", f"{grant}; whether a public access block neutralises it is unknown ({unknown.reason})")
     related = tuple(r for r in buckets if r is not resource)
     if len(blockers) == len(buckets):
         return Fail(
@@ -172,11 +184,20 @@ def _admin_exposures(graph, group: Resource, verdict: Verdict) -> list[tuple[Res
 def aws_public_instance_admin_ports(resource, graph):
     verdict = Verdict()
     exposures: list[tuple[Resource, Resource, str]] = []
-    for group in referenced(graph, resource, "aws_security_group", "vpc_security_group_ids", "security_groups"):
-        with verdict.item():
-            exposures += [(group, rule, text) for rule, text in _admin_exposures(graph, group, verdict)]
+    for attribute in ("vpc_security_group_ids", "security_groups"):
+        link = graph.links(resource, attribute, "aws_security_group")
+        if link.unknown is not None:
+            verdict.unknown(link.unknown.path, link.unknown.reason)
+        for group in link.targets:
+            with verdict.item():
+                exposures += [(group, rule, text) for rule, text in _admin_exposures(graph, group, verdict)]
     if not exposures:
-        return verdict.result()
+        try:
+            return verdict.result()  # None: no world-open admin port in any attached group
+        except UnknownValue:
+            if instance_public_ip(graph, resource) is None:
+                return None  # whatever the unknown groups allow, the instance is not reachable
+            raise
     public = instance_public_ip(graph, resource)
     if public is None:
         return None
@@ -212,7 +233,7 @@ def aws_public_instance_admin_ports(resource, graph):
 def aws_s3_no_encryption_config(resource, graph):
     if block_paths(resource, "server_side_encryption_configuration"):
         return None
-    if referrers(graph, resource, "aws_s3_bucket_server_side_encryption_configuration", "bucket"):
+    if graph.linked_from(resource, "aws_s3_bucket_server_side_encryption_configuration", "bucket"):
         return None
     if "server_side_encryption_configuration" in dynamic_blocks(resource):
         raise UnknownValue("server_side_encryption_configuration", "dynamic encryption block")
@@ -238,7 +259,7 @@ def aws_s3_no_encryption_config(resource, graph):
     tags=("s3",),
 )
 def aws_s3_versioning_disabled(resource, graph):
-    linked = referrers(graph, resource, "aws_s3_bucket_versioning", "bucket")
+    linked = graph.linked_from(resource, "aws_s3_bucket_versioning", "bucket")
     if linked:  # the separate resource wins over the (possibly computed) inline block
         if any(v.get("versioning_configuration.0.status") == "Enabled" for v in linked):
             return None
@@ -275,11 +296,19 @@ def _log_destination(graph, bucket: Resource) -> bool:
             last = (attribute or "").split(".")[-1]
             if last in LOG_TARGETS or (attribute or "").startswith("access_logs."):
                 return True
-    acls = [bucket, *referrers(graph, bucket, "aws_s3_bucket_acl", "bucket")]
+    acls = [bucket, *_exempting_links(graph, bucket, "aws_s3_bucket_acl")]
     if any(_known(acl, "acl") == "log-delivery-write" for acl in acls):
         return True
-    policies = [bucket, *referrers(graph, bucket, "aws_s3_bucket_policy", "bucket")]
+    policies = [bucket, *_exempting_links(graph, bucket, "aws_s3_bucket_policy")]
     return any(_grants_log_delivery(policy) for policy in policies)
+
+
+def _exempting_links(graph, bucket: Resource, type: str) -> list[Resource]:
+    """Resources of `type` linked to the bucket, for evidence that only ever exempts it: an unknown link is none."""
+    try:
+        return graph.linked_from(bucket, type, "bucket")
+    except UnknownValue:
+        return []
 
 
 def _known(resource: Resource, path: str):
@@ -330,9 +359,9 @@ def _grants_log_delivery(resource: Resource) -> bool:
     tags=("s3", "logging"),
 )
 def aws_s3_no_access_logging(resource, graph):
-    if block_paths(resource, "logging") or referrers(graph, resource, "aws_s3_bucket_logging", "bucket"):
+    if block_paths(resource, "logging") or _log_destination(graph, resource):
         return None
-    if _log_destination(graph, resource):
+    if graph.linked_from(resource, "aws_s3_bucket_logging", "bucket"):
         return None
     if "logging" in dynamic_blocks(resource):
         raise UnknownValue("logging", "dynamic logging block")

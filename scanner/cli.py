@@ -22,13 +22,14 @@ import scanner.config as configuration
 import scanner.filter as filtering
 import scanner.workspace as workspace
 from scanner import __version__
+from scanner.compliance import COMPLIANCE_FRAMEWORKS
 from scanner.discover import scan_root
 from scanner.docs import DOCS_URL, render_checks_markdown
 from scanner.parsers import ParseCache
-from scanner.records import FRAMEWORKS, Severity
+from scanner.records import FRAMEWORKS, ScanResult, Severity
 from scanner.registry import Check, Selection, load_builtin_checks
 from scanner.report import FORMATS, ReportContext, renderer
-from scanner.scan import ScanOptions, ScanResult, scan
+from scanner.scan import ScanOptions, scan
 
 SEVERITIES = [s.value for s in Severity]
 EXIT_FINDINGS = 1
@@ -193,6 +194,19 @@ GATE_OPTIONS = [
     ),
     click.option("--show-unknown", is_flag=True, help="List checks that could not decide and why."),
     click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache."),
+    click.option(
+        "--checks-dir",
+        "checks_dirs",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="Load your own YAML and Python checks from DIR too (repeatable; see CONTRIBUTING.md).",
+    ),
+    click.option(
+        "--compliance",
+        type=click.Choice(sorted(COMPLIANCE_FRAMEWORKS)),
+        default=None,
+        help="Run only the checks that evidence a control of this framework; reports summarise each control.",
+    ),
 ]
 
 
@@ -203,12 +217,33 @@ def gate_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
+def custom_checks(
+    checks_dirs: tuple[Path, ...], config: configuration.Config, config_file: Path | None
+) -> dict[str, Check]:
+    """The user's checks: --checks-dir directories, then the config's `custom-checks`. Python files run
+    only from directories the person running iacgate named: on the command line, or in a --config
+    file (not in one found in the scanned tree). A broken check file is exit 2."""
+    from scanner.custom import ChecksDirectory, CustomChecksError, load_custom_checks
+
+    directories = [ChecksDirectory(path, run_python=True) for path in checks_dirs]
+    directories += [ChecksDirectory(path, run_python=config_file is not None) for path in config.custom_checks]
+    try:
+        return load_custom_checks(directories)
+    except CustomChecksError as exc:
+        raise ConfigProblem(f"custom checks cannot be loaded:\n{exc}") from exc
+
+
 def check_selection(
-    only: str | None, skip: str | None, config: configuration.Config, frameworks: set[str]
+    only: str | None,
+    skip: str | None,
+    config: configuration.Config,
+    frameworks: set[str],
+    custom: dict[str, Check] | None = None,
+    compliance: str | None = None,
 ) -> Selection:
-    """The checks to run. Unknown check ids on the command line are usage errors, in the config file
-    configuration errors; a selection that leaves no check to run is a usage error naming why."""
-    checks = load_builtin_checks()
+    """The checks to run, the user's among them. Unknown check ids on the command line are usage errors, in
+    the config file configuration errors; a selection that leaves no check to run is a usage error naming why."""
+    checks = {**load_builtin_checks(), **(custom or {})}
     unknown_ids = (_csv(only) | _csv(skip)) - set(checks)
     if unknown_ids:
         raise click.BadParameter(f"unknown check id(s): {', '.join(sorted(unknown_ids))}", param_hint="--check")
@@ -216,7 +251,11 @@ def check_selection(
     if unknown_in_config:
         raise ConfigProblem(f"unknown check id(s) {', '.join(sorted(unknown_in_config))} in {config.source}")
     selection = Selection(
-        only=_csv(only) or config.checks, skip=_csv(skip) or config.skip_checks, frameworks=frameworks
+        only=_csv(only) or config.checks,
+        skip=_csv(skip) or config.skip_checks,
+        frameworks=frameworks,
+        custom=custom or {},
+        compliance=compliance,
     )
     if not selection.select(checks):
         only_from = "--check" if _csv(only) else f"checks in {config.source}"
@@ -249,6 +288,7 @@ def write_reports(
     sarif_category: str | None,
     docs_url: str,
     fail_on_incomplete: bool = False,
+    compliance: str | None = None,
 ) -> None:
     """Every report, then, when none went to stdout, a one-line summary on stderr so a CI log is never empty."""
     context = ReportContext(
@@ -259,6 +299,7 @@ def write_reports(
         source_url=_github_source_url(result.root),
         today=date.today(),
         fail_on_incomplete=fail_on_incomplete,
+        compliance=compliance,
     )
     for fmt, output in reports:
         colored = replace(context, color=fmt == "console" and output is None and sys.stdout.isatty())
@@ -334,6 +375,8 @@ def scan_command(
     workers: int | None,
     var_files: tuple[Path, ...],
     var_values: tuple[str, ...],
+    checks_dirs: tuple[Path, ...],
+    compliance: str | None,
 ) -> None:
     """Scan PATHS for misconfigurations."""
     reports = pair_reports(formats, outputs, click.get_current_context().meta.get(REPORT_ORDER))
@@ -344,7 +387,8 @@ def scan_command(
         root, config = configuration.for_scan(list(paths), root, config_file)
     except configuration.ConfigError as exc:
         raise ConfigProblem(str(exc)) from exc
-    selection = check_selection(only, skip, config, _frameworks(framework, config.frameworks))
+    custom = custom_checks(checks_dirs, config, config_file)
+    selection = check_selection(only, skip, config, _frameworks(framework, config.frameworks), custom, compliance)
     severity_threshold = severity_threshold or (config.severity_threshold or Severity.LOW).value
     options = ScanOptions(
         paths=list(paths),
@@ -368,6 +412,7 @@ def scan_command(
         sarif_category=sarif_category,
         docs_url=docs_url,
         fail_on_incomplete=strict,
+        compliance=compliance,
     )
     sys.exit(exit_code(result, threshold, fail_on_incomplete=strict))
 
@@ -509,6 +554,8 @@ def plan_command(
     fail_on_incomplete: bool | None,
     show_unknown: bool,
     no_cache: bool,
+    checks_dirs: tuple[Path, ...],
+    compliance: str | None,
 ) -> None:
     """Gate a Terraform plan (`terraform show -json plan.out > PLAN.json`): judge what it creates or changes."""
     from scanner.plan import PlanError, PlanOptions, run_plan
@@ -522,7 +569,8 @@ def plan_command(
         config = configuration.load_config(root, config_file, start=scan_root(scanned))
     except (workspace.RootError, configuration.ConfigError) as exc:
         raise ConfigProblem(str(exc)) from exc
-    selection = check_selection(only, skip, config, {"terraform"})
+    custom = custom_checks(checks_dirs, config, config_file)
+    selection = check_selection(only, skip, config, {"terraform"}, custom, compliance)
     severity_threshold = severity_threshold or (config.severity_threshold or Severity.LOW).value
     options = PlanOptions(
         plan=plan_file,
@@ -552,15 +600,43 @@ def plan_command(
         sarif_category=sarif_category,
         docs_url=docs_url,
         fail_on_incomplete=strict,
+        compliance=compliance,
     )
     sys.exit(exit_code(run.result, threshold, fail_on_incomplete=strict))
 
 
 @main.command("checks")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
-def checks_command(fmt: str) -> None:
-    """List every registered check (`--format markdown` is docs/checks.md)."""
-    checks = sorted(load_builtin_checks().values(), key=lambda c: c.id)
+@click.option(
+    "--checks-dir",
+    "checks_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Also list your own checks from DIR (repeatable).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Configuration file whose `custom-checks` to list (default: the one in the current directory).",
+)
+@click.option(
+    "--compliance",
+    type=click.Choice(sorted(COMPLIANCE_FRAMEWORKS)),
+    default=None,
+    help="List only the checks that evidence a control of this framework.",
+)
+def checks_command(fmt: str, checks_dirs: tuple[Path, ...], config_file: Path | None, compliance: str | None) -> None:
+    """List every registered check and the user's own (`--format markdown` is docs/checks.md)."""
+    try:
+        config = configuration.load_config(Path.cwd(), config_file)
+    except configuration.ConfigError as exc:
+        raise ConfigProblem(str(exc)) from exc
+    catalogue = {**load_builtin_checks(), **custom_checks(checks_dirs, config, config_file)}
+    checks = sorted(
+        (c for c in catalogue.values() if compliance is None or compliance in c.compliance), key=lambda c: c.id
+    )
     if fmt == "markdown":
         click.echo(render_checks_markdown(checks), nl=False)
         return
@@ -575,6 +651,8 @@ def checks_command(fmt: str) -> None:
                 "cwe": c.cwe,
                 "tags": list(c.all_tags),
                 "graph": c.graph,
+                "compliance": {name: list(controls) for name, controls in c.compliance.items()},
+                "source": c.source,
             }
             for c in checks
         ]
@@ -583,10 +661,13 @@ def checks_command(fmt: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("ID", "Severity", "Framework", "Title", "Resource types", "CWE")
+    table = Table("ID", "Severity", "Framework", "Title", "Resource types", "CWE", "Compliance", "Source")
     for c in checks:
-        table.add_row(c.id, c.severity.value, c.framework, c.title, ", ".join(c.resource_types), c.cwe)
-    Console(width=200).print(table)
+        controls = "; ".join(f"{name} {', '.join(ids)}" for name, ids in c.compliance.items())
+        table.add_row(
+            c.id, c.severity.value, c.framework, c.title, ", ".join(c.resource_types), c.cwe, controls, c.source
+        )
+    Console(width=240).print(table)
 
 
 if __name__ == "__main__":

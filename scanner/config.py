@@ -63,6 +63,7 @@ class Config:
     exclude_paths: list[str] = field(default_factory=list)
     per_path: list[PathOverride] = field(default_factory=list)
     var_files: list[Path] = field(default_factory=list)
+    custom_checks: list[Path] = field(default_factory=list)  # directories of the user's own checks
     sla: dict[Severity, int] = field(default_factory=dict)  # severity -> days
     baseline: Path | None = None
     fail_on_incomplete: bool = False
@@ -186,6 +187,7 @@ def parse_config(data: Any, name: str, base: Path) -> Config:
             for item in data.get("per-path", [])
         ],
         var_files=[base / p for p in data.get("var-files", [])],
+        custom_checks=[base / p for p in data.get("custom-checks", [])],
         sla={Severity(sev): parse_days(value) for sev, value in data.get("sla", {}).items()},
         baseline=base / data["baseline"] if "baseline" in data else None,
         fail_on_incomplete=data.get("fail-on-incomplete", False),

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from scanner.compliance import COMPLIANCE_FRAMEWORKS
 from scanner.records import FRAMEWORKS
 from scanner.registry import Check, load_builtin_checks
 
@@ -95,6 +96,8 @@ def _section(c: Check) -> list[str]:
         lines.append("- Graph check: judges the resource together with the resources related to it")
     if c.tags:
         lines.append(f"- Tags: {', '.join(c.tags)}")
+    for name, controls in c.compliance.items():
+        lines.append(f"- {COMPLIANCE_FRAMEWORKS[name]}: {', '.join(controls)}")
     lines += ["", f"**Why it matters.** {c.description}", "", f"**How to fix.** {c.remediation}", ""]
     if c.example:
         lines += ["**Example.**", "", fenced(c.example, c.framework), ""]

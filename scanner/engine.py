@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 
 from scanner.graph import ResourceGraph
-from scanner.records import Finding, Location, Resource, ScanError, Severity, UnknownResult, UnknownValue
+from scanner.records import (
+    Evaluated,
+    Finding,
+    Location,
+    Resource,
+    ScanError,
+    Severity,
+    TerraformMeta,
+    UnknownResult,
+    UnknownValue,
+)
 from scanner.registry import Check, Fail
-
-
-@dataclass
-class Evaluated:
-    findings: list[Finding] = field(default_factory=list)
-    unknowns: list[UnknownResult] = field(default_factory=list)
-    errors: list[ScanError] = field(default_factory=list)
-    passed: int = 0
 
 
 def _related(resource: Resource) -> Location:
@@ -34,6 +35,11 @@ def _trace(resource: Resource, path: str | None) -> list[Location]:
     return []
 
 
+def _called_by(resource: Resource) -> tuple[Location, ...]:
+    """The module blocks that instantiated a Terraform resource: where a person changes its inputs."""
+    return resource.meta.called_by if isinstance(resource.meta, TerraformMeta) else ()
+
+
 def run_checks(graph: ResourceGraph, checks: list[Check]) -> Evaluated:
     out = Evaluated()
     by_type: dict[tuple[str, str], list[Check]] = defaultdict(list)
@@ -41,7 +47,8 @@ def run_checks(graph: ResourceGraph, checks: list[Check]) -> Evaluated:
         for rtype in chk.resource_types:
             by_type[(chk.framework, rtype)].append(chk)
     for resource in graph.resources():
-        if resource.extra.get("gated") is False:
+        meta = resource.meta
+        if isinstance(meta, TerraformMeta) and not meta.gated:
             continue  # plan resources that are not created or updated are context only
         candidates = by_type.get((resource.framework, resource.type), []) + by_type.get((resource.framework, "*"), [])
         for chk in sorted(candidates, key=lambda c: c.id):
@@ -62,6 +69,7 @@ def run_checks(graph: ResourceGraph, checks: list[Check]) -> Evaluated:
             fails = [verdict] if isinstance(verdict, Fail) else list(verdict or [])
             if not fails:
                 out.passed += 1
+                out.passed_by_check[chk.id] = out.passed_by_check.get(chk.id, 0) + 1
             for fail in fails:
                 out.findings.append(
                     Finding(
@@ -72,7 +80,7 @@ def run_checks(graph: ResourceGraph, checks: list[Check]) -> Evaluated:
                         resource=resource,
                         location=resource.location_of(fail.attribute),
                         attribute=fail.attribute,
-                        related=[*(_related(r) for r in fail.related), *resource.extra.get("called_by", ())],
+                        related=[*(_related(r) for r in fail.related), *_called_by(resource)],
                         trace=_trace(resource, fail.attribute),
                     )
                 )

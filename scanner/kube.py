@@ -1,7 +1,8 @@
-"""Where a Kubernetes workload keeps its pod spec and containers.
+"""Where a Kubernetes workload keeps its pod spec and containers: the one definition.
 
-Shared by Kubernetes checks, the Kubernetes graph builder and the image -> Dockerfile linker, so
-every one of them agrees on the paths (`spec.template.spec.containers.0`) findings point at.
+Shared by Kubernetes checks, cross-framework checks, the Kubernetes graph builder and the image ->
+Dockerfile linker, so every one of them agrees on the workload kinds, the container walk and the
+paths (`spec.template.spec.containers.0`) findings point at.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ POD_SPEC_PATHS = {
     "CronJob": "spec.jobTemplate.spec.template.spec",
     "PodTemplate": "template.spec",
 }
-WORKLOAD_KINDS = tuple(POD_SPEC_PATHS)
+WORKLOAD_KINDS = tuple(POD_SPEC_PATHS)  # every kind with a pod spec
+RUNNING_WORKLOAD_KINDS = tuple(k for k in WORKLOAD_KINDS if k != "PodTemplate")  # a PodTemplate runs nothing
 _SELECTOR_REQUIRED = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 
@@ -39,6 +41,14 @@ class Container:
     @property
     def name(self) -> str:
         return str(self.spec.get("name") or self.path)
+
+    @property
+    def label(self) -> str:
+        """How a finding names it: `container 'web'`, `init container 'migrate'`."""
+        kind = {"initContainers": "init container", "ephemeralContainers": "ephemeral container"}.get(
+            self.list_name, "container"
+        )
+        return f"{kind} {self.name!r}"
 
     @property
     def security_context(self) -> dict[str, Any]:
@@ -73,13 +83,14 @@ def pod_labels(resource: Resource) -> dict[str, str]:
     return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
 
 
-def containers(resource: Resource) -> Iterator[Container]:
-    """Every container of a workload: init containers, containers, then ephemeral containers."""
+def containers(resource: Resource, ephemeral: bool = True) -> Iterator[Container]:
+    """Every container of a workload: init containers, containers, then ephemeral containers
+    (left out with `ephemeral=False`: debug containers are attached later, by hand)."""
     found = pod_spec(resource)
     if found is None:
         return
     path, spec = found
-    for list_name in CONTAINER_LISTS:
+    for list_name in CONTAINER_LISTS if ephemeral else CONTAINER_LISTS[:2]:
         items = spec.get(list_name)
         if not isinstance(items, list):
             continue
@@ -88,17 +99,32 @@ def containers(resource: Resource) -> Iterator[Container]:
                 yield Container(f"{path}.{list_name}.{index}", item, list_name)
 
 
+def security_value(
+    resource: Resource, container: Container, name: str, pod_level: bool = True
+) -> tuple[Any, str | None]:
+    """(value, path) of a securityContext setting as Kubernetes resolves it: the container's, else
+    (with `pod_level`) the pod's; (None, None) when neither sets it."""
+    if name in container.security_context:
+        return container.security_context[name], f"{container.path}.securityContext.{name}"
+    found = pod_spec(resource)
+    if pod_level and found is not None:
+        pod_context = found[1].get("securityContext")
+        if isinstance(pod_context, dict) and name in pod_context:
+            return pod_context[name], f"{found[0]}.securityContext.{name}"
+    return None, None
+
+
 def is_patch_fragment(resource: Resource) -> bool:
     """A kustomize patch, not a whole object: an apps/v1 controller without its required selector,
     or a container without an image. Missing settings in a fragment come from the base it patches,
     so checks report only the values a fragment sets. A manifest a kustomization lists under
     `resources:` is never a fragment (`scanner.evaluate.kustomize`).
     """
-    if resource.extra.get("kustomize_resource"):
+    if resource.kubernetes.kustomize_resource:
         return False
     if (
         resource.type in _SELECTOR_REQUIRED
-        and resource.extra.get("api_version") == "apps/v1"
+        and resource.kubernetes.api_version == "apps/v1"
         and _at(resource.attributes, "spec.selector") is None
     ):
         return True

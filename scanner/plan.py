@@ -16,6 +16,7 @@ A resource that cannot be mapped keeps its position in the plan JSON file.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import posixpath
 from dataclasses import dataclass, field
@@ -24,12 +25,13 @@ from typing import Any
 
 import scanner.filter as filtering
 from scanner.discover import discover
+from scanner.evaluate import evaluate_parsed
 from scanner.parsers import ParseCache, ParsedFile, parse_all, parse_bytes
 from scanner.parsers.terraform import TerraformFile
 from scanner.parsers.tfplan import KIND, PlanInfo, module_names, split_address, strip_keys
-from scanner.records import Location, Resource, ScanError, SourceFile
+from scanner.records import Location, PlanChange, Resource, ScanError, ScanResult, SourceFile
 from scanner.registry import Selection
-from scanner.scan import ScanOptions, ScanResult, evaluate_parsed, judge
+from scanner.scan import judge
 
 
 class PlanError(Exception):
@@ -77,19 +79,31 @@ def run_plan(options: PlanOptions) -> PlanRun:
         )
     resources = parsed.resources
     if options.all_resources:
-        for resource in resources:
-            if resource.extra["mode"] == "managed" and resource.extra["actions"] == ["no-op"]:
-                resource.extra["gated"] = True
+        resources = [_gate_no_op(resource) for resource in resources]
     files = [SourceFile(path=plan_path, rel=rel, kind=KIND)]
     errors: list[ScanError] = []
     if source is not None:
-        mapped_files, errors = map_to_source(resources, parsed.payload, source, root, options)
+        resources, mapped_files, errors = map_to_source(resources, parsed.payload, source, root, options)
         files.extend(mapped_files)
     result = judge(root, files, resources, errors, options.selection)
-    for finding in result.findings:
-        if finding.resource.address not in finding.message:  # one .tf block can stand for many instances
-            finding.message = f"{finding.message} ({finding.resource.address})"
+    findings = [
+        finding
+        if finding.resource.address in finding.message
+        else dataclasses.replace(finding, message=f"{finding.message} ({finding.resource.address})")
+        for finding in result.findings  # one .tf block can stand for many instances: name the instance
+    ]
+    result = dataclasses.replace(result, findings=findings)
     return PlanRun(filtering.apply(result, options.filters), parsed.payload)
+
+
+def _gate_no_op(resource: Resource) -> Resource:
+    """With --all-resources an unchanged managed resource is judged too (never a data source or a deletion)."""
+    meta = resource.terraform
+    plan = meta.plan
+    if plan is None or plan.mode != "managed" or plan.actions != ("no-op",):
+        return resource
+    gated: PlanChange = dataclasses.replace(plan, gated=True)
+    return dataclasses.replace(resource, meta=dataclasses.replace(meta, plan=gated))
 
 
 def report_root(plan: Path, source: Path | None) -> Path:
@@ -106,22 +120,23 @@ def report_root(plan: Path, source: Path | None) -> Path:
 
 def map_to_source(
     resources: list[Resource], info: PlanInfo, source: Path, root: Path, options: PlanOptions
-) -> tuple[list[SourceFile], list[ScanError]]:
-    """Point each plan Resource at its `.tf` block (and attribute lines) under `source`."""
+) -> tuple[list[Resource], list[SourceFile], list[ScanError]]:
+    """Each plan Resource pointed at its `.tf` block (and attribute lines) under `source`, the
+    source files read, and the problems with them."""
     found = discover([source], root=root)
     sources = [f for f in found.files if f.kind in ("terraform", "tfvars")]
     parsed = parse_all(sources, ParseCache(options.cache_dir), workers=options.workers)
-    hcl, errors = evaluate_parsed(parsed, ScanOptions(paths=[source]), root)
+    hcl, errors = evaluate_parsed(parsed, root)
     index = _SourceIndex([r for r in hcl if r.framework == "terraform"], parsed)
     source_dir = source.relative_to(root).as_posix() if source != root else ""
     source_dir = "" if source_dir == "." else source_dir
-    mapped = sum(_map(resource, info, source_dir, index) for resource in resources)
+    mapped = [_map(resource, info, source_dir, index) for resource in resources]
     warnings = [
         ScanError(e.file, e.line, f"{e.message} (plan findings for this file stay on the plan)", "warning")
         for e in [*found.errors, *errors]
         if e.level == "error"
     ]
-    if resources and not mapped:
+    if resources and all(new is old for new, old in zip(mapped, resources, strict=True)):
         where = source_dir or "."
         warnings.append(
             ScanError(
@@ -132,7 +147,7 @@ def map_to_source(
                 "warning",
             )
         )
-    return sources, warnings
+    return mapped, sources, warnings
 
 
 class _SourceIndex:
@@ -163,8 +178,8 @@ class _SourceIndex:
         return min(candidates, key=lambda r: (r.location.file, r.location.start_line)) if candidates else None
 
 
-def _map(resource: Resource, info: PlanInfo, source_dir: str, index: _SourceIndex) -> bool:
-    """Move `resource` to its source block (or its module call); False when nothing in the source matches."""
+def _map(resource: Resource, info: PlanInfo, source_dir: str, index: _SourceIndex) -> Resource:
+    """The resource with the location (and attribute lines) of its source block; itself if none is found."""
     module_address, local = split_address(resource.address)
     names = module_names(module_address)
     directory: str | None = source_dir
@@ -182,22 +197,24 @@ def _map(resource: Resource, info: PlanInfo, source_dir: str, index: _SourceInde
     if match is None and directory is not None:
         match = index.by_scope.get((directory, strip_keys(local)))
     if match is not None:
-        resource.location = Location(match.location.file, match.location.start_line, match.location.end_line)
-        resource.attribute_lines = {
-            path: line
-            for path, line in match.attribute_lines.items()
-            if _same_shape(path, resource.attributes, match.attributes)
-        }
-        return True
+        return dataclasses.replace(
+            resource,
+            location=Location(match.location.file, match.location.start_line, match.location.end_line),
+            attribute_lines={
+                path: line
+                for path, line in match.attribute_lines.items()
+                if _same_shape(path, resource.attributes, match.attributes)
+            },
+        )
     block = index.blocks.get((directory, strip_keys(local))) if directory is not None else None
     if block is not None:  # a data source
-        resource.location, resource.attribute_lines = block, {}
-    elif caller is not None:
+        return dataclasses.replace(resource, location=block, attribute_lines={})
+    if caller is not None:
         call = index.blocks[(caller[0], f"module.{caller[1]}")]
         note = f"{resource.address} is declared inside module {caller[1]!r}, which is not in the source tree"
-        resource.location = Location(call.file, call.start_line, call.end_line, note=note)
-        resource.attribute_lines = {}
-    return block is not None or caller is not None
+        location = Location(call.file, call.start_line, call.end_line, note=note)
+        return dataclasses.replace(resource, location=location, attribute_lines={})
+    return resource
 
 
 def _same_shape(path: str, planned: Any, written: Any) -> bool:

@@ -1,15 +1,26 @@
 """Plain typed records passed between the pipeline stages.
 
-discover -> SourceFile; parse/evaluate -> Resource and ScanError; checks -> Finding.
-Every stage takes and returns these and nothing else, so each can be tested alone.
+discover -> SourceFile; parse/evaluate -> Resource and ScanError; checks -> Evaluated (Finding,
+UnknownResult); the whole run -> ScanResult, which the filter and the reports read.
+Every stage takes and returns these and nothing else, so each can be tested alone, and no stage
+edits a record another stage made: it builds a new one (`dataclasses.replace`).
+
+What a check may read of a resource: its `type`, `address`, attribute values through
+`Resource.get`, and its framework metadata (`Resource.meta`: `TerraformMeta`, `KubernetesMeta` or
+`DockerfileMeta`, typed and documented below).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scanner.graph import ResourceGraph
+    from scanner.registry import Check
 
 
 class Severity(str, Enum):
@@ -106,6 +117,69 @@ class Location:
     note: str = ""  # why a person should look here ("value from terraform.tfvars")
 
 
+@dataclass(frozen=True)
+class PlanChange:
+    """What a Terraform plan does to one resource instance (`iacgate plan`)."""
+
+    mode: str = "managed"  # managed | data (a data source read for the plan)
+    actions: tuple[str, ...] = ()  # Terraform's actions: ("create",), ("delete", "create"), ("no-op",), ("read",)
+    # judged by the checks (a created or updated managed resource); the others are context for graph checks
+    gated: bool = True
+    index: int | str | None = None  # the count index or for_each key of the instance, None without one
+
+
+@dataclass(frozen=True)
+class TerraformMeta:
+    """Where a Terraform resource instance comes from."""
+
+    module: str = ""  # module instance address (`module.app`, `module.sg["a"]`); "" in the root module
+    # the `module` blocks that instantiated it, from the root down (HCL only); findings list them as related
+    called_by: tuple[Location, ...] = ()
+    # "unknown: <why>" when count/for_each could not be computed and this one resource stands for every
+    # instance (its count.index / each.* are unknown); "" otherwise
+    instances: str = ""
+    # provider source -> version constraint from `terraform { required_providers { ... } }` of the
+    # resource's module, falling back per provider to the calling modules' (up to the root's):
+    # {"hashicorp/azurerm": "~> 3.0"}. A legacy `azurerm = "~> 2.0"` entry is "hashicorp/azurerm".
+    provider_versions: Mapping[str, str] = field(default_factory=dict)
+    plan: PlanChange | None = None  # set for resources read from a plan JSON
+
+    @property
+    def gated(self) -> bool:
+        """Whether checks judge this resource: everything in HCL; in a plan, what it creates or updates."""
+        return self.plan is None or self.plan.gated
+
+
+@dataclass(frozen=True)
+class KubernetesMeta:
+    """Identity of a Kubernetes object."""
+
+    name: str = "unnamed"  # metadata.name (else generateName, else "unnamed")
+    namespace: str | None = "default"  # metadata.namespace, "default" when absent; None when cluster-scoped
+    namespace_explicit: bool = False  # metadata.namespace is written (not applied with -n or by kustomize)
+    api_version: str = ""
+    # listed under a kustomization's `resources:`: a whole object, never a patch fragment
+    kustomize_resource: bool = False
+
+
+@dataclass(frozen=True)
+class DockerfileMeta:
+    """One build stage of a Dockerfile."""
+
+    stage_name: str = "0"  # the `AS name` alias, else the stage's position
+    final: bool = True  # the last stage: the image the Dockerfile builds
+    base_image: str = ""  # the FROM image as written (variables substituted where known)
+    directives: Mapping[str, str] = field(default_factory=dict)  # `# syntax=`, `# escape=`, `# check=` (lower-case)
+
+
+ResourceMeta = TerraformMeta | KubernetesMeta | DockerfileMeta
+_DEFAULT_META: dict[str, ResourceMeta] = {
+    "terraform": TerraformMeta(),
+    "kubernetes": KubernetesMeta(),
+    "dockerfile": DockerfileMeta(),
+}
+
+
 @dataclass
 class Resource:
     """One framework-neutral thing a check can judge.
@@ -125,7 +199,32 @@ class Resource:
     attribute_lines: dict[str, int] = field(default_factory=dict)
     provenance: dict[str, list[Location]] = field(default_factory=dict)
     references: list[tuple[str, str]] = field(default_factory=list)  # (attribute path, target address)
-    extra: dict[str, Any] = field(default_factory=dict)  # framework details (namespace, actions...)
+    meta: ResourceMeta | None = None  # framework metadata; None: the framework's defaults
+
+    def __post_init__(self) -> None:
+        if self.meta is None:
+            self.meta = _DEFAULT_META.get(self.framework)
+
+    @property
+    def terraform(self) -> TerraformMeta:
+        """The metadata of a Terraform resource (module, plan change...); TypeError for other frameworks."""
+        if not isinstance(self.meta, TerraformMeta):
+            raise TypeError(f"{self.address} is not a Terraform resource")
+        return self.meta
+
+    @property
+    def kubernetes(self) -> KubernetesMeta:
+        """Name and namespace of a Kubernetes object; TypeError for other frameworks."""
+        if not isinstance(self.meta, KubernetesMeta):
+            raise TypeError(f"{self.address} is not a Kubernetes object")
+        return self.meta
+
+    @property
+    def dockerfile(self) -> DockerfileMeta:
+        """The metadata of a Dockerfile stage; TypeError for other frameworks."""
+        if not isinstance(self.meta, DockerfileMeta):
+            raise TypeError(f"{self.address} is not a Dockerfile stage")
+        return self.meta
 
     @property
     def key(self) -> str:
@@ -225,3 +324,58 @@ class Finding:
     @property
     def sort_key(self) -> tuple[Any, ...]:
         return (self.location.file, self.location.start_line, self.check_id, self.resource.address)
+
+
+@dataclass
+class Evaluated:
+    """What the checks stage returns: findings, unknowns, check errors and the number of passes."""
+
+    findings: list[Finding] = field(default_factory=list)
+    unknowns: list[UnknownResult] = field(default_factory=list)
+    errors: list[ScanError] = field(default_factory=list)
+    passed: int = 0
+    passed_by_check: dict[str, int] = field(default_factory=dict)  # for per-control compliance summaries
+
+
+@dataclass
+class ScanResult:
+    """A whole run (scan or plan): what the filter refines and every report renders."""
+
+    root: Path
+    files: list[SourceFile]
+    resources: list[Resource]
+    checks: list[Check]
+    findings: list[Finding]
+    unknowns: list[UnknownResult]
+    errors: list[ScanError]
+    passed: int
+    graph: ResourceGraph | None = None
+    outside_diff: int = 0  # findings dropped by --diff-base
+    passed_by_check: dict[str, int] = field(default_factory=dict)  # (check, resource) passes per check
+
+    @property
+    def incomplete(self) -> bool:
+        """A file or part of one could not be read or parsed (exit status +4)."""
+        return any(e.level == "error" for e in self.errors)
+
+    @property
+    def not_evaluated(self) -> list[ScanError]:
+        """Parts deliberately left unjudged: remote modules not initialised, templates (level `info`)."""
+        return [e for e in self.errors if e.level == "info"]
+
+    @property
+    def fully_evaluated(self) -> bool:
+        """Something was scanned, and every file, module and check result was judged.
+
+        `--fail-on-incomplete` fails the gate when this is false; without it only `incomplete` does.
+        """
+        return bool(self.files) and not self.incomplete and not self.not_evaluated and not self.unknowns
+
+    def verdict(self, threshold: Severity, *, fail_on_incomplete: bool = False) -> tuple[bool, bool]:
+        """(a finding fails the gate, the scan's coverage fails it): exit status 1 and +4 in the CLI.
+
+        Suppressed and baselined (not overdue) findings never fail it; see `Finding.is_blocking`.
+        """
+        findings_fail = any(f.is_blocking(threshold) for f in self.findings)
+        coverage_fails = self.incomplete or (fail_on_incomplete and not self.fully_evaluated)
+        return findings_fail, coverage_fails

@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from scanner.compliance import COMPLIANCE_FRAMEWORKS
 from scanner.records import FRAMEWORKS, Resource, Severity
+
+
+class CheckDefinitionError(ValueError):
+    """A check's metadata is wrong (unknown framework or compliance framework, a duplicate id)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,9 @@ class Check:
     tags: tuple[str, ...] = ()
     precision: str = "high"
     example: str = ""  # a corrected snippet for the help text
+    # controls the check gives evidence for, by compliance framework: {"cis-aws-3.0": ("3.5",)}
+    compliance: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+    source: str = ""  # file that defines the check (`checks/kubernetes.py`, a custom check's path)
 
     @property
     def all_tags(self) -> tuple[str, ...]:
@@ -51,6 +61,26 @@ class Check:
 
 
 CHECKS: dict[str, Check] = {}
+# Where `@check` registers: the built-in registry, or the collection a custom check file is loaded into.
+_TARGETS: list[dict[str, Check]] = [CHECKS]
+
+
+@contextmanager
+def collecting() -> Iterator[dict[str, Check]]:
+    """Register the checks that `@check` sees inside the block into a fresh dict, not the built-ins."""
+    found: dict[str, Check] = {}
+    _TARGETS.append(found)
+    try:
+        yield found
+    finally:
+        _TARGETS.pop()
+
+
+def source_name(path: str) -> str:
+    """A built-in check's file relative to the project (`checks/kubernetes.py`); other files as given."""
+    file = Path(path).resolve()
+    project = Path(__file__).resolve().parent.parent
+    return file.relative_to(project).as_posix() if file.is_relative_to(project) else str(path)
 
 
 def check(
@@ -67,15 +97,25 @@ def check(
     tags: Iterable[str] = (),
     precision: str = "high",
     example: str = "",
+    compliance: Mapping[str, Iterable[str]] | None = None,
+    source: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register the decorated function as check `id`. IDs are stable forever; never reuse one."""
+    """Register the decorated function as check `id`. IDs are stable forever; never reuse one.
+
+    `compliance` names the controls the check evidences, per framework (see `COMPLIANCE_FRAMEWORKS`).
+    """
     if framework not in FRAMEWORKS:
-        raise ValueError(f"{id}: unknown framework {framework!r}")
+        raise CheckDefinitionError(f"{id}: unknown framework {framework!r}")
+    unknown = set(compliance or {}) - set(COMPLIANCE_FRAMEWORKS)
+    if unknown:
+        names, known = ", ".join(sorted(unknown)), ", ".join(COMPLIANCE_FRAMEWORKS)
+        raise CheckDefinitionError(f"{id}: unknown compliance framework(s) {names} (known: {known})")
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        if id in CHECKS:
-            raise ValueError(f"duplicate check id {id}")
-        CHECKS[id] = Check(
+        target = _TARGETS[-1]
+        if id in target or id in CHECKS:
+            raise CheckDefinitionError(f"duplicate check id {id}")
+        target[id] = Check(
             id=id,
             title=title,
             severity=Severity(severity),
@@ -89,6 +129,8 @@ def check(
             tags=tuple(tags),
             precision=precision,
             example=example.strip("\n"),
+            compliance={name: tuple(controls) for name, controls in sorted((compliance or {}).items())},
+            source=source or source_name(fn.__code__.co_filename),
         )
         return fn
 
@@ -96,12 +138,22 @@ def check(
 
 
 def load_builtin_checks() -> dict[str, Check]:
-    """Import every module of the `checks` package so their decorators run (once)."""
-    import checks
+    """Import every module of the `checks` package so their decorators run, and compile the package's
+    YAML checks (`checks/*.yaml`), once."""
+    global _builtins_loaded
+    if not _builtins_loaded:
+        import checks
+        from scanner.yamlcheck import load_yaml_checks
 
-    for module in pkgutil.iter_modules(checks.__path__):
-        importlib.import_module(f"checks.{module.name}")
+        for module in pkgutil.iter_modules(checks.__path__):
+            importlib.import_module(f"checks.{module.name}")
+        for path in sorted(Path(checks.__path__[0]).glob("*.yaml")):
+            load_yaml_checks(path, builtin=True)
+        _builtins_loaded = True
     return CHECKS
+
+
+_builtins_loaded = False
 
 
 @dataclass
@@ -111,11 +163,16 @@ class Selection:
     only: set[str] = field(default_factory=set)
     skip: set[str] = field(default_factory=set)
     frameworks: set[str] = field(default_factory=lambda: set(FRAMEWORKS))
+    custom: dict[str, Check] = field(default_factory=dict)  # the user's checks (--checks-dir, custom-checks)
+    compliance: str | None = None  # --compliance: only checks that evidence a control of this framework
 
     def select(self, checks: dict[str, Check]) -> list[Check]:
         chosen = [
             c
             for c in checks.values()
-            if c.framework in self.frameworks and (not self.only or c.id in self.only) and c.id not in self.skip
+            if c.framework in self.frameworks
+            and (not self.only or c.id in self.only)
+            and c.id not in self.skip
+            and (self.compliance is None or self.compliance in c.compliance)
         ]
         return sorted(chosen, key=lambda c: c.id)

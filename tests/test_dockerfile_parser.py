@@ -35,7 +35,7 @@ def test_one_resource_per_stage_addressed_by_alias_or_index() -> None:
     parsed, by_address = stages(MULTI_STAGE)
     assert parsed.errors == []
     assert list(by_address) == ["stage Builder", "stage test", "stage 2"]
-    assert [r.extra["final"] for r in parsed.resources] == [False, False, True]
+    assert [r.dockerfile.final for r in parsed.resources] == [False, False, True]
     assert by_address["stage Builder"].location.start_line == 4
     assert by_address["stage Builder"].location.end_line == 9
 

@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from scanner.graph import build_graph
-from scanner.graph.images import containers, dockerfile_names, image_name
+from scanner.graph.images import dockerfile_names, image_name
+from scanner.kube import containers
 from scanner.parsers import dockerfile, kubernetes
+from scanner.records import UnknownValue
 from scanner.registry import load_builtin_checks
 from tests.conftest import run_scan
 
@@ -137,7 +139,8 @@ spec:
               image: registry.example.com/report:1
 """
     resource = kubernetes.parse(cronjob, "cron.yaml").resources[0]
-    assert [path for path, _ in containers(resource)] == ["spec.jobTemplate.spec.template.spec.containers.0"]
+    paths = [c.path for c in containers(resource, ephemeral=False)]
+    assert paths == ["spec.jobTemplate.spec.template.spec.containers.0"]
 
 
 @pytest.mark.corpus
@@ -185,9 +188,10 @@ def test_cross_check_accepts_a_pod_level_override_unless_a_container_sets_uid_0(
     assert [line for line, _ in cross_findings(uid0)] == [19]
 
 
-def test_cross_check_is_silent_when_the_image_user_is_only_known_at_build_time() -> None:
+def test_cross_check_is_unknown_when_the_image_user_is_only_known_at_build_time() -> None:
     unknown_user = DOCKERFILE + "ARG APP_UID\nUSER ${APP_UID}\n"
-    assert cross_findings(deployment("app", "registry.example.com/shop/app:1"), unknown_user) == []
+    with pytest.raises(UnknownValue, match="APP_UID is only known at build time"):
+        cross_findings(deployment("app", "registry.example.com/shop/app:1"), unknown_user)
 
 
 def test_skaffold_artifact_declares_which_dockerfile_builds_an_image() -> None:

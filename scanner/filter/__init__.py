@@ -14,16 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from scanner.config import PathOverride
 from scanner.filter import baseline, dedupe, diff, suppress
 from scanner.fingerprint import assign_fingerprints
-from scanner.records import Finding, Severity
+from scanner.records import Finding, ScanResult, Severity
 from scanner.registry import load_builtin_checks
-
-if TYPE_CHECKING:
-    from scanner.scan import ScanResult
 
 BASELINE_MODES = ("use", "create", "update")
 
@@ -40,11 +36,14 @@ class FilterOptions:
 
 
 def apply(result: ScanResult, options: FilterOptions) -> ScanResult:
+    """A new ScanResult. The check stage's findings are left as they are: the filter marks copies
+    of them (fingerprint, severity, suppression, baseline state) that it makes here."""
     today = options.today()
     findings = [f for f in (_override(f, options) for f in result.findings) if f is not None]
     findings = dedupe.merge_module_copies(findings)  # before fingerprints: a merged finding keeps its first root's
     assign_fingerprints(findings)  # first: suppressions and baselines match on them
-    warnings = suppress.apply(findings, result.files, result.resources, today, set(load_builtin_checks()))
+    known = set(load_builtin_checks()) | {c.id for c in result.checks}  # the user's checks too
+    warnings = suppress.apply(findings, result.files, result.resources, today, known)
     if options.baseline is not None:
         if options.baseline_mode not in BASELINE_MODES:
             raise ValueError(f"unknown baseline mode {options.baseline_mode!r}")
@@ -72,12 +71,12 @@ def apply(result: ScanResult, options: FilterOptions) -> ScanResult:
 
 
 def _override(finding: Finding, options: FilterOptions) -> Finding | None:
-    """Apply severity overrides (per-path ones win) and per-path skips; None when skipped."""
+    """The filter's copy of a finding with severity overrides applied (per-path ones win); None when a
+    per-path skip drops it."""
     severity = options.severity_overrides.get(finding.check_id, finding.severity)
     for override in options.per_path:
         if override.matches(finding.location.file):
             if finding.check_id in override.skip_checks:
                 return None
             severity = override.severity_overrides.get(finding.check_id, severity)
-    finding.severity = severity
-    return finding
+    return dataclasses.replace(finding, severity=severity)

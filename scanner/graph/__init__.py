@@ -4,24 +4,72 @@ Edge kinds: references (Terraform), selects, binds, uses, routes, isolates (Kube
 runs (Kubernetes container image -> Dockerfile stage that builds it), from (a Dockerfile stage ->
 the final stage of another Dockerfile of the repository that builds its base image). Checks ask questions
 through `ResourceGraph`; they never re-parse attributes to find relationships.
+
+Links are three-valued. A missing edge can mean "no link" or "a link the scan cannot follow" (a
+security group list from a variable without a value, a data source, a role the scanned files do not
+declare), so checks ask `linked_via` / `linked_from`, which raise `UnknownValue` in the second case
+instead of answering "nothing is linked". The edge builders record what they could not follow
+(`add_unresolved`); Terraform attributes are also read through `Resource.get`, so an unknown value
+is an unknown link.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import networkx as nx
 
-from scanner.records import Resource
+from scanner.records import KubernetesMeta, Resource, UnknownValue
 
 EDGE_KINDS = ("references", "selects", "binds", "uses", "routes", "isolates", "runs", "from")
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """Part of an attribute that links to something the graph cannot resolve.
+
+    `anything`: it may be any resource of the right type (an unknown value, a data source, a
+    selector that cannot be evaluated); otherwise it names something that is not in the scanned
+    files (`value`, a literal id or name), and only a resource known by that name could be it."""
+
+    path: str
+    reason: str
+    anything: bool = True
+    value: object = None
+
+
+@dataclass(frozen=True)
+class Links:
+    """What one attribute links to: the resolved resources, and the parts that could not be resolved."""
+
+    targets: list[Resource]
+    unresolved: tuple[Unresolved, ...] = ()
+
+    @property
+    def unknown(self) -> UnknownValue | None:
+        first = self.unresolved[0] if self.unresolved else None
+        return UnknownValue(first.path, first.reason) if first else None
+
+    def resolve(self) -> list[Resource]:
+        """The targets when every part of the link is resolved; raises UnknownValue otherwise."""
+        if self.unresolved:
+            raise UnknownValue(self.unresolved[0].path, self.unresolved[0].reason)
+        return self.targets
+
+
+def attribute_under(attribute: str | None, path: str) -> bool:
+    """`attribute` is `path` or a path inside it (`ingress.0.cidr_blocks` is under `ingress`)."""
+    return attribute is not None and (attribute == path or attribute.startswith(f"{path}."))
 
 
 class ResourceGraph:
     def __init__(self, resources: Iterable[Resource]) -> None:
         self.graph = nx.MultiDiGraph()
         self._by_type: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+        self._unresolved: dict[str, list[Unresolved]] = defaultdict(list)  # resource key -> what it could not link
+        self._links: dict[tuple[str, str, str | None], Links] = {}
         for resource in resources:
             key = resource.key
             if key in self.graph:
@@ -52,6 +100,79 @@ class ResourceGraph:
         if source.key == target.key:
             return
         self.graph.add_edge(source.key, target.key, key=(kind, attribute), kind=kind, attribute=attribute)
+
+    def add_unresolved(self, source: Resource, unresolved: Unresolved) -> None:
+        """Record a link of `source` the edge builder could not follow (see `linked_via`)."""
+        self._unresolved[source.key].append(unresolved)
+
+    def unresolved(self, resource: Resource) -> list[Unresolved]:
+        return self._unresolved.get(resource.key, [])
+
+    def links(self, resource: Resource, attribute: str, type: str | None = None) -> Links:
+        """What `resource` links to through `attribute` (or a path under it), resolved or not."""
+        key = (resource.key, attribute, type)
+        found = self._links.get(key)
+        if found is None:
+            found = self._links[key] = self._compute_links(resource, attribute, type)
+        return found
+
+    def linked_via(self, resource: Resource, attribute: str, type: str | None = None) -> list[Resource]:
+        """Resources (of `type`) that `resource` links to through `attribute`, e.g. an instance's
+        `vpc_security_group_ids` or a binding's `roleRef`.
+
+        Raises UnknownValue when the attribute is unknown or part of it cannot be resolved: "which
+        groups are attached" is then unknown, not "none"."""
+        return self.links(resource, attribute, type).resolve()
+
+    def linked_from(self, resource: Resource, type: str, attribute: str) -> list[Resource]:
+        """Resources of `type` linking to `resource` through their `attribute`, e.g. the public access
+        blocks whose `bucket` is this bucket.
+
+        Raises UnknownValue when no resource is linked but one of that type in the same scope
+        (Terraform root module, Kubernetes namespace) has an unresolved link there that could be
+        `resource`. A literal name or id is compared with the resource's own (`bucket = "acme-logs"`)."""
+        linked: dict[str, Resource] = {}
+        unknown: UnknownValue | None = None
+        for other in self.same_scope(resource, type):
+            if other is resource:
+                continue
+            link = self.links(other, attribute, resource.type)
+            if any(t is resource for t in link.targets):
+                linked[other.key] = other
+                continue
+            for part in link.unresolved:
+                if not part.anything:
+                    continue  # a name the scan does not know is not this resource: that is resolved by name
+                unknown = unknown or UnknownValue(
+                    part.path, f"{other.address}.{part.path} could be {resource.address}: {part.reason}"
+                )
+        if linked or unknown is None:
+            return [linked[k] for k in sorted(linked)]
+        raise unknown
+
+    def same_scope(self, resource: Resource, type: str) -> list[Resource]:
+        """Resources of `type` that could link to `resource`: its Terraform root module, its Kubernetes namespace."""
+        candidates = self._by_type.get((resource.framework, type), [])
+        if isinstance(resource.meta, KubernetesMeta):
+            namespace = resource.meta.namespace
+            return [c for c in candidates if not isinstance(c.meta, KubernetesMeta) or c.meta.namespace == namespace]
+        return [c for c in candidates if c.scope == resource.scope]
+
+    def _compute_links(self, resource: Resource, attribute: str, type: str | None) -> Links:
+        targets: dict[str, Resource] = {}
+        for _, target_key, data in self.graph.out_edges(resource.key, data=True):
+            if attribute_under(data["attribute"], attribute):
+                target = self.graph.nodes[target_key]["resource"]
+                if type is None or target.type == type:
+                    targets[target.key] = target
+        unresolved = [u for u in self.unresolved(resource) if attribute_under(u.path, attribute)]
+        if resource.framework == "terraform":
+            from scanner.graph import terraform
+
+            found, unresolved_values = terraform.resolve_values(self, resource, attribute, type)
+            targets.update((t.key, t) for t in found)
+            unresolved += unresolved_values
+        return Links([targets[k] for k in sorted(targets)], tuple(unresolved))
 
     def successors(self, resource: Resource, kind: str | None = None, type: str | None = None) -> list[Resource]:
         """Resources this one points at (it references / selects / binds / uses / routes to)."""

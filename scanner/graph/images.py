@@ -25,16 +25,13 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from scanner import kube
-from scanner.records import Resource, Unknown
+from scanner.kube import RUNNING_WORKLOAD_KINDS, containers
+from scanner.records import Resource
 
 if TYPE_CHECKING:
     from scanner.graph import ResourceGraph
-
-WORKLOAD_KINDS = tuple(k for k in kube.WORKLOAD_KINDS if k != "PodTemplate")  # a PodTemplate runs nothing
 
 # Docker Official Images most often named in manifests without a registry: always pulled from Docker Hub
 OFFICIAL_IMAGES = frozenset(
@@ -99,13 +96,6 @@ _TEMPLATE = re.compile(r"\$|\{\{|\}\}")
 _TITLE_LABEL = "org.opencontainers.image.title"
 
 
-def containers(resource: Resource) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(dotted path, container) for every container and init container of a workload."""
-    for container in kube.containers(resource):
-        if container.list_name != "ephemeralContainers":  # debug containers are attached later, by hand
-            yield container.path, container.spec
-
-
 def image_name(reference: str) -> str | None:
     """The last repository segment of an image reference, or None if it is not one we may link."""
     if not reference or _TEMPLATE.search(reference):
@@ -160,12 +150,12 @@ def _shared_depth(a: str, b: str) -> int:
 
 
 def stage_user(stage: Resource) -> tuple[str, int] | None:
-    """(user, line) of a stage's effective user, or None when it is only known at build time."""
-    user = stage.attributes.get("user") or {}
-    name = user.get("name")
-    if isinstance(name, Unknown) or name is None:
+    """(user, line) of a stage's effective user, None without one; raises UnknownValue when it is only
+    known at build time (`USER $APP_USER` with no default)."""
+    name = stage.get("user.name")
+    if name is None:
         return None
-    return name.split(":", 1)[0].strip() or "root", user.get("line") or stage.location.start_line
+    return str(name).split(":", 1)[0].strip() or "root", stage.get("user.line") or stage.location.start_line
 
 
 def _repository(reference: str) -> str:
@@ -178,7 +168,7 @@ def skaffold_artifacts(graph: ResourceGraph) -> dict[str, str]:
     """Image repository -> Dockerfile path, from the Docker artifacts of Skaffold configs."""
     declared: dict[str, str] = {}
     for config in graph.resources("kubernetes", "Config"):
-        if not str(config.extra.get("api_version") or config.attributes.get("apiVersion", "")).startswith("skaffold/"):
+        if not config.kubernetes.api_version.startswith("skaffold/"):
             continue
         build = config.attributes.get("build")
         artifacts = build.get("artifacts") if isinstance(build, dict) else None
@@ -234,17 +224,17 @@ def link_bases(graph: ResourceGraph) -> None:
 
 
 def link(graph: ResourceGraph) -> None:
-    finals = [s for s in graph.resources("dockerfile", "stage") if s.extra.get("final")]
+    finals = [s for s in graph.resources("dockerfile", "stage") if s.dockerfile.final]
     if not finals:
         return
     by_file = {stage.location.file: stage for stage in finals}
     declared = skaffold_artifacts(graph)
     named = [(stage, dockerfile_names(stage), posixpath.dirname(stage.location.file)) for stage in finals]
-    for kind in WORKLOAD_KINDS:
+    for kind in RUNNING_WORKLOAD_KINDS:
         for workload in graph.resources("kubernetes", kind):
             manifest_dir = posixpath.dirname(workload.location.file)
-            for path, container in containers(workload):
-                image = container.get("image")
+            for container in containers(workload, ephemeral=False):
+                path, image = container.path, container.spec.get("image")
                 explicit = by_file.get(declared.get(_repository(image), "")) if isinstance(image, str) else None
                 if explicit is not None:
                     graph.add_edge(workload, explicit, "runs", f"{path}.image")

@@ -6,6 +6,10 @@ ever guessed across namespaces. Edges go only to objects declared in the scanned
 binding to a built-in ClusterRole such as cluster-admin has no ClusterRole node to point at, so
 checks read `roleRef` for that, while the binding -> ServiceAccount edge always exists when the
 ServiceAccount is declared.
+
+What cannot be followed is recorded as unresolved (see `ResourceGraph.linked_via`): a role that is
+neither declared nor built in, an Ingress backend Service that is not declared, a Service selector
+that matches no declared workload, and a NetworkPolicy pod selector that cannot be evaluated.
 """
 
 from __future__ import annotations
@@ -13,11 +17,19 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from scanner.kube import WORKLOAD_KINDS, pod_labels, pod_spec
+from scanner.graph import Unresolved
+from scanner.kube import WORKLOAD_KINDS, containers, pod_labels, pod_spec
 from scanner.records import Resource
 
 if TYPE_CHECKING:
     from scanner.graph import ResourceGraph
+
+# Roles every cluster has (and every `system:` one): a binding to them is resolved without a node
+BUILT_IN_ROLES = {
+    "ClusterRole": frozenset(["cluster-admin", "admin", "edit", "view"]),
+    "Role": frozenset(["extension-apiserver-authentication-reader"]),  # in kube-system
+}
+SELECTOR_OPERATORS = frozenset(["In", "NotIn", "Exists", "DoesNotExist"])
 
 
 def label_selector_matches(selector: Any, labels: dict[str, str]) -> bool:
@@ -45,6 +57,16 @@ def label_selector_matches(selector: Any, labels: dict[str, str]) -> bool:
     return True
 
 
+def valid_label_selector(selector: Any) -> bool:
+    """A selector `label_selector_matches` can judge: the API server rejects the others."""
+    if not isinstance(selector, dict) or not isinstance(selector.get("matchLabels") or {}, dict):
+        return False
+    expressions = selector.get("matchExpressions") or []
+    return isinstance(expressions, list) and all(
+        isinstance(e, dict) and e.get("operator") in SELECTOR_OPERATORS for e in expressions
+    )
+
+
 def service_account_name(workload: Resource) -> str | None:
     """The ServiceAccount a workload's pods run as ("default" when unset), None if not a workload."""
     found = pod_spec(workload)
@@ -67,9 +89,10 @@ class _Index:
         self.objects: dict[tuple[str, str | None, str], list[Resource]] = defaultdict(list)
         self.workloads: dict[str | None, list[tuple[Resource, dict[str, str]]]] = defaultdict(list)
         for resource in graph.resources("kubernetes"):
-            self.objects[(resource.type, resource.extra.get("namespace"), resource.extra["name"])].append(resource)
+            meta = resource.kubernetes
+            self.objects[(resource.type, meta.namespace, meta.name)].append(resource)
             if resource.type in WORKLOAD_KINDS and pod_spec(resource) is not None:
-                self.workloads[resource.extra.get("namespace")].append((resource, pod_labels(resource)))
+                self.workloads[meta.namespace].append((resource, pod_labels(resource)))
 
     def find(self, source: Resource, type: str, namespace: str | None, name: Any) -> list[Resource]:
         found = self.objects.get((type, namespace, str(name)), []) if name else []
@@ -82,7 +105,7 @@ def workloads_running_as(graph: ResourceGraph, namespace: str | None, name: str)
     return [
         w
         for w in graph.resources("kubernetes")
-        if w.type in WORKLOAD_KINDS and w.extra.get("namespace") == namespace and service_account_name(w) == name
+        if w.type in WORKLOAD_KINDS and w.kubernetes.namespace == namespace and service_account_name(w) == name
     ]
 
 
@@ -106,21 +129,30 @@ def _service(graph: ResourceGraph, index: _Index, service: Resource) -> None:
     if not isinstance(selector, dict) or not selector:
         return  # no selector: endpoints are managed by hand, the Service selects no pod
     wanted = {str(k): str(v) for k, v in selector.items()}
-    for workload, labels in index.workloads.get(service.extra.get("namespace"), []):
+    selected = False
+    for workload, labels in index.workloads.get(service.kubernetes.namespace, []):
         if all(labels.get(k) == v for k, v in wanted.items()):
             graph.add_edge(service, workload, "selects", "spec.selector")
+            selected = True
+    if not selected:
+        reason = "the selector matches no workload in the scanned files"
+        graph.add_unresolved(service, Unresolved("spec.selector", reason, anything=False))
 
 
 def _network_policy(graph: ResourceGraph, index: _Index, policy: Resource) -> None:
     selector = policy.get("spec.podSelector")
     selector = {} if selector is None else selector  # required by the API; absent reads as "all pods"
-    for workload, labels in index.workloads.get(policy.extra.get("namespace"), []):
+    if not valid_label_selector(selector):
+        reason = f"the pod selector {selector!r} cannot be evaluated"
+        graph.add_unresolved(policy, Unresolved("spec.podSelector", reason))
+        return
+    for workload, labels in index.workloads.get(policy.kubernetes.namespace, []):
         if label_selector_matches(selector, labels):
             graph.add_edge(policy, workload, "isolates", "spec.podSelector")
 
 
 def _binding(graph: ResourceGraph, index: _Index, binding: Resource) -> None:
-    namespace = binding.extra.get("namespace")  # None for a ClusterRoleBinding
+    namespace = binding.kubernetes.namespace  # None for a ClusterRoleBinding
     role_ref = binding.get("roleRef")
     if isinstance(role_ref, dict):
         if role_ref.get("kind") == "ClusterRole":
@@ -129,6 +161,11 @@ def _binding(graph: ResourceGraph, index: _Index, binding: Resource) -> None:
             roles = index.find(binding, "Role", namespace, role_ref.get("name"))
         for role in roles:
             graph.add_edge(binding, role, "binds", "roleRef")
+        name = str(role_ref.get("name") or "")
+        built_in = name in BUILT_IN_ROLES.get(str(role_ref.get("kind")), ())
+        if not roles and not built_in and not name.startswith("system:"):
+            reason = f"{role_ref.get('kind')} {name!r} is not declared in the scanned files"
+            graph.add_unresolved(binding, Unresolved("roleRef", reason, anything=False, value=name))
     for position, subject in enumerate(binding.get("subjects") or []):
         if not isinstance(subject, dict) or subject.get("kind") != "ServiceAccount":
             continue
@@ -140,7 +177,7 @@ def _binding(graph: ResourceGraph, index: _Index, binding: Resource) -> None:
 
 
 def _ingress(graph: ResourceGraph, index: _Index, ingress: Resource) -> None:
-    namespace = ingress.extra.get("namespace")
+    namespace = ingress.kubernetes.namespace
     backends: list[tuple[str, Any]] = [("spec.defaultBackend", ingress.get("spec.defaultBackend"))]
     backends.append(("spec.backend", ingress.get("spec.backend")))  # extensions/v1beta1
     for r, rule in enumerate(ingress.get("spec.rules") or []):
@@ -157,8 +194,12 @@ def _ingress(graph: ResourceGraph, index: _Index, ingress: Resource) -> None:
             name, attribute = backend["service"].get("name"), f"{path}.service.name"
         else:  # extensions/v1beta1 and networking.k8s.io/v1beta1
             name, attribute = backend.get("serviceName"), f"{path}.serviceName"
-        for service in index.find(ingress, "Service", namespace, name):
+        services = index.find(ingress, "Service", namespace, name)
+        for service in services:
             graph.add_edge(ingress, service, "routes", attribute)
+        if not services and name:
+            reason = f"Service {name!r} is not declared in the scanned files"
+            graph.add_unresolved(ingress, Unresolved(attribute, reason, anything=False, value=name))
 
 
 def _workload(graph: ResourceGraph, index: _Index, workload: Resource) -> None:
@@ -166,7 +207,7 @@ def _workload(graph: ResourceGraph, index: _Index, workload: Resource) -> None:
     if found is None:
         return
     path, spec = found
-    namespace = workload.extra.get("namespace")
+    namespace = workload.kubernetes.namespace
 
     def use(type: str, name: Any, attribute: str) -> None:
         for target in index.find(workload, type, namespace, name):
@@ -191,10 +232,8 @@ def _workload(graph: ResourceGraph, index: _Index, workload: Resource) -> None:
     for p, pull in enumerate(spec.get("imagePullSecrets") or []):
         if isinstance(pull, dict):
             use("Secret", pull.get("name"), f"{path}.imagePullSecrets.{p}.name")
-    for list_name in ("initContainers", "containers", "ephemeralContainers"):
-        for c, container in enumerate(spec.get(list_name) or []):
-            if isinstance(container, dict):
-                _container_refs(use, container, f"{path}.{list_name}.{c}")
+    for container in containers(workload):
+        _container_refs(use, container.spec, container.path)
 
 
 def _container_refs(use: Any, container: dict[str, Any], base: str) -> None:

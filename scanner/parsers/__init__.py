@@ -21,9 +21,10 @@ from scanner.records import Resource, ScanError, SourceFile
 
 
 def _parser_code_hash() -> str:
-    """Cache entries die with any change to the parser code, not only with a version bump."""
+    """Cache entries die with any change to the parser code or to the records it pickles, not only
+    with a version bump."""
     digest = hashlib.sha256(__version__.encode())
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    for path in [*sorted(Path(__file__).parent.glob("*.py")), Path(__file__).parent.parent / "records.py"]:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 

@@ -9,7 +9,7 @@ and resolves the effective USER of every stage (following `FROM <earlier stage>`
 
 Address of a stage: `stage <alias>` for `FROM ... AS <alias>`, else `stage <index>` (0-based,
 as `COPY --from=<index>` counts). The base image is deliberately not part of the address, so a
-base image bump does not change finding fingerprints; it is in `extra["base_image"]`.
+base image bump does not change finding fingerprints; it is in `DockerfileMeta.base_image`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 import dockerfile
 
 from scanner.parsers import ParsedFile
-from scanner.records import Location, Resource, ScanError, Unknown
+from scanner.records import DockerfileMeta, Location, Resource, ScanError, Unknown
 
 INSTRUCTIONS = {
     "ADD",
@@ -205,10 +205,9 @@ def parse(text: str, rel: str) -> ParsedFile:
     directives = parser_directives(text)
     aliases: list[str] = []
     for stage in stages:
-        resource = _resource(stage, rel, repeated=bool(stage["alias"]) and stage["alias"].lower() in aliases)
+        repeated = bool(stage["alias"]) and stage["alias"].lower() in aliases
         aliases.append((stage["alias"] or "").lower())
-        resource.extra["directives"] = directives
-        parsed.resources.append(resource)
+        parsed.resources.append(_resource(stage, rel, directives, repeated))
     return parsed
 
 
@@ -372,7 +371,7 @@ def _effective_user(stage: dict[str, Any], parent: dict[str, Any] | None) -> dic
     return {"name": "root", "line": stage["line"], "instruction": 0, "source": "default"}
 
 
-def _resource(stage: dict[str, Any], rel: str, repeated: bool) -> Resource:
+def _resource(stage: dict[str, Any], rel: str, directives: dict[str, str], repeated: bool) -> Resource:
     """The stage's Resource; a repeated alias (a mistake IG-DKR-036 reports) gets its index too, so that
     every stage of the file has its own address."""
     lines = {f"instructions.{i}": ins["line"] for i, ins in enumerate(stage["instructions"])}
@@ -392,5 +391,5 @@ def _resource(stage: dict[str, Any], rel: str, repeated: bool) -> Resource:
         location=Location(rel, stage["line"], stage["instructions"][-1]["end_line"]),
         scope=rel,
         attribute_lines=lines,
-        extra={"final": stage["final"], "stage_name": label, "base_image": shown},
+        meta=DockerfileMeta(stage_name=label, final=stage["final"], base_image=shown, directives=directives),
     )

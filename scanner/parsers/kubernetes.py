@@ -16,7 +16,7 @@ import yaml
 
 from scanner.discover import KUSTOMIZATION_NAMES
 from scanner.parsers import ParsedFile
-from scanner.records import Location, Resource, ScanError
+from scanner.records import KubernetesMeta, Location, Resource, ScanError
 
 MAX_NODES = 250_000  # values built per document, aliases counted each time they are used (largest corpus
 # manifest: 24k, a kuberay CRD bundle)
@@ -248,12 +248,9 @@ def _resource(doc: Any, rel: str, start: int, end: int, lines: dict[str, int]) -
         location=Location(rel, start, end),
         scope=rel,
         attribute_lines=lines,
-        extra={
-            "namespace": namespace,
-            "name": name,
-            "api_version": doc["apiVersion"],
-            "namespace_explicit": "namespace" in metadata,
-        },
+        meta=KubernetesMeta(
+            name=name, namespace=namespace, namespace_explicit="namespace" in metadata, api_version=doc["apiVersion"]
+        ),
     )
 
 

@@ -6,9 +6,9 @@ address, joined with `resource_changes` (actions, unknown and sensitive leaves) 
 `configuration` (expression references, which give graph edges even when ids are unknown).
 
 - Gating: only resources whose actions include create or update (a replace counts) are gated;
-  no-op, read (data sources) and delete are context for graph checks (`extra["gated"] = False`).
+  no-op, read (data sources) and delete are context for graph checks (`PlanChange.gated` false).
   Deleted instances exist only in `resource_changes` and carry their `before` values.
-- Data sources keep their Terraform type with `extra["mode"] == "data"`; they are context only,
+- Data sources keep their Terraform type with `PlanChange.mode == "data"`; they are context only,
   never gated (checks are written for managed resources), even with `--all-resources`.
 - Unknown: a leaf flagged in `after_unknown` is `Unknown("known after apply")`, never a failure.
 - Sensitive: a leaf flagged in `after_sensitive` / `sensitive_values` is replaced by
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.parsers import ParsedFile
-from scanner.records import Location, Resource, ScanError, Unknown
+from scanner.records import Location, PlanChange, Resource, ScanError, TerraformMeta, Unknown
 
 KIND = "tfplan"
 UNKNOWN_AFTER_APPLY = "known after apply"
@@ -310,7 +310,7 @@ class _Builder:
                 seen.add(address)
                 resources.append(self._resource(change, ("resource_changes", number)))
         self._link(resources)
-        changes = sum(1 for r in resources if r.extra["gated"])
+        changes = sum(1 for r in resources if r.terraform.gated)
         info = PlanInfo(
             format_version=str(self.plan.get("format_version")),
             terraform_version=str(self.plan.get("terraform_version") or "unknown"),
@@ -361,14 +361,15 @@ class _Builder:
             location=location,
             scope=self.rel,
             attribute_lines=lines,
-            extra={
-                "plan": True,
-                "actions": actions,
-                "gated": mode == "managed" and (is_gated(actions) or unknown_actions),
-                "mode": mode,
-                "module": module_address,
-                "index": entry.get("index"),
-            },
+            meta=TerraformMeta(
+                module=module_address,
+                plan=PlanChange(
+                    mode=mode,
+                    actions=tuple(actions),
+                    gated=mode == "managed" and (is_gated(actions) or unknown_actions),
+                    index=entry.get("index"),
+                ),
+            ),
         )
 
     def _link(self, resources: list[Resource]) -> None:
@@ -377,7 +378,7 @@ class _Builder:
             module_address, local = split_address(resource.address)  # instances of one module instance
             base = f"{module_address}.{strip_keys(local)}" if module_address else strip_keys(local)
             self.instances.setdefault(base, []).append(resource.address)
-            module_address = resource.extra["module"]
+            module_address = resource.terraform.module
             for step in _MODULE_STEP.finditer(f"{module_address}."):  # every enclosing module instance
                 known = self.module_instances.setdefault(strip_keys(module_address[: step.end() - 1]), [])
                 if module_address[: step.end() - 1] not in known:
@@ -389,7 +390,8 @@ class _Builder:
                 continue
             refs: list[tuple[str, str]] = []
             _expression_references(config.get("expressions") or {}, "", refs)
-            own_key = _key(resource.extra.get("index"))
+            plan = resource.terraform.plan
+            own_key = _key(plan.index if plan else None)
             for attribute, reference in refs:
                 for target in self._targets(reference, module_address, own_key, 0):
                     if target != resource.address and (attribute, target) not in resource.references:

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from scanner.docs import DOCS_URL
-from scanner.records import Severity
-from scanner.scan import ScanResult
+from scanner.records import ScanResult, Severity
 
 FORMATS = ("console", "json", "sarif", "junit", "markdown")
 
@@ -19,6 +18,7 @@ class ReportContext:
     threshold: Severity = Severity.LOW
     color: bool = False
     show_unknown: bool = False
+    compliance: str | None = None  # --compliance: summarise pass / fail / unknown per control of this framework
     sarif_category: str | None = None  # SARIF runAutomationDetails.id (GitHub's upload category)
     docs_url: str = DOCS_URL  # check documentation; rule help links add `#<check id>`
     source_url: str | None = None  # markdown links to files: `<source_url>/<file>#L<line>`; relative if None

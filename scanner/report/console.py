@@ -13,10 +13,9 @@ from itertools import groupby
 from rich.console import Console
 from rich.text import Text
 
-from scanner.records import Finding, ScanError, Severity
+from scanner.records import Finding, ScanError, ScanResult, Severity
 from scanner.report import UNDECIDED_EXAMPLES, ReportContext
 from scanner.report import undecided as report_undecided
-from scanner.scan import ScanResult
 
 STYLE = {
     Severity.CRITICAL: "bold white on red",
@@ -83,6 +82,8 @@ def render(result: ScanResult, context: ReportContext) -> str:
         console.print()
     if context.today is not None:
         _print_ages(console, open_, context.today)
+    if context.compliance:
+        _print_compliance(console, result, context.compliance)
     counts = {s: sum(1 for f in shown if f.severity is s) for s in Severity}
     blocking = sum(1 for f in result.findings if f.is_blocking(context.threshold))
     summary = Text("Summary: ", style="bold")
@@ -171,3 +172,27 @@ def _print_ages(console: Console, findings: list[Finding], today: date) -> None:
         label = next(label for limit, label in AGE_BUCKETS if limit is None or age < limit)
         counts[label] += 1
     console.print(Text("Open findings by age: ", style="bold").append(", ".join(f"{n} {k}" for k, n in counts.items())))
+
+
+STATUS_STYLE = {"fail": "bold red", "unknown": "yellow", "pass": "green", "not_evaluated": "dim"}
+
+
+def _print_compliance(console: Console, result: ScanResult, framework: str) -> None:
+    """Per-control evidence: status, then pass / fail / unknown counts and the checks behind it."""
+    from scanner.compliance import STATUSES, report
+
+    summary = report(result, framework)
+    console.print(Text(f"Compliance: {summary['title']}", style="bold"))
+    for control in summary["controls"]:
+        line = Text(f"  {control['control']:12} ")
+        line.append(f"{control['status'].upper().replace('_', ' '):14}", style=STATUS_STYLE[control["status"]])
+        line.append(f"{control['passed']} passed, {control['failed']} failed, {control['unknown']} unknown")
+        if control["suppressed"]:
+            line.append(f", {control['suppressed']} suppressed")
+        line.append(f"  ({', '.join(control['checks'])})", style="dim")
+        console.print(line)
+    totals = summary["totals"]
+    console.print(
+        Text("  Controls: ").append(", ".join(f"{totals[s]} {s.replace('_', ' ')}" for s in STATUSES))
+    )
+    console.print()

@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from scanner import __version__
-from scanner.records import Finding, Location, Severity
+from scanner.records import Finding, Location, ScanResult, Severity
 from scanner.report import ReportContext
-from scanner.scan import ScanResult
 
 SCHEMA_VERSION = 1
 SCHEMA_FILE = Path(__file__).with_name("iacgate-report.schema.json")
@@ -101,4 +100,8 @@ def render(result: ScanResult, context: ReportContext) -> str:
         if context.show_unknown
         else [],
     }
+    if context.compliance:
+        from scanner.compliance import report
+
+        document["compliance"] = report(result, context.compliance)
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -15,10 +15,9 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 
 from scanner.docs import check_url
-from scanner.records import Finding
+from scanner.records import Finding, ScanResult
 from scanner.registry import Check
 from scanner.report import ReportContext
-from scanner.scan import ScanResult
 
 
 def render(result: ScanResult, context: ReportContext) -> str:

@@ -11,10 +11,9 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from scanner.docs import check_url
-from scanner.records import Finding, ScanError, Severity
+from scanner.records import Finding, ScanError, ScanResult, Severity
 from scanner.report import UNDECIDED_EXAMPLES, ReportContext
 from scanner.report import undecided as report_undecided
-from scanner.scan import ScanResult
 
 TOP = 25  # findings listed; the rest are counted
 
@@ -49,6 +48,8 @@ def render(result: ScanResult, context: ReportContext) -> str:
         ("not evaluated (modules, templates)", len(result.not_evaluated)),
     ]
     lines += [f"| {label} | {count} |" for label, count in extra if count]
+    if context.compliance:
+        lines += _compliance(result, context.compliance)
     if reported:
         worst = sorted(reported, key=lambda f: (-f.severity.rank, not f.overdue, *f.sort_key, f.attribute or ""))
         lines += ["", "| Severity | Check | Location | Resource | Message |", "|---|---|---|---|---|"]
@@ -129,3 +130,20 @@ def _cell(text: str) -> str:
 
 def _code(text: str) -> str:
     return text.replace("`", "'").replace("|", "\\|")
+
+
+def _compliance(result: ScanResult, framework: str) -> list[str]:
+    from scanner.compliance import STATUSES, report
+
+    summary = report(result, framework)
+    totals = ", ".join(f"{summary['totals'][s]} {s.replace('_', ' ')}" for s in STATUSES)
+    lines = ["", f"### Compliance: {_cell(summary['title'])}", "", f"Controls: {totals}.", ""]
+    lines += [
+        "| Control | Status | Passed | Failed | Unknown | Suppressed | Checks |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
+    for c in summary["controls"]:
+        counts = " | ".join(str(c[key]) for key in ("passed", "failed", "unknown", "suppressed"))
+        status = c["status"].replace("_", " ")
+        lines.append(f"| {_cell(c['control'])} | {status} | {counts} | {', '.join(c['checks'])} |")
+    return lines

@@ -24,10 +24,9 @@ from scanner.docs import PROJECT_URL, check_url, cwe_link, fenced
 from scanner.fingerprint import VERSION as FINGERPRINT_KEY
 from scanner.fingerprint import fingerprint
 from scanner.parsers import decode
-from scanner.records import Finding, Location, ScanError, Severity, Suppression
+from scanner.records import Finding, Location, ScanError, ScanResult, Severity, Suppression
 from scanner.registry import CHECKS, Check
 from scanner.report import ReportContext
-from scanner.scan import ScanResult
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -128,6 +127,10 @@ def build_log(result: ScanResult, context: ReportContext) -> om.SarifLog:
         if context.sarif_category
         else None,
     )
+    if context.compliance:
+        from scanner.compliance import report
+
+        run.properties = {"compliance": report(result, context.compliance)}
     return om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])
 
 
@@ -183,6 +186,8 @@ def _rule(check: Check, context: ReportContext, severity: Severity | None = None
         markdown += ["", "## Example", "", fenced(check.example, check.framework)]
     text += ["", f"{check.cwe}. Documentation: {url}"]
     markdown += ["", f"{cwe_link(check.cwe)} · [{check.id} documentation]({url})"]
+    if check.compliance:
+        properties["compliance"] = {name: list(controls) for name, controls in check.compliance.items()}
     return om.ReportingDescriptor(
         id=rule_id,
         name=rule_name(check.title),
