@@ -472,7 +472,7 @@ def public_grant(statement: PolicyStatement) -> bool:
 
 def computed_identifier(value: Any) -> bool:
     """An attribute another resource or a data source computes (an ARN, an account id): unknown here, but
-    never the wildcard "*", so it cannot make a principal public."""
+    never the wildcard "*", so it cannot make a principal public (`computed_at_apply`, for a value)."""
     return isinstance(value, Unknown) and (
         value.reason.endswith("is known only after apply") or value.reason.startswith("data source ")
     )
@@ -511,20 +511,6 @@ def restricting_condition(statement: PolicyStatement, keys: frozenset[str] | set
         return key.lower() != "aws:sourceip" or not any_value(values, is_world_cidr, f"{path}.{key}")
 
     return decide_any(partial(by_operator, op) for op in condition.values())
-
-
-def set_argument(resource: Resource, path: str) -> bool:
-    """Whether the argument at `path` is set to a non-empty value. A value another resource or a data source
-    computes (`aws_s3_bucket.x.arn`, an ARN built from the account id) is set; any other unknown value (a
-    variable that may be null) stays unknown."""
-    try:
-        return resource.get(path) not in (None, "", [])
-    except UnknownValue:
-        if any(attribute == path for attribute, _ in resource.references):
-            return True
-        if value_or_computed_id(resource, path) == COMPUTED:
-            return True
-        raise
 
 
 COMPUTED = "(computed)"  # stands for an identifier computed at apply time; equal to no literal

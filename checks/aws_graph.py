@@ -13,6 +13,7 @@ from checks._helpers import (
     aws_all_ports,
     aws_rule_exposure,
     block_paths,
+    configured,
     covers_port,
     dynamic_blocks,
     element_paths,
@@ -24,8 +25,6 @@ from checks._helpers import (
     public_grant,
     public_statements,
     referenced,
-    referrers,
-    set_argument,
 )
 from checks.aws_iam import admin_grant, admin_policy_arn, grants
 from checks.aws_network import DATA_SERVICES, REMOTE_SERVICES, exposed_services
@@ -52,14 +51,14 @@ def _role_admin(graph, role: Resource) -> tuple[str, tuple[Resource, ...]] | Non
             if grant:
                 return f"its inline policy {grant}", ()
     sources: list[tuple[Resource, str]] = [(role, "managed_policy_arns")]
-    sources += [(a, "policy_arn") for a in referrers(graph, role, "aws_iam_role_policy_attachment", "role")]
-    sources += [(a, "policy_arn") for a in referrers(graph, role, "aws_iam_policy_attachment", "roles")]
+    sources += [(a, "policy_arn") for a in graph.linked_from(role, "aws_iam_role_policy_attachment", "role")]
+    sources += [(a, "policy_arn") for a in graph.linked_from(role, "aws_iam_policy_attachment", "roles")]
     for owner, path in sources:
         with verdict.item():
             found = _attached_admin(graph, owner, path, verdict)
             if found:
                 return found[0], tuple(r for r in (owner, *found[1]) if r is not role)
-    for inline in referrers(graph, role, "aws_iam_role_policy", "role"):
+    for inline in graph.linked_from(role, "aws_iam_role_policy", "role"):
         with verdict.item():
             grant = admin_grant(inline, "policy")
             if grant:
@@ -97,7 +96,7 @@ def _attached_admin(graph, owner: Resource, path: str, verdict: Verdict) -> tupl
 def _roles_of(graph, resource: Resource, attribute: str) -> list[Resource]:
     """The roles `attribute` names; unknown when it is set but names no role of this configuration."""
     roles = referenced(graph, resource, "aws_iam_role", attribute)
-    if not roles and set_argument(resource, attribute):
+    if not roles and configured(resource, attribute):
         raise UnknownValue(attribute, "the role is not defined in this configuration")
     return roles
 
@@ -148,10 +147,10 @@ def _instance_profiles(graph, resource: Resource) -> list[Resource]:
     if resource.type == "aws_launch_template":
         block = resource.get(attribute)
         paths = [f"{attribute}.0.{name}" for name in ("arn", "name")] if block else []
-        if any(set_argument(resource, p) for p in paths):
+        if any(configured(resource, p) for p in paths):
             raise UnknownValue(attribute, "the instance profile is not defined in this configuration")
         return []
-    if set_argument(resource, attribute):
+    if configured(resource, attribute):
         raise UnknownValue(attribute, "the instance profile is not defined in this configuration")
     return []
 
@@ -214,19 +213,19 @@ def _account_block(graph, bucket: Resource, flag: str) -> Resource | None:
 
 
 def _neutralised(graph, bucket: Resource, flag: str) -> bool:
-    blocks = referrers(graph, bucket, "aws_s3_bucket_public_access_block", "bucket")
+    blocks = graph.linked_from(bucket, "aws_s3_bucket_public_access_block", "bucket")
     return any(is_true(b.get(flag)) for b in blocks) or _account_block(graph, bucket, flag) is not None
 
 
 def _bucket_public(graph, bucket: Resource) -> tuple[str, tuple[Resource, ...]] | None:
     """Why the bucket is readable by anyone (a public ACL or policy no public access block neutralises)."""
     verdict = Verdict()
-    for owner in [bucket, *referrers(graph, bucket, "aws_s3_bucket_acl", "bucket")]:
+    for owner in [bucket, *graph.linked_from(bucket, "aws_s3_bucket_acl", "bucket")]:
         with verdict.item():
             acl = owner.get("acl")
             if acl in PUBLIC_ACLS and not _neutralised(graph, bucket, "ignore_public_acls"):
                 return f"ACL {acl!r}", (owner,)
-    for owner in [bucket, *referrers(graph, bucket, "aws_s3_bucket_policy", "bucket")]:
+    for owner in [bucket, *graph.linked_from(bucket, "aws_s3_bucket_policy", "bucket")]:
         with verdict.item():
             found = public_statements(owner, "policy")
             if found and not _neutralised(graph, bucket, "restrict_public_buckets"):
@@ -257,7 +256,7 @@ def _bucket_public(graph, bucket: Resource) -> tuple[str, tuple[Resource, ...]] 
 )
 def aws_cloudtrail_public_bucket(resource, graph):
     buckets = referenced(graph, resource, "aws_s3_bucket", "s3_bucket_name")
-    if not buckets and set_argument(resource, "s3_bucket_name"):
+    if not buckets and configured(resource, "s3_bucket_name"):
         raise UnknownValue("s3_bucket_name", "the bucket is not defined in this configuration")
     verdict = Verdict()
     for bucket in buckets:
@@ -273,7 +272,7 @@ def aws_cloudtrail_public_bucket(resource, graph):
 def _publicly_publishable(topic: Resource, graph) -> Resource | None:
     """The topic or topic policy resource that lets anyone publish to the topic."""
     verdict = Verdict()
-    for owner in [topic, *referrers(graph, topic, "aws_sns_topic_policy", "arn")]:
+    for owner in [topic, *graph.linked_from(topic, "aws_sns_topic_policy", "arn")]:
         for statement in policy_statements(policy_document(owner, "policy"), "policy"):
             with verdict.item():
                 if public_grant(statement) and grants(statement, "sns:Publish"):
@@ -354,7 +353,7 @@ def aws_public_db_reachable(resource, graph):
     port = _db_port(resource)
     groups = referenced(graph, resource, "aws_security_group", "vpc_security_group_ids")
     if not groups:
-        if set_argument(resource, "vpc_security_group_ids"):
+        if configured(resource, "vpc_security_group_ids"):
             raise UnknownValue("vpc_security_group_ids", "the security groups are not defined in this configuration")
         raise UnknownValue("vpc_security_group_ids", "the VPC's default security group is not visible")
     verdict = Verdict()
@@ -398,10 +397,10 @@ def aws_public_db_reachable(resource, graph):
 )
 def aws_cloudtrail_bucket_not_logged(resource, graph):
     buckets = referenced(graph, resource, "aws_s3_bucket", "s3_bucket_name")
-    if not buckets and set_argument(resource, "s3_bucket_name"):
+    if not buckets and configured(resource, "s3_bucket_name"):
         raise UnknownValue("s3_bucket_name", "the bucket is not defined in this configuration")
     for bucket in buckets:
-        if block_paths(bucket, "logging") or referrers(graph, bucket, "aws_s3_bucket_logging", "bucket"):
+        if block_paths(bucket, "logging") or graph.linked_from(bucket, "aws_s3_bucket_logging", "bucket"):
             continue
         if "logging" in dynamic_blocks(bucket):
             raise UnknownValue("logging", f"dynamic logging block of {bucket.address}")
@@ -412,11 +411,11 @@ def aws_cloudtrail_bucket_not_logged(resource, graph):
 def _public_invocation(graph, function: Resource) -> Resource | None:
     """A permission or function URL that lets anyone invoke the function; unknown parts make it unknown."""
     verdict = Verdict()
-    for permission in referrers(graph, function, "aws_lambda_permission", "function_name"):
+    for permission in graph.linked_from(function, "aws_lambda_permission", "function_name"):
         with verdict.item():
             if aws_lambda_permission_public(permission):
                 return permission
-    for url in referrers(graph, function, "aws_lambda_function_url", "function_name"):
+    for url in graph.linked_from(function, "aws_lambda_function_url", "function_name"):
         with verdict.item():
             if url.get("authorization_type") == "NONE":
                 return url
@@ -478,7 +477,7 @@ def aws_function_fed_by_public_topic(resource, graph):
 def _fed_by_public_topic(graph, target: Resource, what: str) -> Fail | None:
     """A subscription of `target` to a topic anyone can publish to."""
     verdict = Verdict()
-    for subscription in referrers(graph, target, "aws_sns_topic_subscription", "endpoint"):
+    for subscription in graph.linked_from(target, "aws_sns_topic_subscription", "endpoint"):
         with verdict.item():
             for topic in referenced(graph, subscription, "aws_sns_topic", "topic_arn"):
                 with verdict.item():

@@ -7,12 +7,11 @@ from checks._helpers import (
     Verdict,
     as_int,
     block_paths,
+    configured,
     dynamic_blocks,
     first_block,
     is_false,
     is_true,
-    referrers,
-    set_argument,
     written,
 )
 from scanner.records import Resource, UnknownValue
@@ -23,7 +22,7 @@ MIN_RETENTION_DAYS = 365
 
 
 def _unset(resource: Resource, path: str) -> bool:
-    return not set_argument(resource, path)
+    return not configured(resource, path)
 
 
 # low: CloudTrail files are already SSE-S3 encrypted; a customer key adds access control and audit of reads
@@ -292,7 +291,7 @@ def _public_zone(zone: Resource) -> bool:
 def aws_route53_no_query_log(resource, graph):
     if not _public_zone(resource):
         return None
-    if referrers(graph, resource, "aws_route53_query_log", "zone_id"):
+    if graph.linked_from(resource, "aws_route53_query_log", "zone_id"):
         return None
     return Fail(None, "no aws_route53_query_log records queries for this public zone")
 
@@ -318,7 +317,7 @@ def aws_route53_no_dnssec(resource, graph):
     if not _public_zone(resource):
         return None
     for kind in ("aws_route53_hosted_zone_dnssec", "aws_route53_key_signing_key"):
-        if referrers(graph, resource, kind, "hosted_zone_id"):
+        if graph.linked_from(resource, kind, "hosted_zone_id"):
             return None
     return Fail(None, "no aws_route53_hosted_zone_dnssec signs this public zone")
 

@@ -22,7 +22,6 @@ from checks._helpers import (
     policy_statements,
     public_grant,
     referenced,
-    referrers,
     written,
 )
 from checks.terraform_aws import SG_TYPES
@@ -328,7 +327,7 @@ def aws_subnet_public_ip(resource):
     cwe="CWE-778",
     description="Without an aws_flow_log for the VPC there is no record of accepted and rejected connections: "
     "scanning, exfiltration and lateral movement go unseen, and an incident cannot be scoped. Flow logs "
-    "attached to the VPC (vpc_id) in the same configuration are recognised.",
+    "attached to the VPC (vpc_id), or to every one of its subnets, in the same configuration are recognised.",
     remediation="Add an aws_flow_log with vpc_id = aws_vpc.<name>.id and traffic_type = \"ALL\", delivering to "
     "CloudWatch Logs or S3.",
     example='resource "aws_flow_log" "main" {\n  vpc_id               = aws_vpc.main.id\n'
@@ -338,8 +337,11 @@ def aws_subnet_public_ip(resource):
     tags=("network", "logging"),
 )
 def aws_vpc_no_flow_logs(resource, graph):
-    if referrers(graph, resource, "aws_flow_log", "vpc_id"):
+    if graph.linked_from(resource, "aws_flow_log", "vpc_id"):
         return None
+    subnets = graph.linked_from(resource, "aws_subnet", "vpc_id")
+    if subnets and all(graph.linked_from(subnet, "aws_flow_log", "subnet_id") for subnet in subnets):
+        return None  # every subnet of the VPC has its own flow log
     return Fail(None, "no aws_flow_log records this VPC's traffic")
 
 

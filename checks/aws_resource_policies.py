@@ -11,10 +11,14 @@ from checks._helpers import (
     Verdict,
     any_value,
     block_paths,
+    configured,
     is_false,
+    is_true,
+    policy_document,
+    policy_statements,
     public_statements,
     referenced,
-    set_argument,
+    restricting_condition,
     value_or_computed_id,
 )
 from scanner.records import Resource, UnknownValue
@@ -254,7 +258,7 @@ def _lambda_principal(resource: Resource) -> str | None:
 
 def _lambda_unlimited(resource: Resource) -> bool:
     """No source ARN, source account or organisation narrows who may invoke."""
-    return not any(set_argument(resource, limit) for limit in LAMBDA_SOURCE_LIMITS)
+    return not any(configured(resource, limit) for limit in LAMBDA_SOURCE_LIMITS)
 
 
 # high: any AWS account (or anonymous caller, for a function URL) can invoke the function
@@ -303,17 +307,12 @@ def aws_lambda_permission_public(resource):
 )
 def aws_lambda_permission_unscoped_service(resource):
     principal = _lambda_principal(resource)
-    if principal == COMPUTED:  # a service principal built from the partition's DNS suffix may be one
-        return _unknown_service(resource)
+    if principal == COMPUTED:  # built from the partition's DNS suffix: it may be a service principal
+        if _lambda_unlimited(resource):
+            raise UnknownValue("principal", "the principal is computed from a data source")
+        return None
     if principal and principal.endswith(".amazonaws.com") and _lambda_unlimited(resource):
         return Fail("principal", f"{principal} may invoke the function for any source: no source_arn or source_account")
-    return None
-
-
-def _unknown_service(resource: Resource) -> None:
-    """Unknown, unless a source limit settles it: a computed principal may be a service principal."""
-    if _lambda_unlimited(resource):
-        raise UnknownValue("principal", "the principal is computed from a data source")
     return None
 
 
@@ -435,7 +434,7 @@ def aws_private_api_policy_open(resource, graph):
     tags=("public", "serverless"),
 )
 def aws_lambda_layer_public(resource):
-    if resource.get("principal") == "*" and not set_argument(resource, "organization_id"):
+    if resource.get("principal") == "*" and not configured(resource, "organization_id"):
         return Fail("principal", 'layer version is shared with principal "*" and no organization_id')
     return None
 
@@ -635,6 +634,21 @@ def _acl_grants(resource: Resource, verdict) -> list[str]:
             for g in block_paths(resource, f"{p}.grant", verdict)]  # fmt: skip
 
 
+def _acls_ignored(graph, resource: Resource) -> Resource | None:
+    """A public access block that makes S3 ignore the bucket's ACLs (ignore_public_acls), bucket or account level."""
+    buckets = [resource] if resource.type == "aws_s3_bucket" else referenced(graph, resource, "aws_s3_bucket", "bucket")
+    blocks = []
+    for bucket in buckets:
+        found = [b for b in graph.linked_from(bucket, "aws_s3_bucket_public_access_block", "bucket")
+                 if is_true(b.get("ignore_public_acls"))]  # fmt: skip
+        found += [a for a in graph.resources("terraform", "aws_s3_account_public_access_block")
+                  if a.scope == bucket.scope and is_true(a.get("ignore_public_acls"))]  # fmt: skip
+        if not found:
+            return None
+        blocks.append(found[0])
+    return blocks[0] if blocks else None
+
+
 # critical: objects readable (or writable) by anyone, through an explicit grant rather than a canned ACL
 @check(
     id="IG-AWS-111",
@@ -644,15 +658,17 @@ def _acl_grants(resource: Resource, verdict) -> list[str]:
     types=["aws_s3_bucket_acl", "aws_s3_bucket"],
     cwe="CWE-732",
     description="A grant to the AllUsers group makes the bucket (or its ACL) readable or writable by anyone on the "
-    "internet; AuthenticatedUsers means any AWS account in the world, not your users. Canned ACLs are judged by "
-    "IG-AWS-001; this check reads explicit grants.",
+    "internet; AuthenticatedUsers means any AWS account in the world, not your users. Critical, or medium while a "
+    "public access block with ignore_public_acls makes S3 ignore the grant. Canned ACLs are judged by IG-AWS-001; "
+    "this check reads explicit grants.",
     remediation="Remove the group grant; grant access to specific canonical user ids, or better, disable ACLs "
     '(object_ownership = "BucketOwnerEnforced") and use the bucket policy.',
     example='resource "aws_s3_bucket_ownership_controls" "data" {\n  bucket = aws_s3_bucket.data.id\n  rule {\n'
     '    object_ownership = "BucketOwnerEnforced"\n  }\n}',
+    graph=True,
     tags=("public", "s3"),
 )
-def aws_s3_acl_group_grant(resource):
+def aws_s3_acl_group_grant(resource, graph):
     verdict = Verdict()
     for grant in _acl_grants(resource, verdict):
         with verdict.item():
@@ -663,4 +679,59 @@ def aws_s3_acl_group_grant(resource):
                 permission = resource.get(f"{grant}.permission") or resource.get(f"{grant}.permissions") or "access"
                 shown = ", ".join(map(str, permission)) if isinstance(permission, list) else permission
                 verdict.fail(at, f"ACL grants {shown} to {who}")
+    if verdict.fails:
+        block = _acls_ignored(graph, resource)
+        if block is not None:
+            return [Fail(f.attribute, f"{f.message}; ignored today by {block.address} (ignore_public_acls)", (block,),
+                         severity="medium") for f in verdict.fails]  # fmt: skip
+    return verdict.result()
+
+
+# Condition keys that pin an AWS service principal to the resource (or account) acting through it.
+SOURCE_KEYS = {"aws:sourcearn", "aws:sourceaccount", "aws:sourceowner", "aws:sourceorgid", "aws:sourceorgpaths"}
+
+
+def _service_without_source(statement) -> list[str]:
+    """Service principals an Allow statement names without a source condition (confused deputy)."""
+    if statement.get("Effect") != "Allow":
+        return []
+    principal = statement.get("Principal")
+    services = principal.get("Service") if isinstance(principal, dict) else None
+    if services is None or restricting_condition(statement, SOURCE_KEYS):
+        return []
+    return [s for s in (services if isinstance(services, list) else [services]) if isinstance(s, str)]
+
+
+# medium: the service will deliver on behalf of any of its customers, into your queue or topic
+@check(
+    id="IG-AWS-116",
+    title="SQS or SNS policy lets an AWS service send for any source",
+    severity="medium",
+    framework="terraform",
+    types=["aws_sqs_queue", "aws_sqs_queue_policy", "aws_sns_topic", "aws_sns_topic_policy"],
+    cwe="CWE-441",
+    description="A statement allowing a service principal (sns.amazonaws.com, s3.amazonaws.com, "
+    "events.amazonaws.com...) without an aws:SourceArn or aws:SourceAccount condition lets that service act for "
+    "any of its customers: a topic, bucket or rule in another account can deliver messages into your queue or "
+    "topic (the confused deputy problem).",
+    remediation="Add Condition { ArnEquals = { \"aws:SourceArn\" = <the topic, bucket or rule> } } (and "
+    "aws:SourceAccount for S3) to the statement.",
+    example='resource "aws_sqs_queue_policy" "orders" {\n  queue_url = aws_sqs_queue.orders.id\n'
+    "  policy = jsonencode({\n"
+    '    Version = "2012-10-17"\n    Statement = [{\n      Effect    = "Allow"\n'
+    '      Principal = { Service = "sns.amazonaws.com" }\n      Action    = "sqs:SendMessage"\n'
+    "      Resource  = aws_sqs_queue.orders.arn\n"
+    '      Condition = { ArnEquals = { "aws:SourceArn" = aws_sns_topic.orders.arn } }\n    }]\n  })\n}',
+    tags=("messaging",),
+)
+def aws_messaging_service_without_source(resource):
+    verdict = Verdict()
+    found = []
+    for statement in policy_statements(policy_document(resource, "policy"), "policy"):
+        with verdict.item():
+            services = _service_without_source(statement)
+            if services:
+                found.append(f"{statement.label} ({', '.join(services)})")
+    if found:
+        verdict.fail("policy", f"statement {'; '.join(found)} has no aws:SourceArn or aws:SourceAccount condition")
     return verdict.result()

@@ -22,10 +22,9 @@ from typing import Any
 
 from checks._helpers import (
     as_int,
+    configured,
     first_block,
     is_true,
-    referrers,
-    set_argument,
     written,
 )
 from scanner.records import PartialDocument, Resource, UnknownValue
@@ -243,7 +242,7 @@ def aws_ssm_plain_secret(resource):
     tags=("secrets", "encryption"),
 )
 def aws_secret_default_key(resource):
-    if not set_argument(resource, "kms_key_id"):
+    if not configured(resource, "kms_key_id"):
         return Fail(written(resource, "kms_key_id"), "secret is encrypted with the AWS managed key aws/secretsmanager")
     return None
 
@@ -268,7 +267,7 @@ def aws_secret_default_key(resource):
     tags=("secrets",),
 )
 def aws_secret_no_rotation(resource, graph):
-    if referrers(graph, resource, "aws_secretsmanager_secret_rotation", "secret_id"):
+    if graph.linked_from(resource, "aws_secretsmanager_secret_rotation", "secret_id"):
         return None
     return Fail(None, "no aws_secretsmanager_secret_rotation rotates this secret")
 
@@ -486,6 +485,6 @@ def aws_secret_rotation_slow(resource):
     tags=("secrets", "encryption"),
 )
 def aws_ssm_default_key(resource):
-    if resource.get("type") == "SecureString" and not set_argument(resource, "key_id"):
+    if resource.get("type") == "SecureString" and not configured(resource, "key_id"):
         return Fail(written(resource, "key_id"), "SecureString is encrypted with the AWS managed key aws/ssm")
     return None

@@ -100,3 +100,61 @@ resource "aws_iam_role" "ci" {
     findings = _scan(tmp_path, text, "IG-AWS-043").findings
     assert [f.severity.value for f in findings] == ["medium"]
     assert "oidc.circleci.com/org/0f1e2d3c" in findings[0].message
+
+
+PUBLIC_GRANT = """
+resource "aws_s3_bucket" "press" {
+  bucket = "acme-press"
+}
+
+resource "aws_s3_bucket_acl" "press" {
+  bucket = aws_s3_bucket.press.id
+  access_control_policy {
+    grant {
+      grantee {
+        type = "Group"
+        uri  = "http://acs.amazonaws.com/groups/global/AllUsers"
+      }
+      permission = "READ"
+    }
+    owner {
+      id = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"
+    }
+  }
+}
+"""
+
+
+def test_an_all_users_grant_is_medium_while_a_public_access_block_ignores_acls(tmp_path: Path) -> None:
+    assert [f.severity.value for f in _scan(tmp_path, PUBLIC_GRANT, "IG-AWS-111").findings] == ["critical"]
+    block = """
+resource "aws_s3_bucket_public_access_block" "press" {
+  bucket             = aws_s3_bucket.press.id
+  ignore_public_acls = true
+}
+"""
+    assert [f.severity.value for f in _scan(tmp_path, PUBLIC_GRANT + block, "IG-AWS-111").findings] == ["medium"]
+
+
+def test_a_vpc_whose_every_subnet_has_a_flow_log_is_recorded(tmp_path: Path) -> None:
+    text = """
+resource "aws_vpc" "main" {
+  cidr_block = "10.20.0.0/16"
+}
+
+resource "aws_subnet" "a" {
+  vpc_id     = aws_vpc.main.id
+  cidr_block = "10.20.0.0/24"
+}
+
+resource "aws_flow_log" "a" {
+  subnet_id       = aws_subnet.a.id
+  traffic_type    = "ALL"
+  log_destination = "arn:aws:s3:::acme-flow-logs"
+}
+"""
+    assert _scan(tmp_path, text, "IG-AWS-060").findings == []
+    unlogged = text + (
+        '\nresource "aws_subnet" "b" {\n  vpc_id     = aws_vpc.main.id\n  cidr_block = "10.20.1.0/24"\n}\n'
+    )
+    assert [f.resource.address for f in _scan(tmp_path, unlogged, "IG-AWS-060").findings] == ["aws_vpc.main"]
