@@ -346,13 +346,13 @@ def _domain_in_vpc(domain: Resource) -> bool:
     tags=("public", "search"),
 )
 def aws_opensearch_policy_public(resource, graph):
+    found = public_statements(resource, "access_policies")
+    if not found:
+        return None  # a private policy passes whatever domain it is for
     if resource.type.endswith("_domain"):
         domains = [resource]
     else:
         domains = referenced(graph, resource, resource.type.removesuffix("_policy"), "domain_name")
-    found = public_statements(resource, "access_policies")
-    if not found:
-        return None
     if not domains:
         raise UnknownValue("domain_name", "the domain is not defined in this configuration: its network is unknown")
     if all(_domain_in_vpc(d) for d in domains):
@@ -395,13 +395,13 @@ def _private_api(api: Resource) -> bool:
     tags=("public", "api"),
 )
 def aws_private_api_policy_open(resource, graph):
+    found = public_statements(resource, "policy")
+    if not found:
+        return None  # a policy limited to known callers passes whatever API it is for
     if resource.type == "aws_api_gateway_rest_api":
         apis = [resource]
     else:
         apis = referenced(graph, resource, "aws_api_gateway_rest_api", "rest_api_id")
-    found = public_statements(resource, "policy")
-    if not found:
-        return None
     if not apis:
         raise UnknownValue("rest_api_id", "the API is not defined in this configuration: its endpoint type is unknown")
     if not any(_private_api(api) for api in apis):
@@ -572,13 +572,13 @@ def _access_point_blocks(point: Resource) -> bool:
     tags=("public", "s3"),
 )
 def aws_s3_access_point_public(resource, graph):
+    found = public_statements(resource, "policy")
+    if not found:
+        return None  # a private policy passes whatever access point it is for
     if resource.type == "aws_s3_access_point":
         points = [resource]
     else:
         points = referenced(graph, resource, "aws_s3_access_point", "access_point_arn")
-    found = public_statements(resource, "policy")
-    if not found:
-        return None
     if not points:
         raise UnknownValue("access_point_arn", "the access point is not defined in this configuration")
     if all(_access_point_blocks(p) for p in points):

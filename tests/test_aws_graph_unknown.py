@@ -1,0 +1,74 @@
+"""AWS graph checks answer unknown only when the link they cannot follow could change the answer: a policy
+that is private passes whatever it is attached to, and a link that is surely there (or surely missing)
+decides even when a sibling link is unknown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_scan
+
+
+def _scan(tmp_path: Path, text: str, check_id: str):
+    (tmp_path / "main.tf").write_text(text)
+    result = run_scan(tmp_path, checks={check_id})
+    return (
+        [f.resource.address for f in result.findings if f.check_id == check_id],
+        [u.resource.address for u in result.unknowns if u.check_id == check_id],
+    )
+
+
+PRIVATE_POLICIES = {
+    "IG-AWS-031": """
+resource "aws_opensearch_domain_policy" "catalog" {
+  domain_name = var.domain_name
+  access_policies = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = "arn:aws:iam::123456789012:role/catalog-indexer" }
+      Action    = "es:ESHttp*"
+      Resource  = "arn:aws:es:eu-west-1:123456789012:domain/catalog/*"
+    }]
+  })
+}
+""",
+    "IG-AWS-032": """
+resource "aws_api_gateway_rest_api_policy" "inventory" {
+  rest_api_id = var.rest_api_id
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = "*"
+      Action    = "execute-api:Invoke"
+      Resource  = "execute-api:/*"
+      Condition = { StringEquals = { "aws:SourceVpce" = "vpce-0a1b2c3d4e5f67890" } }
+    }]
+  })
+}
+""",
+    "IG-AWS-097": """
+resource "aws_s3control_access_point_policy" "reports" {
+  access_point_arn = var.access_point_arn
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = "arn:aws:iam::123456789012:role/reporting" }
+      Action    = "s3:GetObject"
+      Resource  = "${var.access_point_arn}/object/*"
+    }]
+  })
+}
+""",
+}
+
+
+@pytest.mark.parametrize("check_id", sorted(PRIVATE_POLICIES))
+def test_a_private_policy_passes_though_what_it_is_attached_to_is_unknown(tmp_path: Path, check_id: str) -> None:
+    variables = "".join(f'variable "{n}" {{\n  type = string\n}}\n' for n in ("domain_name", "rest_api_id",
+                                                                            "access_point_arn"))  # fmt: skip
+    assert _scan(tmp_path, variables + PRIVATE_POLICIES[check_id], check_id) == ([], [])
