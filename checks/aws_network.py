@@ -7,6 +7,8 @@ Security group rules are walked by the one world-open ingress walk (`aws_ingress
 
 from __future__ import annotations
 
+from functools import partial
+
 from checks._helpers import (
     Verdict,
     aws_all_ports,
@@ -15,6 +17,7 @@ from checks._helpers import (
     aws_rule_exposure,
     block_paths,
     covers_port,
+    decide_any,
     first_block,
     is_true,
     is_world_cidr,
@@ -337,12 +340,19 @@ def aws_subnet_public_ip(resource):
     tags=("network", "logging"),
 )
 def aws_vpc_no_flow_logs(resource, graph):
-    if graph.linked_from(resource, "aws_flow_log", "vpc_id"):
+    if decide_any([partial(_flow_logged, graph, resource, "vpc_id"), partial(_subnets_flow_logged, graph, resource)]):
         return None
-    subnets = graph.linked_from(resource, "aws_subnet", "vpc_id")
-    if subnets and all(graph.linked_from(subnet, "aws_flow_log", "subnet_id") for subnet in subnets):
-        return None  # every subnet of the VPC has its own flow log
     return Fail(None, "no aws_flow_log records this VPC's traffic")
+
+
+def _flow_logged(graph, resource: Resource, attribute: str) -> bool:
+    return bool(graph.linked_from(resource, "aws_flow_log", attribute))
+
+
+def _subnets_flow_logged(graph, vpc: Resource) -> bool:
+    """Every subnet of the VPC has its own flow log."""
+    subnets = graph.linked_from(vpc, "aws_subnet", "vpc_id")
+    return bool(subnets) and all(_flow_logged(graph, subnet, "subnet_id") for subnet in subnets)
 
 
 # low: the default is already full access; an explicit one only documents it, and invites exfiltration

@@ -72,3 +72,35 @@ def test_a_private_policy_passes_though_what_it_is_attached_to_is_unknown(tmp_pa
     variables = "".join(f'variable "{n}" {{\n  type = string\n}}\n' for n in ("domain_name", "rest_api_id",
                                                                             "access_point_arn"))  # fmt: skip
     assert _scan(tmp_path, variables + PRIVATE_POLICIES[check_id], check_id) == ([], [])
+
+
+def test_flow_logs_on_every_subnet_decide_though_a_vpc_flow_log_is_unknown(tmp_path: Path) -> None:
+    text = """
+variable "flow_log_vpc_id" {
+  type = string
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.20.0.0/16"
+}
+
+resource "aws_subnet" "app" {
+  vpc_id     = aws_vpc.main.id
+  cidr_block = "10.20.0.0/24"
+}
+
+resource "aws_flow_log" "app" {
+  subnet_id       = aws_subnet.app.id
+  traffic_type    = "ALL"
+  log_destination = "arn:aws:s3:::acme-flow-logs"
+}
+
+resource "aws_flow_log" "given" {
+  vpc_id          = var.flow_log_vpc_id
+  traffic_type    = "ALL"
+  log_destination = "arn:aws:s3:::acme-flow-logs"
+}
+"""
+    assert _scan(tmp_path, text, "IG-AWS-060") == ([], [])
+    unlogged = text + 'resource "aws_subnet" "data" {\n  vpc_id     = aws_vpc.main.id\n  cidr_block = "10.20.1.0/24"\n}'
+    assert _scan(tmp_path, unlogged, "IG-AWS-060") == ([], ["aws_vpc.main"])
