@@ -388,6 +388,12 @@ def configured(resource: Resource, path: str) -> bool:
     return value not in (None, "", [], {})
 
 
+def instances_unknown(resource: Resource) -> bool:
+    """The resource's count/for_each could not be computed (the evaluator emitted one stand-in instance),
+    so it may have no instance at all."""
+    return resource.terraform.instances.startswith("unknown")
+
+
 def aws_ebs_default_encryption(graph: Any, resource: Resource) -> Resource | None:
     """The aws_ebs_encryption_by_default with `enabled` true (its default) in the resource's module root, if any:
     the account then encrypts every new EBS volume of the region whatever the volume's own settings say.

@@ -3,13 +3,17 @@ Route 53 query logging and DNSSEC, and encryption of SNS topics and SQS queues."
 
 from __future__ import annotations
 
+from functools import partial
+
 from checks._helpers import (
     Verdict,
     as_int,
     block_paths,
     configured,
+    decide_any,
     dynamic_blocks,
     first_block,
+    instances_unknown,
     is_false,
     is_true,
     written,
@@ -208,8 +212,12 @@ def aws_securityhub_no_standards(resource, graph):
     if not is_false(resource.get("enable_default_standards")):
         return None
     subscriptions = graph.resources("terraform", "aws_securityhub_standards_subscription")
-    if any(s.scope == resource.scope for s in subscriptions):
+    subscriptions = [s for s in subscriptions if s.scope == resource.scope]
+    if any(not instances_unknown(s) for s in subscriptions):
         return None
+    if subscriptions:
+        reason = f"{subscriptions[0].address} may have no instance (count/for_each unknown)"
+        raise UnknownValue("enable_default_standards", reason)
     return Fail("enable_default_standards", "no default standards and no standards subscription")
 
 
@@ -316,9 +324,9 @@ def aws_route53_no_query_log(resource, graph):
 def aws_route53_no_dnssec(resource, graph):
     if not _public_zone(resource):
         return None
-    for kind in ("aws_route53_hosted_zone_dnssec", "aws_route53_key_signing_key"):
-        if graph.linked_from(resource, kind, "hosted_zone_id"):
-            return None
+    kinds = ("aws_route53_hosted_zone_dnssec", "aws_route53_key_signing_key")
+    if decide_any(partial(graph.linked_from, resource, kind, "hosted_zone_id") for kind in kinds):
+        return None
     return Fail(None, "no aws_route53_hosted_zone_dnssec signs this public zone")
 
 

@@ -104,3 +104,26 @@ resource "aws_flow_log" "given" {
     assert _scan(tmp_path, text, "IG-AWS-060") == ([], [])
     unlogged = text + 'resource "aws_subnet" "data" {\n  vpc_id     = aws_vpc.main.id\n  cidr_block = "10.20.1.0/24"\n}'
     assert _scan(tmp_path, unlogged, "IG-AWS-060") == ([], ["aws_vpc.main"])
+
+
+def test_a_signing_key_for_the_zone_decides_though_a_dnssec_resource_is_unknown(tmp_path: Path) -> None:
+    text = """
+variable "signed_zone_id" {
+  type = string
+}
+
+resource "aws_route53_zone" "status" {
+  name = "status.example.com"
+}
+
+resource "aws_route53_key_signing_key" "status" {
+  hosted_zone_id             = aws_route53_zone.status.id
+  key_management_service_arn = "arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-4e5f-6789-0abc-def012345678"
+  name                       = "status"
+}
+
+resource "aws_route53_hosted_zone_dnssec" "given" {
+  hosted_zone_id = var.signed_zone_id
+}
+"""
+    assert _scan(tmp_path, text, "IG-AWS-074") == ([], [])
