@@ -436,21 +436,33 @@ def _endpoint_service_open(service: Resource) -> bool:
 )
 def aws_endpoint_service_any_principal(resource, graph):
     if resource.type == "aws_vpc_endpoint_service":
-        path, services = "allowed_principals", [resource]
+        path = "allowed_principals"
         principals = resource.get(path) or []
         anyone = "*" in (principals if isinstance(principals, list) else [principals])
     else:
         path = "principal_arn"
         anyone = resource.get(path) == "*"
-        services = referenced(graph, resource, "aws_vpc_endpoint_service", "vpc_endpoint_service_id")
     if not anyone:
         return None
-    if not services:
-        raise UnknownValue("vpc_endpoint_service_id", "the endpoint service is not defined in this configuration")
+    try:
+        services = _endpoint_services(graph, resource)
+        accepted = decide_any(partial(_endpoint_service_open, s) for s in services)
+    except UnknownValue as exc:
+        # "*" is a finding whatever the service says; only the severity waits on it, so the worst case stands
+        return Fail(path, f"any AWS account can connect; whether connections need approval is unknown: {exc.reason}")
     related = tuple(s for s in services if s is not resource)
-    if any(_endpoint_service_open(s) for s in services):
+    if accepted:
         return Fail(path, "any AWS account can connect, and connections are accepted without approval", related)
     return Fail(path, "any AWS account can request a connection (each needs approval)", related, severity="medium")
+
+
+def _endpoint_services(graph, resource: Resource) -> list[Resource]:
+    if resource.type == "aws_vpc_endpoint_service":
+        return [resource]
+    services = referenced(graph, resource, "aws_vpc_endpoint_service", "vpc_endpoint_service_id")
+    if not services:
+        raise UnknownValue("vpc_endpoint_service_id", "the endpoint service is not defined in this configuration")
+    return services
 
 
 # low: attachments shared through RAM join the routing domain without review

@@ -639,10 +639,10 @@ def _acls_ignored(graph, resource: Resource) -> Resource | None:
     buckets = [resource] if resource.type == "aws_s3_bucket" else referenced(graph, resource, "aws_s3_bucket", "bucket")
     blocks = []
     for bucket in buckets:
-        found = [b for b in graph.linked_from(bucket, "aws_s3_bucket_public_access_block", "bucket")
-                 if is_true(b.get("ignore_public_acls"))]  # fmt: skip
-        found += [a for a in graph.resources("terraform", "aws_s3_account_public_access_block")
-                  if a.scope == bucket.scope and is_true(a.get("ignore_public_acls"))]  # fmt: skip
+        found = [a for a in graph.resources("terraform", "aws_s3_account_public_access_block")
+                 if a.scope == bucket.scope and is_true(a.get("ignore_public_acls"))]  # fmt: skip
+        found = found or [b for b in graph.linked_from(bucket, "aws_s3_bucket_public_access_block", "bucket")
+                          if is_true(b.get("ignore_public_acls"))]  # fmt: skip
         if not found:
             return None
         blocks.append(found[0])
@@ -680,7 +680,13 @@ def aws_s3_acl_group_grant(resource, graph):
                 shown = ", ".join(map(str, permission)) if isinstance(permission, list) else permission
                 verdict.fail(at, f"ACL grants {shown} to {who}")
     if verdict.fails:
-        block = _acls_ignored(graph, resource)
+        try:
+            block = _acls_ignored(graph, resource)
+        except UnknownValue as exc:
+            # the grant is a finding whatever a public access block says; only the severity waits on it,
+            # so the worst case stands
+            return [Fail(f.attribute, f"{f.message}; whether S3 ignores it is unknown: {exc.reason}", f.related)
+                    for f in verdict.fails]  # fmt: skip
         if block is not None:
             return [Fail(f.attribute, f"{f.message}; ignored today by {block.address} (ignore_public_acls)", (block,),
                          severity="medium") for f in verdict.fails]  # fmt: skip

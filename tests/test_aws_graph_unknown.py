@@ -127,3 +127,58 @@ resource "aws_route53_hosted_zone_dnssec" "given" {
 }
 """
     assert _scan(tmp_path, text, "IG-AWS-074") == ([], [])
+
+
+def _severities(tmp_path: Path, text: str, check_id: str) -> list[str]:
+    (tmp_path / "main.tf").write_text(text)
+    return [f.severity.value for f in run_scan(tmp_path, checks={check_id}).findings if f.check_id == check_id]
+
+
+def test_a_star_principal_fails_at_full_severity_while_the_endpoint_service_is_unknown(tmp_path: Path) -> None:
+    text = """
+variable "endpoint_service_id" {
+  type = string
+}
+
+resource "aws_vpc_endpoint_service_allowed_principal" "anyone" {
+  vpc_endpoint_service_id = var.endpoint_service_id
+  principal_arn           = "*"
+}
+"""
+    assert _severities(tmp_path, text, "IG-AWS-100") == ["high"]
+
+
+def test_an_all_users_grant_fails_at_full_severity_while_its_public_access_block_is_unknown(tmp_path: Path) -> None:
+    text = """
+variable "bucket_name" {
+  type = string
+}
+
+resource "aws_s3_bucket" "press" {
+  bucket = var.bucket_name
+}
+
+resource "aws_s3_bucket_public_access_block" "press" {
+  bucket             = var.bucket_name
+  ignore_public_acls = true
+}
+
+data "aws_canonical_user_id" "current" {}
+
+resource "aws_s3_bucket_acl" "press" {
+  bucket = aws_s3_bucket.press.id
+  access_control_policy {
+    grant {
+      grantee {
+        type = "Group"
+        uri  = "http://acs.amazonaws.com/groups/global/AllUsers"
+      }
+      permission = "READ"
+    }
+    owner {
+      id = data.aws_canonical_user_id.current.id
+    }
+  }
+}
+"""
+    assert _severities(tmp_path, text, "IG-AWS-111") == ["critical"]
