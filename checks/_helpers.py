@@ -375,13 +375,16 @@ def admin_ports_in_azure_range(port_range: Any) -> list[int]:
 
 def linked_targets(graph: Any, resource: Resource, type: str, *attributes: str) -> list[Resource]:
     """Resources of `type` that `resource` links to through any of `attributes`. Raises UnknownValue only when
-    none is found and part of a link cannot be resolved (a name from a variable, an id created elsewhere)."""
+    none is found and part of a link could be anything (a variable without a value, a data source); a literal
+    name or ARN of nothing in the scanned files (an AWS managed policy, a bucket created elsewhere) is no link,
+    and the caller decides what a value set to something outside the configuration means."""
     found: dict[str, Resource] = {}
     unknown: UnknownValue | None = None
     for attribute in attributes:
         link = graph.links(resource, attribute, type)
         found.update((t.key, t) for t in link.targets)
-        unknown = unknown or link.unknown
+        part = next((u for u in link.unresolved if u.anything), None)
+        unknown = unknown or (UnknownValue(part.path, part.reason) if part else None)
     if not found and unknown is not None:
         raise unknown
     return [found[k] for k in sorted(found)]

@@ -154,5 +154,5 @@ resource "aws_flow_log" "a" {
 }
 """
     assert _scan(tmp_path, text, "IG-AWS-060").findings == []
-    unlogged = text + '\nresource "aws_subnet" "b" {\n  vpc_id     = aws_vpc.main.id\n  cidr_block = "10.20.1.0/24"\n}\n'
+    unlogged = text + '\nresource "aws_subnet" "b" {\n  vpc_id     = aws_vpc.main.id\n  cidr_block = "10.20.1.0/24"\n}'
     assert [f.resource.address for f in _scan(tmp_path, unlogged, "IG-AWS-060").findings] == ["aws_vpc.main"]
