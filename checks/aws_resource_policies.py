@@ -661,7 +661,10 @@ def aws_s3_acl_group_grant(resource, graph):
                 shown = ", ".join(map(str, permission)) if isinstance(permission, list) else permission
                 verdict.fail(at, f"ACL grants {shown} to {who}")
     if verdict.fails:
-        block = _acls_ignored(graph, resource)
+        try:
+            block = _acls_ignored(graph, resource)
+        except UnknownValue:
+            block = None  # which bucket (and so which public access block) is unknown: the grant stands
         if block is not None:
             return [Fail(f.attribute, f"{f.message}; ignored today by {block.address} (ignore_public_acls)", (block,),
                          severity="medium") for f in verdict.fails]  # fmt: skip
