@@ -455,3 +455,36 @@ def aws_sns_http_subscription(resource):
     if str(resource.get("protocol", "")).lower() == "http":
         return Fail("protocol", "messages are delivered over plain HTTP")
     return None
+
+
+# medium: the trail exists but records none of the account's control-plane activity
+@check(
+    id="IG-AWS-078",
+    title="CloudTrail trail records no management events",
+    severity="medium",
+    framework="terraform",
+    types=["aws_cloudtrail"],
+    cwe="CWE-778",
+    description="When every event_selector sets include_management_events = false (and no advanced selector "
+    "records them), the trail keeps only data events: user and role changes, security group edits, key "
+    "deletions and console sign-ins leave no record in it.",
+    remediation="Set include_management_events = true (the default) on one selector, or keep management events "
+    "in another multi-region trail.",
+    example='resource "aws_cloudtrail" "main" {\n  name           = "main"\n'
+    "  s3_bucket_name = aws_s3_bucket.trail.id\n\n  event_selector {\n"
+    '    read_write_type           = "All"\n    include_management_events = true\n  }\n}',
+    tags=("logging",),
+)
+def aws_cloudtrail_no_management_events(resource):
+    if block_paths(resource, "advanced_event_selector") or "advanced_event_selector" in dynamic_blocks(resource):
+        return None  # advanced selectors describe management events their own way
+    verdict = Verdict()
+    selectors = block_paths(resource, "event_selector", verdict)
+    for path in selectors:
+        with verdict.item():
+            if not is_false(resource.get(f"{path}.include_management_events")):
+                return None  # this selector records them (true is the default)
+    verdict.result()  # unknown when a selector's setting (or a dynamic selector) is unknown
+    if selectors:
+        return Fail(f"{selectors[0]}.include_management_events", "no event selector records management events")
+    return None

@@ -7,6 +7,7 @@ Security group rules are walked by the one world-open ingress walk (`aws_ingress
 
 from __future__ import annotations
 
+import ipaddress
 from functools import partial
 
 from checks._helpers import (
@@ -18,6 +19,7 @@ from checks._helpers import (
     block_paths,
     covers_port,
     decide_any,
+    element_paths,
     first_block,
     is_true,
     is_world_cidr,
@@ -514,3 +516,52 @@ def aws_client_vpn_no_logs(resource):
     if not is_true(resource.get(f"{block}.enabled")):
         return Fail(written(resource, f"{block}.enabled", block), "VPN connections are not logged")
     return None
+
+
+# Widest prefix a rule may admit before it counts as "most of the internet" (a /8 is 16 million addresses).
+MAX_PUBLIC_PREFIX = 8
+
+
+def _huge_public_range(value: object) -> bool:
+    """A public (not private, not 0.0.0.0/0) network of prefix /8 or wider, e.g. the 0.0.0.0/1 + 128.0.0.0/1 pair."""
+    if not isinstance(value, str):
+        return False
+    try:
+        network = ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        return False
+    limit = MAX_PUBLIC_PREFIX if network.version == 4 else MAX_PUBLIC_PREFIX * 4
+    return 0 < network.prefixlen <= limit and network.is_global
+
+
+# medium: a "not quite 0.0.0.0/0" range is still most of the internet
+@check(
+    id="IG-AWS-106",
+    title="Security group admits a huge public address range",
+    severity="medium",
+    framework="terraform",
+    types=SG_TYPES,
+    cwe="CWE-284",
+    description="An ingress rule from a public network of prefix /8 or wider (/32 for IPv6), such as 0.0.0.0/1 and "
+    "128.0.0.0/1 or a whole /8 of another organisation, opens the ports to millions of internet hosts while "
+    "escaping checks that only look for 0.0.0.0/0. Private ranges (10.0.0.0/8 and the like) are not reported.",
+    remediation="Admit the specific CIDRs (offices, VPN egress, partners' /32s) or the security groups that need "
+    "access.",
+    example='resource "aws_security_group_rule" "partner_sftp" {\n  type              = "ingress"\n'
+    '  from_port         = 22\n  to_port           = 22\n  protocol          = "tcp"\n'
+    '  cidr_blocks       = ["203.0.113.10/32"]\n  security_group_id = aws_security_group.sftp.id\n}',
+    tags=("network", "public"),
+)
+def aws_sg_huge_public_range(resource):
+    verdict = Verdict()
+    for prefix in aws_ingress_rules(resource, verdict):
+        p = f"{prefix}." if prefix else ""
+        for attribute in (f"{p}cidr_blocks", f"{p}ipv6_cidr_blocks", f"{p}cidr_ipv4", f"{p}cidr_ipv6"):
+            with verdict.item():
+                for element in element_paths(resource, attribute):
+                    with verdict.item():
+                        value = resource.get(element)
+                        if _huge_public_range(value):
+                            verdict.fail(attribute, f"ingress from {value}: a public range of millions of addresses")
+                            break
+    return verdict.result()

@@ -316,54 +316,32 @@ def aws_lambda_permission_unscoped_service(resource):
     return None
 
 
-def _domain_in_vpc(domain: Resource) -> bool:
-    return bool(block_paths(domain, "vpc_options"))
-
-
-# critical: a domain outside a VPC with a public access policy serves its indices to the internet
+# medium: with no file system policy, EFS lets any client that reaches a mount target mount, write and act as root
 @check(
     id="IG-AWS-031",
-    title="OpenSearch domain access policy allows anyone on the internet",
-    severity="critical",
+    title="EFS file system has no file system policy",
+    severity="medium",
     framework="terraform",
-    types=[
-        "aws_opensearch_domain",
-        "aws_elasticsearch_domain",
-        "aws_opensearch_domain_policy",
-        "aws_elasticsearch_domain_policy",
-    ],
+    types=["aws_efs_file_system"],
     cwe="CWE-284",
-    description='An access policy statement allowing Principal "*" without an aws:SourceIp (or similar) condition, '
-    "on a domain with a public endpoint (no vpc_options), lets anyone on the internet query and, with es:ESHttp*, "
-    "change every index. Domains inside a VPC, where security groups limit who connects, are not reported.",
-    remediation="Place the domain in a VPC (vpc_options), or name the roles that call it, or restrict the statement "
-    "with aws:SourceIp to known ranges; enable fine-grained access control.",
-    example='resource "aws_opensearch_domain" "logs" {\n  domain_name    = "logs"\n'
-    '  engine_version = "OpenSearch_2.11"\n\n'
-    "  vpc_options {\n    subnet_ids         = [aws_subnet.private_a.id]\n"
-    "    security_group_ids = [aws_security_group.search.id]\n  }\n}",
+    description="Without an aws_efs_file_system_policy, EFS grants full access (mount, write, root) to every NFS "
+    "client that can reach a mount target: security groups are the only control, IAM authorization is not "
+    "required and TLS is not enforced. A policy that requires aws:SecureTransport and names the principals that "
+    "mount closes that gap.",
+    remediation="Add an aws_efs_file_system_policy that denies requests without aws:SecureTransport and allows "
+    "elasticfilesystem:ClientMount/ClientWrite only to the roles that use the file system.",
+    example='resource "aws_efs_file_system_policy" "shared" {\n  file_system_id = aws_efs_file_system.shared.id\n'
+    "  policy = jsonencode({\n"
+    '    Version = "2012-10-17"\n    Statement = [{\n      Effect    = "Deny"\n      Principal = { AWS = "*" }\n'
+    '      Action    = "*"\n      Resource  = aws_efs_file_system.shared.arn\n'
+    '      Condition = { Bool = { "aws:SecureTransport" = "false" } }\n    }]\n  })\n}',
     graph=True,
-    tags=("public", "search"),
+    tags=("storage",),
 )
-def aws_opensearch_policy_public(resource, graph):
-    found = public_statements(resource, "access_policies")
-    if not found:
-        return None  # a private policy passes whatever domain it is for
-    if resource.type.endswith("_domain"):
-        domains = [resource]
-    else:
-        domains = referenced(graph, resource, resource.type.removesuffix("_policy"), "domain_name")
-    if not domains:
-        raise UnknownValue("domain_name", "the domain is not defined in this configuration: its network is unknown")
-    if all(_domain_in_vpc(d) for d in domains):
+def aws_efs_no_policy(resource, graph):
+    if graph.linked_from(resource, "aws_efs_file_system_policy", "file_system_id"):
         return None
-    related = tuple(d for d in domains if d is not resource)
-    return Fail(
-        "access_policies",
-        f'access policy statement {", ".join(found)} allows Principal "*" with no restricting condition on a domain '
-        "with a public endpoint",
-        related=related,
-    )
+    return Fail(None, "no aws_efs_file_system_policy: any client that reaches a mount target has full access")
 
 
 def _private_api(api: Resource) -> bool:

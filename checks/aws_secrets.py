@@ -1,11 +1,11 @@
-"""AWS secrets and keys: where secrets end up in AWS resources (container definitions, parameters, secret
-values, user data), Secrets Manager, KMS and ACM hygiene, and the AWS provider's own settings.
+"""AWS secrets and keys: secret values written in the code (parameters, secret versions), Secrets Manager, KMS
+and ACM hygiene, and the AWS provider's own settings.
 
 What a secret looks like is decided once, in `scanner.secrets` (the detector IG-SEC-001 uses for every
-attribute of every resource). These checks only look where IG-SEC-001 cannot: inside JSON documents
-(container definitions, JSON secrets), behind base64 (user data), under names that do not say "secret"
-(a SecureString parameter's `value`), or at assignments inside a script; a value IG-SEC-001 already
-reports on the same attribute is left to it, so one secret gives one finding.
+attribute of every resource; environments and user data are IG-AWS-163/164's). These checks only look where
+those cannot: inside JSON secrets and under names that do not say "secret" (a SecureString parameter's
+`value`); a value IG-SEC-001 already reports on the same attribute is left to it, so one secret gives one
+finding.
 
 "Hard-coded" means the value is known to the scanner: written in the file, a variable default or a tfvars
 file of the repository. A value the scanner cannot compute (a variable set at apply time, a generated
@@ -14,8 +14,6 @@ password) is by definition not in the code, so those checks pass on it rather th
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 from typing import Any
@@ -29,7 +27,7 @@ from checks._helpers import (
 )
 from scanner.records import PartialDocument, Resource, UnknownValue
 from scanner.registry import Fail, check
-from scanner.secrets import is_secret_name, secret_in_text, secret_kind
+from scanner.secrets import is_secret_name, secret_kind
 
 
 def _known(resource: Resource, path: str) -> Any:
@@ -83,46 +81,6 @@ def _json(resource: Resource, path: str) -> Any:
         except json.JSONDecodeError:
             return None
     return value if isinstance(value, dict | list) else None
-
-
-def _container_environment(resource: Resource) -> list[tuple[str, Any]]:
-    """(name, value) of the environment variables of the containers of an ECS task definition."""
-    containers = _json(resource, "container_definitions")
-    found = []
-    for container in containers if isinstance(containers, list) else []:
-        entries = container.get("environment") if isinstance(container, dict) else None
-        for entry in entries if isinstance(entries, list) else []:
-            if isinstance(entry, dict) and isinstance(entry.get("name"), str):
-                found.append((entry["name"], entry.get("value")))
-    return found
-
-
-# high: the secret is in the repository and shown to anyone with ecs:DescribeTaskDefinition
-@check(
-    id="IG-AWS-078",
-    title="Secret written in an ECS container definition's environment",
-    severity="high",
-    framework="terraform",
-    types=["aws_ecs_task_definition"],
-    cwe="CWE-798",
-    description="An environment entry of container_definitions holding a credential (an AWS key, a token with a "
-    "known shape, or a literal under a name like DB_PASSWORD or JWT_SECRET) puts the secret in the repository and "
-    "in every revision of the task definition, where ecs:DescribeTaskDefinition shows it in clear to anyone with "
-    "read access to ECS.",
-    remediation='Store the value in Secrets Manager or SSM Parameter Store and reference it from the container\'s '
-    '"secrets" list (name and valueFrom): ECS injects it at start-up and the task definition only holds the ARN.',
-    example='resource "aws_ecs_task_definition" "api" {\n  family = "api"\n  container_definitions = jsonencode([{\n'
-    '    name    = "api"\n    image   = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:1.4.2"\n'
-    '    secrets = [{ name = "DB_PASSWORD", valueFrom = aws_secretsmanager_secret.db.arn }]\n  }])\n}',
-    tags=("secrets", "containers"),
-)
-def aws_ecs_environment_secret(resource):
-    if _left_to_sec001(resource, "container_definitions"):
-        return None
-    found = [name for name, value in _container_environment(resource) if secret_kind(name, value)]
-    if found:
-        return Fail("container_definitions", f"environment variable {', '.join(found)} holds a hard-coded secret")
-    return None
 
 
 # low: without it, a later policy change can make the secret public without AWS stopping it
@@ -386,50 +344,6 @@ def aws_kms_short_deletion_window(resource):
     days = as_int(resource.get("deletion_window_in_days"))
     if days is not None and days < MIN_DELETION_WINDOW_DAYS:
         return Fail("deletion_window_in_days", f"a scheduled deletion can only be cancelled for {days} days")
-    return None
-
-
-def _decoded_user_data(resource: Resource, path: str) -> str | None:
-    """User data as text when it was base64-encoded (user_data_base64, base64encode(...)); None otherwise."""
-    value = _known(resource, path)
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9+/=\s]{16,}", value):
-        return None
-    try:
-        return base64.b64decode(value, validate=False).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-
-
-# high: the secret is readable from the instance's user data by anyone who can describe it or reach its metadata
-@check(
-    id="IG-AWS-106",
-    title="Secret written in EC2 user data",
-    severity="high",
-    framework="terraform",
-    types=["aws_instance", "aws_launch_template", "aws_launch_configuration"],
-    cwe="CWE-798",
-    description="A user data script that assigns a literal to a variable named like a secret (DB_PASSWORD=..., "
-    "API_TOKEN=...), or base64-encoded user data that holds a credential, stores the secret in the repository and "
-    "in the instance's user data, which any principal with ec2:DescribeInstanceAttribute, and any process on the "
-    "instance (through the metadata service), can read. Credentials IG-SEC-001 sees in plain user data are left "
-    "to it.",
-    remediation="Read the secret at boot from Secrets Manager or SSM Parameter Store with the instance role "
-    "(aws secretsmanager get-secret-value ...).",
-    example='resource "aws_instance" "app" {\n  ami                  = data.aws_ami.al2023.id\n'
-    '  instance_type        = "t3.small"\n  iam_instance_profile = aws_iam_instance_profile.app.name\n'
-    "  user_data            = <<-EOT\n    #!/bin/bash\n"
-    "    DB_PASSWORD=$(aws secretsmanager get-secret-value --secret-id prod/app/db --query SecretString)\n"
-    "  EOT\n}",
-    tags=("secrets",),
-)
-def aws_user_data_secret(resource):
-    for path in ("user_data", "user_data_base64"):
-        if _left_to_sec001(resource, path):
-            continue
-        text = _decoded_user_data(resource, path) or _known(resource, path)
-        kind = secret_in_text(text) if isinstance(text, str) else None
-        if kind:
-            return Fail(path, f"user data holds a hard-coded secret ({kind})")
     return None
 
 

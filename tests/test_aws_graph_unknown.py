@@ -21,20 +21,6 @@ def _scan(tmp_path: Path, text: str, check_id: str):
 
 
 PRIVATE_POLICIES = {
-    "IG-AWS-031": """
-resource "aws_opensearch_domain_policy" "catalog" {
-  domain_name = var.domain_name
-  access_policies = jsonencode({
-    Version   = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { AWS = "arn:aws:iam::123456789012:role/catalog-indexer" }
-      Action    = "es:ESHttp*"
-      Resource  = "arn:aws:es:eu-west-1:123456789012:domain/catalog/*"
-    }]
-  })
-}
-""",
     "IG-AWS-032": """
 resource "aws_api_gateway_rest_api_policy" "inventory" {
   rest_api_id = var.rest_api_id
@@ -69,8 +55,7 @@ resource "aws_s3control_access_point_policy" "reports" {
 
 @pytest.mark.parametrize("check_id", sorted(PRIVATE_POLICIES))
 def test_a_private_policy_passes_though_what_it_is_attached_to_is_unknown(tmp_path: Path, check_id: str) -> None:
-    variables = "".join(f'variable "{n}" {{\n  type = string\n}}\n' for n in ("domain_name", "rest_api_id",
-                                                                            "access_point_arn"))  # fmt: skip
+    variables = "".join(f'variable "{n}" {{\n  type = string\n}}\n' for n in ("rest_api_id", "access_point_arn"))
     assert _scan(tmp_path, variables + PRIVATE_POLICIES[check_id], check_id) == ([], [])
 
 

@@ -14,7 +14,6 @@ NEVER_UNKNOWN = {
     "IG-DKR-036": "compares the stage aliases of one file, which BuildKit never substitutes",
     "IG-DKR-037": "asks only whether a workload runs the image; an image no workload is linked to is reported",
     "IG-AWS-100": 'its link (the endpoint service) only sets the severity: a "*" principal fails whatever it says',
-    "IG-AWS-111": "its links (public access blocks) only lower the severity: an AllUsers grant fails whatever they say",
 }
 
 
