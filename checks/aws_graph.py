@@ -39,6 +39,15 @@ def _distinct(*resources: Resource) -> tuple[Resource, ...]:
     return tuple({r.key: r for r in resources}.values())
 
 
+def _referrers(graph, resource: Resource, type: str, attribute: str, verdict: Verdict) -> list[Resource]:
+    """`graph.linked_from`, with an unknown link remembered by `verdict` rather than raised: a sibling source
+    that decides for sure (an administrator policy, a public grant) still decides."""
+    linked: list[Resource] = []
+    with verdict.item():
+        linked = graph.linked_from(resource, type, attribute)
+    return linked
+
+
 def _role_admin(graph, role: Resource) -> tuple[str, tuple[Resource, ...]] | None:
     """How the role gets administrator access (and through which resources); None when it does not.
 
@@ -51,14 +60,14 @@ def _role_admin(graph, role: Resource) -> tuple[str, tuple[Resource, ...]] | Non
             if grant:
                 return f"its inline policy {grant}", ()
     sources: list[tuple[Resource, str]] = [(role, "managed_policy_arns")]
-    sources += [(a, "policy_arn") for a in graph.linked_from(role, "aws_iam_role_policy_attachment", "role")]
-    sources += [(a, "policy_arn") for a in graph.linked_from(role, "aws_iam_policy_attachment", "roles")]
+    sources += [(a, "policy_arn") for a in _referrers(graph, role, "aws_iam_role_policy_attachment", "role", verdict)]
+    sources += [(a, "policy_arn") for a in _referrers(graph, role, "aws_iam_policy_attachment", "roles", verdict)]
     for owner, path in sources:
         with verdict.item():
             found = _attached_admin(graph, owner, path, verdict)
             if found:
                 return found[0], tuple(r for r in (owner, *found[1]) if r is not role)
-    for inline in graph.linked_from(role, "aws_iam_role_policy", "role"):
+    for inline in _referrers(graph, role, "aws_iam_role_policy", "role", verdict):
         with verdict.item():
             grant = admin_grant(inline, "policy")
             if grant:
@@ -220,12 +229,12 @@ def _neutralised(graph, bucket: Resource, flag: str) -> bool:
 def _bucket_public(graph, bucket: Resource) -> tuple[str, tuple[Resource, ...]] | None:
     """Why the bucket is readable by anyone (a public ACL or policy no public access block neutralises)."""
     verdict = Verdict()
-    for owner in [bucket, *graph.linked_from(bucket, "aws_s3_bucket_acl", "bucket")]:
+    for owner in [bucket, *_referrers(graph, bucket, "aws_s3_bucket_acl", "bucket", verdict)]:
         with verdict.item():
             acl = owner.get("acl")
             if acl in PUBLIC_ACLS and not _neutralised(graph, bucket, "ignore_public_acls"):
                 return f"ACL {acl!r}", (owner,)
-    for owner in [bucket, *graph.linked_from(bucket, "aws_s3_bucket_policy", "bucket")]:
+    for owner in [bucket, *_referrers(graph, bucket, "aws_s3_bucket_policy", "bucket", verdict)]:
         with verdict.item():
             found = public_statements(owner, "policy")
             if found and not _neutralised(graph, bucket, "restrict_public_buckets"):
@@ -272,8 +281,11 @@ def aws_cloudtrail_public_bucket(resource, graph):
 def _publicly_publishable(topic: Resource, graph) -> Resource | None:
     """The topic or topic policy resource that lets anyone publish to the topic."""
     verdict = Verdict()
-    for owner in [topic, *graph.linked_from(topic, "aws_sns_topic_policy", "arn")]:
-        for statement in policy_statements(policy_document(owner, "policy"), "policy"):
+    for owner in [topic, *_referrers(graph, topic, "aws_sns_topic_policy", "arn", verdict)]:
+        statements = []
+        with verdict.item():
+            statements = policy_statements(policy_document(owner, "policy"), "policy")
+        for statement in statements:
             with verdict.item():
                 if public_grant(statement) and grants(statement, "sns:Publish"):
                     return owner
@@ -411,11 +423,11 @@ def aws_cloudtrail_bucket_not_logged(resource, graph):
 def _public_invocation(graph, function: Resource) -> Resource | None:
     """A permission or function URL that lets anyone invoke the function; unknown parts make it unknown."""
     verdict = Verdict()
-    for permission in graph.linked_from(function, "aws_lambda_permission", "function_name"):
+    for permission in _referrers(graph, function, "aws_lambda_permission", "function_name", verdict):
         with verdict.item():
             if aws_lambda_permission_public(permission):
                 return permission
-    for url in graph.linked_from(function, "aws_lambda_function_url", "function_name"):
+    for url in _referrers(graph, function, "aws_lambda_function_url", "function_name", verdict):
         with verdict.item():
             if url.get("authorization_type") == "NONE":
                 return url

@@ -167,3 +167,65 @@ resource "aws_s3_bucket_acl" "press" {
 }
 """
     assert _severities(tmp_path, text, "IG-AWS-111") == ["critical"]
+
+
+ADMIN_FUNCTION = """
+variable "extra_role_name" {
+  type = string
+}
+
+resource "aws_iam_role" "ops_bot" {
+  name = "ops-bot"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { Service = "lambda.amazonaws.com" }, Action = "sts:AssumeRole" }]
+  })
+}
+
+resource "aws_iam_role_policy" "ops_bot" {
+  role = aws_iam_role.ops_bot.id
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "*", Resource = "*" }]
+  })
+}
+
+# attached to a role given by the caller: it may be ops_bot
+resource "aws_iam_role_policy_attachment" "extra" {
+  role       = var.extra_role_name
+  policy_arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+}
+
+resource "aws_lambda_function" "ops_bot" {
+  function_name = "ops-bot"
+  role          = aws_iam_role.ops_bot.arn
+  handler       = "bot.handler"
+  runtime       = "python3.12"
+  filename      = "ops-bot.zip"
+}
+"""
+
+
+def test_an_administrator_inline_policy_decides_though_another_attachment_is_unknown(tmp_path: Path) -> None:
+    assert _scan(tmp_path, ADMIN_FUNCTION, "IG-AWS-088") == (["aws_lambda_function.ops_bot"], [])
+
+
+def test_an_open_function_url_decides_though_a_permission_is_for_an_unknown_function(tmp_path: Path) -> None:
+    entry = """
+variable "invoked_function_name" {
+  type = string
+}
+
+resource "aws_lambda_permission" "scheduler" {
+  statement_id  = "AllowScheduler"
+  action        = "lambda:InvokeFunction"
+  function_name = var.invoked_function_name
+  principal     = "*"
+}
+
+resource "aws_lambda_function_url" "ops_bot" {
+  function_name      = aws_lambda_function.ops_bot.function_name
+  authorization_type = "NONE"
+}
+"""
+    assert _scan(tmp_path, ADMIN_FUNCTION + entry, "IG-AWS-109") == (["aws_lambda_function.ops_bot"], [])
