@@ -39,13 +39,14 @@ def linked(graph, resource: Resource, type: str, *attributes: str) -> list[Resou
 
 
 def is_set(resource: Resource, path: str, graph=None) -> bool:
-    """The argument at `path` is given a value, even one known only after apply (`azurerm_public_ip.x.id`).
+    """The argument at `path` is given a value (not null, not ""), even one known only after apply
+    (`azurerm_public_ip.x.id`).
 
     Unknown when it comes from a variable or data source that may be null. With the graph, also unknown
     when the referenced resource's count/for_each is unknown: `try(azurerm_public_ip.x[0].id, null)` is
     then null if no instance exists."""
     try:
-        return resource.get(path) is not None
+        return resource.get(path) not in (None, "")  # "" is how pre-0.12 modules wrote "no value"
     except UnknownValue:
         managed = [t for a, t in resource.references if a == path and not t.startswith("data.")]
         if not managed:

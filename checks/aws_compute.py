@@ -2,9 +2,8 @@
 
 ECS container definitions and Batch container properties are JSON strings; they are decoded with the
 partly known JSON the evaluator keeps for `jsonencode` (like policies), so a definition whose image
-tag is known only after apply is still judged on its known fields. Secrets in environment variables
-and user data are recognised by a small shared value-shape test (`secret_reason`), not a full secrets
-detector. IMDSv2 (IG-AWS-008) and public EKS endpoints (IG-AWS-015) are judged elsewhere.
+tag is known only after apply is still judged on its known fields. What a secret looks like is
+decided by scanner.secrets. IMDSv2 (IG-AWS-008) and public EKS endpoints (IG-AWS-015) are judged elsewhere.
 """
 
 from __future__ import annotations
@@ -15,191 +14,41 @@ import json
 import re
 from typing import Any
 
-from checks._helpers import Verdict, block_paths, first_block, is_false, is_true, policy_document, written
-from checks.aws_data import configured
+from checks._helpers import Verdict, block_paths, configured, first_block, is_false, is_true, policy_document, written
 from scanner.records import PartialDocument, Resource, Unknown, UnknownValue
 from scanner.registry import Fail, check
+from scanner.secrets import is_placeholder, is_secret_name, secret_kind, value_secret_kinds
 
-# --- secrets by shape ------------------------------------------------------------------------------
+# --- secrets -------------------------------------------------------------------------------------------
+# What a secret looks like is decided once, in scanner.secrets (self-identifying credentials, secret-like
+# names, placeholders). IG-SEC-001 already reports secrets in plain attributes (a Lambda or App Runner
+# environment map, a user_data string holding an access key); the checks here cover what it cannot see:
+# environment variables inside JSON container definitions, Beanstalk properties split into name and value,
+# and shell assignments in (possibly base64-encoded) user data.
 
-AWS_KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])")
-PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----")
-# scheme://user:password@host, the password not being an interpolation (${...}, $VAR, <...>)
-URL_PASSWORD = re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@]*:([^/\s@]+)@", re.IGNORECASE)
-# Words that make a variable name a credential, compared on the name lowercased without separators, so
-# DB_PASSWORD, dbPassword and vaultpassword all match.
-SECRET_WORDS = (
-    "password",
-    "passwd",
-    "passphrase",
-    "secret",
-    "token",
-    "apikey",
-    "privatekey",
-    "accesskey",
-    "credential",
-    "authkey",
-    "signingkey",
-    "encryptionkey",
-    "masterkey",
-)
-# Name endings that describe a secret without holding it: DB_PASSWORD_FILE, SECRET_ARN, TOKEN_URL...
-REFERENCE_SUFFIXES = (
-    "arn",
-    "name",
-    "file",
-    "path",
-    "url",
-    "uri",
-    "endpoint",
-    "id",
-    "ids",
-    "ttl",
-    "length",
-    "expiry",
-    "expiration",
-    "timeout",
-    "type",
-    "header",
-    "version",
-    "region",
-    "enabled",
-    "parameter",
-    "param",
-    "location",
-    "policy",
-    "rotation",
-    "field",
-    "prefix",
-    "key",
-    "secretsmanager",
-    "ssm",
-    "issuer",
-    "audience",
-    "scope",
-    "scopes",
-    "algorithm",
-    "format",
-    "mode",
-    "size",
-    "count",
-    "limit",
-    "seconds",
-    "ms",
-    "duration",
-    "lifetime",
-    "interval",
-    "host",
-    "port",
-    "user",
-    "username",
-    "provider",
-    "method",
-    "cache",
-)
-# Whole name parts that mean a password on their own (DB_PASS, dbPass, SMTP_PWD), too short to match inside words.
-SECRET_PARTS = {"pass", "pwd", "passwd"}
-PLACEHOLDER_VALUES = {
-    "changeme",
-    "changeit",
-    "replaceme",
-    "todo",
-    "tbd",
-    "none",
-    "null",
-    "nil",
-    "undefined",
-    "dummy",
-    "example",
-    "sample",
-    "placeholder",
-    "redacted",
-    "secret",
-    "password",
-    "token",
-    "true",
-    "false",
-    "yes",
-    "no",
-}
-PLACEHOLDER_SHAPES = re.compile(
-    r"<[^<>]*>|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\{\{.*\}\}|%[A-Za-z_]+%|[*x.#_-]+|your.*|.*here", re.IGNORECASE
-)
-
-
-def _secret_name(name: str) -> bool:
-    flat = re.sub(r"[^a-z0-9]", "", name.lower())
-    parts = {p.lower() for p in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", name)}
-    if not any(word in flat for word in SECRET_WORDS) and not parts & SECRET_PARTS:
-        return False
-    # "SECRET_KEY" and "API_KEY" hold the secret; "KMS_KEY", "TOKEN_KEY_ID" and "PASSWORD_FILE" point at one
-    if flat.endswith(("secretkey", "apikey", "privatekey", "accesskey", "authkey", "signingkey", "encryptionkey")):
-        return True
-    return not flat.endswith(REFERENCE_SUFFIXES)
-
-
-def _placeholder(value: str) -> bool:
-    text = value.strip().strip("'\"")
-    flat = re.sub(r"[^a-z0-9]", "", text.lower())
-    if len(text) < 4 or flat in PLACEHOLDER_VALUES or PLACEHOLDER_SHAPES.fullmatch(text):
-        return True
-    if text.isdigit():
-        return True  # a port, a length, a duration
-    if re.fullmatch(r"https?://[^@\s]+", text):
-        return True  # an address without credentials in it
-    # a reference to where it lives, or a shell/template expansion computing it
-    return text.startswith(("arn:", "alias/", "/", "ssm:", "secretsmanager:", "s3://", "$", "%", "{", "("))
-
-
-def _url_password(text: str) -> bool:
-    return any(not _placeholder(match.group(1)) for match in URL_PASSWORD.finditer(text))
-
-
-def secret_reason(name: str, value: Any) -> str | None:
-    """Why `name = value` looks like a hard-coded credential, or None.
-
-    An AWS access key id, a private key block or a password in a URL is one whatever the name; otherwise the name
-    must say it is a credential (password, secret, token, api key...) and the value must not be a placeholder or a
-    reference."""
-    if not isinstance(value, str | int) or isinstance(value, bool):
-        return None
-    text = str(value)
-    if AWS_KEY_ID.search(text):
-        return "an AWS access key id"
-    if PRIVATE_KEY.search(text):
-        return "a private key"
-    if _url_password(text):
-        return "a password in a URL"
-    if _secret_name(name) and not _placeholder(text):
-        return f"a literal value for {name}"
-    return None
+# `export NAME=value`, `NAME="value"`, `echo "NAME=value" >> file`, cloud-init `name: value`
+SCRIPT_ASSIGNMENT = re.compile(r"""([A-Za-z_][A-Za-z0-9_.-]*)["']?[ \t]*[=:][ \t]*["']?([^\s"'`;,)]+)""")
 
 
 def _secret_in(name: str, value: Any, path: str) -> str | None:
-    """`secret_reason` for one variable whose value may be unknown: unknown only when the name is a credential's."""
+    """`secret_kind` for one variable whose value may be unknown: unknown only when the name is a secret's."""
     if isinstance(value, Unknown):
-        if _secret_name(name):
+        if is_secret_name(name):
             raise UnknownValue(path, value.reason)
         return None
-    return secret_reason(name, value)
+    return secret_kind(name, value if isinstance(value, str) else None)
 
 
-ASSIGNMENT = re.compile(r"""([A-Za-z_][A-Za-z0-9_.-]*)["']?\s*(?:=|:)\s*["']?([^\s"'`;,)]+)""")
-
-
-def secrets_in_text(text: str) -> list[str]:
-    """Credentials in a script or document: key ids, private keys, and `NAME=value` / `name: value` lines."""
-    found = []
-    if AWS_KEY_ID.search(text):
-        found.append("an AWS access key id")
-    if PRIVATE_KEY.search(text):
-        found.append("a private key")
-    if _url_password(text):
-        found.append("a password in a URL")
-    for match in ASSIGNMENT.finditer(text):
+def script_secrets(text: str, self_identifying: bool = True) -> list[str]:
+    """Kinds of secrets in a script: credentials that identify themselves (when asked), and shell or YAML
+    assignments of a literal to a secret-like name. Shell expansions (`$(...)`, `$VAR`) compute the value."""
+    found = list(value_secret_kinds(text)) if self_identifying else []
+    for match in SCRIPT_ASSIGNMENT.finditer(text):
         name, value = match.groups()
-        if _secret_name(name) and not _placeholder(value):
-            found.append(f"a literal value for {name}")
+        if value.startswith(("$", "`")) or value == name:
+            continue
+        if is_secret_name(name) and not is_placeholder(value):
+            found.append(f"literal value of {name}")
     return list(dict.fromkeys(found))
 
 
@@ -256,10 +105,6 @@ def containers(resource: Resource) -> tuple[str, list[tuple[str, Any]]]:
     return "container_definitions", found
 
 
-def _is_on(value: Any) -> bool:
-    return value is True or is_true(value)
-
-
 CONTAINER_TYPES = ["aws_ecs_task_definition", "aws_batch_job_definition"]
 DANGEROUS_CAPABILITIES = {"ALL", "SYS_ADMIN", "SYS_MODULE", "SYS_PTRACE", "NET_ADMIN", "DAC_READ_SEARCH", "BPF"}
 
@@ -297,7 +142,7 @@ def privileged_containers(resource: Resource) -> list[Fail] | None:
     verdict = Verdict()
     for label, container in items:
         with verdict.item():
-            if _is_on(_field(container, "privileged", attribute)):
+            if is_true(_field(container, "privileged", attribute)):
                 verdict.fail(attribute, f"{label} runs privileged")
                 continue
             linux = _field(container, "linuxParameters", attribute)
@@ -394,44 +239,35 @@ def aws_container_writable_root(resource):
     key = "readonlyRootFilesystem"
     for label, container in items:
         with verdict.item():
-            if not _is_on(_field(container, key, attribute)):
+            if not is_true(_field(container, key, attribute)):
                 verdict.fail(attribute, f"{label} has a writable root filesystem")
     return verdict.result()
 
 
-def _environment_secrets(resource: Resource, verdict: Verdict) -> None:
-    """Fails for every environment variable of the resource that holds a credential."""
-    if resource.type in CONTAINER_TYPES:
-        attribute, items = containers(resource)
-        for label, container in items:
-            with verdict.item():
-                for entry in _field(container, "environment", attribute) or []:
-                    with verdict.item():
-                        name = _field(entry, "name", attribute)
-                        value = entry.get("value") if isinstance(entry, dict) else None
-                        reason = _secret_in(str(name), value, attribute) if name is not None else None
-                        if reason:
-                            verdict.fail(attribute, f"{label} environment variable {name} holds {reason}")
-        return
-    for path in _variable_maps(resource, verdict):
+def _container_environment_secrets(resource: Resource, verdict: Verdict) -> None:
+    """Fails for the environment variables of the JSON container definitions that hold a secret."""
+    attribute, items = containers(resource)
+    for label, container in items:
         with verdict.item():
-            variables = resource.get(path)
-            for name in sorted(variables or {}):
+            for entry in _field(container, "environment", attribute) or []:
                 with verdict.item():
-                    raw = variables[name]
-                    at = f"{path}.{name}" if f"{path}.{name}" in resource.attribute_lines else path
-                    reason = _secret_in(name, raw, f"{path}.{name}")
-                    if reason:
-                        verdict.fail(at, f"environment variable {name} holds {reason}")
-    if resource.type == "aws_elastic_beanstalk_environment":
-        for path in block_paths(resource, "setting", verdict):
-            with verdict.item():
-                if resource.get(f"{path}.namespace") != "aws:elasticbeanstalk:application:environment":
-                    continue
-                name = str(resource.get(f"{path}.name"))
-                reason = _secret_in(name, _raw(resource, f"{path}.value"), f"{path}.value")
-                if reason:
-                    verdict.fail(f"{path}.value", f"environment property {name} holds {reason}")
+                    name = _field(entry, "name", attribute)
+                    value = entry.get("value") if isinstance(entry, dict) else None
+                    kind = _secret_in(str(name), value, attribute) if name is not None else None
+                    if kind:
+                        verdict.fail(attribute, f"{label} environment variable {name} holds a secret ({kind})")
+
+
+def _beanstalk_property_secrets(resource: Resource, verdict: Verdict) -> None:
+    """Fails for the environment properties (a setting's name, then its value) that hold a secret."""
+    for path in block_paths(resource, "setting", verdict):
+        with verdict.item():
+            if resource.get(f"{path}.namespace") != "aws:elasticbeanstalk:application:environment":
+                continue
+            name = str(resource.get(f"{path}.name"))
+            kind = _secret_in(name, _raw(resource, f"{path}.value"), f"{path}.value")
+            if kind:
+                verdict.fail(f"{path}.value", f"environment property {name} holds a secret ({kind})")
 
 
 def _raw(resource: Resource, path: str) -> Any:
@@ -442,57 +278,36 @@ def _raw(resource: Resource, path: str) -> Any:
         return Unknown(exc.reason)
 
 
-def _variable_maps(resource: Resource, verdict: Verdict) -> list[str]:
-    """Paths of the environment variable maps of a Lambda function or an App Runner service."""
-    if resource.type == "aws_lambda_function":
-        return [f"{p}.variables" for p in block_paths(resource, "environment", verdict)]
-    if resource.type != "aws_apprunner_service":
-        return []
-    paths = []
-    for source in block_paths(resource, "source_configuration", verdict):
-        for image in block_paths(resource, f"{source}.image_repository", verdict):
-            for config in block_paths(resource, f"{image}.image_configuration", verdict):
-                paths.append(f"{config}.runtime_environment_variables")
-        for code in block_paths(resource, f"{source}.code_repository", verdict):
-            for config in block_paths(resource, f"{code}.code_configuration", verdict):
-                for values in block_paths(resource, f"{config}.code_configuration_values", verdict):
-                    paths.append(f"{values}.runtime_environment_variables")
-    return paths
-
-
-# high: credentials readable by anyone who can describe the function/task, and copied into state and logs
+# high: credentials readable by anyone who can describe the task or environment, and copied into state and logs
 @check(
     id="IG-AWS-163",
-    title="Environment variable holds a hard-coded credential",
+    title="Container definition or Beanstalk environment property holds a hard-coded secret",
     severity="high",
     framework="terraform",
-    types=[
-        "aws_lambda_function",
-        "aws_ecs_task_definition",
-        "aws_batch_job_definition",
-        "aws_apprunner_service",
-        "aws_elastic_beanstalk_environment",
-    ],
+    types=["aws_ecs_task_definition", "aws_batch_job_definition", "aws_elastic_beanstalk_environment"],
     cwe="CWE-798",
-    description="An environment variable whose name says it is a password, secret, token or key (DB_PASSWORD, "
-    "dbPassword, SMTP_PASS, API_KEY...) with a literal value, or whose value is an AWS access key id, a private "
-    "key or a URL with a password in it, is "
-    "stored in clear in the code, the Terraform state and the service's configuration, where anyone allowed to "
-    "describe the function, task or environment can read it. Placeholders (changeme, <password>, ${VAR}) and "
-    "references (ARNs, paths) are not reported.",
+    description="An environment variable of an ECS container definition or Batch job (inside the JSON document), or "
+    "an Elastic Beanstalk environment property (a setting's name, then its value), whose name says it is a "
+    "password, secret, token or key (DB_PASSWORD, dbPassword, vaultpassword, API_KEY...) with a literal value, or "
+    "whose value is a credential that identifies itself (an AWS access key, a private key, a token), is stored "
+    "in clear in the code, the Terraform state and the service's configuration, where anyone allowed to describe "
+    "the task or environment can read it. Placeholders and references are not reported. Plain attributes, such "
+    "as a Lambda function's environment map, are judged by IG-SEC-001.",
     remediation="Keep the value in Secrets Manager or SSM Parameter Store and inject it: `secrets` with valueFrom "
-    "in ECS and Batch, runtime_environment_secrets in App Runner, or read it at start-up in Lambda (with the "
-    "Parameters and Secrets extension).",
-    example='resource "aws_lambda_function" "report" {\n  function_name = "report"\n'
-    '  role          = aws_iam_role.report.arn\n  runtime       = "python3.12"\n  handler       = "app.handler"\n'
-    '  filename      = "report.zip"\n\n  environment {\n    variables = {\n'
-    '      DB_PASSWORD_SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:report-db"\n'
-    '      LOG_LEVEL              = "info"\n    }\n  }\n}',
+    "in ECS and Batch container definitions, or read it at start-up on Beanstalk; then rotate the exposed value.",
+    example='resource "aws_ecs_task_definition" "api" {\n  family = "api"\n  container_definitions = jsonencode([{\n'
+    '    name        = "api"\n    image       = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:4.2.0"\n'
+    '    essential   = true\n    environment = [{ name = "LOG_LEVEL", value = "info" }]\n'
+    '    secrets     = [{ name = "DB_PASSWORD", valueFrom = "arn:aws:ssm:eu-west-1:123456789012:parameter/api/db" }]\n'
+    "  }])\n}",
     tags=("secrets",),
 )
 def aws_environment_secrets(resource):
     verdict = Verdict()
-    _environment_secrets(resource, verdict)
+    if resource.type == "aws_elastic_beanstalk_environment":
+        _beanstalk_property_secrets(resource, verdict)
+    else:
+        _container_environment_secrets(resource, verdict)
     return verdict.result()
 
 
@@ -518,8 +333,10 @@ def _user_data_text(resource: Resource, path: str) -> str | None:
     types=["aws_instance", "aws_launch_template", "aws_launch_configuration"],
     cwe="CWE-798",
     description="User data is not secret: any process on the instance reads it from the metadata service, and anyone "
-    "allowed ec2:DescribeInstanceAttribute or DescribeLaunchTemplateVersions reads it through the API. An AWS "
-    "access key, a private key or a `PASSWORD=...` assignment in it is a leaked credential.",
+    "allowed ec2:DescribeInstanceAttribute or DescribeLaunchTemplateVersions reads it through the API. A "
+    "`PASSWORD=...` assignment of a literal in the script, or any credential in base64-encoded user data (launch "
+    "templates, user_data_base64), is a leaked credential. (A self-identifying credential such as an access key "
+    "in plain user_data is reported by IG-SEC-001.)",
     remediation="Give the instance an instance profile instead of access keys, and fetch other secrets at boot from "
     "Secrets Manager or SSM Parameter Store.",
     example='resource "aws_instance" "web" {\n  ami                  = data.aws_ami.al2023.id\n'
@@ -534,7 +351,9 @@ def aws_user_data_secrets(resource):
     for path in ("user_data", "user_data_base64"):
         with verdict.item():
             text = _user_data_text(resource, path)
-            found = secrets_in_text(text) if text else []
+            # a credential that identifies itself in plain user_data is IG-SEC-001's; encoded, only this check sees it
+            encoded = text is not None and text != resource.get(path)
+            found = script_secrets(text, self_identifying=encoded) if text else []
             if found:
                 verdict.fail(path, f"user data contains {', '.join(found)}")
     return verdict.result()
@@ -829,9 +648,7 @@ def _lambda_at_edge(graph, function: Resource) -> bool:
     Evidence that only exempts a function, so an unknown trust policy counts as no evidence."""
     if graph.predecessors(function, kind="references", type="aws_cloudfront_distribution"):
         return True
-    for role in graph.successors(function, kind="references", type="aws_iam_role"):
-        if "role" not in graph.edge_attributes(function, role, "references"):
-            continue
+    for role in graph.links(function, "role", "aws_iam_role").targets:
         try:
             document = policy_document(role, "assume_role_policy")
         except UnknownValue:
@@ -917,6 +734,7 @@ def aws_beanstalk_managed_updates(resource):
     framework="terraform",
     types=["aws_ec2_instance_metadata_defaults"],
     cwe="CWE-918",
+    compliance={"cis-aws-3.0": ["5.6"]},
     description='http_tokens = "optional" makes IMDSv1 the account-wide default for new instances of the region, so '
     "any instance launched without its own metadata_options lets a server-side request forgery read its role's "
     "credentials with a plain GET.",
@@ -1004,3 +822,59 @@ def _insights_account_default(graph, cluster: Resource) -> bool:
         and str(setting.get("value", "")).lower() in ("enabled", "enhanced")
         for setting in graph.resources("terraform", "aws_ecs_account_setting_default")
     )
+
+
+# low: shell sessions into running containers leave no record
+@check(
+    id="IG-AWS-218",
+    title="ECS Exec sessions on the cluster are not logged",
+    severity="low",
+    framework="terraform",
+    types=["aws_ecs_cluster"],
+    cwe="CWE-778",
+    description='execute_command_configuration { logging = "NONE" } turns off the record of ECS Exec sessions: '
+    "commands an operator - or an attacker with ecs:ExecuteCommand - runs inside production containers leave "
+    "no trace in CloudWatch Logs or S3.",
+    remediation='Set logging = "DEFAULT" (the task\'s awslogs configuration) or "OVERRIDE" with a log_configuration '
+    "to a CloudWatch log group or S3 bucket.",
+    example='resource "aws_ecs_cluster" "main" {\n  name = "main"\n\n  configuration {\n'
+    '    execute_command_configuration {\n      logging = "OVERRIDE"\n\n      log_configuration {\n'
+    '        cloud_watch_log_group_name = "/aws/ecs/exec/main"\n      }\n    }\n  }\n}',
+    tags=("logging", "containers"),
+)
+def aws_ecs_exec_not_logged(resource):
+    configuration = first_block(resource, "configuration")
+    block = first_block(resource, f"{configuration}.execute_command_configuration") if configuration else None
+    if block is not None and str(resource.get(f"{block}.logging", "")).upper() == "NONE":
+        return Fail(f"{block}.logging", "ECS Exec session logging is NONE")
+    return None
+
+
+# medium: every instance of the environment accepts IMDSv1, the target of SSRF credential theft
+@check(
+    id="IG-AWS-219",
+    title="Elastic Beanstalk environment allows IMDSv1",
+    severity="medium",
+    framework="terraform",
+    types=["aws_elastic_beanstalk_environment"],
+    cwe="CWE-918",
+    compliance={"cis-aws-3.0": ["5.6"]},
+    description='The aws:autoscaling:launchconfiguration setting DisableIMDSv1 = "false" keeps IMDSv1 on the '
+    "environment's instances, so a server-side request forgery in the application can read the instance "
+    "profile's credentials with a plain GET.",
+    remediation='Set DisableIMDSv1 = "true" in the aws:autoscaling:launchconfiguration namespace.',
+    example='resource "aws_elastic_beanstalk_environment" "web" {\n  name                = "web"\n'
+    '  application         = "web"\n  solution_stack_name = "64bit Amazon Linux 2023 v4.3.0 running Python 3.11"\n\n'
+    '  setting {\n    namespace = "aws:autoscaling:launchconfiguration"\n    name      = "DisableIMDSv1"\n'
+    '    value     = "true"\n  }\n}',
+)
+def aws_beanstalk_imdsv1(resource):
+    verdict = Verdict()
+    for path in block_paths(resource, "setting", verdict):
+        with verdict.item():
+            option = (resource.get(f"{path}.namespace"), resource.get(f"{path}.name"))
+            if option == ("aws:autoscaling:launchconfiguration", "DisableIMDSv1") and is_false(
+                resource.get(f"{path}.value")
+            ):
+                verdict.fail(f"{path}.value", 'DisableIMDSv1 is "false": instances accept IMDSv1')
+    return verdict.result()

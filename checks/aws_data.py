@@ -11,8 +11,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks._helpers import Verdict, block_paths, decide_any, dynamic_blocks, first_block, is_false, is_true, written
-from scanner.records import Resource, UnknownValue
+from checks._helpers import (
+    Verdict,
+    block_paths,
+    configured,
+    decide_any,
+    dynamic_blocks,
+    first_block,
+    is_false,
+    is_true,
+    written,
+)
+from scanner.records import Resource
 from scanner.registry import Fail, check
 
 
@@ -28,41 +38,35 @@ def _on(resource: Resource, path: str, default: bool) -> bool:
     return default if value is None else is_true(value)
 
 
-def configured(resource: Resource, path: str) -> bool:
-    """Whether the argument at `path` holds a non-empty value.
-
-    A value known only after apply that comes from a reference to another resource (a KMS key's ARN, a user
-    group's id) counts as set; any other unknown value (a variable without a value) stays unknown."""
-    try:
-        return bool(resource.get(path))
-    except UnknownValue:
-        if any(attribute == path or attribute.startswith(f"{path}.") for attribute, _ in resource.references):
-            return True
-        raise
-
-
 # low: deletion protection guards against an operator's or a pipeline's mistake, not an attacker
 @check(
     id="IG-AWS-120",
     title="Database deletion protection is disabled",
     severity="low",
     framework="terraform",
-    types=["aws_db_instance", "aws_rds_cluster", "aws_neptune_cluster", "aws_docdb_cluster", "aws_qldb_ledger"],
+    types=[
+        "aws_db_instance",
+        "aws_rds_cluster",
+        "aws_neptune_cluster",
+        "aws_docdb_cluster",
+        "aws_qldb_ledger",
+        "aws_dynamodb_table",
+    ],
     cwe="CWE-693",
     description="Without deletion protection a single `terraform destroy`, a renamed resource or a compromised "
     "pipeline credential deletes the database; deletion protection makes the API refuse until it is turned off "
-    "explicitly. It defaults to off for RDS, Aurora, Neptune and DocumentDB, and to on for QLDB ledgers.",
-    remediation="Set deletion_protection = true on production databases.",
+    "explicitly. It defaults to off for RDS, Aurora, Neptune, DocumentDB and DynamoDB, and to on for QLDB ledgers.",
+    remediation="Set deletion_protection = true (deletion_protection_enabled = true on DynamoDB tables) on "
+    "production databases.",
     example='resource "aws_rds_cluster" "orders" {\n  cluster_identifier  = "orders"\n'
     '  engine              = "aurora-postgresql"\n  storage_encrypted   = true\n  deletion_protection = true\n}',
     tags=("database",),
 )
 def aws_db_deletion_protection(resource):
-    if _on(resource, "deletion_protection", resource.type == "aws_qldb_ledger"):
+    path = "deletion_protection_enabled" if resource.type == "aws_dynamodb_table" else "deletion_protection"
+    if _on(resource, path, resource.type == "aws_qldb_ledger"):
         return None
-    return Fail(
-        written(resource, "deletion_protection"), "deletion_protection is off: one API call deletes the database"
-    )
+    return Fail(written(resource, path), f"{path} is off: one API call deletes the database")
 
 
 IAM_AUTH_ENGINES = ("mysql", "mariadb", "postgres", "aurora", "neptune")
@@ -145,6 +149,7 @@ def aws_db_backups_disabled(resource):
         "aws_elasticache_replication_group",
     ],
     cwe="CWE-1104",
+    compliance={"cis-aws-3.0": ["2.3.2"]},
     description="Minor engine versions carry security fixes; with automatic minor upgrades off (they default to on) "
     "the database keeps running a vulnerable engine until someone upgrades it by hand.",
     remediation="Remove auto_minor_version_upgrade = false, or own a documented patching process for the engine. "
@@ -870,6 +875,7 @@ def aws_search_no_audit_logs(resource):
     framework="terraform",
     types=["aws_ebs_encryption_by_default"],
     cwe="CWE-311",
+    compliance={"cis-aws-3.0": ["2.2.1"]},
     description="aws_ebs_encryption_by_default with enabled = false switches off, for the whole account and region, "
     "the setting that encrypts every new EBS volume and snapshot copy even when its own configuration forgets to.",
     remediation="Set enabled = true (the resource's default).",
@@ -1398,3 +1404,58 @@ def aws_glue_no_security_configuration(resource):
     return Fail(
         written(resource, "security_configuration"), "no security_configuration: KMS encryption is not enforced"
     )
+
+
+# low: the key is AWS managed; access to the time series cannot be restricted through a key policy
+@check(
+    id="IG-AWS-215",
+    title="Timestream database is not encrypted with a customer managed key",
+    severity="low",
+    framework="terraform",
+    types=["aws_timestreamwrite_database"],
+    cwe="CWE-311",
+    description="Without kms_key_id a Timestream database is encrypted with the Timestream-managed key of the "
+    "account, so decrypting its tables cannot be limited or revoked through a key policy.",
+    remediation="Set kms_key_id to a customer managed KMS key.",
+    example='resource "aws_timestreamwrite_database" "metrics" {\n  database_name = "metrics"\n'
+    '  kms_key_id    = aws_kms_key.timestream.arn\n}\n\nresource "aws_kms_key" "timestream" {\n'
+    '  description         = "Timestream metrics"\n  enable_key_rotation = true\n}',
+    tags=("encryption", "database"),
+)
+def aws_timestream_no_cmk(resource):
+    if configured(resource, "kms_key_id"):
+        return None
+    return Fail(written(resource, "kms_key_id"), "no kms_key_id: the database uses the Timestream-managed key")
+
+
+FSX_AUDIT_LEVELS = ("file_access_audit_log_level", "file_share_access_audit_log_level")
+
+
+# low: logging gap on a file server
+@check(
+    id="IG-AWS-216",
+    title="FSx for Windows File Server does not audit file access",
+    severity="low",
+    framework="terraform",
+    types=["aws_fsx_windows_file_system"],
+    cwe="CWE-778",
+    description="Without an audit_log_configuration whose file or file-share access level is not DISABLED (the "
+    "default of both), there is no record of who opened, changed or deleted files on the share.",
+    remediation='Add audit_log_configuration { file_access_audit_log_level = "SUCCESS_AND_FAILURE", '
+    'file_share_access_audit_log_level = "SUCCESS_AND_FAILURE", audit_log_destination = ... }.',
+    example='resource "aws_fsx_windows_file_system" "shares" {\n  storage_capacity    = 300\n'
+    '  subnet_ids          = ["subnet-0a1b2c3d"]\n  throughput_capacity = 32\n'
+    '  active_directory_id = "d-1234567890"\n\n  audit_log_configuration {\n'
+    '    file_access_audit_log_level       = "SUCCESS_AND_FAILURE"\n'
+    '    file_share_access_audit_log_level = "SUCCESS_AND_FAILURE"\n'
+    '    audit_log_destination             = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/fsx/shares"\n  }\n}',
+    tags=("logging",),
+)
+def aws_fsx_windows_no_audit(resource):
+    block = first_block(resource, "audit_log_configuration")
+    if block is None:
+        return Fail(None, "no audit_log_configuration: file access is not audited")
+    levels = [str(resource.get(f"{block}.{name}") or "DISABLED").upper() for name in FSX_AUDIT_LEVELS]
+    if all(level == "DISABLED" for level in levels):
+        return Fail(block, "file and file-share access auditing are both DISABLED")
+    return None

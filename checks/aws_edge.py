@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 
-from checks._helpers import Verdict, block_paths, first_block, is_true, written
-from checks.aws_data import configured
+from checks._helpers import Verdict, block_paths, configured, first_block, is_true, written
 from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
 

@@ -406,6 +406,7 @@ def aws_public_db_reachable(resource, graph):
     '  target_bucket = aws_s3_bucket.access_logs.id\n  target_prefix = "cloudtrail/"\n}',
     graph=True,
     tags=("logging", "s3"),
+    compliance={"cis-aws-3.0": ["3.4"]},
 )
 def aws_cloudtrail_bucket_not_logged(resource, graph):
     buckets = referenced(graph, resource, "aws_s3_bucket", "s3_bucket_name")

@@ -575,6 +575,7 @@ def aws_iam_assume_any_role(resource):
     "  group      = aws_iam_group.developers.name\n"
     '  policy_arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"\n}',
     tags=("iam",),
+    compliance={"cis-aws-3.0": ["1.15"]},
 )
 def aws_iam_user_direct_policy(resource):
     if resource.type == "aws_iam_policy_attachment":
@@ -652,6 +653,7 @@ def _password_number(resource: Resource, name: str, default: int) -> tuple[int |
     "  require_numbers                = true\n  require_symbols                = true\n"
     "  password_reuse_prevention      = 24\n  max_password_age               = 90\n}",
     tags=("iam",),
+    compliance={"cis-aws-3.0": ["1.8"]},
 )
 def aws_iam_password_length(resource):
     length, at = _password_number(resource, "minimum_password_length", 6)
@@ -706,6 +708,7 @@ def aws_iam_password_complexity(resource):
     example='resource "aws_iam_account_password_policy" "strict" {\n  minimum_password_length   = 14\n'
     "  password_reuse_prevention = 24\n}",
     tags=("iam",),
+    compliance={"cis-aws-3.0": ["1.9"]},
 )
 def aws_iam_password_reuse(resource):
     remembered, at = _password_number(resource, "password_reuse_prevention", 0)

@@ -46,6 +46,7 @@ def _unset(resource: Resource, path: str) -> bool:
     "  s3_bucket_name             = aws_s3_bucket.trail.id\n  kms_key_id                 = aws_kms_key.trail.arn\n"
     "  is_multi_region_trail      = true\n  enable_log_file_validation = true\n}",
     tags=("logging", "encryption"),
+    compliance={"cis-aws-3.0": ["3.5"]},
 )
 def aws_cloudtrail_no_kms(resource):
     if _unset(resource, "kms_key_id"):
@@ -141,6 +142,7 @@ def aws_cloudtrail_partial_management_events(resource):
     "  role_arn = aws_iam_role.config.arn\n\n  recording_group {\n    all_supported                 = true\n"
     "    include_global_resource_types = true\n  }\n}",
     tags=("logging",),
+    compliance={"cis-aws-3.0": ["3.3"]},
 )
 def aws_config_partial_recording(resource):
     block = first_block(resource, "recording_group")
@@ -164,6 +166,7 @@ def aws_config_partial_recording(resource):
     "  name       = aws_config_configuration_recorder.main.name\n  is_enabled = true\n"
     "  depends_on = [aws_config_delivery_channel.main]\n}",
     tags=("logging",),
+    compliance={"cis-aws-3.0": ["3.3"]},
 )
 def aws_config_recorder_off(resource):
     if not is_true(resource.get("is_enabled")):

@@ -187,6 +187,7 @@ def _acl_rules(resource: Resource, verdict: Verdict) -> list[str]:
     '  rule_number    = 110\n  egress         = false\n  protocol       = "tcp"\n  rule_action    = "allow"\n'
     '  cidr_block     = "10.100.0.0/16"\n  from_port      = 22\n  to_port        = 22\n}',
     tags=("network",),
+    compliance={"cis-aws-3.0": ["5.1"]},
 )
 def aws_nacl_admin_ports_world_open(resource):
     verdict = Verdict()
@@ -229,6 +230,7 @@ def aws_nacl_admin_ports_world_open(resource):
     "security group.",
     example='resource "aws_default_security_group" "default" {\n  vpc_id = aws_vpc.main.id\n}',
     tags=("network",),
+    compliance={"cis-aws-3.0": ["5.4"]},
 )
 def aws_default_sg_has_rules(resource):
     verdict = Verdict()
@@ -340,6 +342,7 @@ def aws_subnet_public_ip(resource):
     '  log_destination_type = "s3"\n  log_destination      = aws_s3_bucket.flow_logs.arn\n}',
     graph=True,
     tags=("network", "logging"),
+    compliance={"cis-aws-3.0": ["3.7"]},
 )
 def aws_vpc_no_flow_logs(resource, graph):
     if decide_any([partial(_flow_logged, graph, resource, "vpc_id"), partial(_subnets_flow_logged, graph, resource)]):

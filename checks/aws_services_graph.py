@@ -14,6 +14,7 @@ from checks._helpers import (
     as_int,
     aws_ebs_default_encryption,
     block_paths,
+    configured,
     first_block,
     is_true,
     is_world_cidr,
@@ -21,9 +22,7 @@ from checks._helpers import (
 )
 from checks._helpers import public_statements as _public_statements
 from checks.aws_compute import privileged_containers
-from checks.aws_data import configured
 from checks.terraform_aws import aws_ebs_unencrypted, aws_rds_unencrypted
-from scanner.graph import ResourceGraph
 from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
 
@@ -32,29 +31,42 @@ LOAD_BALANCERS = ("aws_lb", "aws_alb")
 TARGET_GROUPS = ("aws_lb_target_group", "aws_alb_target_group")
 
 
-def _targets(graph: ResourceGraph, resource: Resource, type: str, *attributes: str) -> list[Resource]:
-    """Resources of `type` that `resource` links to through any of `attributes`; raises UnknownValue when a
-    link cannot be followed (the graph's three-valued `linked_via`)."""
-    found = {t.key: t for attribute in attributes for t in graph.linked_via(resource, attribute, type)}
-    return [found[k] for k in sorted(found)]
+def _links_to(graph, resource: Resource, attribute: str, type: str | None = None) -> list[Resource]:
+    """Resources (of `type`) that the resource's `attribute` links to.
+
+    Unknown when part of the value cannot be followed and nothing it names is found (a variable without a value,
+    the id of something created elsewhere); a literal copy of a referenced resource's own identifier
+    (`db_instance_identifier = aws_db_instance.app.identifier`) is explained by the reference itself."""
+    links = graph.links(resource, attribute, type)
+    if links.targets or links.unknown is None:
+        return links.targets
+    raise links.unknown
 
 
-def _linked(graph: ResourceGraph, resource: Resource, type: str, attribute: str) -> list[Resource]:
-    """Resources of `type` whose `attribute` links to `resource`; raises UnknownValue when one might."""
-    return graph.linked_from(resource, type, attribute)
+def _evidence(graph, resource: Resource, attribute: str, type: str) -> list[Resource]:
+    """Resources of `type` that `attribute` certainly links to; for facts that only name or exempt."""
+    return graph.links(resource, attribute, type).targets
 
 
-def _load_balancer(graph, listener: Resource) -> Resource | None:
-    found = [lb for kind in LOAD_BALANCERS for lb in _targets(graph, listener, kind, "load_balancer_arn")]
-    return found[0] if found else None
+def _load_balancer(graph, listener: Resource) -> Resource:
+    """The load balancer of a listener; unknown when it is not in the configuration."""
+    for kind in LOAD_BALANCERS:
+        found = _evidence(graph, listener, "load_balancer_arn", kind)
+        if found:
+            return found[0]
+    unknown = graph.links(listener, "load_balancer_arn").unknown
+    raise unknown or UnknownValue("load_balancer_arn", "the load balancer (internal or internet-facing) is not known")
 
 
-def _forwarded_groups(graph, listener: Resource) -> list[Resource]:
+def _forwarded_groups(graph, listener: Resource, verdict: Verdict) -> list[Resource]:
     """Target groups the listener's default actions forward to (target_group_arn or forward blocks)."""
-    paths = []
-    for index, _ in enumerate(listener.get("default_action") or []):
-        paths += [f"default_action.{index}.target_group_arn", f"default_action.{index}.forward"]
-    return [group for kind in TARGET_GROUPS for group in _targets(graph, listener, kind, *paths)]
+    groups: dict[str, Resource] = {}
+    for action in block_paths(listener, "default_action", verdict):
+        for attribute in (f"{action}.target_group_arn", f"{action}.forward"):
+            for kind in TARGET_GROUPS:
+                with verdict.item():
+                    groups.update((g.key, g) for g in _links_to(graph, listener, attribute, kind))
+    return [groups[k] for k in sorted(groups)]
 
 
 def _admin_port(value) -> str | None:
@@ -88,21 +100,20 @@ def _admin_port(value) -> str | None:
 def aws_lb_publishes_admin_port(resource, graph):
     exposures: list[tuple[str, tuple[Resource, ...]]] = []
     verdict = Verdict()
-    for group in _forwarded_groups(graph, resource):
+    for group in _forwarded_groups(graph, resource, verdict):
         with verdict.item():
             port = _admin_port(group.get("port"))
             if port:
                 exposures.append((f"target group {group.address} on {port}", (group,)))
-        for attachment in _linked(graph, group, "aws_lb_target_group_attachment", "target_group_arn"):
-            with verdict.item():
-                port = _admin_port(attachment.get("port"))
-                if port:
-                    exposures.append((f"target {attachment.address} on {port}", (group, attachment)))
+        with verdict.item():
+            for attachment in graph.linked_from(group, "aws_lb_target_group_attachment", "target_group_arn"):
+                with verdict.item():
+                    port = _admin_port(attachment.get("port"))
+                    if port:
+                        exposures.append((f"target {attachment.address} on {port}", (group, attachment)))
     if not exposures:
         return verdict.result()
     lb = _load_balancer(graph, resource)
-    if lb is None:
-        raise UnknownValue("load_balancer_arn", "the load balancer (internal or internet-facing) is not known")
     if is_true(lb.get("internal")):
         return None
     text, related = exposures[0]
@@ -120,30 +131,37 @@ SUBNET_GROUPS = [
 ]
 
 
+def _gateway(graph, owner: Resource, path: str) -> Resource | None:
+    """The internet gateway at `path` (a route's gateway_id): the aws_internet_gateway, or the route's owner for a
+    literal igw- id; None for another kind of gateway. Unknown when the value cannot be followed."""
+    linked = graph.links(owner, path).targets
+    gateways = [g for g in linked if g.type == "aws_internet_gateway"]
+    if gateways or linked:
+        return gateways[0] if gateways else None  # a resource of another kind: a virtual private gateway...
+    value = owner.get(path)  # a variable without a value raises: it could be an internet gateway
+    return owner if isinstance(value, str) and value.startswith("igw-") else None
+
+
 def _internet_route(graph, table: Resource) -> Resource | None:
     """The internet gateway a route table sends the default route (0.0.0.0/0 or ::/0) to, if any."""
     for path in block_paths(table, "route"):
         if any(is_world_cidr(table.get(f"{path}.{a}", "")) for a in ("cidr_block", "ipv6_cidr_block")):
-            gateways = _targets(graph, table, "aws_internet_gateway", f"{path}.gateway_id")
-            if gateways:
-                return gateways[0]
-            if str(table.get(f"{path}.gateway_id", "")).startswith("igw-"):
-                return table
-    for route in _linked(graph, table, "aws_route", "route_table_id"):
+            gateway = _gateway(graph, table, f"{path}.gateway_id")
+            if gateway is not None:
+                return gateway
+    for route in graph.linked_from(table, "aws_route", "route_table_id"):
         destination = route.get("destination_cidr_block") or route.get("destination_ipv6_cidr_block")
         if is_world_cidr(destination):
-            gateways = _targets(graph, route, "aws_internet_gateway", "gateway_id")
-            if gateways:
-                return gateways[0]
-            if str(route.get("gateway_id", "")).startswith("igw-"):
-                return route
+            gateway = _gateway(graph, route, "gateway_id")
+            if gateway is not None:
+                return gateway
     return None
 
 
 def _public_route(graph, subnet: Resource) -> tuple[Resource, Resource] | None:
     """(route table, internet gateway) when the subnet's associated route table routes to the internet."""
-    for association in _linked(graph, subnet, "aws_route_table_association", "subnet_id"):
-        tables = _targets(graph, association, "aws_route_table", "route_table_id")
+    for association in graph.linked_from(subnet, "aws_route_table_association", "subnet_id"):
+        tables = _links_to(graph, association, "route_table_id", "aws_route_table")
         if not tables:
             raise UnknownValue("subnet_ids", f"route table of {association.address} is not known")
         for table in tables:
@@ -175,9 +193,9 @@ def _public_route(graph, subnet: Resource) -> tuple[Resource, Resource] | None:
     tags=("network", "database"),
 )
 def aws_subnet_group_public(resource, graph):
-    subnets = _targets(graph, resource, "aws_subnet", "subnet_ids")
+    links = graph.links(resource, "subnet_ids", "aws_subnet")
     verdict = Verdict()
-    for subnet in subnets:
+    for subnet in links.targets:
         with verdict.item():
             public = _public_route(graph, subnet)
             if public:
@@ -187,19 +205,18 @@ def aws_subnet_group_public(resource, graph):
                     f"{subnet.address} is public: {table.address} routes 0.0.0.0/0 to {gateway.address}",
                     related=(subnet, table) + ((gateway,) if gateway is not table else ()),
                 )
-    with verdict.item():
-        if len(subnets) < len(resource.get("subnet_ids") or []):
-            verdict.unknown("subnet_ids", "some subnets are not defined in this configuration")
+    if links.unknown is not None:
+        verdict.unknown(links.unknown.path, links.unknown.reason)
     return verdict.result()
 
 
 def _method_integrations(graph, method: Resource) -> list[Resource]:
     """Integrations of a REST API method: those referencing it, or its resource with the same HTTP method."""
-    found = _linked(graph, method, "aws_api_gateway_integration", "http_method")
+    found = graph.linked_from(method, "aws_api_gateway_integration", "http_method")
     if found:
         return found
-    for api_resource in _targets(graph, method, "aws_api_gateway_resource", "resource_id"):
-        for integration in _linked(graph, api_resource, "aws_api_gateway_integration", "resource_id"):
+    for api_resource in _evidence(graph, method, "resource_id", "aws_api_gateway_resource"):
+        for integration in graph.linked_from(api_resource, "aws_api_gateway_integration", "resource_id"):
             if integration.get("http_method") == method.get("http_method"):
                 found.append(integration)
     return found
@@ -210,8 +227,8 @@ def _backend(graph, integration: Resource, type_path: str, uri_path: str) -> tup
     kind = str(integration.get(type_path) or "").upper()
     if kind == "MOCK":
         return None
-    functions = _targets(graph, integration, "aws_lambda_function", uri_path) + _targets(
-        graph, integration, "aws_lambda_alias", uri_path
+    functions = _evidence(graph, integration, uri_path, "aws_lambda_function") + _evidence(
+        graph, integration, uri_path, "aws_lambda_alias"
     )
     if functions:
         return f"Lambda {functions[0].address}", (integration, functions[0])
@@ -254,7 +271,7 @@ def aws_apigw_unauthenticated_backend(resource, graph):
             return None
         if str(resource.get("authorization_type") or "NONE").upper() != "NONE":
             return None
-        integrations = _targets(graph, resource, "aws_apigatewayv2_integration", "target")
+        integrations = _links_to(graph, resource, "target", "aws_apigatewayv2_integration")
         at, paths = written(resource, "authorization_type"), ("integration_type", "integration_uri")
     if not integrations:
         raise UnknownValue("integration", "the integration behind it is not in this configuration")
@@ -274,7 +291,7 @@ def _v2_route_takes_authorization(graph, route: Resource) -> bool:
     key = str(route.get("route_key", ""))
     if key == "$connect":
         return True
-    apis = _targets(graph, route, "aws_apigatewayv2_api", "api_id")
+    apis = _evidence(graph, route, "api_id", "aws_apigatewayv2_api")
     if apis:
         return str(apis[0].get("protocol_type", "")).upper() != "WEBSOCKET"
     return not key.startswith("$") or key == "$default"
@@ -303,7 +320,7 @@ def aws_ecs_public_privileged(resource, graph):
     block = first_block(resource, "network_configuration")
     if block is None or not is_true(resource.get(f"{block}.assign_public_ip")):
         return None
-    definitions = _targets(graph, resource, "aws_ecs_task_definition", "task_definition")
+    definitions = _links_to(graph, resource, "task_definition", "aws_ecs_task_definition")
     if not definitions:
         raise UnknownValue("task_definition", "the task definition is not in this configuration")
     verdict = Verdict()
@@ -318,15 +335,12 @@ def aws_ecs_public_privileged(resource, graph):
 
 def _unencrypted_source(graph, snapshot: Resource, attribute: str) -> Resource | None:
     """The unencrypted volume, database or snapshot a snapshot is taken or copied from, if any."""
-    for source in _targets(graph, snapshot, "aws_ebs_volume", attribute):
-        if aws_ebs_unencrypted(source, graph):
+    for source in _links_to(graph, snapshot, attribute):
+        if source.type == "aws_ebs_volume" and aws_ebs_unencrypted(source, graph):
             return source
-    for kind in ("aws_db_instance", "aws_rds_cluster"):
-        for source in _targets(graph, snapshot, kind, attribute):
-            if aws_rds_unencrypted(source):
-                return source
-    for source in _targets(graph, snapshot, "aws_ebs_snapshot", attribute):
-        if _unencrypted_source(graph, source, "volume_id"):
+        if source.type in ("aws_db_instance", "aws_rds_cluster") and aws_rds_unencrypted(source):
+            return source
+        if source.type == "aws_ebs_snapshot" and _unencrypted_source(graph, source, "volume_id"):
             return source
     return None
 
@@ -420,7 +434,7 @@ def aws_launch_volumes_unencrypted(resource, graph):
 
 def _private_api(graph, stage: Resource) -> bool:
     """Whether the stage belongs to a PRIVATE REST API (reachable only through interface VPC endpoints)."""
-    for api in _targets(graph, stage, "aws_api_gateway_rest_api", "rest_api_id"):
+    for api in _evidence(graph, stage, "rest_api_id", "aws_api_gateway_rest_api"):
         block = first_block(api, "endpoint_configuration")
         if block and any(str(t).upper() == "PRIVATE" for t in api.get(f"{block}.types") or []):
             return True
@@ -431,7 +445,7 @@ WAF_ASSOCIATIONS = ("aws_wafv2_web_acl_association", "aws_wafregional_web_acl_as
 
 
 def _waf_associated(graph, resource: Resource) -> bool:
-    return any(_linked(graph, resource, kind, "resource_arn") for kind in WAF_ASSOCIATIONS)
+    return any(graph.linked_from(resource, kind, "resource_arn") for kind in WAF_ASSOCIATIONS)
 
 
 # low: defence in depth on an internet-facing HTTP entry point
@@ -489,7 +503,7 @@ def aws_edge_without_waf(resource, graph):
     tags=("logging",),
 )
 def aws_waf_no_logging(resource, graph):
-    if _linked(graph, resource, "aws_wafv2_web_acl_logging_configuration", "resource_arn"):
+    if graph.linked_from(resource, "aws_wafv2_web_acl_logging_configuration", "resource_arn"):
         return None
     return Fail(None, "no logging configuration references this web ACL")
 
@@ -566,7 +580,7 @@ def aws_search_public_policy(resource, graph):
     if first_block(resource, "vpc_options") is not None:
         return None
     holders = [(resource, "access_policies")]
-    policies = _linked(graph, resource, SEARCH_POLICIES[resource.type], "domain_name")
+    policies = graph.linked_from(resource, SEARCH_POLICIES[resource.type], "domain_name")
     holders += [(policy, "access_policies") for policy in policies]
     verdict = Verdict()
     for holder, path in holders:
@@ -603,8 +617,8 @@ def aws_apigw_stage_no_client_cert(resource, graph):
     if configured(resource, "client_certificate_id"):
         return None
     verdict = Verdict()
-    for api in _targets(graph, resource, "aws_api_gateway_rest_api", "rest_api_id"):
-        for integration in _linked(graph, api, "aws_api_gateway_integration", "rest_api_id"):
+    for api in _links_to(graph, resource, "rest_api_id", "aws_api_gateway_rest_api"):
+        for integration in graph.linked_from(api, "aws_api_gateway_integration", "rest_api_id"):
             with verdict.item():
                 kind = str(integration.get("type", "")).upper()
                 public_backend = str(integration.get("connection_type") or "INTERNET").upper() == "INTERNET"
@@ -641,7 +655,7 @@ def aws_apigw_stage_no_client_cert(resource, graph):
 def aws_cloudfront_no_logging(resource, graph):
     if first_block(resource, "logging_config") is not None:
         return None
-    if _linked(graph, resource, "aws_cloudwatch_log_delivery_source", "resource_arn"):
+    if graph.linked_from(resource, "aws_cloudwatch_log_delivery_source", "resource_arn"):
         return None
     return Fail(None, "no access logging: requests served by the distribution are not recorded")
 
@@ -668,10 +682,36 @@ def aws_cloudfront_no_logging(resource, graph):
     tags=("logging", "database"),
 )
 def aws_redshift_no_audit_logging(resource, graph):
-    if _linked(graph, resource, "aws_redshift_logging", "cluster_identifier"):
+    if graph.linked_from(resource, "aws_redshift_logging", "cluster_identifier"):
         return None
     block = first_block(resource, "logging")
     if block is not None and is_true(resource.get(f"{block}.enable")):
         return None
     at = written(resource, f"{block}.enable", block) if block else None
     return Fail(at, "audit logging is not enabled")
+
+
+# low: a compromised administrator (or ransomware with its credentials) can delete every recovery point
+@check(
+    id="IG-AWS-217",
+    title="AWS Backup vault has no vault lock",
+    severity="low",
+    framework="terraform",
+    types=["aws_backup_vault"],
+    cwe="CWE-693",
+    description="Without an aws_backup_vault_lock_configuration for the vault, anyone allowed to delete recovery "
+    "points - including an attacker holding an administrator's credentials - can erase the backups before "
+    "encrypting or deleting the data they protect.",
+    remediation="Add an aws_backup_vault_lock_configuration with backup_vault_name = the vault's name and a "
+    "min_retention_days (with changeable_for_days, to reach compliance mode once tested).",
+    example='resource "aws_backup_vault" "main" {\n  name        = "main"\n  kms_key_arn = aws_kms_key.backup.arn\n}\n'
+    "\n"
+    'resource "aws_backup_vault_lock_configuration" "main" {\n  backup_vault_name   = aws_backup_vault.main.name\n'
+    "  min_retention_days  = 7\n  max_retention_days  = 365\n  changeable_for_days = 3\n}",
+    graph=True,
+    tags=("backup",),
+)
+def aws_backup_vault_unlocked(resource, graph):
+    if graph.linked_from(resource, "aws_backup_vault_lock_configuration", "backup_vault_name"):
+        return None
+    return Fail(None, "no vault lock: recovery points can be deleted before their retention ends")

@@ -521,6 +521,7 @@ NEW_APPS = [
 LEGACY_WEB = ["azurerm_app_service", "azurerm_app_service_slot"]
 LEGACY_FUNCTIONS = ["azurerm_function_app", "azurerm_function_app_slot"]
 ALL_APPS = NEW_APPS + LEGACY_WEB + LEGACY_FUNCTIONS
+WEB_APPS = [t for t in NEW_APPS if "_web_app" in t] + LEGACY_WEB
 APP_EXAMPLE = (
     'resource "azurerm_linux_web_app" "portal" {\n  name                       = "acme-portal"\n'
     "  resource_group_name        = azurerm_resource_group.main.name\n"
@@ -668,14 +669,15 @@ def azure_app_identity(resource):
 # low: the platform's authentication layer is off; the app may authenticate users itself
 @check(
     id="IG-AZR-087",
-    title="App Service or Function App has App Service Authentication off",
+    title="Web app has App Service Authentication off",
     severity="low",
     framework="terraform",
-    types=ALL_APPS,
+    types=WEB_APPS,
     cwe="CWE-306",
     description="Without auth_settings (enabled = true) or auth_settings_v2 (auth_enabled = true), every request "
     "reaches the application anonymously unless the code itself authenticates users; the built-in layer "
-    "rejects unauthenticated requests before they reach the code.",
+    "rejects unauthenticated requests before they reach the code. Function apps are not reported: most are "
+    "triggered by queues or timers, and HTTP functions have their own key-based authorization levels.",
     remediation="Add auth_settings_v2 { auth_enabled = true ... } with an identity provider (Microsoft Entra ID), "
     "or document that the app authenticates users itself.",
     example=APP_EXAMPLE,

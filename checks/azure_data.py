@@ -140,17 +140,29 @@ MSSQL_EXAMPLE = (
 )
 
 
+# (admin block, separate admin resource type, the attribute naming the server) per server type
+ENTRA_ADMINS = {
+    MSSQL: ("azuread_administrator", "azurerm_sql_active_directory_administrator", ("server_name", "server_id")),
+    "azurerm_sql_server": ("azuread_administrator", "azurerm_sql_active_directory_administrator", ("server_name",)),
+    "azurerm_mssql_managed_instance": (
+        "azure_active_directory_administrator",
+        "azurerm_mssql_managed_instance_active_directory_administrator",
+        ("managed_instance_id",),
+    ),
+}
+
+
 # medium: logins rely on SQL passwords only; no central identity, MFA or account lifecycle
 @check(
     id="IG-AZR-040",
-    title="SQL server has no Microsoft Entra administrator",
+    title="SQL server or managed instance has no Microsoft Entra administrator",
     severity="medium",
     framework="terraform",
-    types=[MSSQL, "azurerm_sql_server"],
+    types=list(ENTRA_ADMINS),
     cwe="CWE-287",
-    description="Without an azuread_administrator block (or an azurerm_sql_active_directory_administrator "
-    "resource), the server can only be administered with its SQL login and password: no MFA, no conditional "
-    "access, no central disabling of a leaver's access.",
+    description="Without an azuread_administrator block (azure_active_directory_administrator on a managed "
+    "instance) or a separate Entra administrator resource, the server can only be administered with its SQL "
+    "login and password: no MFA, no conditional access, no central disabling of a leaver's access.",
     remediation="Add azuread_administrator { login_username, object_id } naming an Entra group, ideally with "
     "azuread_authentication_only = true.",
     example=MSSQL_EXAMPLE,
@@ -158,11 +170,12 @@ MSSQL_EXAMPLE = (
     tags=("database", "iam"),
 )
 def azure_sql_no_entra_admin(resource, graph):
-    if first_block(resource, "azuread_administrator") is not None:
+    block, admin_type, attributes = ENTRA_ADMINS[resource.type]
+    if first_block(resource, block) is not None:
         return None
-    if linked(graph, resource, "azurerm_sql_active_directory_administrator", "server_name", "server_id"):
+    if linked(graph, resource, admin_type, *attributes):
         return None
-    at = written(resource, "azuread_administrator")
+    at = written(resource, block)
     return Fail(at, "no Microsoft Entra administrator: only SQL authentication administers the server")
 
 

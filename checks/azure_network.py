@@ -21,7 +21,7 @@ from checks._azure import (
     rule_sources,
 )
 from checks._helpers import ADMIN_PORTS, Verdict, as_int, block_paths, first_block, is_false, is_true, written
-from scanner.records import Resource
+from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
 
 NSG_TYPES = ["azurerm_network_security_group", "azurerm_network_security_rule"]
@@ -604,7 +604,28 @@ def azure_subnet_without_nsg(resource, graph):
         return None
     if is_set(resource, "network_security_group_id"):
         return None
-    name = resource.get("name")
+    try:
+        name = resource.get("name")
+    except UnknownValue:
+        if not _hosts_workloads(resource, graph):
+            raise
+        name = None  # a subnet hosting NICs, node pools or endpoints is none of the Azure-managed ones
     if isinstance(name, str) and name.lower() in NSG_EXEMPT_SUBNETS:
         return None
     return Fail(None, "no network security group is associated with this subnet")
+
+
+# Resources that place their own interfaces in a subnet, which the Azure-managed subnets do not accept.
+WORKLOAD_TYPES = {
+    "azurerm_network_interface",
+    "azurerm_kubernetes_cluster",
+    "azurerm_kubernetes_cluster_node_pool",
+    "azurerm_linux_virtual_machine_scale_set",
+    "azurerm_windows_virtual_machine_scale_set",
+    "azurerm_private_endpoint",
+    "azurerm_container_group",
+}
+
+
+def _hosts_workloads(subnet: Resource, graph) -> bool:
+    return any(other.type in WORKLOAD_TYPES for other in graph.predecessors(subnet, kind="references"))

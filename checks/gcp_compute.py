@@ -148,20 +148,20 @@ def gcp_firewall_sensitive_ports(resource):
 
 
 def _identities(resource: Resource, graph, path: str, type: str) -> set[str]:
-    """What the attribute at `path` (or its elements) names: each referenced resource of `type` (by key and by
-    its name), and each literal value by its last path segment. Unknown when a value is neither."""
+    """What the attribute at `path` names, through the graph's links: each linked resource of `type` (by key and
+    by its name or account id), and each literal the scan cannot resolve by its last path segment (an email by
+    its account id). Unknown when part of the link could be anything."""
     found: set[str] = set()
-    for other in graph.successors(resource, kind="references", type=type):
-        attributes = graph.edge_attributes(resource, other, "references")
-        if any(a == path or (a or "").startswith(f"{path}.") for a in attributes):
-            found.add(other.key)
-            name = other.get("name") if type == "google_compute_network" else other.get("account_id")
-            if isinstance(name, str):
-                found.add(f"name:{name}")
-    if found:
-        return found
-    for element in element_paths(resource, path):
-        value = str(resource.get(element)).rstrip("/").rsplit("/", 1)[-1]
+    link = graph.links(resource, path, type)
+    for target in link.targets:
+        found.add(target.key)
+        name = target.get("account_id" if type == "google_service_account" else "name")
+        if isinstance(name, str):
+            found.add(f"name:{name}")
+    for part in link.unresolved:
+        if part.anything:
+            raise UnknownValue(part.path, part.reason)
+        value = str(part.value).rstrip("/").rsplit("/", 1)[-1]
         found.add(f"name:{value.split('@', 1)[0] if type == 'google_service_account' else value}")
     return found
 
@@ -175,18 +175,13 @@ def _nic_networks(resource: Resource, graph, nic: str) -> set[str]:
     found = _network_names(resource, graph, f"{nic}.network")
     if found:
         return found
-    subnets = [
-        other
-        for other in graph.successors(resource, kind="references", type="google_compute_subnetwork")
-        if any((a or "").startswith(f"{nic}.subnetwork") for a in graph.edge_attributes(resource, other, "references"))
-    ]
-    for subnet in subnets:
+    if not configured(resource, f"{nic}.subnetwork"):
+        return {"name:default"}
+    for subnet in graph.linked_via(resource, f"{nic}.subnetwork", "google_compute_subnetwork"):
         found |= _network_names(subnet, graph, "network")
-    if found:
-        return found
-    if resource.get(f"{nic}.subnetwork") is not None:
-        raise UnknownValue(f"{nic}.subnetwork", "the subnetwork's network is not in the configuration")
-    return {"name:default"}
+    if not found:
+        raise UnknownValue(f"{nic}.subnetwork", "the subnetwork's network is not in the scanned files")
+    return found
 
 
 def _targets_vm(rule: Resource, vm: Resource, graph) -> bool:
@@ -651,6 +646,9 @@ def gcp_proxy_default_ssl_policy(resource):
     return Fail(written(resource, "ssl_policy"), "no ssl_policy: Google's default policy accepts TLS 1.0")
 
 
+URL_MAP_TYPES = ("google_compute_url_map", "google_compute_region_url_map")
+
+
 def _http_backend(url_map: Resource, verdict: Verdict) -> str | None:
     """Why a URL map answers HTTP requests from a backend instead of redirecting to HTTPS; None when it redirects."""
     if configured(url_map, "default_service"):
@@ -693,16 +691,9 @@ def _http_backend(url_map: Resource, verdict: Verdict) -> str | None:
     tags=("encryption", "network"),
 )
 def gcp_http_proxy_without_redirect(resource, graph):
-    maps = [
-        other
-        for other in graph.successors(resource, kind="references")
-        if other.type in ("google_compute_url_map", "google_compute_region_url_map")
-        and "url_map" in graph.edge_attributes(resource, other, "references")
-    ]
+    maps = [m for m in graph.linked_via(resource, "url_map") if m.type in URL_MAP_TYPES]
     if not maps:
-        if resource.get("url_map") is None:
-            return None
-        raise UnknownValue("url_map", "the URL map is not in the configuration")
+        raise UnknownValue("url_map", "the URL map is not in the scanned files")
     verdict = Verdict()
     for url_map in maps:
         with verdict.item():

@@ -543,12 +543,16 @@ SINK_TYPES = (
 
 
 def _log_sinks(graph, bucket: Resource) -> list[Resource]:
-    """Log sinks whose destination is this bucket."""
-    return [
-        sink
-        for sink in graph.predecessors(bucket, kind="references")
-        if sink.type in SINK_TYPES and "destination" in graph.edge_attributes(sink, bucket, "references")
-    ]
+    """Log sinks whose destination is this bucket: linked by reference, or naming it literally
+    ("storage.googleapis.com/<bucket name>"). Unknown when a sink's destination could be it."""
+    sinks = {s.key: s for t in SINK_TYPES for s in graph.linked_from(bucket, t, "destination")}
+    for sink in [s for t in SINK_TYPES for s in graph.same_scope(bucket, t)]:
+        try:
+            if sink.get("destination") == f"storage.googleapis.com/{bucket.get('name')}":
+                sinks[sink.key] = sink
+        except UnknownValue:
+            continue  # linked_from has answered unknown already when it matters (no other sink links here)
+    return [sinks[k] for k in sorted(sinks)]
 
 
 # medium: an attacker with storage rights can delete the audit trail of what they did.
@@ -610,10 +614,7 @@ def bucket_cmek(resource):
 
 def _log_bucket(graph, bucket: Resource) -> bool:
     """Another bucket writes its access logs into this one."""
-    return any(
-        "logging.0.log_bucket" in graph.edge_attributes(other, bucket, "references")
-        for other in graph.predecessors(bucket, kind="references", type="google_storage_bucket")
-    )
+    return bool(graph.linked_from(bucket, "google_storage_bucket", "logging"))
 
 
 # low: usage logs help investigations; Data Access audit logs are the stronger alternative.

@@ -367,9 +367,8 @@ def _load_balancer_type(graph, listener) -> str:
     """The type of the load balancer a listener belongs to (which decides what an omitted protocol means).
 
     Read from the aws_lb the listener references, or from a literal ARN; unknown when neither tells."""
-    for lb in graph.successors(listener, kind="references"):
-        linked = graph.edge_attributes(listener, lb, "references")
-        if lb.type in ("aws_lb", "aws_alb") and "load_balancer_arn" in linked:
+    for lb in graph.links(listener, "load_balancer_arn").targets:
+        if lb.type in ("aws_lb", "aws_alb"):
             return str(lb.get("load_balancer_type") or "application").lower()
     arn = listener.get("load_balancer_arn")
     kind = arn.split(":loadbalancer/")[-1].split("/")[0] if isinstance(arn, str) and ":loadbalancer/" in arn else None
