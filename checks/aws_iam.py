@@ -63,7 +63,6 @@ COMPUTE_WITH_ROLE = (
     "codebuild:CreateProject",
 )
 # AWS managed policies that are, or lead in one call to, full administrator access.
-ADMIN_MANAGED_POLICIES = ("AdministratorAccess", "IAMFullAccess")
 ADMIN_POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/(AdministratorAccess|IAMFullAccess)$")
 # OIDC issuers that only sign tokens for one tenant: an EKS cluster, a CircleCI organisation, a Bitbucket workspace.
 SINGLE_TENANT = re.compile(r"oidc\.eks\.|oidc\.circleci\.com/org/|/workspaces/[^/]+/pipelines-config/")
