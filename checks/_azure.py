@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from checks._helpers import instances_unknown
 from scanner.records import Resource, UnknownValue
 
 
@@ -47,11 +48,6 @@ def is_set(resource: Resource, path: str, graph=None) -> bool:
                 if path in graph.edge_attributes(resource, other, "references") and instances_unknown(other):
                     raise UnknownValue(path, f"{other.address} may have no instance (count/for_each unknown)") from None
         return True
-
-
-def instances_unknown(resource: Resource) -> bool:
-    """The resource's count/for_each could not be computed (the evaluator emitted one stand-in instance)."""
-    return resource.terraform.instances.startswith("unknown")
 
 
 # Network security group rules -----------------------------------------------------------------------

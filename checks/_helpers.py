@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from scanner.records import PartialDocument, Resource, Unknown, UnknownValue
@@ -482,8 +483,19 @@ class PolicyStatement:
         return value
 
     def has(self, key: str, wanted: Any) -> bool:
-        """`wanted` is the value at `key` or one of its list; unknown only if an unknown element could be it."""
-        return any_value(self.get(key), lambda v: v == wanted, f"{self.path}.{key}")
+        """`wanted` is the value at `key` or one of its list; unknown only if an unknown element could be it
+        (an ARN or id another resource computes is never the wildcard "*")."""
+        value = self.get_partial(key)
+        if wanted == "*":
+            value = without_computed_ids(value)
+        return any_value(value, lambda v: v == wanted, f"{self.path}.{key}")
+
+    def get_partial(self, key: str) -> Any:
+        """The value at `key` with its Unknown elements left in place (for `any_value`); raises UnknownValue only
+        when the statement itself is unknown."""
+        if isinstance(self.data, Unknown):
+            raise UnknownValue(self.path, self.data.reason)
+        return self.data.get(key)
 
     @property
     def label(self) -> str:
@@ -562,6 +574,12 @@ def configured(resource: Resource, path: str) -> bool:
             return True
         raise
     return value not in (None, "", [], {})
+
+
+def instances_unknown(resource: Resource) -> bool:
+    """The resource's count/for_each could not be computed (the evaluator emitted one stand-in instance),
+    so it may have no instance at all."""
+    return resource.terraform.instances.startswith("unknown")
 
 
 def aws_ebs_default_encryption(graph: Any, resource: Resource) -> Resource | None:
@@ -661,3 +679,177 @@ def _admin_ports_in(ranges: list[tuple[int, int]] | None) -> set[int]:
 def _admin_labels(ports: set[int]) -> str | None:
     """The label of admin ports, "SSH (22), RDP (3389)"; None for none."""
     return ", ".join(f"{ADMIN_PORTS[p]} ({p})" for p in sorted(ports)) or None
+
+
+# Graph neighbours through Terraform references -------------------------------------------------------
+
+
+def referrers(graph: Any, resource: Resource, type: str, attribute: str) -> list[Resource]:
+    """Resources of `type` whose `attribute` links to `resource` (e.g. a public access block's `bucket`);
+    raises UnknownValue when one of them might (the graph's three-valued `linked_from`)."""
+    return graph.linked_from(resource, type, attribute)
+
+
+def referenced(graph: Any, resource: Resource, type: str, *attributes: str) -> list[Resource]:
+    """Resources of `type` that `resource` links to through one of `attributes`; raises UnknownValue when a
+    link cannot be followed (the graph's three-valued `linked_via`)."""
+    found = {t.key: t for attribute in attributes for t in graph.linked_via(resource, attribute, type)}
+    return [found[k] for k in sorted(found)]
+
+
+# Resource policies open to everyone -------------------------------------------------------------------
+# One reader for every resource policy (bucket, topic, queue, key, secret, vault, domain...): an Allow
+# statement to Principal "*" is public unless a condition pins down who may call.
+
+# Condition keys that restrict a "*" principal to known callers: the keys S3 Block Public Access accepts,
+# plus the KMS caller account, EFS's mount-target-only access and the SNS endpoint a subscription may deliver to.
+RESTRICTING_KEYS = {
+    "aws:sourceip",
+    "aws:sourcearn",
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+    "aws:sourceowner",
+    "aws:sourceaccount",
+    "aws:sourceorgid",
+    "aws:sourceorgpaths",
+    "aws:userid",
+    "aws:principalaccount",
+    "aws:principalarn",
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "s3:dataaccesspointarn",
+    "s3:dataaccesspointaccount",
+    "kms:calleraccount",
+    "elasticfilesystem:accessedviamounttarget",
+    "sns:endpoint",
+}
+
+
+def public_statements(resource: Resource, path: str) -> list[str]:
+    """Sids (or positions) of the Allow statements of the policy at `path` that grant Principal "*"
+    without a condition restricting who calls.
+
+    Unknown parts of the policy make it unknown only when no statement is public for sure."""
+    verdict = Verdict()
+    found = []
+    for statement in policy_statements(policy_document(resource, path), path):
+        with verdict.item():
+            if public_grant(statement):
+                found.append(statement.label)
+    if not found:
+        verdict.result()
+    return found
+
+
+def public_grant(statement: PolicyStatement) -> bool:
+    return decide_all(
+        lambda: statement.get("Effect") == "Allow",
+        lambda: public_principal(without_computed_ids(statement.get("Principal")), f"{statement.path}.Principal"),
+        lambda: not restricting_condition(statement),
+    )
+
+
+def computed_identifier(value: Any) -> bool:
+    """An attribute another resource or a data source computes (an ARN, an account id): unknown here, but
+    never the wildcard "*", so it cannot make a principal public (`computed_at_apply`, for a value)."""
+    return isinstance(value, Unknown) and (
+        value.reason.endswith("is known only after apply") or value.reason.startswith("data source ")
+    )
+
+
+def without_computed_ids(value: Any) -> Any:
+    """`value` with every computed identifier replaced by a placeholder that matches nothing."""
+    if computed_identifier(value) and not isinstance(value, PartialDocument):
+        return COMPUTED
+    if isinstance(value, dict):
+        return {k: without_computed_ids(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_computed_ids(v) for v in value]
+    return value
+
+
+def restricting_condition(statement: PolicyStatement, keys: frozenset[str] | set[str] = RESTRICTING_KEYS) -> bool:
+    """Whether the statement's Condition uses one of `keys` (lower case); aws:SourceIp only when not 0.0.0.0/0."""
+    condition = statement.get("Condition")
+    if not isinstance(condition, dict):
+        return False
+    path = f"{statement.path}.Condition"
+
+    def by_operator(operator: Any) -> bool:
+        if isinstance(operator, Unknown):
+            raise UnknownValue(path, operator.reason)
+        if not isinstance(operator, dict):
+            return False
+        return decide_any(partial(by_key, key, values) for key, values in operator.items())
+
+    def by_key(key: str, values: Any) -> bool:
+        """A restricting key restricts whatever its (maybe unknown) value, unless it admits everything:
+        aws:SourceIp open to the world, or "*" alone."""
+        if key.lower() not in keys or (values == "*" or values == ["*"]):
+            return False
+        return key.lower() != "aws:sourceip" or not any_value(values, is_world_cidr, f"{path}.{key}")
+
+    return decide_any(partial(by_operator, op) for op in condition.values())
+
+
+COMPUTED = "(computed)"  # stands for an identifier computed at apply time; equal to no literal
+
+
+def value_or_computed_id(resource: Resource, path: str) -> Any:
+    """The value at `path`, with an identifier another resource or a data source computes (an ARN, an account id)
+    returned as `COMPUTED`, which matches no literal; any other unknown value raises UnknownValue."""
+    try:
+        return resource.get(path)
+    except UnknownValue:
+        value: Any = resource.attributes
+        for part in path.split("."):
+            if isinstance(value, dict):
+                value = value.get(part)
+            elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+                value = value[int(part)]
+            else:
+                break
+        if computed_identifier(value) and not isinstance(value, PartialDocument):
+            return COMPUTED
+        raise
+
+
+def group_ingress_rules(graph: Any, group: Resource, verdict: Verdict) -> list[tuple[Resource, str]]:
+    """(owner, prefix) of every ingress rule of a security group: its inline ingress blocks and the rule
+    resources that reference it; read each with `aws_rule_exposure(owner, prefix, verdict)`."""
+    rules: list[tuple[Resource, str]] = [(group, p) for p in block_paths(group, "ingress", verdict)]
+    for kind in ("aws_security_group_rule", "aws_vpc_security_group_ingress_rule"):
+        linked: list[Resource] = []
+        with verdict.item():
+            linked = referrers(graph, group, kind, "security_group_id")
+        for rule in linked:
+            with verdict.item():
+                if kind == "aws_vpc_security_group_ingress_rule" or rule.get("type") == "ingress":
+                    rules.append((rule, ""))
+    return rules
+
+
+def instance_public_ip(graph: Any, instance: Resource) -> tuple[str | None, str, tuple[Resource, ...]] | None:
+    """Why the instance has a public IP: (attribute, reason, related resources); None when it has none.
+
+    One definite public IP wins; otherwise an unknown source of one (an unknown Elastic IP link, an
+    unknown subnet) raises UnknownValue."""
+    verdict = Verdict()
+    assigned = None
+    with verdict.item():
+        assigned = instance.get("associate_public_ip_address")
+        if is_true(assigned):
+            return "associate_public_ip_address", "associate_public_ip_address = true", ()
+    eips: list[Resource] = []
+    for kind, attribute in (("aws_eip", "instance"), ("aws_eip_association", "instance_id")):
+        with verdict.item():
+            eips += graph.linked_from(instance, kind, attribute)
+    if eips:
+        return None, f"Elastic IP {eips[0].address}", tuple(eips)
+    if assigned is None:
+        with verdict.item():
+            for subnet in graph.linked_via(instance, "subnet_id", "aws_subnet"):
+                if is_true(subnet.get("map_public_ip_on_launch")):
+                    return "subnet_id", f"subnet {subnet.address} maps a public IP on launch", (subnet,)
+    verdict.result()  # raises when a possible source of a public IP is unknown
+    return None

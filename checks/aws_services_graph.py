@@ -20,9 +20,9 @@ from checks._helpers import (
     is_world_cidr,
     written,
 )
+from checks._helpers import public_statements as _public_statements
 from checks.aws_compute import privileged_containers
 from checks.terraform_aws import aws_ebs_unencrypted, aws_rds_unencrypted
-from checks.terraform_graph import _public_statements
 from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
 

@@ -262,7 +262,7 @@ def aws_imdsv2_not_required(resource):
 IAM_POLICY_TYPES = ["aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy"]
 
 
-def _full_admin(statement: PolicyStatement) -> bool:
+def full_admin(statement: PolicyStatement) -> bool:
     """Raises UnknownValue only when an unknown part could decide it (an unknown Sid or Condition cannot)."""
     return decide_all(
         lambda: statement.get("Effect") == "Allow",
@@ -300,7 +300,7 @@ def aws_iam_full_admin(resource):
         with verdict.item():
             for statement in policy_statements(policy_document(resource, path), path):
                 with verdict.item():
-                    if _full_admin(statement):
+                    if full_admin(statement):
                         verdict.fail(path, 'policy allows "*" on "*" (full administrator access)')
                         break
     return verdict.result()

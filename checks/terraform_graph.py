@@ -9,46 +9,24 @@ security group id of a group created elsewhere): then the check answers unknown,
 
 from __future__ import annotations
 
-from functools import partial
-
 from checks._helpers import (
-    PolicyStatement,
     Verdict,
-    any_value,
     as_list,
     block_paths,
-    decide_all,
-    decide_any,
     dynamic_blocks,
+    instance_public_ip,
     is_true,
-    is_world_cidr,
     policy_document,
     policy_statements,
-    public_principal,
+    public_statements,
     world_open_ingress,
 )
-from scanner.records import Resource, Unknown, UnknownValue
+from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
 
+# The shared public-principal reader, under the name checks/aws_services_graph.py imports it by.
+_public_statements = public_statements
 BLOCK_FLAGS = ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
-# Condition keys that AWS itself accepts as making a "*" principal non-public (S3 Block Public Access rules).
-RESTRICTING_KEYS = {
-    "aws:sourceip",
-    "aws:sourcearn",
-    "aws:sourcevpc",
-    "aws:sourcevpce",
-    "aws:sourceowner",
-    "aws:sourceaccount",
-    "aws:sourceorgid",
-    "aws:sourceorgpaths",
-    "aws:userid",
-    "aws:principalaccount",
-    "aws:principalarn",
-    "aws:principalorgid",
-    "aws:principalorgpaths",
-    "s3:dataaccesspointarn",
-    "s3:dataaccesspointaccount",
-}
 
 
 def _account_blocks(graph, resource: Resource, flags: tuple[str, ...]) -> Resource | None:
@@ -99,61 +77,18 @@ def aws_s3_public_access_block(resource, graph):
     )
 
 
-def _public_statements(resource: Resource, path: str) -> list[str]:
-    """Sids (or positions) of Allow statements granting "*" without a condition that restricts who.
-
-    Unknown parts of the policy make it unknown only when no statement is public for sure."""
-    verdict = Verdict()
-    found = []
-    for statement in policy_statements(policy_document(resource, path), path):
-        with verdict.item():
-            if _public_grant(statement):
-                found.append(statement.label)
-    if not found:
-        verdict.result()
-    return found
-
-
-def _public_grant(statement: PolicyStatement) -> bool:
-    return decide_all(
-        lambda: statement.get("Effect") == "Allow",
-        lambda: public_principal(statement.get("Principal"), f"{statement.path}.Principal"),
-        lambda: not _restricting(statement),
-    )
-
-
-def _restricting(statement: PolicyStatement) -> bool:
-    condition = statement.get("Condition")
-    if not isinstance(condition, dict):
-        return False
-    path = f"{statement.path}.Condition"
-    return decide_any(partial(_restricting_operator, op, path) for op in condition.values())
-
-
-def _restricting_operator(operator, path: str) -> bool:
-    if isinstance(operator, Unknown):
-        raise UnknownValue(path, operator.reason)
-    if not isinstance(operator, dict):
-        return False
-    return decide_any(partial(_restricting_key, key, values, path) for key, values in operator.items())
-
-
-def _restricting_key(key: str, values, path: str) -> bool:
-    """A restricting key restricts whatever its (maybe unknown) value, except aws:SourceIp open to the world."""
-    if key.lower() not in RESTRICTING_KEYS:
-        return False
-    return key.lower() != "aws:sourceip" or not any_value(values, is_world_cidr, f"{path}.{key}")
-
-
 def _policy_blocked(graph, bucket: Resource) -> Resource | None:
     """A bucket or account public access block that neutralises public bucket policies.
 
-    Raises UnknownValue when a block that may be the bucket's, or its flags, are unknown."""
-    account = _account_blocks(graph, bucket, ("block_public_policy", "restrict_public_buckets"))
+    restrict_public_buckets alone is enough: while it is on, S3 only honours a public policy's grants
+    for AWS service principals and the bucket owner's own account (block_public_policy only stops a
+    new public policy from being written). Raises UnknownValue when a block that may be the bucket's,
+    or its flag, is unknown."""
+    account = _account_blocks(graph, bucket, ("restrict_public_buckets",))
     if account is not None:
         return account
     for block in graph.linked_from(bucket, "aws_s3_bucket_public_access_block", "bucket"):
-        if is_true(block.get("block_public_policy")) and is_true(block.get("restrict_public_buckets")):
+        if is_true(block.get("restrict_public_buckets")):
             return block
     return None
 
@@ -168,7 +103,7 @@ def _policy_blocked(graph, bucket: Resource) -> Resource | None:
     description='A bucket policy statement that allows Principal "*" (or {"AWS": "*"}) without a condition on the '
     "caller's account, organisation, VPC endpoint or source IP lets anyone on the internet, unauthenticated, "
     "perform the allowed actions. Critical when no public access block neutralises the policy; medium when "
-    "block_public_policy and restrict_public_buckets are on (AWS then rejects or ignores the grant).",
+    "restrict_public_buckets is on (AWS then ignores the grant for anyone outside the bucket owner's account).",
     remediation="Name the principals that need access (account or role ARNs), or add a Condition such as "
     "aws:PrincipalOrgID or aws:SourceVpce; serve public content through CloudFront with origin access control.",
     example='resource "aws_s3_bucket_policy" "site" {\n  bucket = aws_s3_bucket.site.id\n  policy = jsonencode({\n'
@@ -181,7 +116,7 @@ def _policy_blocked(graph, bucket: Resource) -> Resource | None:
     tags=("s3",),
 )
 def aws_s3_policy_public(resource, graph):
-    found = _public_statements(resource, "policy")
+    found = public_statements(resource, "policy")
     if not found:
         return None
     if resource.type == "aws_s3_bucket" and graph.linked_from(resource, "aws_s3_bucket_policy", "bucket"):
@@ -231,32 +166,6 @@ def _admin_exposures(graph, group: Resource, verdict: Verdict) -> list[tuple[Res
     return found
 
 
-def _public_ip(graph, instance: Resource) -> tuple[str | None, str, tuple[Resource, ...]] | None:
-    """Why the instance has a public IP: (attribute, reason, related resources); None when it has none.
-
-    One definite public IP wins; otherwise an unknown source of one (an unknown Elastic IP link, an
-    unknown subnet) raises UnknownValue."""
-    verdict = Verdict()
-    assigned = None
-    with verdict.item():
-        assigned = instance.get("associate_public_ip_address")
-        if is_true(assigned):
-            return "associate_public_ip_address", "associate_public_ip_address = true", ()
-    eips: list[Resource] = []
-    for kind, attribute in (("aws_eip", "instance"), ("aws_eip_association", "instance_id")):
-        with verdict.item():
-            eips += graph.linked_from(instance, kind, attribute)
-    if eips:
-        return None, f"Elastic IP {eips[0].address}", tuple(eips)
-    if assigned is None:
-        with verdict.item():
-            for subnet in graph.linked_via(instance, "subnet_id", "aws_subnet"):
-                if is_true(subnet.get("map_public_ip_on_launch")):
-                    return "subnet_id", f"subnet {subnet.address} maps a public IP on launch", (subnet,)
-    verdict.result()  # raises when a possible source of a public IP is unknown
-    return None
-
-
 @check(
     id="IG-AWS-018",
     title="Internet-reachable EC2 instance allows SSH or RDP from anywhere",
@@ -289,10 +198,10 @@ def aws_public_instance_admin_ports(resource, graph):
         try:
             return verdict.result()  # None: no world-open admin port in any attached group
         except UnknownValue:
-            if _public_ip(graph, resource) is None:
+            if instance_public_ip(graph, resource) is None:
                 return None  # whatever the unknown groups allow, the instance is not reachable
             raise
-    public = _public_ip(graph, resource)
+    public = instance_public_ip(graph, resource)
     if public is None:
         return None
     attribute, reason, via = public

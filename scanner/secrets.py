@@ -231,8 +231,11 @@ def secret_kind(name: str | None, value: object) -> str | None:
     return None
 
 
-# `key: value`, `key = value`, `key=value` lines of a configuration file held in one value
-_ASSIGNMENT = re.compile(r"""^[ \t]*["']?([A-Za-z_][\w.\-]*)["']?[ \t]*[:=][ \t]*(.+?)[ \t]*,?[ \t]*$""", re.M)
+# `key: value`, `key = value`, `key=value` lines of a configuration file held in one value (and a shell
+# script's `export KEY=value`)
+_ASSIGNMENT = re.compile(
+    r"""^[ \t]*(?:export[ \t]+)?["']?([A-Za-z_][\w.\-]*)["']?[ \t]*[:=][ \t]*(.+?)[ \t]*,?[ \t]*$""", re.M
+)
 # a value that is code, not a literal: `os.environ["TOKEN"]`, `self.token`, `get_secret()`
 _EXPRESSION = re.compile(r".*[()\[\]{}].*|[A-Za-z_]\w*(\.\w+)+")
 

@@ -19,6 +19,7 @@ NEVER_UNKNOWN = {
     "IG-K8S-067": "asks only whether a Skaffold config or kustomization in the scanned files sets the tag",
     "IG-K8S-070": "asks only whether a declared Service selects the workload; none means no readiness need",
     "IG-K8S-079": "reports a selector that matches nothing declared, and only where the pods are declared",
+    "IG-AWS-100": 'its link (the endpoint service) only sets the severity: a "*" principal fails whatever it says',
 }
 
 

@@ -187,7 +187,7 @@ BROKEN = [
     ("owner.yaml", YAML_CHECK.replace("cwe: CWE-710", "cwe: CWE-710\nowner: platform"), 8, "unknown field 'owner'"),
     ("owner.yaml", YAML_CHECK.replace("ACME-001", "IG-AWS-001"), 2, "built-in IG- namespace"),
     ("owner.yaml", YAML_CHECK.replace("title: S3", "title: [S3"), 4, "invalid YAML"),
-    ("naming.py", PYTHON_CHECK.replace("ACME-100", "IG-AWS-100"), 7, "built-in IG- namespace"),
+    ("naming.py", PYTHON_CHECK.replace("ACME-100", "IG-ZZZ-900"), 7, "built-in IG- namespace"),
     # files load in name order: naming.py first, so the YAML check is the duplicate
     ("naming.py", PYTHON_CHECK.replace("ACME-100", "ACME-001"), "owner.yaml:2", "duplicate check id ACME-001 (also in"),
     (
@@ -220,7 +220,7 @@ def test_a_broken_custom_check_is_exit_2_with_file_line_and_problem(
 
 def test_every_broken_file_is_reported_not_only_the_first(project: Path) -> None:
     (project / "policies" / "owner.yaml").write_text(YAML_CHECK.replace("exists: true", "exist: true"))
-    (project / "policies" / "naming.py").write_text(PYTHON_CHECK.replace("ACME-100", "IG-AWS-100"))
+    (project / "policies" / "naming.py").write_text(PYTHON_CHECK.replace("ACME-100", "IG-ZZZ-900"))
     result = iacgate("scan", project / "infra", "--no-cache", "--checks-dir", project / "policies")
     assert result.exit_code == 2
     assert "owner.yaml:18" in result.output and "naming.py:7" in result.output

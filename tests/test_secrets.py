@@ -100,6 +100,8 @@ def test_self_identifying_credentials_are_found_under_any_name() -> None:
 def test_config_files_held_in_one_value_are_read_line_by_line() -> None:
     assert secret_in_text("url=jdbc:postgresql://db/app\npassword=Xk4pL9qR2mVt\n") == "literal value of password"
     assert secret_in_text("password=${DB_PASSWORD}\ntoken = os.environ['TOKEN']\npasswd: files\n") is None
+    assert secret_in_text("#!/bin/bash\nexport DB_PASSWORD='Xk4pL9qR2mVt'\n") == "literal value of DB_PASSWORD"
+    assert secret_in_text("export DB_PASSWORD=$(aws secretsmanager get-secret-value --secret-id db)\n") is None
 
 
 def _hostile_repository(root: Path) -> None:

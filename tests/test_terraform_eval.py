@@ -401,3 +401,16 @@ def test_long_local_chains_evaluate_or_become_unknown(length, expected):
         assert "too deeply nested" in value.reason
     else:
         assert value == expected
+
+
+def test_provider_blocks_become_resources_with_evaluated_arguments_and_their_alias(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'provider "aws" {\n  region = var.region\n}\n\n'
+        'provider "aws" {\n  alias      = "billing"\n  region     = "us-east-1"\n  access_key = var.key\n}\n\n'
+        'variable "region" {\n  default = "eu-west-1"\n}\n\nvariable "key" {\n  type = string\n}\n'
+    )
+    providers = {r.address: r for r in run_scan(tmp_path).resources if r.type == "provider.aws"}
+    assert sorted(providers) == ["provider.aws", "provider.aws.billing"]
+    assert providers["provider.aws"].get("region") == "eu-west-1"
+    assert providers["provider.aws.billing"].line_of("access_key") == 8
+    assert isinstance(providers["provider.aws.billing"].attributes["access_key"], Unknown)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+from pathlib import Path
 
 import pytest
 
@@ -125,3 +126,38 @@ def test_heredoc_json_with_unknown_interpolations_inside_strings_keeps_the_struc
 
 def test_heredoc_with_an_unknown_interpolation_outside_a_string_is_plainly_unknown(policies):
     assert type(policies["aws_iam_policy.heredoc_structural"].attributes["policy"]) is Unknown
+
+
+def test_a_policy_written_in_place_is_not_traced_to_a_variable_interpolated_into_its_arns(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        """
+variable "region" {
+  default = "eu-west-1"
+}
+
+variable "policy" {
+  default = <<EOT
+{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+EOT
+}
+
+resource "aws_iam_policy" "inline" {
+  name = "inline"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      { Effect = "Allow", Action = "logs:PutLogEvents", Resource = "arn:aws:logs:${var.region}:123456789012:*" },
+      { Effect = "Allow", Action = "*", Resource = "*" },
+    ]
+  })
+}
+
+resource "aws_iam_policy" "from_variable" {
+  name   = "from-variable"
+  policy = var.policy
+}
+"""
+    )
+    findings = {f.resource.address: f for f in run_scan(tmp_path, checks={"IG-AWS-009"}).findings}
+    assert findings["aws_iam_policy.inline"].trace == []
+    assert [(t.start_line, t.note) for t in findings["aws_iam_policy.from_variable"].trace] == [(7, "variable default")]

@@ -53,7 +53,7 @@ from scanner.parsers.terraform import (
     parse_template,
     parse_tfvars,
 )
-from scanner.records import Location, Resource, ScanError, TerraformMeta, Unknown, excerpt
+from scanner.records import Location, PartialDocument, Resource, ScanError, TerraformMeta, Unknown, excerpt
 
 _META_ARGS = {"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"}
 _MODULE_ARGS = {"source", "version", "count", "for_each", "providers", "depends_on"}
@@ -97,6 +97,8 @@ class ModuleDef:
         self.data: dict[tuple[str, str], tuple[Block, str]] = {}
         self.modules: dict[str, tuple[Block, str]] = {}
         self.outputs: dict[str, tuple[Block, str]] = {}
+        # `provider "aws" { alias = "west" }` -> ("aws", "west"); checks judge them (hard-coded credentials)
+        self.providers: dict[tuple[str, str], tuple[Block, str]] = {}
         # (block kind, key) -> top-level argument or nested block type -> (override file, line)
         self.overridden: dict[tuple[str, Any], dict[str, tuple[str, int]]] = {}
         self.required_providers: dict[str, str] = {}  # provider source -> version constraint
@@ -121,6 +123,8 @@ class ModuleDef:
                     for nested in block.blocks:
                         if nested.type == "required_providers":
                             self.required_providers.update(_provider_constraints(nested))
+                elif block.type == "provider" and labels:
+                    self.providers[(labels[0], _provider_alias(block))] = (block, file.rel)
         for file in sorted((f for f in files if _is_override(f.rel)), key=lambda f: f.rel):
             self._merge_override(file)
 
@@ -672,6 +676,10 @@ class Instance:
         for key in sorted(self.mdef.resources):
             for instance in self.instances("resource", key):
                 out.append(instance.to_resource())
+        for (name, alias), (block, rel) in sorted(self.mdef.providers.items()):
+            address = f"{self.prefix}provider.{name}" + (f".{alias}" if alias else "")
+            key = (f"provider.{name}", alias)
+            out.append(ResourceInstance(self, "provider", key, block, rel, address, {}, "single").to_resource())
         for name in sorted(self.mdef.modules):
             for child in self.module_call(name).children:
                 child.emit(out)
@@ -684,6 +692,12 @@ def _braces(pattern: str) -> list[str]:
         return [pattern]
     head, tail = pattern[: match.start()], pattern[match.end() :]
     return [p for option in match.group(1).split(",") for p in _braces(head + option + tail)]
+
+
+def _provider_alias(block: Block) -> str:
+    """The literal alias of a provider block ("" for the default configuration)."""
+    alias = block.attributes.get("alias")
+    return str(alias.expr[1]) if alias is not None and alias.expr[0] == "lit" else ""
 
 
 def _mode_of(block: Block) -> str:
@@ -806,8 +820,9 @@ class ResourceInstance:
             memo = self.module.evaluate(attribute.expr, self.names, f"{self.address}.{name}")
             self.lines[name] = attribute.line
             _object_lines(attribute.expr, name, self.lines)
-            if memo.trace:
-                self.provenance[name] = list(memo.trace)
+            trace = _document_trace(attribute.expr, memo)
+            if trace:
+                self.provenance[name] = list(trace)
             self.references.extend((name, target) for target in memo.refs)
             return memo
         if any(b.type == name or (b.type == "dynamic" and b.labels[:1] == [name]) for b in self.block.blocks):
@@ -884,8 +899,9 @@ class ResourceInstance:
                 values[name] = memo.value
             self.lines[prefix + name] = attribute.line
             _object_lines(attribute.expr, prefix + name, self.lines)
-            if memo.trace:
-                self.provenance[prefix + name] = list(memo.trace)
+            trace = _document_trace(attribute.expr, memo)
+            if trace:
+                self.provenance[prefix + name] = list(trace)
             self.references.extend((prefix + name, target) for target in memo.refs)
         values.update(self._blocks(block, names, prefix))
         return values
@@ -938,6 +954,32 @@ class ResourceInstance:
             references=list(dict.fromkeys(self.references)),
             meta=meta,
         )
+
+
+def _document_trace(expr: tuple, memo: Memo) -> tuple[Location, ...]:
+    """Where an attribute's value comes from. A policy document written in place (a heredoc, or jsonencode of an
+    object literal) is its own origin: the variables interpolated into its statements (a region in an ARN) are
+    not where the document, or a statement of it that fails a check, comes from. A document held whole by a
+    variable, local or module input keeps that trace."""
+    written_here = expr[0] in ("tmpl", "lit") or (
+        expr[0] == "call" and expr[1] == "jsonencode" and len(expr[2]) == 1 and expr[2][0][0] == "object"
+    )
+    if memo.trace and written_here and _policy_document(memo.value):
+        return ()
+    return memo.trace
+
+
+def _policy_document(value: Any) -> bool:
+    """A JSON object with a Statement: an IAM or resource policy, known or partly known."""
+    if isinstance(value, PartialDocument):
+        return isinstance(value.document, dict) and "Statement" in value.document
+    if not isinstance(value, str) or not value.lstrip().startswith("{"):
+        return False
+    try:
+        document = json.loads(value)
+    except json.JSONDecodeError:
+        return False
+    return isinstance(document, dict) and "Statement" in document
 
 
 def _object_lines(expr: tuple, path: str, out: dict[str, int]) -> None:

@@ -1,6 +1,7 @@
 """Stage 6: the filter. Turns raw check findings into what the team has decided to see and gate on.
 
-In order: severity overrides and per-path skips from the config; fingerprints; inline
+In order: severity overrides and per-path skips from the config; copies of one module finding from
+several roots merged into one (`dedupe`); fingerprints; inline
 suppressions (kept, marked `suppression`); the baseline (kept, marked `baseline_state`,
 `first_seen`, `overdue`); and `--diff-base` (findings outside the change are dropped and
 counted). Nothing here drops a finding silently: every removal is counted or configured.
@@ -15,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from scanner.config import PathOverride
-from scanner.filter import baseline, diff, suppress
+from scanner.filter import baseline, dedupe, diff, suppress
 from scanner.fingerprint import assign_fingerprints
 from scanner.records import Finding, ScanResult, Severity
 from scanner.registry import load_builtin_checks
@@ -39,6 +40,7 @@ def apply(result: ScanResult, options: FilterOptions) -> ScanResult:
     of them (fingerprint, severity, suppression, baseline state) that it makes here."""
     today = options.today()
     findings = [f for f in (_override(f, options) for f in result.findings) if f is not None]
+    findings = dedupe.merge_module_copies(findings)  # before fingerprints: a merged finding keeps its first root's
     assign_fingerprints(findings)  # first: suppressions and baselines match on them
     known = set(load_builtin_checks()) | {c.id for c in result.checks}  # the user's checks too
     warnings = suppress.apply(findings, result.files, result.resources, today, known)

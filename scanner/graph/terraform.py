@@ -65,6 +65,11 @@ def identities(resource: Resource) -> set[str]:
     return {v for k in IDENTITY_ATTRIBUTES if isinstance(v := resource.attributes.get(k), str) and v}
 
 
+def _own_values(resource: Resource) -> set[str]:
+    """The resource's top-level string values: what a reference to one of its attributes evaluates to."""
+    return {v for v in resource.attributes.values() if isinstance(v, str) and v}
+
+
 def _leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:
     if isinstance(value, list):
         for index, item in enumerate(value):
@@ -81,7 +86,8 @@ def _names(reason: str, target: Resource) -> bool:
     return reason.startswith((f"{target.address}.", f"instances of {target.address} "))
 
 
-_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+# literals that name something no Terraform configuration declares: endpoints, AWS managed policies
+_NEVER_DECLARED = re.compile(r"^([a-z][a-z0-9+.-]*://|arn:aws[\w-]*:iam::aws:policy/)", re.I)
 
 
 def resolve_values(
@@ -109,8 +115,9 @@ def resolve_values(
                 unknown.append((path, leaf))
             else:
                 mentioned.add(owner.key)
-        elif isinstance(leaf, str) and not _URL.match(leaf):  # a URL names an endpoint, never a resource
-            owner = next((t for t in referenced if leaf in identities(t)), None)
+        elif isinstance(leaf, str) and not _NEVER_DECLARED.match(leaf):
+            # the value of a reference (`aws_x.y.domain_name`) is one of the referenced resource's own values
+            owner = next((t for t in referenced if leaf in identities(t) or leaf in _own_values(t)), None)
             if owner is None:
                 literal.append((path, leaf))
             else:
