@@ -8,6 +8,8 @@ pods the selector is meant for (kube-prometheus' Services select pods of its `Pr
 
 from __future__ import annotations
 
+import weakref
+
 from checks._helpers import Verdict
 from checks.kubernetes import (
     BUILTIN_API_GROUPS,
@@ -149,6 +151,25 @@ BUILT_IN_ESCALATIONS = {
 }
 
 
+def _escalations_of(graph: ResourceGraph, role: Resource) -> list[str]:
+    """`_escalations(role)`, computed once per role of the graph: many workloads share a ServiceAccount and
+    its roles (an unknown rule is remembered and raised again each time)."""
+    cache = _ESCALATIONS.setdefault(graph, {})
+    if role.key not in cache:
+        try:
+            cache[role.key] = _escalations(role)
+        except UnknownValue as exc:
+            cache[role.key] = exc
+    found = cache[role.key]
+    if isinstance(found, UnknownValue):
+        raise found
+    return found
+
+
+_ESCALATIONS: weakref.WeakKeyDictionary[ResourceGraph, dict[str, list[str] | UnknownValue]]
+_ESCALATIONS = weakref.WeakKeyDictionary()
+
+
 def _escalations(role: Resource) -> list[str]:
     """The escalation permissions a declared role grants; rules limited to named objects do not count."""
     verdict = Verdict()
@@ -166,19 +187,29 @@ def _escalations(role: Resource) -> list[str]:
 
 def _bindings_of(graph: ResourceGraph, namespace: str | None, account: str) -> list[tuple[Resource, int]]:
     """(binding, subject index) of the bindings naming ServiceAccount namespace/account."""
-    out = []
+    index = _BINDINGS_BY_ACCOUNT.get(graph)
+    if index is None:
+        index = _BINDINGS_BY_ACCOUNT[graph] = _index_bindings(graph)
+    return index.get((namespace, account), [])
+
+
+# per graph, the bindings of each ServiceAccount: built once, not once per workload (kubeflow: 3 s -> 0.05 s)
+_BINDINGS_BY_ACCOUNT: weakref.WeakKeyDictionary[ResourceGraph, dict[tuple[str | None, str], list[tuple[Resource, int]]]]
+_BINDINGS_BY_ACCOUNT = weakref.WeakKeyDictionary()
+
+
+def _index_bindings(graph: ResourceGraph) -> dict[tuple[str | None, str], list[tuple[Resource, int]]]:
+    out: dict[tuple[str | None, str], list[tuple[Resource, int]]] = {}
     for kind in ("RoleBinding", "ClusterRoleBinding"):
         for binding in graph.resources("kubernetes", kind):
-            if kind == "RoleBinding" and binding.kubernetes.namespace != namespace:
-                continue
             for index, subject in enumerate(items(binding.get("subjects"))):
                 if not isinstance(subject, dict) or subject.get("kind") != "ServiceAccount":
                     continue
-                if (
-                    subject.get("name") == account
-                    and (subject.get("namespace") or binding.kubernetes.namespace) == namespace
-                ):
-                    out.append((binding, index))
+                name = subject.get("name")
+                namespace = subject.get("namespace") or binding.kubernetes.namespace
+                if not isinstance(name, str) or (kind == "RoleBinding" and namespace != binding.kubernetes.namespace):
+                    continue
+                out.setdefault((namespace, name), []).append((binding, index))
     return out
 
 
@@ -217,7 +248,7 @@ def workload_with_escalating_account(resource: Resource, graph: ResourceGraph) -
             continue
         with verdict.item():
             for role in graph.linked_via(binding, "roleRef"):
-                what = _escalations(role)
+                what = _escalations_of(graph, role)
                 if what:
                     reasons.append(f"{role.type} {role.kubernetes.name} ({', '.join(what)}) via {binding.address}")
                     related += [binding, role]
