@@ -33,6 +33,7 @@ AREA_TITLES = {
     "AZR": "Azure",
     "GCP": "Google Cloud",
     "SEC": "secrets",
+    "K8S": "Helm releases",
     "DO": "DigitalOcean",
     "GH": "GitHub",
     "OCI": "Oracle Cloud",
