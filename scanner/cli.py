@@ -544,7 +544,7 @@ def scan_command(
         excludes=[*config.exclude_paths, *skip_paths],
         var_files=[*config.var_files, *var_files],  # the command line's come last, so they win
         variables=_variables(var_values),
-        helm_values=_helm_values(helm_values),
+        helm_values=_merged(config.helm_values, _helm_values(helm_values)),  # the command line's last: they win
         filters=_filter_options(config, baseline, create_baseline, update_baseline, diff_base),
         root=root,
     )
@@ -570,6 +570,11 @@ def scan_command(
         compact=compact,
     )
     sys.exit(exit_code(result, threshold, fail_on_incomplete=strict))
+
+
+def _merged(first: dict[str, list[Path]], then: dict[str, list[Path]]) -> dict[str, list[Path]]:
+    """Values files per chart, `then`'s after `first`'s (a later values file wins)."""
+    return {chart: [*first.get(chart, []), *then.get(chart, [])] for chart in {**first, **then}}
 
 
 def _helm_values(items: tuple[str, ...]) -> dict[str, list[Path]]:

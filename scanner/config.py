@@ -65,6 +65,7 @@ class Config:
     exclude_paths: list[str] = field(default_factory=list)
     per_path: list[PathOverride] = field(default_factory=list)
     var_files: list[Path] = field(default_factory=list)
+    helm_values: dict[str, list[Path]] = field(default_factory=dict)  # chart directory or name -> values files
     custom_checks: list[Path] = field(default_factory=list)  # directories of the user's own checks
     sla: dict[Severity, int] = field(default_factory=dict)  # severity -> days
     baseline: Path | None = None
@@ -197,8 +198,11 @@ def confine_paths(data: Any, name: str, base: Path) -> None:
     if not isinstance(data, dict):
         return  # the schema reports it
     boundary = base.resolve()
-    for key in PATH_KEYS:
-        value = data.get(key)
+    helm = data.get("helm")
+    values = helm.get("values") if isinstance(helm, dict) else None
+    named = [(key, data.get(key)) for key in PATH_KEYS]
+    named += [("helm values", files) for files in (values.values() if isinstance(values, dict) else [])]
+    for key, value in named:
         for item in value if isinstance(value, list) else [value]:
             if not isinstance(item, str):
                 continue
@@ -240,6 +244,10 @@ def parse_config(data: Any, name: str, base: Path) -> Config:
             for item in data.get("per-path", [])
         ],
         var_files=[base / p for p in data.get("var-files", [])],
+        helm_values={
+            chart.rstrip("/"): [base / f for f in files]
+            for chart, files in data.get("helm", {}).get("values", {}).items()
+        },
         custom_checks=[base / p for p in data.get("custom-checks", [])],
         sla={Severity(sev): parse_days(value) for sev, value in data.get("sla", {}).items()},
         baseline=base / data["baseline"] if "baseline" in data else None,

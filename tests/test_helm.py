@@ -108,3 +108,22 @@ def test_without_the_extra_each_chart_is_one_visible_notice(charts: Path, monkey
 def test_helm_values_needs_chart_equals_an_existing_file(tmp_path: Path) -> None:
     run = CliRunner().invoke(main, ["scan", str(tmp_path), "--helm-values", "storefront=missing.yaml"])
     assert run.exit_code == 2 and "CHART=FILE" in run.output
+
+
+@needs_helm
+def test_values_files_from_the_configuration_file_render_like_the_flag(charts: Path) -> None:
+    (charts / ".iacgate.yaml").write_text(
+        "helm:\n  values:\n    charts/storefront: [charts/storefront/values-debug.yaml]\n"
+    )
+    run = CliRunner().invoke(main, ["scan", str(charts), "--no-cache", "--root", str(charts), "--format", "json"])
+    found = {(f["check_id"], f["location"]["file"]) for f in json.loads(run.output)["findings"]}
+    assert ("IG-K8S-001", "charts/storefront/templates/deployment.yaml") in found
+
+
+def test_helm_values_of_a_repository_configuration_stay_inside_the_repository(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (tmp_path / "outside.yaml").write_text("debug:\n  enabled: true\n")
+    (repo / ".iacgate.yaml").write_text("helm:\n  values:\n    storefront: [../outside.yaml]\n")
+    run = CliRunner().invoke(main, ["scan", str(repo), "--no-cache", "--root", str(repo)])
+    assert run.exit_code == 2 and "outside the repository" in run.output
