@@ -561,7 +561,11 @@ def decide_any(tests: Iterable[Callable[[], bool]]) -> bool:
 def computed_at_apply(exc: UnknownValue) -> bool:
     """The unknown value is computed by another resource or a data source (an id, an email, a number), as
     opposed to an input nobody has given (a variable without a value)."""
-    return exc.reason.endswith("is known only after apply") or exc.reason.startswith("data source ")
+    return _computed_reason(exc.reason)
+
+
+def _computed_reason(reason: str) -> bool:
+    return reason.endswith("is known only after apply") or reason.startswith("data source ")
 
 
 def configured(resource: Resource, path: str) -> bool:
@@ -752,9 +756,7 @@ def public_grant(statement: PolicyStatement) -> bool:
 def computed_identifier(value: Any) -> bool:
     """An attribute another resource or a data source computes (an ARN, an account id): unknown here, but
     never the wildcard "*", so it cannot make a principal public (`computed_at_apply`, for a value)."""
-    return isinstance(value, Unknown) and (
-        value.reason.endswith("is known only after apply") or value.reason.startswith("data source ")
-    )
+    return isinstance(value, Unknown) and _computed_reason(value.reason)
 
 
 def without_computed_ids(value: Any) -> Any:

@@ -18,9 +18,9 @@ from checks._helpers import (
     first_block,
     is_true,
     is_world_cidr,
+    public_statements,
     written,
 )
-from checks._helpers import public_statements as _public_statements
 from checks.aws_compute import privileged_containers
 from checks.terraform_aws import aws_ebs_unencrypted, aws_rds_unencrypted
 from scanner.records import Resource, UnknownValue
@@ -585,7 +585,7 @@ def aws_search_public_policy(resource, graph):
     verdict = Verdict()
     for holder, path in holders:
         with verdict.item():
-            found = _public_statements(holder, path)
+            found = public_statements(holder, path)
             if found:
                 related = () if holder is resource else (holder,)
                 at = path if holder is resource else None

@@ -25,7 +25,6 @@ from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
 
 # The shared public-principal reader, under the name checks/aws_services_graph.py imports it by.
-_public_statements = public_statements
 BLOCK_FLAGS = ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
 
 
