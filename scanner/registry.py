@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.compliance import COMPLIANCE_FRAMEWORKS
+from scanner.fix.spec import FixSpec, InsertInstruction, RewriteInstruction
 from scanner.records import FRAMEWORKS, Resource, Severity
 
 
@@ -51,6 +52,7 @@ class Check:
     # controls the check gives evidence for, by compliance framework: {"cis-aws-3.0": ("3.5",)}
     compliance: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
     source: str = ""  # file that defines the check (`checks/kubernetes.py`, a custom check's path)
+    fix: FixSpec | None = None  # what `iacgate fix` may change to clear a finding (scanner/fix/spec.py)
 
     @property
     def all_tags(self) -> tuple[str, ...]:
@@ -99,10 +101,12 @@ def check(
     example: str = "",
     compliance: Mapping[str, Iterable[str]] | None = None,
     source: str | None = None,
+    fix: FixSpec | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register the decorated function as check `id`. IDs are stable forever; never reuse one.
 
     `compliance` names the controls the check evidences, per framework (see `COMPLIANCE_FRAMEWORKS`).
+    `fix` declares the safe value `iacgate fix` may write (scanner/fix/spec.py).
     """
     if framework not in FRAMEWORKS:
         raise CheckDefinitionError(f"{id}: unknown framework {framework!r}")
@@ -110,6 +114,8 @@ def check(
     if unknown:
         names, known = ", ".join(sorted(unknown)), ", ".join(COMPLIANCE_FRAMEWORKS)
         raise CheckDefinitionError(f"{id}: unknown compliance framework(s) {names} (known: {known})")
+    if isinstance(fix, RewriteInstruction | InsertInstruction) and framework != "dockerfile":
+        raise CheckDefinitionError(f"{id}: {type(fix).__name__} fixes only Dockerfile checks")
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         target = _TARGETS[-1]
@@ -131,6 +137,7 @@ def check(
             example=example.strip("\n"),
             compliance={name: tuple(controls) for name, controls in sorted((compliance or {}).items())},
             source=source or source_name(fn.__code__.co_filename),
+            fix=fix,
         )
         return fn
 
