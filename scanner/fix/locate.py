@@ -76,7 +76,7 @@ def _readable(rel: str, what: str) -> None:
     if rel.startswith(("<", "../", "/")):
         raise NotFixable(f"{what} is set outside the repository ({rel})")
     if _downloaded(rel):
-        raise NotFixable(f"{what} comes from a module downloaded under .terraform ({rel}): change its inputs or version")
+        raise NotFixable(f"{what} comes from a module downloaded under .terraform ({rel}): change its inputs")
     if rel.endswith(".json"):
         raise NotFixable(f"{what} is set in JSON configuration ({rel}), which iacgate does not edit")
 
