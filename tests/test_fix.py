@@ -21,6 +21,7 @@ from scanner.records import Finding, ScanResult
 from scanner.registry import Selection
 from scanner.scan import ScanOptions, scan
 from tests.conftest import FIXTURES
+from tests.test_helm import needs_helm
 
 CHECKS_DIR = FIXTURES / "fix" / "checks"
 TEST_CHECKS = load_custom_checks([ChecksDirectory(CHECKS_DIR, run_python=True)])
@@ -235,3 +236,31 @@ def test_a_yaml_check_declares_its_fix(tmp_path: Path) -> None:
     assert [f.fix.status for f in findings] == [APPLIED]
     assert "emptyDir" in findings[0].fix.warning
     assert findings[0].fix.edits[0].text.endswith("readOnlyRootFilesystem: true")
+
+
+def test_kustomize_fixes_edit_the_patch_that_set_the_value_and_the_base_that_lacks_it(tmp_path: Path) -> None:
+    root = _copy("kustomize", tmp_path)
+    run = propose(_scan(root))
+    assert sorted(run.changes) == ["base/deployment.yaml", "overlays/prod/debug-patch.yaml"]
+    assert _changed_lines(*run.changes["overlays/prod/debug-patch.yaml"]) == [
+        "-            allowPrivilegeEscalation: true",
+        "+            allowPrivilegeEscalation: false",
+    ]
+    assert write(run) == []
+    _rescan_clears(root, run)
+
+
+@needs_helm
+def test_a_helm_template_is_not_fixable_here(tmp_path: Path) -> None:
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: jobs\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("image: registry.example.com/jobs:1.0.0\n")
+    (chart / "templates" / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}-jobs\nspec:\n  containers:\n"
+        "    - name: jobs\n      image: {{ .Values.image }}\n"
+    )
+    run = propose(_scan(tmp_path))
+    proposals = [f.fix for f in run.result.findings if f.check_id == "FIX-K8S-001"]
+    assert proposals and all(p.status == NOT_FIXABLE and "Helm template" in p.reason for p in proposals)
+    assert not run.changes
