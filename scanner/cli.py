@@ -27,7 +27,7 @@ import scanner.workspace as workspace
 from scanner import __version__
 from scanner.compliance import COMPLIANCE_FRAMEWORKS
 from scanner.discover import scan_root
-from scanner.docs import DOCS_URL, render_checks_markdown
+from scanner.docs import DOCS_URL, fix_text, render_checks_markdown
 from scanner.parsers import ParseCache
 from scanner.records import FRAMEWORKS, ScanResult, Severity
 from scanner.registry import Check, Selection, load_builtin_checks
@@ -986,6 +986,7 @@ def checks_command(fmt: str, checks_dirs: tuple[Path, ...], config_file: Path | 
                 "graph": c.graph,
                 "compliance": {name: list(controls) for name, controls in c.compliance.items()},
                 "source": c.source,
+                "fix": None if c.fix is None else {"made_by_default": not c.fix.unsafe, "does": fix_text(c.fix)},
             }
             for c in checks
         ]

@@ -117,14 +117,14 @@ def _section(c: Check) -> list[str]:
     for name, controls in c.compliance.items():
         lines.append(f"- {COMPLIANCE_FRAMEWORKS[name]}: {', '.join(controls)}")
     if c.fix is not None:
-        lines.append(f"- `iacgate fix`: {_fix_text(c.fix)}")
+        lines.append(f"- `iacgate fix`: {fix_text(c.fix)}")
     lines += ["", f"**Why it matters.** {c.description}", "", f"**How to fix.** {c.remediation}", ""]
     if c.example:
         lines += ["**Example.**", "", fenced(c.example, c.framework), ""]
     return lines
 
 
-def _fix_text(fix: FixSpec) -> str:
+def fix_text(fix: FixSpec) -> str:
     what = f"sets `{fix.path}` to `{json.dumps(fix.value)}`" if isinstance(fix, SetValue) else fix.describe()
     return f"{what}; only with `--unsafe`: {fix.unsafe}" if fix.unsafe else f"{what} (safe: made by default)"
 
