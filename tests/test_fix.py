@@ -264,3 +264,13 @@ def test_a_helm_template_is_not_fixable_here(tmp_path: Path) -> None:
     proposals = [f.fix for f in run.result.findings if f.check_id == "FIX-K8S-001"]
     assert proposals and all(p.status == NOT_FIXABLE and "Helm template" in p.reason for p in proposals)
     assert not run.changes
+
+
+def test_fix_sarif_passes_github_validation_and_the_schema(tmp_path: Path) -> None:
+    from tests.test_sarif import _validate
+
+    root = _copy("terraform", tmp_path)
+    result = _cli("fix", str(root), "--checks-dir", str(CHECKS_DIR), "--format", "sarif", "--unsafe")
+    log = json.loads(result.output)
+    assert sum(1 for r in log["runs"][0]["results"] if r.get("fixes")) >= 8
+    _validate(result.output, root, tmp_path)

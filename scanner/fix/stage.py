@@ -137,6 +137,7 @@ def propose(result: ScanResult, *, unsafe: bool = False, threshold: Severity = S
     for item in planned:
         if item.located is not None and not item.reason:
             groups[_key(item.located.target)].append(item)
+    _refuse_disagreements(groups)
     shared = _shared(groups, result, sources)
     proposals: dict[int, FixProposal] = {}
     accepted: dict[str, list[Target]] = defaultdict(list)
@@ -161,6 +162,21 @@ def propose(result: ScanResult, *, unsafe: bool = False, threshold: Severity = S
     by_finding = {id(item.finding): proposals[id(item)] for item in planned}
     findings = [replace(f, fix=by_finding[id(f)]) if id(f) in by_finding else f for f in result.findings]
     return FixRun(replace(result, findings=findings), changes, {rel: sources.raw[rel] for rel in changes})
+
+
+def _refuse_disagreements(groups: dict[tuple, list[_Planned]]) -> None:
+    """Two checks that want different values at one place: neither is made (the second would undo the first)."""
+    places: dict[tuple, list[tuple]] = defaultdict(list)
+    for key, items in groups.items():
+        target = items[0].located.target if items[0].located else None
+        if isinstance(target, HclTarget | YamlTarget):
+            places[(type(target).__name__, repr(replace(target, value=None)))].append(key)
+    for keys in places.values():
+        if len(keys) > 1:
+            ids = sorted({item.check.id for key in keys for item in groups[key]})
+            for key in keys:
+                for item in groups.pop(key):
+                    item.reason = f"{', '.join(ids)} want different values here: fix it by hand"
 
 
 def _judged(item: _Planned, dispatch: Dispatch, result: ScanResult, sources: _Sources) -> str:
