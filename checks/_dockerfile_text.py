@@ -110,14 +110,18 @@ def replace_keyword(text: str, keyword: str) -> str:
 def edit_options(text: str, programs: str, option: str, keep: Callable[[str], str] | None = None) -> str:
     """Every option matching the regular expression `option` (a whole word, or with its value) inside a
     `programs` command removed, or replaced by `keep(option)` when that is not empty. A removed option takes
-    one of the blanks around it, so a line that held only the option disappears and the others are kept."""
+    one of the blanks around it with it, so a line that held only the option disappears and no two lines are
+    joined."""
     compiled = re.compile(rf"(?P<pre>{_BLANK})(?P<option>{option})(?P<post>{_BLANK}|(?=[;&|)])|$)")
 
     def edit(match: re.Match[str]) -> str:
         kept = keep(match.group("option")) if keep else ""
         if kept:
             return match.group("pre") + kept + match.group("post")
-        return match.group("pre") if match.group("post") else ""
+        pre, post = match.group("pre"), match.group("post")
+        if not post:
+            return ""  # the command ends here: the blank before the option goes with it
+        return post if "\n" in post and "\n" not in pre else pre  # keep a line break rather than join lines
 
     out, last = [], 0
     for start, _, end in commands(text, programs):
