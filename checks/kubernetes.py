@@ -186,6 +186,12 @@ def _escalation_inherent(container: Container) -> bool:
     remediation="Set `runAsNonRoot: true` and a non-zero `runAsUser` in the pod's or the container's "
     "securityContext, and build the image with a non-root USER.",
     example="securityContext:\n  runAsNonRoot: true\n  runAsUser: 10001",
+    fix=SetValue(
+        "securityContext.runAsNonRoot",
+        True,
+        unsafe="the kubelet then refuses to start a container whose image runs as root, or names its user (USER "
+        "app) instead of a numeric UID, until the image or the pod sets a non-zero runAsUser",
+    ),
 )
 def runs_as_root(resource: Resource) -> list[Fail]:
     fails = []
