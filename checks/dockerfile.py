@@ -108,8 +108,8 @@ def _user_part(user: str) -> str:
     graph=True,
     fix=InsertInstruction(
         "USER 10001",
-        unsafe="the image's processes lose root: files they write must belong to UID 10001, ports below 1024 need a "
-        "capability, and an entrypoint that drops privileges itself (gosu, su-exec) can no longer",
+        unsafe="the image's processes lose root (files they write must belong to UID 10001, an entrypoint that drops "
+        "privileges itself with gosu or su-exec can no longer), and a Windows image needs USER ContainerUser instead",
     ),
 )
 def final_stage_runs_as_root(resource: Resource, graph: ResourceGraph) -> Fail | None:

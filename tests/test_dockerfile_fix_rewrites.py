@@ -132,6 +132,25 @@ def test_tls_settings_an_option_removal_cannot_undo_are_left_alone(text: str) ->
     assert rewrite("IG-DKR-012", text) is None
 
 
+def test_plain_http_downloads_become_https_but_local_addresses_and_other_commands_stay() -> None:
+    text = (
+        'RUN curl -fsSL "http://get.example-agent.io/agent" -o /usr/local/bin/agent \\\n'
+        " && wget -qO /tmp/key.asc http://keys.example.org/release.asc \\\n"
+        " && curl -fsS http://localhost:8080/healthz \\\n"
+        ' && echo "mirror http://deb.example.org" > /etc/mirror'
+    )
+    assert rewrite("IG-DKR-042", text) == (
+        'RUN curl -fsSL "https://get.example-agent.io/agent" -o /usr/local/bin/agent \\\n'
+        " && wget -qO /tmp/key.asc https://keys.example.org/release.asc \\\n"
+        " && curl -fsS http://localhost:8080/healthz \\\n"
+        ' && echo "mirror http://deb.example.org" > /etc/mirror'
+    )
+    assert rewrite("IG-DKR-042", "ADD http://downloads.example.org/tool-2.1.tar.gz /opt/") == (
+        "ADD https://downloads.example.org/tool-2.1.tar.gz /opt/"
+    )
+    assert rewrite("IG-DKR-042", "RUN curl -fsSLo /tmp/tool.tgz $TOOL_URL") is None
+
+
 def test_final_stage_user_is_inserted_as_an_unprivileged_uid() -> None:
     fix = CHECKS["IG-DKR-001"].fix
     assert isinstance(fix, InsertInstruction) and fix.text == "USER 10001" and fix.unsafe
