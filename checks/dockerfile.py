@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from checks._dockerfile_text import edit_options, replace_keyword, shell_form_run
+from scanner.fix.spec import InsertInstruction, RewriteInstruction
 from scanner.graph import ResourceGraph
 from scanner.graph.images import stage_user
 from scanner.parsers.dockerfile import ROOT_USERS, SHELLS
@@ -104,6 +106,11 @@ def _user_part(user: str) -> str:
     example="FROM python:3.12-slim\nRUN useradd --uid 10001 --no-create-home app\nCOPY --chown=app . /app\n"
     'USER 10001\nCMD ["python", "/app/main.py"]',
     graph=True,
+    fix=InsertInstruction(
+        "USER 10001",
+        unsafe="the image's processes lose root (files they write must belong to UID 10001, an entrypoint that drops "
+        "privileges itself with gosu or su-exec can no longer), and a Windows image needs USER ContainerUser instead",
+    ),
 )
 def final_stage_runs_as_root(resource: Resource, graph: ResourceGraph) -> Fail | None:
     if not resource.get("final"):
@@ -301,6 +308,14 @@ def add_remote_url(resource: Resource) -> list[Fail]:
     return fails
 
 
+_ADD_ONLY_FLAGS = re.compile(r"(?<!\S)--(checksum|keep-git-dir|unpack)\b")
+
+
+def _add_to_copy(text: str) -> str | None:
+    """ADD -> COPY, unless the instruction uses a flag only ADD has."""
+    return None if _ADD_ONLY_FLAGS.search(text) else replace_keyword(text, "COPY")
+
+
 @check(
     id="IG-DKR-007",
     title="ADD used for local files where COPY suffices",
@@ -313,6 +328,12 @@ def add_remote_url(resource: Resource) -> list[Fail]:
     "is later replaced by an archive is unpacked into the image, paths and all. COPY does only what it says.",
     remediation="Use COPY for plain files and directories; keep ADD for the archives you mean to extract.",
     example="COPY requirements.txt /app/",
+    fix=RewriteInstruction(
+        _add_to_copy,
+        "use COPY instead of ADD",
+        unsafe="ADD unpacks a local tar archive whatever its name (Docker recognises archives by content): a "
+        "source that is such an archive would be copied packed",
+    ),
 )
 def add_instead_of_copy(resource: Resource) -> list[Fail]:
     fails = []
@@ -469,6 +490,21 @@ def _disables_tls(name: str, args: list[str]) -> str | None:
     return None
 
 
+def _verify_tls(text: str) -> str | None:
+    """The RUN without curl -k/--insecure, wget --no-check-certificate, pip --trusted-host and git
+    `-c http.sslVerify=false`; None for what removing an option cannot undo (an ENV, `npm config set strict-ssl
+    false`, `git config http.sslVerify false`, pip from a plain-HTTP index, which needs --trusted-host)."""
+    if not shell_form_run(text) or re.search(r"(?:index-url|find-links|-i|-f)[ =]+['\"]?http://", text):
+        return None
+    value = r"(?:=|(?:[ \t]|\\\r?\n)+)[^\s\\;&|]+"  # `--opt=value` or `--opt value`
+    edited = edit_options(text, "curl", r"-[a-zA-Z]*k[a-zA-Z]*", lambda bundle: bundle.replace("k", "").rstrip("-"))
+    edited = edit_options(edited, "curl", "--insecure")
+    edited = edit_options(edited, "wget", "--no-check-certificate")
+    edited = edit_options(edited, r"pip[\d.]*|python[\d.]*", "--trusted-host" + value)
+    edited = edit_options(edited, "git", r"-c(?:[ \t]+)(?i:http\.sslverify=(?:false|0|no))")
+    return edited if edited != text else None
+
+
 @check(
     id="IG-DKR-012",
     title="TLS certificate verification disabled",
@@ -483,6 +519,12 @@ def _disables_tls(name: str, args: list[str]) -> str | None:
     "trust store (`update-ca-certificates`) or point the tool at it (`--cacert`, `PIP_CERT`, `cafile`).",
     example="COPY corp-ca.crt /usr/local/share/ca-certificates/\nRUN update-ca-certificates && "
     "curl -fsSLo app.tgz https://artifacts.example.com/app.tgz",
+    fix=RewriteInstruction(
+        _verify_tls,
+        "remove the option that turns off TLS certificate verification",
+        unsafe="a server with a self-signed or private-CA certificate then fails the build until its CA is "
+        "trusted in the image",
+    ),
 )
 def tls_verification_disabled(resource: Resource) -> list[Fail]:
     fails: dict[int, Fail] = {}

@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from checks._dockerfile_text import commands, shell_form_run
 from checks.dockerfile import _commands, _image_tag, _of, _runs, _script
+from scanner.fix.spec import RewriteInstruction
 from scanner.graph import ResourceGraph
 from scanner.records import Resource, Unknown
 from scanner.registry import Fail, check
@@ -478,6 +480,27 @@ def credentials_in_url(resource: Resource) -> list[Fail]:
 _PLAIN_HTTP = re.compile(r"^http://(?!(localhost|127\.0\.0\.1|\[::1\]|0\.0\.0\.0)([:/]|$))", re.IGNORECASE)
 
 
+# `http://` to another host, as written in an instruction (after a blank, a quote or a line continuation)
+_PLAIN_HTTP_TEXT = re.compile(
+    r"(?<=[\s\"'])http://(?!(?:localhost|127\.0\.0\.1|\[::1\]|0\.0\.0\.0)(?=[:/\s\"']|$))", re.IGNORECASE
+)
+
+
+def _https(text: str) -> str | None:
+    """The plain-HTTP URLs of an ADD, or of the curl and wget commands of a RUN, as https://."""
+    if re.match(r"\s*ADD\b", text, re.IGNORECASE):
+        edited = _PLAIN_HTTP_TEXT.sub("https://", text)
+    elif shell_form_run(text):
+        out, last = [], 0
+        for start, _, end in commands(text, "curl|wget"):
+            out += [text[last:start], _PLAIN_HTTP_TEXT.sub("https://", text[start:end])]
+            last = end
+        edited = "".join([*out, text[last:]])
+    else:
+        return None
+    return edited if edited != text else None
+
+
 @check(
     id="IG-DKR-042",
     title="Software downloaded over plain HTTP",
@@ -491,6 +514,12 @@ _PLAIN_HTTP = re.compile(r"^http://(?!(localhost|127\.0\.0\.1|\[::1\]|0\.0\.0\.0
     example="RUN curl -fsSLo /tmp/tool.tgz https://downloads.example.com/tool-1.4.2.tgz \\\n"
     ' && echo "<sha256>  /tmp/tool.tgz" | sha256sum -c -',
     tags=("supply-chain",),
+    fix=RewriteInstruction(
+        _https,
+        "download over https://",
+        unsafe="a server that does not serve the same path over HTTPS, or serves it with a certificate the image "
+        "does not trust, fails the build",
+    ),
 )
 def plain_http_download(resource: Resource) -> list[Fail]:
     fails = []

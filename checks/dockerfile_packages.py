@@ -14,7 +14,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+from checks._dockerfile_text import add_option, append_command, commands
 from checks.dockerfile import _commands, _runs
+from scanner.fix.spec import RewriteInstruction
 from scanner.records import Resource
 from scanner.registry import Fail, check
 
@@ -71,6 +73,7 @@ _LOCAL_PACKAGE = re.compile(r"(^[./~]|\.(deb|rpm|apk|whl|tar\.gz|tgz|zip|gem)$|^
 _SIMULATE = {"-s", "--simulate", "--dry-run", "--just-print", "--no-act", "--recon", "--assumeno", "--simulate=yes"}
 _OS_MANAGERS = {"apt", "apk", "rpm", "zypper"}
 _PIP_SELF = {"pip", "setuptools", "wheel"}  # upgrading the installer itself is routine hygiene
+_RECOMMENDS_OFF = re.compile(r"Install-Recommends[\"']?=[\"']?(false|0)", re.I)  # -o APT::Install-Recommends=false
 
 
 def _operands(args: list[str], value_options: set[str]) -> list[str]:
@@ -329,6 +332,13 @@ def _verb(args: list[str]) -> str | None:
     return next((a for a in args if not a.startswith("-")), None)
 
 
+def _no_install_recommends(text: str) -> str | None:
+    return add_option(
+        text, "apt-get|apt", "install", "--no-install-recommends",
+        lambda command: "--no-install-recommends" in command or bool(_RECOMMENDS_OFF.search(command)),
+    )  # fmt: skip
+
+
 @check(
     id="IG-DKR-022",
     title="apt-get install without --no-install-recommends",
@@ -344,17 +354,27 @@ def _verb(args: list[str]) -> str | None:
     example="RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates \\\n"
     " && rm -rf /var/lib/apt/lists/*",
     tags=("hygiene",),
+    fix=RewriteInstruction(
+        _no_install_recommends,
+        "add --no-install-recommends to apt-get install",
+        unsafe="packages the image relied on without naming them (only recommended by what it installs) are no "
+        "longer installed",
+    ),
 )
 def apt_recommends(resource: Resource) -> list[Fail]:
     fails = []
     for index, calls in _apt_commands(resource):
         for name, args in calls:
             if name in ("apt-get", "apt") and _verb(args) == "install" and not _SIMULATE & set(args):
-                off = re.search(r"Install-Recommends[\"']?=[\"']?(false|0)", " ".join(args), re.I)
+                off = _RECOMMENDS_OFF.search(" ".join(args))
                 if "--no-install-recommends" not in args and not off:
                     fails.append(Fail(f"instructions.{index}", f"{name} install also installs recommended packages"))
                     break
     return fails
+
+
+def _remove_apt_lists(text: str) -> str | None:
+    return append_command(text, "rm -rf /var/lib/apt/lists/*")
 
 
 @check(
@@ -372,6 +392,9 @@ def apt_recommends(resource: Resource) -> list[Fail]:
     "`RUN --mount=type=cache,target=/var/lib/apt/lists ...`).",
     example="RUN apt-get update && apt-get install -y --no-install-recommends curl \\\n && rm -rf /var/lib/apt/lists/*",
     tags=("hygiene",),
+    # Safe: the lists are apt's download index, rebuilt by the next `apt-get update`; only a later RUN that
+    # installs without updating first needs them, and it fails the build (it never ships a different image).
+    fix=RewriteInstruction(_remove_apt_lists, "remove /var/lib/apt/lists at the end of the RUN"),
 )
 def apt_lists_left(resource: Resource) -> list[Fail]:
     if not resource.get("final"):
@@ -448,6 +471,13 @@ def apt_update_alone(resource: Resource) -> list[Fail]:
     return fails
 
 
+_APK_NO_CACHE = re.compile(r"\s--no-(cache|network)(?=\s|$)")
+
+
+def _apk_no_cache(text: str) -> str | None:
+    return add_option(text, "apk", "add", "--no-cache", lambda command: bool(_APK_NO_CACHE.search(command)))
+
+
 @check(
     id="IG-DKR-026",
     title="apk add without --no-cache",
@@ -460,6 +490,9 @@ def apt_update_alone(resource: Resource) -> list[Fail]:
     remediation="Use `apk add --no-cache ...`.",
     example="RUN apk add --no-cache ca-certificates~20240705",
     tags=("hygiene",),
+    # Safe: --no-cache fetches the index for this command instead of reading and keeping /var/cache/apk;
+    # the same packages are installed.
+    fix=RewriteInstruction(_apk_no_cache, "add --no-cache to apk add"),
 )
 def apk_cache_left(resource: Resource) -> list[Fail]:
     if not resource.get("final"):
@@ -477,6 +510,15 @@ def apk_cache_left(resource: Resource) -> list[Fail]:
     return fails
 
 
+def _rpm_clean_all(text: str) -> str | None:
+    """`&& dnf clean all` (or yum, the installer the RUN calls first) at the end of the RUN."""
+    found = commands(text, "yum|dnf", "install")
+    if not found:
+        return None
+    program = re.match(r"(?:[\w./-]*/)?(\w+)", text[found[0][0] :])
+    return append_command(text, f"{program.group(1) if program else 'dnf'} clean all")
+
+
 @check(
     id="IG-DKR-027",
     title="yum/dnf install without cleaning the cache",
@@ -489,6 +531,9 @@ def apk_cache_left(resource: Resource) -> list[Fail]:
     remediation="End the same RUN with `&& yum clean all` (or `dnf clean all`, `rm -rf /var/cache/yum`).",
     example="RUN dnf install -y nginx-1.24.0 && dnf clean all",
     tags=("hygiene",),
+    # Safe: `clean all` removes downloaded metadata and packages; yum and dnf fetch metadata again when a
+    # later command needs it.
+    fix=RewriteInstruction(_rpm_clean_all, "clean the yum/dnf cache at the end of the RUN"),
 )
 def rpm_cache_left(resource: Resource) -> list[Fail]:
     if not resource.get("final"):

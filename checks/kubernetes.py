@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from scanner.fix.spec import SetValue
 from scanner.graph import ResourceGraph
 from scanner.graph.images import built_by_skaffold, pinned_by_kustomize
 from scanner.kube import WORKLOAD_KINDS, Container, containers, is_patch_fragment, items, pod_spec, security_value
@@ -151,6 +152,9 @@ def _linux_containers(resource: Resource) -> Iterator[Container]:
     "report those instead.",
     remediation="Set `securityContext.allowPrivilegeEscalation: false` on every container.",
     example="securityContext:\n  allowPrivilegeEscalation: false",
+    # Safe: no_new_privs only keeps a process from gaining privileges its parent does not hold (setuid binaries,
+    # file capabilities); the Pod Security Standards' Restricted profile requires it of every container.
+    fix=SetValue("securityContext.allowPrivilegeEscalation", False),
 )
 def privilege_escalation(resource: Resource) -> list[Fail]:
     return _require_security_flag(
@@ -182,6 +186,12 @@ def _escalation_inherent(container: Container) -> bool:
     remediation="Set `runAsNonRoot: true` and a non-zero `runAsUser` in the pod's or the container's "
     "securityContext, and build the image with a non-root USER.",
     example="securityContext:\n  runAsNonRoot: true\n  runAsUser: 10001",
+    fix=SetValue(
+        "securityContext.runAsNonRoot",
+        True,
+        unsafe="the kubelet then refuses to start a container whose image runs as root, or names its user (USER "
+        "app) instead of a numeric UID, until the image or the pod sets a non-zero runAsUser",
+    ),
 )
 def runs_as_root(resource: Resource) -> list[Fail]:
     fails = []
@@ -309,6 +319,12 @@ def dangerous_capabilities(resource: Resource) -> list[Fail]:
     "network.",
     remediation="Drop ALL capabilities and add back only those the process needs.",
     example="securityContext:\n  capabilities:\n    drop: [ALL]",
+    fix=SetValue(
+        "securityContext.capabilities.drop",
+        ["ALL"],
+        unsafe="a process that needs one of the runtime's default capabilities (binding a port below 1024, chown, "
+        "setuid) fails until it is added back under capabilities.add",
+    ),
 )
 def capabilities_not_dropped(resource: Resource) -> list[Fail]:
     fails = []
@@ -342,6 +358,12 @@ def capabilities_not_dropped(resource: Resource) -> list[Fail]:
     "persist changes to the container's binaries and configuration.",
     remediation="Set `readOnlyRootFilesystem: true` and mount an emptyDir where the process must write (/tmp, caches).",
     example="securityContext:\n  readOnlyRootFilesystem: true",
+    fix=SetValue(
+        "securityContext.readOnlyRootFilesystem",
+        True,
+        unsafe="a process that writes outside its volumes (/tmp, caches, pid files) fails until an emptyDir is "
+        "mounted where it writes",
+    ),
 )
 def writable_root_filesystem(resource: Resource) -> list[Fail]:
     return _require_security_flag(
@@ -476,6 +498,11 @@ def image_not_pinned(resource: Resource, graph: ResourceGraph) -> list[Fail]:
     "ServiceAccount), or give the pod a dedicated ServiceAccount if it needs the API.",
     example="spec:\n  automountServiceAccountToken: false",
     graph=True,
+    fix=SetValue(
+        "automountServiceAccountToken",
+        False,
+        unsafe="a pod that calls the Kubernetes API with the mounted token loses its credentials",
+    ),
 )
 def default_token_mounted(resource: Resource, graph: ResourceGraph) -> Fail | None:
     found = pod_spec(resource)

@@ -16,6 +16,7 @@ from typing import Any
 
 from checks._helpers import Verdict
 from checks.kubernetes import DANGEROUS_CAPABILITIES
+from scanner.fix.spec import SetValue
 from scanner.kube import WORKLOAD_KINDS, containers, is_patch_fragment, items, pod_spec
 from scanner.records import Resource, Unknown, UnknownValue
 from scanner.registry import Fail, check
@@ -148,6 +149,12 @@ def host_port(resource: Resource) -> list[Fail] | None:
     "default profile, which blocks mounts, writes to /proc and /sys and other escape steps.",
     remediation="Remove the override (the runtime default applies) or use `RuntimeDefault` / a `Localhost` profile.",
     example="securityContext:\n  appArmorProfile:\n    type: RuntimeDefault",
+    fix=SetValue(
+        "securityContext.appArmorProfile.type",
+        "RuntimeDefault",
+        unsafe="Unconfined was asked for explicitly: the runtime's default profile denies mounts and writes to parts "
+        "of /proc and /sys the workload may need",
+    ),
 )
 def apparmor_unconfined(resource: Resource) -> list[Fail] | None:
     verdict = Verdict()
@@ -205,6 +212,12 @@ def selinux_options(resource: Resource) -> list[Fail] | None:
     "(/proc/kcore, /proc/sys, /proc/sysrq-trigger...), exposing kernel information and controls to the container.",
     remediation="Remove `procMount` (the default is `Default`).",
     example="securityContext:\n  procMount: Default",
+    fix=SetValue(
+        "securityContext.procMount",
+        "Default",
+        unsafe="nested container runtimes (rootless BuildKit, Sysbox) ask for an unmasked /proc and stop working "
+        "with the masked default",
+    ),
 )
 def proc_mount_unmasked(resource: Resource) -> list[Fail] | None:
     verdict = Verdict()
@@ -241,6 +254,12 @@ def _seccomp_annotations(resource: Resource) -> Iterator[tuple[str, str, str]]:
     remediation="Use `seccompProfile.type: RuntimeDefault`, or a `Localhost` profile that allows what the "
     "process needs.",
     example="securityContext:\n  seccompProfile:\n    type: RuntimeDefault",
+    fix=SetValue(
+        "securityContext.seccompProfile.type",
+        "RuntimeDefault",
+        unsafe="Unconfined was asked for explicitly: the runtime's default profile blocks system calls the workload "
+        "may use (ptrace, perf_event_open, unshare)",
+    ),
 )
 def seccomp_unconfined(resource: Resource) -> list[Fail] | None:
     verdict = Verdict()
@@ -273,6 +292,9 @@ def _seccomp_set(resource: Resource, context_path: str) -> bool:
     "privileged containers (which run unconfined anyway) are IG-K8S-001's.",
     remediation="Set `securityContext.seccompProfile.type: RuntimeDefault` on the pod spec.",
     example="spec:\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault",
+    # Safe: RuntimeDefault is the profile Docker and Podman apply to every container unless told otherwise, and
+    # the one the kubelet applies itself with --seccomp-default; it blocks only calls applications rarely make.
+    fix=SetValue("securityContext.seccompProfile.type", "RuntimeDefault"),
 )
 def seccomp_unset(resource: Resource) -> list[Fail] | None:
     pod = _pod_context(resource)
@@ -397,6 +419,12 @@ def capability_outside_baseline(resource: Resource) -> list[Fail] | None:
     "equivalent of a privileged container.",
     remediation="Remove `hostProcess`; keep HostProcess containers for node agents deployed by administrators.",
     example="securityContext:\n  windowsOptions:\n    runAsUserName: ContainerUser",
+    fix=SetValue(
+        "securityContext.windowsOptions.hostProcess",
+        False,
+        unsafe="a HostProcess container is a node agent that needs the node's network, files and privileges: as an "
+        "ordinary container it stops working",
+    ),
 )
 def windows_host_process(resource: Resource) -> list[Fail] | None:
     verdict = Verdict()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from checks._helpers import Verdict
+from scanner.fix.spec import SetValue
 from scanner.graph import ResourceGraph
 from scanner.graph.images import built_by_skaffold, pinned_by_kustomize
 from scanner.kube import WORKLOAD_KINDS, Container, containers, is_patch_fragment, items
@@ -75,6 +76,12 @@ def image_without_digest(resource: Resource) -> list[Fail] | None:
     remediation="Pin a version tag or digest; if the tag must move, use `imagePullPolicy: Always`.",
     example="containers:\n  - name: web\n    image: nginx:1.27.2\n    imagePullPolicy: IfNotPresent",
     graph=True,
+    fix=SetValue(
+        "imagePullPolicy",
+        "Always",
+        unsafe="pods then pull at every start: an image that exists only on the nodes (policy Never, images loaded "
+        "into kind or minikube) or an unreachable registry keeps them from starting",
+    ),
 )
 def mutable_tag_cached(resource: Resource, graph: ResourceGraph) -> list[Fail] | None:
     verdict = Verdict()
@@ -398,6 +405,12 @@ def nginx_snippet(resource: Resource) -> list[Fail]:
     remediation='Set `allow-snippet-annotations: "false"` (the default since controller v1.9) and use the '
     "dedicated annotations instead.",
     example='kind: ConfigMap\nmetadata:\n  name: ingress-nginx-controller\ndata:\n  allow-snippet-annotations: "false"',
+    fix=SetValue(
+        "data.allow-snippet-annotations",
+        "false",
+        unsafe="Ingresses that rely on snippet annotations are then refused by the controller or lose that "
+        "configuration",
+    ),
 )
 def nginx_snippets_allowed(resource: Resource) -> Fail | None:
     value = resource.get("data.allow-snippet-annotations")
