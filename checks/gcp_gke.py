@@ -651,12 +651,6 @@ def gke_dashboard(resource):
     "  cluster = google_container_cluster.main.id\n\n  node_config {\n    metadata = {\n"
     '      disable-legacy-endpoints = "true"\n    }\n  }\n}',
     tags=("kubernetes",),
-    fix=SetValue(
-        "metadata.disable-legacy-endpoints",
-        "true",
-        unsafe="node_config.metadata forces replacement: of the node pool, or of the whole cluster for the cluster's"
-        " own node_config",
-    ),
 )
 def gke_legacy_endpoints(resource):
     verdict = Verdict()
