@@ -21,6 +21,7 @@ from checks._helpers import (
     is_world_cidr,
     written,
 )
+from scanner.fix.spec import SetValue
 from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
 
@@ -100,6 +101,12 @@ VM_DISK_TYPES = [
     "  encryption_at_host_enabled = true\n"
     "  network_interface_ids      = [azurerm_network_interface.app.id]\n}",
     tags=("compute", "encryption"),
+    fix=SetValue(
+        "encryption_at_host_enabled",
+        True,
+        unsafe="needs the EncryptionAtHost feature registered on the subscription, and Azure changes it only on a "
+        "deallocated VM: the provider stops the VM",
+    ),
 )
 def azure_vm_encryption_at_host(resource):
     if is_true(resource.get("encryption_at_host_enabled")):
@@ -130,6 +137,12 @@ def azure_vm_encryption_at_host(resource):
     '  disk_size_gb                  = 256\n  network_access_policy         = "DenyAll"\n'
     "  public_network_access_enabled = false\n}",
     tags=("compute", "storage"),
+    fix=SetValue(
+        "network_access_policy",
+        "DenyAll",
+        unsafe="disk export and import SAS URLs stop working from every network (copies or backups that export the "
+        "disk)",
+    ),
 )
 def azure_managed_disk_export(resource):
     if is_false(resource.get("public_network_access_enabled")):
@@ -320,6 +333,11 @@ def azure_aks_node_public_ip(resource):
     "controller.",
     example=AKS_EXAMPLE,
     tags=("kubernetes", "public"),
+    fix=SetValue(
+        "http_application_routing_enabled",
+        False,
+        unsafe="removes the add-on's ingress controller and DNS zone: services published through it become unreachable",
+    ),
 )
 def azure_aks_http_routing(resource):
     if is_true(resource.get("http_application_routing_enabled")):
@@ -351,6 +369,12 @@ ACR_EXAMPLE = (
     "(or repository-scoped tokens).",
     example=ACR_EXAMPLE,
     tags=("containers", "iam"),
+    fix=SetValue(
+        "admin_enabled",
+        False,
+        unsafe="clients that log in with the admin username and password (pipelines, App Service, docker login) can "
+        "no longer push or pull",
+    ),
 )
 def azure_acr_admin(resource):
     if is_true(resource.get("admin_enabled")):
@@ -371,6 +395,7 @@ def azure_acr_admin(resource):
     remediation="Set anonymous_pull_enabled = false; publish public images to a separate registry meant for it.",
     example=ACR_EXAMPLE,
     tags=("containers", "public"),
+    fix=SetValue("anonymous_pull_enabled", False, unsafe="clients that pull without credentials are refused"),
 )
 def azure_acr_anonymous_pull(resource):
     if is_true(resource.get("anonymous_pull_enabled")):
@@ -425,6 +450,12 @@ def azure_acr_network(resource):
     remediation="Set quarantine_policy_enabled = true and release images from your scanning pipeline.",
     example=ACR_EXAMPLE,
     tags=("containers",),
+    fix=SetValue(
+        "quarantine_policy_enabled",
+        True,
+        unsafe="pushed images cannot be pulled until a scanner releases them: deployments wait if nothing releases "
+        "images",
+    ),
 )
 def azure_acr_quarantine(resource):
     if _sku(resource) != "premium" or is_true(resource.get("quarantine_policy_enabled")):
@@ -556,6 +587,12 @@ def _site_config(resource: Resource) -> str | None:
     remediation="Set https_only = true (requests on HTTP are then redirected to HTTPS).",
     example=APP_EXAMPLE,
     tags=("appservice", "encryption"),
+    fix=SetValue(
+        "https_only",
+        True,
+        unsafe="requests on http:// are redirected: clients that do not follow the redirect (webhooks, probes, POST "
+        "requests) fail",
+    ),
 )
 def azure_app_https_only(resource):
     if is_true(resource.get("https_only")):
@@ -606,6 +643,11 @@ def azure_app_old_tls(resource):
     remediation='Set site_config { ftps_state = "Disabled" } (or "FtpsOnly" if FTP deployment is needed).',
     example=APP_EXAMPLE,
     tags=("appservice", "encryption"),
+    fix=SetValue(
+        "site_config.0.ftps_state",
+        "FtpsOnly",
+        unsafe="deployments and tools that upload over plain FTP are refused until they use FTPS",
+    ),
 )
 def azure_app_ftp(resource):
     site = _site_config(resource)
@@ -710,6 +752,12 @@ def azure_app_authentication(resource):
     remediation="Set site_config { http2_enabled = true }.",
     example=APP_EXAMPLE,
     tags=("appservice",),
+    fix=SetValue(
+        "site_config.0.http2_enabled",
+        True,
+        unsafe="with client certificates in Optional mode or with exclusion paths App Service renegotiates TLS, "
+        "which HTTP/2 connections cannot do: those clients fail",
+    ),
 )
 def azure_app_http2(resource):
     site = _site_config(resource)
@@ -732,6 +780,8 @@ def azure_app_http2(resource):
     remediation="Set remote_debugging_enabled = false (enable it only temporarily while debugging).",
     example=APP_EXAMPLE,
     tags=("appservice",),
+    # safe: only closes the Visual Studio debugger endpoint; the app itself serves as before
+    fix=SetValue("site_config.0.remote_debugging_enabled", False),
 )
 def azure_app_remote_debugging(resource):
     site = _site_config(resource)

@@ -13,6 +13,7 @@ from checks._azure import firewall_range, is_set, linked, public_addresses
 from checks._helpers import Verdict, as_int, block_paths, element_paths, first_block, is_false, is_true, written
 from checks.azure_defaults import value_or_default
 from checks.terraform_azure import FIREWALL_RULE_TYPES
+from scanner.fix.spec import SetValue
 from scanner.records import Resource
 from scanner.registry import Fail, check
 
@@ -225,6 +226,8 @@ def azure_sql_auditing(resource, graph):
     "  storage_account_access_key = azurerm_storage_account.audit.primary_access_key\n"
     "  retention_in_days          = 180\n}",
     tags=("database", "logging"),
+    # safe: keeps audit records longer (90 days, the check's floor); only storage grows
+    fix=SetValue("retention_in_days", 90),
 )
 def azure_sql_audit_retention(resource):
     days = as_int(resource.get("retention_in_days"))
@@ -305,6 +308,7 @@ def azure_sql_threat_detection(resource):
     remediation='Set minimum_tls_version = "1.2".',
     example=MSSQL_EXAMPLE,
     tags=("database", "encryption"),
+    fix=SetValue("minimum_tls_version", "1.2", unsafe="clients limited to TLS 1.0 or 1.1 can no longer connect"),
 )
 def azure_sql_old_tls(resource):
     if resource.type == MSSQL:
@@ -336,6 +340,11 @@ def azure_sql_old_tls(resource):
     "  subnet_id                    = azurerm_subnet.sqlmi.id\n  vcores                       = 4\n"
     "  public_data_endpoint_enabled = false\n}",
     tags=("database", "network"),
+    fix=SetValue(
+        "public_data_endpoint_enabled",
+        False,
+        unsafe="clients that connect through the public data endpoint (port 3342) lose access",
+    ),
 )
 def azure_sqlmi_public_endpoint(resource):
     if is_true(resource.get("public_data_endpoint_enabled")):
@@ -389,6 +398,12 @@ OLD_TLS_NAMES = {"tlsv1", "tlsv1.1"}
     '  name      = "ssl_min_protocol_version"\n  server_id = azurerm_postgresql_flexible_server.main.id\n'
     '  value     = "TLSv1.2"\n}',
     tags=("database", "encryption"),
+    fix=SetValue(
+        "value",
+        "TLSv1.2",
+        unsafe="clients limited to TLS 1.0 or 1.1 can no longer connect (and a MySQL list that also offered TLSv1.3 "
+        "drops it)",
+    ),
 )
 def azure_flexible_old_tls(resource):
     if _config_name(resource) not in ("tls_version", "ssl_min_protocol_version"):
@@ -420,6 +435,11 @@ def azure_flexible_old_tls(resource):
     '  sku_name                         = "GP_Gen5_2"\n  version                          = "11"\n'
     '  ssl_enforcement_enabled          = true\n  ssl_minimal_tls_version_enforced = "TLS1_2"\n}',
     tags=("database", "encryption"),
+    fix=SetValue(
+        "ssl_minimal_tls_version_enforced",
+        "TLS1_2",
+        unsafe="clients limited to TLS 1.0 or 1.1 can no longer connect",
+    ),
 )
 def azure_single_server_old_tls(resource):
     if is_false(resource.get("ssl_enforcement_enabled")):
@@ -494,6 +514,8 @@ PG_LOG_PARAMETERS = {"log_checkpoints", "log_connections", "log_disconnections",
     '  name      = "log_connections"\n  server_id = azurerm_postgresql_flexible_server.main.id\n'
     '  value     = "on"\n}',
     tags=("database", "logging"),
+    # safe: turns a logging parameter back on: more log lines, no change to what clients can do
+    fix=SetValue("value", "on"),
 )
 def azure_pg_logging_off(resource):
     name = _config_name(resource)
@@ -519,6 +541,12 @@ def azure_pg_logging_off(resource):
     '  location                     = "westeurope"\n  sku_name                     = "GP_Standard_D2ds_v4"\n'
     "  geo_redundant_backup_enabled = true\n}",
     tags=("database", "backup"),
+    fix=SetValue(
+        "geo_redundant_backup_enabled",
+        True,
+        unsafe="geo_redundant_backup_enabled forces a new flexible server (and PostgreSQL single server): Terraform "
+        "replaces the server and its data; geo-redundant backup storage also costs more",
+    ),
 )
 def azure_db_geo_backup(resource):
     if str(resource.get("create_mode", "")).lower() == "replica":
@@ -667,6 +695,12 @@ def azure_cosmos_local_auth(resource):
     "Azure Resource Manager (Terraform, with RBAC).",
     example=COSMOS_EXAMPLE,
     tags=("database", "iam"),
+    fix=SetValue(
+        "access_key_metadata_writes_enabled",
+        False,
+        unsafe="applications that create or change databases and containers with the account keys (CreateIfNotExists"
+        " at start-up) fail",
+    ),
 )
 def azure_cosmos_metadata_writes(resource):
     if is_false(resource.get("access_key_metadata_writes_enabled")):
@@ -690,6 +724,7 @@ def azure_cosmos_metadata_writes(resource):
     remediation='Set minimal_tls_version = "Tls12".',
     example=COSMOS_EXAMPLE,
     tags=("database", "encryption"),
+    fix=SetValue("minimal_tls_version", "Tls12", unsafe="clients limited to TLS 1.0 or 1.1 can no longer connect"),
 )
 def azure_cosmos_old_tls(resource):
     version = resource.get("minimal_tls_version")
@@ -743,6 +778,7 @@ def azure_redis_non_ssl(resource):
     remediation='Set minimum_tls_version = "1.2".',
     example=REDIS_EXAMPLE,
     tags=("database", "encryption"),
+    fix=SetValue("minimum_tls_version", "1.2", unsafe="clients limited to TLS 1.0 or 1.1 can no longer connect"),
 )
 def azure_redis_old_tls(resource):
     version = str(value_or_default(resource, "minimum_tls_version", REDIS_TLS_DEFAULT))
@@ -766,6 +802,11 @@ def azure_redis_old_tls(resource):
     remediation="Set public_network_access_enabled = false and connect through a private endpoint.",
     example=REDIS_EXAMPLE,
     tags=("database", "network"),
+    fix=SetValue(
+        "public_network_access_enabled",
+        False,
+        unsafe="clients that reach the cache over its public endpoint lose access; only private endpoints remain",
+    ),
 )
 def azure_redis_public(resource):
     if is_set(resource, "subnet_id") or is_false(resource.get("public_network_access_enabled")):
@@ -790,6 +831,12 @@ def azure_redis_public(resource):
     "  resource_group_name             = azurerm_resource_group.main.name\n"
     "  public_network_enabled          = false\n  managed_virtual_network_enabled = true\n}",
     tags=("network",),
+    fix=SetValue(
+        "public_network_enabled",
+        False,
+        unsafe="the factory is then reachable only through private endpoints: authoring and runtimes on public "
+        "networks lose access",
+    ),
 )
 def azure_data_factory_public(resource):
     if is_false(resource.get("public_network_enabled")):
@@ -816,6 +863,11 @@ def azure_data_factory_public(resource):
     "  managed_virtual_network_enabled      = true\n  public_network_access_enabled        = false\n\n"
     '  identity {\n    type = "SystemAssigned"\n  }\n}',
     tags=("network",),
+    fix=SetValue(
+        "public_network_access_enabled",
+        False,
+        unsafe="the workspace is then reachable only through private endpoints: clients on public networks lose access",
+    ),
 )
 def azure_synapse_public(resource):
     if is_false(resource.get("public_network_access_enabled")):
@@ -844,6 +896,11 @@ DATA_LAKE_STORE = "azurerm_data_lake_store"
     '  location                 = "northeurope"\n  encryption_state         = "Enabled"\n'
     '  firewall_state           = "Enabled"\n  firewall_allow_azure_ips = "Disabled"\n}',
     tags=("network", "storage"),
+    fix=SetValue(
+        "firewall_state",
+        "Enabled",
+        unsafe="every address that no firewall rule admits loses access to the Data Lake Store",
+    ),
 )
 def azure_data_lake_firewall(resource):
     if str(resource.get("firewall_state")).lower() == "disabled":
@@ -867,6 +924,11 @@ def azure_data_lake_firewall(resource):
     '  location                 = "northeurope"\n  encryption_state         = "Enabled"\n'
     '  firewall_state           = "Enabled"\n}',
     tags=("storage", "encryption"),
+    fix=SetValue(
+        "encryption_state",
+        "Enabled",
+        unsafe="encryption_state forces a new Data Lake Store: Terraform replaces the account and its data",
+    ),
 )
 def azure_data_lake_encryption(resource):
     if str(resource.get("encryption_state")).lower() == "disabled":

@@ -18,6 +18,7 @@ from checks._helpers import (
     is_true,
     written,
 )
+from scanner.fix.spec import SetValue
 from scanner.records import Resource
 from scanner.registry import Fail, check
 
@@ -182,6 +183,12 @@ def azure_key_not_hsm(resource):
     "  admin_object_ids           = [data.azurerm_client_config.current.object_id]\n"
     "  purge_protection_enabled   = true\n  soft_delete_retention_days = 90\n}",
     tags=("keyvault",),
+    fix=SetValue(
+        "purge_protection_enabled",
+        True,
+        unsafe="purge_protection_enabled forces a new Managed HSM: Terraform replaces it and its keys (and it cannot"
+        " be turned off again)",
+    ),
 )
 def azure_mhsm_purge_protection(resource):
     if is_true(resource.get("purge_protection_enabled")):
@@ -262,6 +269,7 @@ def azure_custom_role_wildcard(resource):
     example='resource "azurerm_security_center_subscription_pricing" "servers" {\n  tier          = "Standard"\n'
     '  resource_type = "VirtualMachines"\n  subplan       = "P2"\n}',
     tags=("logging",),
+    fix=SetValue("tier", "Standard", unsafe="Defender plans on the Standard tier are billed per protected resource"),
 )
 def azure_defender_free(resource):
     if str(resource.get("tier")).lower() == "free":
@@ -337,6 +345,8 @@ LOG_PROFILE_EXAMPLE = (
     remediation="Set retention_policy { enabled = true, days = 365 } (or 0 to keep records forever).",
     example=LOG_PROFILE_EXAMPLE,
     tags=("logging",),
+    # safe: keeps activity log records a year instead of fewer days; only storage grows
+    fix=SetValue("retention_policy.0.days", 365),
 )
 def azure_log_profile_retention(resource):
     policy = first_block(resource, "retention_policy")

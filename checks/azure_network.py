@@ -24,6 +24,7 @@ from checks._helpers import (
     rule_sources,
     written,
 )
+from scanner.fix.spec import SetValue
 from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
 
@@ -187,6 +188,8 @@ FLOW_LOG_EXAMPLE = (
     remediation="Set enabled = true (version 2, with a retention_policy and optionally traffic_analytics).",
     example=FLOW_LOG_EXAMPLE,
     tags=("network", "logging"),
+    # safe: turns the flow log back on to the storage account it already names; nothing else changes
+    fix=SetValue("enabled", True),
 )
 def azure_flow_log_disabled(resource):
     if is_false(resource.get("enabled")):
@@ -208,6 +211,8 @@ def azure_flow_log_disabled(resource):
     remediation="Set retention_policy { enabled = true, days = 90 } or more (0 keeps them forever).",
     example=FLOW_LOG_EXAMPLE,
     tags=("network", "logging"),
+    # safe: keeps flow log records 90 days (the check's floor); only storage grows
+    fix=SetValue("retention_policy.0.days", 90),
 )
 def azure_flow_log_retention(resource):
     policy = first_block(resource, "retention_policy")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from checks._azure import linked
 from checks._helpers import first_block, is_false, is_true, written
 from checks.azure_defaults import value_or_default
+from scanner.fix.spec import SetValue
 from scanner.records import Resource
 from scanner.registry import Fail, check
 
@@ -92,6 +93,12 @@ def azure_storage_network_default_allow(resource, graph):
     "(storage_use_azuread = true in the provider block lets Terraform itself do the same).",
     example=ACCOUNT_EXAMPLE_HEAD + "  shared_access_key_enabled = false\n}",
     tags=("storage", "iam"),
+    fix=SetValue(
+        "shared_access_key_enabled",
+        False,
+        unsafe="clients that sign requests with the account keys or key-signed SAS tokens are refused (Terraform "
+        "too, unless the provider sets storage_use_azuread)",
+    ),
 )
 def azure_storage_shared_key(resource):
     if is_false(resource.get("shared_access_key_enabled")):
@@ -115,6 +122,12 @@ def azure_storage_shared_key(resource):
     "FileStorage) accounts.",
     example=ACCOUNT_EXAMPLE_HEAD + "  infrastructure_encryption_enabled = true\n}",
     tags=("storage", "encryption"),
+    fix=SetValue(
+        "infrastructure_encryption_enabled",
+        True,
+        unsafe="infrastructure_encryption_enabled forces a new storage account: Terraform replaces the account and "
+        "its data",
+    ),
 )
 def azure_storage_infrastructure_encryption(resource):
     kind, tier = _kind(resource), str(resource.get("account_tier", "Standard"))
@@ -201,6 +214,9 @@ def azure_storage_queue_logging(resource):
     example=ACCOUNT_EXAMPLE_HEAD
     + "\n  blob_properties {\n    delete_retention_policy {\n      days = 14\n    }\n  }\n}",
     tags=("storage", "backup"),
+    # safe: deleted blobs are kept 7 days (the provider's default) and billed meanwhile; nothing that works stops
+    # working
+    fix=SetValue("blob_properties.0.delete_retention_policy.0.days", 7),
 )
 def azure_storage_blob_soft_delete(resource):
     if not _has_blobs(resource):
@@ -226,6 +242,8 @@ def azure_storage_blob_soft_delete(resource):
     example=ACCOUNT_EXAMPLE_HEAD + "\n  blob_properties {\n    container_delete_retention_policy {\n      days = 14\n"
     "    }\n  }\n}",
     tags=("storage", "backup"),
+    # safe: deleted containers are kept 7 days (the provider's default); nothing that works stops working
+    fix=SetValue("blob_properties.0.container_delete_retention_policy.0.days", 7),
 )
 def azure_storage_container_soft_delete(resource):
     if not _has_blobs(resource):
@@ -281,6 +299,12 @@ def azure_storage_sas_policy(resource):
     remediation="Set blob_properties { versioning_enabled = true } (with a lifecycle rule to expire old versions).",
     example=ACCOUNT_EXAMPLE_HEAD + "\n  blob_properties {\n    versioning_enabled = true\n  }\n}",
     tags=("storage", "backup"),
+    fix=SetValue(
+        "blob_properties.0.versioning_enabled",
+        True,
+        unsafe="every overwrite and delete keeps a billed previous version: without a lifecycle rule that expires "
+        "them, storage costs keep growing",
+    ),
 )
 def azure_storage_versioning(resource):
     page_blobs_only = _kind(resource) == "StorageV2" and str(resource.get("account_tier")) == "Premium"
@@ -310,6 +334,9 @@ def azure_storage_versioning(resource):
     remediation="Set cross_tenant_replication_enabled = false.",
     example=ACCOUNT_EXAMPLE_HEAD + "  cross_tenant_replication_enabled = false\n}",
     tags=("storage",),
+    # safe: Azure refuses the change while the account takes part in a cross-tenant replication policy, so no running
+    # replication stops unnoticed
+    fix=SetValue("cross_tenant_replication_enabled", False),
 )
 def azure_storage_cross_tenant_replication(resource):
     enabled = value_or_default(resource, "cross_tenant_replication_enabled", CROSS_TENANT_DEFAULT)

@@ -21,6 +21,7 @@ from checks._helpers import (
     world_cidrs,
     written,
 )
+from scanner.fix.spec import SetValue
 from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
 
@@ -292,6 +293,12 @@ def gcp_vm_external_ip(resource):
     '      image = "debian-cloud/debian-12"\n    }\n  }\n\n  network_interface {\n'
     "    subnetwork = google_compute_subnetwork.private.id\n  }\n}",
     tags=("network",),
+    fix=SetValue(
+        "can_ip_forward",
+        False,
+        unsafe="NAT, VPN and other appliance VMs stop routing traffic; on instance templates can_ip_forward forces a"
+        " new template",
+    ),
 )
 def gcp_vm_ip_forwarding(resource):
     if is_true(resource.get("can_ip_forward")):
@@ -427,6 +434,12 @@ def gcp_vm_project_ssh_keys(resource, graph):
     '  zone         = "europe-west1-b"\n\n  shielded_instance_config {\n    enable_secure_boot = true\n  }\n\n'
     '  boot_disk {\n    initialize_params {\n      image = "debian-cloud/debian-12"\n    }\n  }\n\n'
     "  network_interface {\n    subnetwork = google_compute_subnetwork.private.id\n  }\n}",
+    fix=SetValue(
+        "shielded_instance_config.0.enable_secure_boot",
+        True,
+        unsafe="the instance must be stopped to change it, and images or kernel modules that are not signed (some "
+        "GPU and custom drivers) no longer load; on instance templates it forces a new template",
+    ),
 )
 def gcp_vm_secure_boot(resource):
     block = first_block(resource, "shielded_instance_config")
@@ -531,6 +544,11 @@ def _proxy_subnet(resource: Resource) -> bool:
     '  private_ip_google_access = true\n\n  log_config {\n    aggregation_interval = "INTERVAL_5_SEC"\n'
     '    flow_sampling        = 0.5\n    metadata             = "INCLUDE_ALL_METADATA"\n  }\n}',
     tags=("logging", "network"),
+    fix=SetValue(
+        "log_config.0.aggregation_interval",
+        "INTERVAL_5_SEC",
+        unsafe="flow logs are billed by volume: at the default 50% sampling a busy subnet produces a lot of them",
+    ),
 )
 def gcp_subnet_flow_logs(resource):
     if _proxy_subnet(resource):
@@ -555,6 +573,8 @@ def gcp_subnet_flow_logs(resource):
     '  network       = google_compute_network.main.id\n  ip_cidr_range = "10.10.0.0/20"\n\n'
     "  private_ip_google_access = true\n}",
     tags=("network",),
+    # safe: only lets VMs without external IPs reach Google APIs; it removes no path that works today
+    fix=SetValue("private_ip_google_access", True),
 )
 def gcp_subnet_private_google_access(resource):
     if _proxy_subnet(resource) or is_true(resource.get("private_ip_google_access")):
@@ -576,6 +596,11 @@ def gcp_subnet_private_google_access(resource):
     example='resource "google_compute_ssl_policy" "modern" {\n  name            = "modern-tls"\n'
     '  profile         = "MODERN"\n  min_tls_version = "TLS_1_2"\n}',
     tags=("encryption",),
+    fix=SetValue(
+        "min_tls_version",
+        "TLS_1_2",
+        unsafe="clients limited to TLS 1.0 or 1.1 can no longer connect to the load balancers that use the policy",
+    ),
 )
 def gcp_ssl_policy_min_tls(resource):
     version = str(resource.get("min_tls_version", "TLS_1_0")).upper()

@@ -21,6 +21,7 @@ from checks._helpers import (
     written,
 )
 from checks.terraform_gcp import PUBLIC_MEMBERS
+from scanner.fix.spec import SetValue
 from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
 
@@ -170,6 +171,7 @@ def _mysql_local_infile(flags: Flags) -> list[tuple[str | None, str]]:
     '  database_version = "MYSQL_8_0"\n\n  settings {\n    tier = "db-n1-standard-1"\n\n'
     '    database_flags {\n      name  = "local_infile"\n      value = "off"\n    }\n  }\n}',
     tags=("database",),
+    fix=SetValue("value", "off", unsafe="applications that load files with LOAD DATA LOCAL INFILE fail"),
 )
 def sql_mysql_local_infile(resource):
     return _judge_flags(resource, "MYSQL", _mysql_local_infile)
@@ -283,6 +285,12 @@ def _postgres_statement_durations(flags: Flags) -> list[tuple[str | None, str]]:
     '  database_version = "POSTGRES_15"\n\n  settings {\n    tier = "db-custom-2-7680"\n\n'
     "    insights_config {\n      query_insights_enabled = true\n    }\n  }\n}",
     tags=("database", "logging"),
+    fix=SetValue(
+        "value",
+        "-1",
+        unsafe="slow statements are no longer logged: whoever set the threshold for performance analysis loses that "
+        "log",
+    ),
 )
 def sql_postgres_min_duration(resource):
     return _judge_flags(resource, "POSTGRES", _postgres_statement_durations)
@@ -394,6 +402,12 @@ def _sqlserver_risky(flags: Flags) -> list[tuple[str | None, str]]:
     '  settings {\n    tier = "db-custom-2-7680"\n\n    database_flags {\n'
     '      name  = "contained database authentication"\n      value = "off"\n    }\n  }\n}',
     tags=("database",),
+    fix=SetValue(
+        "value",
+        "off",
+        unsafe="features that rely on the option (cross-database ownership chaining, contained users, external "
+        "scripts) stop working",
+    ),
 )
 def sql_sqlserver_risky_flags(resource):
     return _judge_flags(resource, "SQLSERVER", _sqlserver_risky)
@@ -443,6 +457,8 @@ def sql_sqlserver_remote_access(resource):
     "    backup_configuration {\n      enabled                        = true\n"
     "      point_in_time_recovery_enabled = true\n    }\n  }\n}",
     tags=("database",),
+    # safe: daily backups start with the default retention; nothing that works stops working
+    fix=SetValue("settings.0.backup_configuration.0.enabled", True),
 )
 def sql_backups(resource):
     if configured(resource, "master_instance_name"):
@@ -502,6 +518,12 @@ def sql_cmek(resource):
     '  location                    = "EU"\n  uniform_bucket_level_access = true\n'
     '  public_access_prevention    = "enforced"\n}',
     tags=("storage", "public"),
+    fix=SetValue(
+        "public_access_prevention",
+        "enforced",
+        unsafe="objects shared with allUsers or allAuthenticatedUsers stop being readable (public sites and "
+        "downloads break)",
+    ),
 )
 def bucket_public_access_prevention(resource):
     value = resource.get("public_access_prevention", "inherited")
@@ -524,6 +546,11 @@ def bucket_public_access_prevention(resource):
     example='resource "google_storage_bucket" "data" {\n  name     = "acme-data"\n  location = "EU"\n\n'
     "  versioning {\n    enabled = true\n  }\n}",
     tags=("storage",),
+    fix=SetValue(
+        "versioning.0.enabled",
+        True,
+        unsafe="noncurrent versions are kept and billed until a lifecycle rule deletes them",
+    ),
 )
 def bucket_versioning(resource):
     block = first_block(resource, "versioning")
@@ -742,6 +769,12 @@ def _gce_cluster_config(resource: Resource) -> str | None:
     "  cluster_config {\n    gce_cluster_config {\n      subnetwork       = google_compute_subnetwork.data.id\n"
     "      internal_ip_only = true\n    }\n  }\n}",
     tags=("network", "public"),
+    fix=SetValue(
+        "cluster_config.0.gce_cluster_config.0.internal_ip_only",
+        True,
+        unsafe="internal_ip_only forces a new cluster, and nodes then need Private Google Access or Cloud NAT to "
+        "reach Google APIs and the internet",
+    ),
 )
 def dataproc_external_ips(resource):
     config = _gce_cluster_config(resource)
@@ -838,6 +871,7 @@ def bigtable_cmek(resource):
     "  memory_size_gb          = 1\n  auth_enabled            = true\n"
     '  transit_encryption_mode = "SERVER_AUTHENTICATION"\n}',
     tags=("database",),
+    fix=SetValue("auth_enabled", True, unsafe="clients that do not send the AUTH string are refused"),
 )
 def redis_auth(resource):
     if is_true(resource.get("auth_enabled")):
@@ -860,6 +894,12 @@ def redis_auth(resource):
     "  memory_size_gb          = 1\n  auth_enabled            = true\n"
     '  transit_encryption_mode = "SERVER_AUTHENTICATION"\n}',
     tags=("encryption",),
+    fix=SetValue(
+        "transit_encryption_mode",
+        "SERVER_AUTHENTICATION",
+        unsafe="transit_encryption_mode forces a new instance: the cache is replaced and emptied, and clients must "
+        "then connect with TLS",
+    ),
 )
 def redis_tls(resource):
     mode = resource.get("transit_encryption_mode", "DISABLED")

@@ -20,6 +20,7 @@ from checks._helpers import (
     is_true,
     written,
 )
+from scanner.fix.spec import SetValue
 from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
 
@@ -142,6 +143,11 @@ def gke_network_policy(resource):
     example='resource "google_container_cluster" "main" {\n  name     = "prod"\n  location = "europe-west1"\n\n'
     "  master_auth {\n    client_certificate_config {\n      issue_client_certificate = false\n    }\n  }\n}",
     tags=("kubernetes", "iam"),
+    fix=SetValue(
+        "master_auth.0.client_certificate_config.0.issue_client_certificate",
+        False,
+        unsafe="issue_client_certificate forces a new cluster: Terraform replaces the cluster and its workloads",
+    ),
 )
 def gke_client_certificate(resource):
     verdict = Verdict()
@@ -259,6 +265,7 @@ def gke_node_metadata_exposed(resource):
     example='resource "google_container_cluster" "main" {\n  name                  = "prod"\n'
     '  location              = "europe-west1"\n  enable_shielded_nodes = true\n}',
     tags=("kubernetes",),
+    fix=SetValue("enable_shielded_nodes", True, unsafe="GKE recreates the nodes to turn it on, evicting their pods"),
 )
 def gke_shielded_nodes(resource):
     value = resource.get("enable_shielded_nodes")
@@ -352,6 +359,12 @@ def _management_flag(resource: Resource, name: str) -> list[Fail] | None:
     "  cluster = google_container_cluster.main.id\n\n  management {\n    auto_repair  = true\n"
     "    auto_upgrade = true\n  }\n}",
     tags=("kubernetes",),
+    fix=SetValue(
+        "auto_repair",
+        True,
+        unsafe="GKE then drains and recreates nodes it judges unhealthy, evicting their pods and losing node-local "
+        "data",
+    ),
 )
 def gke_node_auto_repair(resource):
     return _management_flag(resource, "auto_repair")
@@ -372,6 +385,12 @@ def gke_node_auto_repair(resource):
     "  cluster = google_container_cluster.main.id\n\n  management {\n    auto_repair  = true\n"
     "    auto_upgrade = true\n  }\n}",
     tags=("kubernetes",),
+    fix=SetValue(
+        "auto_upgrade",
+        True,
+        unsafe="GKE then upgrades nodes on its own schedule, draining and recreating them; workloads tied to a node "
+        "version may break",
+    ),
 )
 def gke_node_auto_upgrade(resource):
     return _management_flag(resource, "auto_upgrade")
@@ -423,6 +442,12 @@ def gke_binary_authorization(resource):
     example='resource "google_container_node_pool" "apps" {\n  name    = "apps"\n'
     '  cluster = google_container_cluster.main.id\n\n  node_config {\n    image_type = "COS_CONTAINERD"\n  }\n}',
     tags=("kubernetes",),
+    fix=SetValue(
+        "image_type",
+        "COS_CONTAINERD",
+        unsafe="changing the image type deletes and recreates every node of the pool, and workloads that need the "
+        "previous OS's packages or kernel modules stop working",
+    ),
 )
 def gke_node_image(resource):
     verdict = Verdict()
@@ -547,6 +572,11 @@ def gke_monitoring(resource):
     example='resource "google_container_cluster" "main" {\n  name     = "prod"\n  location = "europe-west1"\n\n'
     '  release_channel {\n    channel = "STABLE"\n  }\n}',
     tags=("kubernetes",),
+    fix=SetValue(
+        "channel",
+        "REGULAR",
+        unsafe="enrolling in a release channel turns on automatic control plane and node upgrades",
+    ),
 )
 def gke_release_channel(resource):
     verdict = Verdict()
@@ -592,6 +622,8 @@ def gke_intranode_visibility(resource):
     example='resource "google_container_cluster" "main" {\n  name     = "prod"\n  location = "europe-west1"\n\n'
     "  addons_config {\n    http_load_balancing {\n      disabled = false\n    }\n  }\n}",
     tags=("kubernetes",),
+    # safe: removes only the deprecated dashboard add-on; workloads and the API server are untouched
+    fix=SetValue("disabled", True),
 )
 def gke_dashboard(resource):
     verdict = Verdict()
@@ -646,6 +678,11 @@ def gke_legacy_endpoints(resource):
     example='resource "google_container_cluster" "main" {\n  name                    = "prod"\n'
     '  location                = "europe-west1"\n  enable_kubernetes_alpha = false\n}',
     tags=("kubernetes",),
+    fix=SetValue(
+        "enable_kubernetes_alpha",
+        False,
+        unsafe="enable_kubernetes_alpha forces a new cluster: Terraform replaces the cluster and its workloads",
+    ),
 )
 def gke_alpha(resource):
     if is_true(resource.get("enable_kubernetes_alpha")):

@@ -24,6 +24,7 @@ from checks._helpers import (
     written,
 )
 from checks.terraform_gcp import PUBLIC_MEMBERS
+from scanner.fix.spec import SetValue
 from scanner.records import Resource, Unknown, UnknownValue
 from scanner.registry import Fail, check
 from scanner.secrets import is_secret_name, secret_kind
@@ -383,6 +384,8 @@ def _seconds(duration: str) -> int | None:
     example='resource "google_kms_crypto_key" "data" {\n  name            = "data"\n'
     '  key_ring        = google_kms_key_ring.main.id\n  rotation_period = "7776000s"\n}',
     tags=("encryption",),
+    # safe: a new primary version every 90 days; older versions stay enabled, so existing ciphertext still decrypts
+    fix=SetValue("rotation_period", "7776000s"),
 )
 def gcp_kms_rotation(resource):
     if str(resource.get("purpose", "ENCRYPT_DECRYPT")).upper() != "ENCRYPT_DECRYPT" or is_true(
@@ -579,6 +582,9 @@ def _public_zone(resource: Resource) -> bool:
     example='resource "google_dns_managed_zone" "public" {\n  name     = "example-com"\n'
     '  dns_name = "example.com."\n\n  dnssec_config {\n    state = "on"\n  }\n}',
     tags=("network",),
+    # safe: the zone is signed, but resolvers validate it only once a DS record is added at the registrar, so answers
+    # do not change until a person does that
+    fix=SetValue("dnssec_config.0.state", "on"),
 )
 def gcp_dnssec(resource):
     if not _public_zone(resource):

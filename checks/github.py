@@ -7,6 +7,7 @@ Facts and defaults are from the provider's docs/resources/*.md and its resource 
 from __future__ import annotations
 
 from checks._helpers import Verdict, as_int, first_block, is_false, is_true, literal_secret, written
+from scanner.fix.spec import SetValue
 from scanner.registry import Fail, check
 
 BRANCH_PROTECTION = ["github_branch_protection", "github_branch_protection_v3"]
@@ -67,6 +68,12 @@ def github_repository_public(resource):
     '  pattern       = "main"\n\n  required_pull_request_reviews {\n    required_approving_review_count = 1\n'
     "    dismiss_stale_reviews           = true\n  }\n}",
     tags=("supply-chain",),
+    fix=SetValue(
+        "required_pull_request_reviews.0.required_approving_review_count",
+        1,
+        unsafe="merges then need an approval from someone other than the author: a repository with one maintainer "
+        "cannot merge",
+    ),
 )
 def github_branch_without_reviews(resource):
     block = first_block(resource, "required_pull_request_reviews")
@@ -175,6 +182,11 @@ def github_branch_force_push(resource):
     '    url          = "https://ci.example.com/hooks/github"\n    content_type = "json"\n'
     "    secret       = var.webhook_secret\n    insecure_ssl = false\n  }\n}",
     tags=("encryption",),
+    fix=SetValue(
+        "configuration.0.insecure_ssl",
+        False,
+        unsafe="deliveries to receivers with self-signed or otherwise unverifiable certificates start failing",
+    ),
 )
 def github_webhook_insecure_ssl(resource):
     block = first_block(resource, "configuration")
