@@ -87,6 +87,17 @@ def _user_part(user: str) -> str:
     return user.split(":", 1)[0].strip()
 
 
+def _unprivileged_user(stage: Resource) -> str:
+    """The USER `iacgate fix` adds: ContainerUser on a Windows image, 10001 elsewhere; none when the
+    stage switches to root on purpose (`USER root`), which a person must look at."""
+    user = stage.attributes.get("user") or {}
+    if user.get("source") == "USER" and not user.get("inherited_from"):
+        return f"not: the stage switches to root on purpose (USER at line {user.get('line')}): choose its user by hand"
+    if re.search(r"servercore|nanoserver|windows", stage.dockerfile.base_image, re.I):
+        return "USER ContainerUser"
+    return "USER 10001"
+
+
 @check(
     id="IG-DKR-001",
     title="Container runs as root",
@@ -108,8 +119,9 @@ def _user_part(user: str) -> str:
     graph=True,
     fix=InsertInstruction(
         "USER 10001",
-        unsafe="the image's processes lose root (files they write must belong to UID 10001, an entrypoint that drops "
-        "privileges itself with gosu or su-exec can no longer), and a Windows image needs USER ContainerUser instead",
+        unsafe="the image's processes lose root (files they write must belong to the new user, an entrypoint that drops "
+        "privileges itself with gosu or su-exec can no longer)",
+        choose=_unprivileged_user,
     ),
 )
 def final_stage_runs_as_root(resource: Resource, graph: ResourceGraph) -> Fail | None:

@@ -22,6 +22,7 @@ class DockerfileTarget:
     stage: int  # position of the stage in the file
     instruction: int | None  # index in the stage of the instruction to rewrite; None to insert
     spec: RewriteInstruction | InsertInstruction
+    text: str = ""  # the instruction inserted
 
     @property
     def where(self) -> str:
@@ -60,10 +61,10 @@ def apply(text: str, target: DockerfileTarget) -> str:
         if runs:
             at = runs[0]["line"] - 1
             indent = lines[at][: len(lines[at]) - len(lines[at].lstrip())]
-            lines[at:at] = [indent + spec.text]
+            lines[at:at] = [indent + target.text]
         else:
             at = instructions[-1]["end_line"]
-            lines[at:at] = [spec.text]
+            lines[at:at] = [target.text]
     result = "\n".join(lines)
     if len(stages(result, target.file)) != len(found):
         raise FixFailed("the edit changes the file's stages")

@@ -283,7 +283,10 @@ def _dockerfile(finding: Finding, spec: FixSpec) -> Located:
     if isinstance(spec, SetValue):
         raise NotFixable("a Dockerfile fix rewrites or inserts an instruction")
     if isinstance(spec, InsertInstruction):
-        target = DockerfileTarget(resource.location.file, stage, None, spec)
+        text = spec.choose(resource) if spec.choose else spec.text
+        if text.startswith("not:"):
+            raise NotFixable(text.removeprefix("not:").strip())
+        target = DockerfileTarget(resource.location.file, stage, None, spec, text)
         at = (resource.location.file, resource.location.start_line)
         return Located(target, f"{at[0]}:{at[1]} ({resource.address})", at=at)
     match = _INSTRUCTION.match(finding.attribute or "")

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scanner.records import Resource
 
 
 @dataclass(frozen=True)
@@ -54,10 +57,15 @@ class RewriteInstruction:
 @dataclass(frozen=True)
 class InsertInstruction:
     """Insert a Dockerfile instruction in the failing stage: before its first CMD or ENTRYPOINT, or
-    after its last instruction when it has neither."""
+    after its last instruction when it has neither.
+
+    `choose`, when given, picks the instruction for the stage (`USER ContainerUser` on a Windows image),
+    or returns why none fits (a string starting with "not:"), which makes the finding not fixable here.
+    """
 
     text: str
     unsafe: str = ""
+    choose: Callable[[Resource], str] | None = None
 
     def describe(self) -> str:
         return f"add {self.text}"

@@ -277,11 +277,13 @@ def _summary(item: _Planned) -> str:
     where = f"{finding.location.file}:{finding.location.start_line} {finding.check_id} {finding.resource.address}"
     spec = item.spec
     if isinstance(spec, SetValue):
-        name = spec.path.rsplit(".", 1)[-1]
+        name = ".".join(part for part in spec.path.split(".") if not part.isdigit())
         terraform = finding.resource.framework == "terraform"
         what = f"set {name} = {hcl.render(spec.value)}" if terraform else f"set {name}: {yamltext.render(spec.value)}"
     else:
-        what = spec.describe()
+        target = item.located.target if item.located else None
+        inserted = target.text if isinstance(target, dockerfile.DockerfileTarget) else ""
+        what = f"add {inserted}" if inserted else spec.describe()
     if item.located is not None and item.located.at != (finding.location.file, finding.location.start_line):
         what += f" at {item.located.origin}"
     return f"{where}: {what}"
