@@ -47,16 +47,20 @@ _PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_./-]*")
 _RESERVED = {"true", "false", "yes", "no", "on", "off", "y", "n", "null", "~"}
 
 
-def render(value: Any) -> str:
-    """A scalar (or a flow list of scalars) in YAML syntax, plain where that reads back the same."""
+def render(value: Any, quote: str = "") -> str:
+    """A scalar (or a flow list of scalars) in YAML syntax: strings in `quote` (the quote the replaced
+    value was written with), else plain where that reads back the same."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return json.dumps(value)
     if isinstance(value, str):
-        return value if _PLAIN.fullmatch(value) and value.lower() not in _RESERVED else json.dumps(value)
+        if quote == "'" and "'" not in value:
+            return f"'{value}'"
+        plain = _PLAIN.fullmatch(value) and value.lower() not in _RESERVED
+        return value if plain and quote != '"' else json.dumps(value)
     if isinstance(value, list):
-        return "[" + ", ".join(render(v) for v in value) + "]"
+        return "[" + ", ".join(render(v, quote) for v in value) + "]"
     raise FixFailed(f"cannot write {value!r} as a YAML scalar")
 
 
@@ -147,6 +151,33 @@ def _unit(documents: list[Any], target: YamlTarget) -> int:
     return 2
 
 
+def _replace_sequence(lines: list[str], parent: CommentedMap, node: CommentedSeq, target: YamlTarget) -> None:
+    """A list of scalars replaced by the target's list: in place when written `[a, b]` on one line, else
+    item lines rewritten with the same `- ` prefix."""
+    if any(isinstance(item, CommentedMap | CommentedSeq) for item in node):
+        raise FixFailed(f"{target.where} holds mappings or lists, not values")
+    if node.fa.flow_style():
+        row, column = parent.lc.value(target.path[-1])
+        line = lines[row]
+        close = line.find("]", column)
+        if not line.startswith("[", column) or close < 0 or "#" in line[column:close]:
+            raise FixFailed(f"{target.where} is a flow list over several lines")
+        quote = next((c for c in line[column:close] if c in "\"'"), "")
+        lines[row] = line[:column] + render(target.value, quote) + line[close + 1 :]
+        return
+    if not node:
+        raise FixFailed(f"{target.where} is an empty list")
+    rows = [node.lc.item(index)[0] for index in range(len(node))]
+    first_row, first_column = node.lc.item(0)
+    if rows != list(range(rows[0], rows[0] + len(rows))):
+        raise FixFailed(f"{target.where} has items over several lines")
+    prefix = lines[first_row][:first_column]
+    if not prefix.rstrip().endswith("-"):
+        raise FixFailed(f"{target.where} is not a list of `- item` lines")
+    quote = next((c for c in lines[first_row][first_column:][:1] if c in "\"'"), "")
+    lines[rows[0] : rows[-1] + 1] = [prefix + render(item, quote) for item in target.value]
+
+
 def apply(text: str, target: YamlTarget) -> str:
     """`text` with the value at the target's path set; raises FixFailed when it cannot be done exactly."""
     documents = load(text, target.file)
@@ -156,12 +187,16 @@ def apply(text: str, target: YamlTarget) -> str:
         parent = _parent(documents, target)
         if parent.fa.flow_style():
             raise FixFailed(f"{target.where} is written in flow style")
-        if isinstance(node, CommentedMap | CommentedSeq):
+        if isinstance(node, CommentedSeq) and isinstance(target.value, list):
+            _replace_sequence(lines, parent, node, target)
+        elif isinstance(node, CommentedMap | CommentedSeq):
             raise FixFailed(f"{target.where} holds a collection, not a value")
-        row, column = parent.lc.value(target.path[-1])
-        line = lines[row]
-        end = _scalar_end(line, column)
-        lines[row] = line[:column] + render(target.value) + line[end:]
+        else:
+            row, column = parent.lc.value(target.path[-1])
+            line = lines[row]
+            end = _scalar_end(line, column)
+            quote = line[column] if line[column] in "\"'" else ""
+            lines[row] = line[:column] + render(target.value, quote) + line[end:]
     else:
         if not isinstance(node, CommentedMap) or not node or node.fa.flow_style():
             raise FixFailed(f"{target.where}: the mapping to add to is empty or in flow style")
