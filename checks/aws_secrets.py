@@ -181,12 +181,6 @@ def aws_secret_value_in_code(resource):
     example='resource "aws_ssm_parameter" "db_password" {\n  name  = "/orders/prod/db/password"\n'
     '  type  = "SecureString"\n  value = random_password.db.result\n}',
     tags=("secrets",),
-    fix=SetValue(
-        "type",
-        "SecureString",
-        unsafe="readers that call GetParameter without WithDecryption then get ciphertext, and every reader needs "
-        "kms:Decrypt",
-    ),
 )
 def aws_ssm_plain_secret(resource):
     name = resource.get("name")
