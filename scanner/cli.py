@@ -14,7 +14,7 @@ import os
 import shutil
 import sys
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -528,26 +528,22 @@ def scan_command(
     missing = [] if stdin else [str(p) for p in paths if not p.exists()]
     if missing:
         raise click.BadParameter(f"no such path: {', '.join(missing)}", param_hint="PATHS")
-    try:
-        root, config = configuration.for_scan([Path.cwd()] if stdin else list(paths), root, config_file)
-    except configuration.ConfigError as exc:
-        raise ConfigProblem(str(exc)) from exc
-    custom = custom_checks(checks_dirs, config, config_file)
-    config = known_check_ids(config, {**load_builtin_checks(), **custom})
-    selection = check_selection(only, skip, config, _frameworks(framework, config.frameworks), custom, compliance)
-    severity_threshold = severity_threshold or (config.severity_threshold or Severity.LOW).value
-    options = ScanOptions(
-        paths=[Path.cwd()] if stdin else list(paths),
-        selection=selection,
-        cache_dir=None if no_cache else ParseCache.default_directory(),
+    config, options = _scan_options(
+        [Path.cwd()] if stdin else list(paths),
+        root,
+        config_file,
+        checks_dirs,
+        _Selected(only, skip, framework, compliance),
+        no_cache=no_cache,
         workers=workers,
-        excludes=[*config.exclude_paths, *skip_paths],
-        var_files=[*config.var_files, *var_files],  # the command line's come last, so they win
-        variables=_variables(var_values),
-        helm_values=_merged(config.helm_values, _helm_values(helm_values)),  # the command line's last: they win
-        filters=_filter_options(config, baseline, create_baseline, update_baseline, diff_base),
-        root=root,
+        skip_paths=skip_paths,
+        var_files=var_files,
+        var_values=var_values,
+        helm_values=helm_values,
     )
+    options.filters = _filter_options(config, baseline, create_baseline, update_baseline, diff_base)
+    root = options.root
+    severity_threshold = severity_threshold or (config.severity_threshold or Severity.LOW).value
     started = datetime.now(timezone.utc)
     if stdin:
         from scanner.scan import scan_stream
@@ -570,6 +566,150 @@ def scan_command(
         compact=compact,
     )
     sys.exit(exit_code(result, threshold, fail_on_incomplete=strict))
+
+
+@dataclass(frozen=True)
+class _Selected:
+    """--check, --skip-check, --framework and --compliance as given."""
+
+    only: str | None
+    skip: str | None
+    framework: str | None
+    compliance: str | None
+
+
+def _scan_options(
+    paths: list[Path],
+    root: Path | None,
+    config_file: Path | None,
+    checks_dirs: tuple[Path, ...],
+    selected: _Selected,
+    *,
+    no_cache: bool,
+    workers: int | None,
+    skip_paths: tuple[str, ...],
+    var_files: tuple[Path, ...],
+    var_values: tuple[str, ...],
+    helm_values: tuple[str, ...],
+) -> tuple[configuration.Config, ScanOptions]:
+    """The configuration found for PATHS and the scan options from it and the command line (whose
+    values come last, so they win); `filters` is left to the command."""
+    try:
+        root, config = configuration.for_scan(paths, root, config_file)
+    except configuration.ConfigError as exc:
+        raise ConfigProblem(str(exc)) from exc
+    custom = custom_checks(checks_dirs, config, config_file)
+    config = known_check_ids(config, {**load_builtin_checks(), **custom})
+    frameworks = _frameworks(selected.framework, config.frameworks)
+    selection = check_selection(selected.only, selected.skip, config, frameworks, custom, selected.compliance)
+    return config, ScanOptions(
+        paths=paths,
+        selection=selection,
+        cache_dir=None if no_cache else ParseCache.default_directory(),
+        workers=workers,
+        excludes=[*config.exclude_paths, *skip_paths],
+        var_files=[*config.var_files, *var_files],
+        variables=_variables(var_values),
+        helm_values=_merged(config.helm_values, _helm_values(helm_values)),
+        root=root,
+    )
+
+
+@main.command("fix", short_help="Fix what checks can fix, where the value was set: a diff, or --write.")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@gate_options
+@click.option("--framework", default=None, help="Comma-separated: terraform,kubernetes,dockerfile.")
+@click.option("--write", is_flag=True, help="Apply the fixes to the files (default: print the diff only).")
+@click.option(
+    "--unsafe",
+    is_flag=True,
+    help="Also make fixes that can break a working system, and those whose value other resources share; "
+    "the diff says why each needs review.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["diff", "sarif", "json"]),
+    default="diff",
+    show_default=True,
+    help="diff: the unified diff with a header per fix; sarif/json: the findings with each fix's exact edits.",
+)
+@click.option("--output", "-o", "output", default=None, metavar="FILE", help="Write the report to FILE.")
+@click.option(
+    "--root",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Directory reported paths are relative to, as for scan; no file outside it is read or written.",
+)
+@click.option("--skip-path", "skip_paths", multiple=True, metavar="PATTERN", help="Do not scan files matching PATTERN.")
+@click.option(
+    "--var-file",
+    "var_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Terraform variable values for every root module (repeatable).",
+)
+@click.option("--var", "var_values", multiple=True, help="Terraform variable NAME=VALUE (repeatable).")
+@click.option("--docs-url", default=DOCS_URL, show_default=True, help="Check documentation the SARIF links to.")
+def fix_command(
+    paths: tuple[Path, ...],
+    only: str | None,
+    skip: str | None,
+    config_file: Path | None,
+    baseline: Path | None,
+    severity_threshold: str | None,
+    fail_on_incomplete: bool | None,
+    show_unknown: bool,
+    no_cache: bool,
+    checks_dirs: tuple[Path, ...],
+    compliance: str | None,
+    framework: str | None,
+    write: bool,
+    unsafe: bool,
+    fmt: str,
+    output: str | None,
+    root: Path | None,
+    skip_paths: tuple[str, ...],
+    var_files: tuple[Path, ...],
+    var_values: tuple[str, ...],
+    docs_url: str,
+) -> None:
+    """Fix the findings of PATHS whose check declares a safe value, at the place the value was set (the
+    literal, variable default, .tfvars line, local or module input). Prints a diff; --write applies it.
+    Exit status as for scan, on the findings that remain after the fixes."""
+    from scanner.fix.diff import render as render_diff
+    from scanner.fix.stage import propose
+    from scanner.fix.stage import write as write_fixes
+
+    config, options = _scan_options(
+        list(paths),
+        root,
+        config_file,
+        checks_dirs,
+        _Selected(only, skip, framework, compliance),
+        no_cache=no_cache,
+        workers=None,
+        skip_paths=skip_paths,
+        var_files=var_files,
+        var_values=var_values,
+        helm_values=(),
+    )
+    options.filters = _filter_options(config, baseline, None, None, None)
+    threshold = Severity(severity_threshold or (config.severity_threshold or Severity.LOW).value)
+    result = _run_with_progress(options)
+    run = propose(result, unsafe=unsafe, threshold=threshold)
+    errors = write_fixes(run) if write else []
+    if fmt == "diff":
+        text = render_diff(run)
+    else:
+        context = ReportContext(threshold=threshold, show_unknown=show_unknown, docs_url=docs_url, today=date.today())
+        text = renderer(fmt)(run.result, context)
+    _write(text, output)
+    for error in errors:
+        click.echo(f"iacgate: {error.file}: {error.message}", err=True)
+    strict = config.fail_on_incomplete if fail_on_incomplete is None else fail_on_incomplete
+    code = exit_code(run.remaining, threshold, fail_on_incomplete=strict)
+    sys.exit(EXIT_USAGE if errors else code)
 
 
 def _merged(first: dict[str, list[Path]], then: dict[str, list[Path]]) -> dict[str, list[Path]]:

@@ -313,6 +313,40 @@ class Suppression:
     location: Location | None = None
 
 
+@dataclass(frozen=True)
+class TextEdit:
+    """Replace a region of a file's text (1-based lines and columns, end exclusive, as SARIF regions;
+    columns count characters of the line without its line end)."""
+
+    file: str  # posix path relative to the scan root
+    start_line: int
+    start_column: int
+    end_line: int
+    end_column: int
+    text: str
+
+
+@dataclass(frozen=True)
+class FixProposal:
+    """What `iacgate fix` does about one finding.
+
+    `status`: "applied" (in the diff, written with --write), "needs --unsafe" (the check's fix can break a
+    working system, or the value is shared with resources that pass; `reason` says which) or "not fixable
+    here" (`reason` says why). `edits` is the change that clears this finding alone, against the files as
+    scanned (SARIF `fixes`); empty when not fixable here.
+    """
+
+    summary: str
+    status: str
+    reason: str = ""
+    edits: tuple[TextEdit, ...] = ()
+    warning: str = ""  # an applied --unsafe fix: why it needs review
+
+    @property
+    def applied(self) -> bool:
+        return self.status == "applied"
+
+
 @dataclass
 class Finding:
     check_id: str
@@ -329,6 +363,7 @@ class Finding:
     first_seen: str | None = None  # ISO date, from the baseline
     overdue: bool = False  # baselined but older than its SLA
     fingerprint: str = ""
+    fix: FixProposal | None = None  # set by `iacgate fix` (scanner.fix)
 
     def is_blocking(self, threshold: Severity) -> bool:
         """The gate: not suppressed, new (or baselined but past its SLA), and at or above the threshold."""

@@ -34,9 +34,6 @@ class SetValue:
     value: Any
     unsafe: str = ""
 
-    def describe(self) -> str:
-        return f"set {self.path.rsplit('.', 1)[-1]} = {self.value!r}"
-
 
 @dataclass(frozen=True)
 class RewriteInstruction:

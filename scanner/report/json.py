@@ -7,6 +7,7 @@ field's meaning does. Paths are relative to the scanned root; no timestamps.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ def _location(loc: Location) -> dict[str, Any]:
 
 
 def _finding(f: Finding, context: ReportContext) -> dict[str, Any]:
-    return {
+    out = {
         "check_id": f.check_id,
         "title": f.title,
         "severity": f.severity.value,
@@ -50,6 +51,14 @@ def _finding(f: Finding, context: ReportContext) -> dict[str, Any]:
         "first_seen": f.first_seen,
         "overdue": f.overdue,
     }
+    if f.fix is not None:
+        out["fix"] = {
+            "summary": f.fix.summary,
+            "status": f.fix.status,
+            "reason": f.fix.reason or f.fix.warning,
+            "edits": [dataclasses.asdict(edit) for edit in f.fix.edits],
+        }
+    return out
 
 
 def render(result: ScanResult, context: ReportContext) -> str:

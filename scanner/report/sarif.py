@@ -24,7 +24,7 @@ from scanner.docs import PROJECT_URL, check_url, cwe_link, fenced
 from scanner.fingerprint import VERSION as FINGERPRINT_KEY
 from scanner.fingerprint import fingerprint
 from scanner.parsers import decode
-from scanner.records import Finding, Location, ScanError, ScanResult, Severity, Suppression
+from scanner.records import Finding, FixProposal, Location, ScanError, ScanResult, Severity, Suppression
 from scanner.registry import CHECKS, Check
 from scanner.report import ReportContext
 
@@ -316,8 +316,35 @@ def _result(finding: Finding, rule_id: str, index: dict[str, int]) -> om.Result:
             FINGERPRINT_KEY: stable,
         },
         suppressions=[_suppression(finding.suppression)] if finding.suppression else None,
+        fixes=[_fix(finding.fix)] if finding.fix is not None and finding.fix.edits else None,
         baseline_state=finding.baseline_state if finding.baseline_state in BASELINE_STATES else None,
         properties=properties,
+    )
+
+
+def _fix(fix: FixProposal) -> om.Fix:
+    """`iacgate fix --format sarif`: the exact replacement that clears this finding alone."""
+    why = fix.reason or fix.warning
+    text = fix.summary if fix.applied and not why else f"{fix.summary} ({fix.status}: {why})"
+    changes: dict[str, list[om.Replacement]] = {}
+    for edit in fix.edits:
+        region = om.Region(
+            start_line=edit.start_line,
+            start_column=edit.start_column,
+            end_line=edit.end_line,
+            end_column=edit.end_column,
+        )
+        inserted = om.ArtifactContent(text=edit.text)
+        changes.setdefault(edit.file, []).append(om.Replacement(deleted_region=region, inserted_content=inserted))
+    return om.Fix(
+        description=om.Message(text=text),
+        artifact_changes=[
+            om.ArtifactChange(
+                artifact_location=om.ArtifactLocation(uri=artifact_uri(file), uri_base_id=SRCROOT),
+                replacements=replacements,
+            )
+            for file, replacements in changes.items()
+        ],
     )
 
 

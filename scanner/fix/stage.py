@@ -1,0 +1,351 @@
+"""The fix stage: after checks and filter, before the report.
+
+For every finding whose check declares a fix (scanner/fix/spec.py): find where the value was really
+set (scanner/fix/locate.py), judge the fix on the evaluated resource (scanner/fix/model.py), refuse
+values shared with resources that pass, then apply the accepted edits file by file (scanner/fix/hcl.py,
+yamltext.py, dockerfile.py). The scan's records are not changed: findings come back as new records
+carrying a `FixProposal`, and the changed files as (before, after) texts that `write` puts on disk.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from scanner.engine import Dispatch
+from scanner.files import read_regular, refusal
+from scanner.fix import dockerfile, hcl, yamltext
+from scanner.fix.hcl import FixFailed, HclTarget
+from scanner.fix.locate import Located, NotFixable, Target, locate
+from scanner.fix.model import judge, with_value
+from scanner.fix.spec import FixSpec, SetValue
+from scanner.fix.yamltext import YamlTarget
+from scanner.parsers import decode
+from scanner.records import Finding, FixProposal, ScanError, ScanResult, Severity, TextEdit
+from scanner.registry import Check
+
+APPLIED, NEEDS_UNSAFE, NOT_FIXABLE = "applied", "needs --unsafe", "not fixable here"
+
+
+@dataclass
+class FixRun:
+    """The findings with their proposals, and the text of every file the applied fixes change."""
+
+    result: ScanResult
+    changes: dict[str, tuple[str, str]] = field(default_factory=dict)  # rel -> (as scanned, fixed), LF line ends
+    sources: dict[str, bytes] = field(default_factory=dict)  # rel -> the bytes read, for their encoding
+
+    @property
+    def remaining(self) -> ScanResult:
+        """The scan as it would be after the fixes: what `iacgate fix` gates on."""
+        left = [f for f in self.result.findings if f.fix is None or not f.fix.applied]
+        return replace(self.result, findings=left)
+
+
+class _Sources:
+    """The scanned files' texts, read once, only inside the root, through `read_regular`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.raw: dict[str, bytes] = {}
+        self.text: dict[str, str] = {}
+
+    def __call__(self, rel: str) -> str:
+        if rel not in self.text:
+            path = (self.root / rel).resolve()
+            if rel.startswith(("/", "../")) or not path.is_relative_to(self.root.resolve()):
+                raise FixFailed(f"{rel} is outside the scanned root")
+            try:
+                data = read_regular(path)
+            except OSError as exc:
+                raise FixFailed(f"{rel}: {refusal(exc)}") from exc
+            self.raw[rel] = data
+            self.text[rel] = decode(data)
+        return self.text[rel]
+
+
+def _apply(text: str, target: Target) -> str:
+    if isinstance(target, HclTarget):
+        return hcl.apply(text, target)
+    if isinstance(target, YamlTarget):
+        return yamltext.apply(text, target)
+    return dockerfile.apply(text, target)
+
+
+def _key(target: Target) -> tuple:
+    """Identity of an edit: two findings needing the same edit share it (one block inserted once)."""
+    return (type(target).__name__, repr(target))
+
+
+def edit_between(rel: str, before: str, after: str) -> TextEdit:
+    """The whole lines of `before` that differ from `after`, as one SARIF-style replacement (line ends
+    of the last replaced line kept)."""
+    old, new = before.split("\n"), after.split("\n")
+    first = 0
+    while first < min(len(old), len(new)) and old[first] == new[first]:
+        first += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - first and old[len(old) - 1 - tail] == new[len(new) - 1 - tail]:
+        tail += 1
+    replaced, inserted = old[first : len(old) - tail], new[first : len(new) - tail]
+    if not replaced:  # a pure insertion: at the end of the line above it
+        line = old[first - 1] if first else ""
+        return TextEdit(
+            rel, max(first, 1), len(line) + 1, max(first, 1), len(line) + 1, "".join("\n" + i for i in inserted)
+        )
+    end_line = first + len(replaced)
+    return TextEdit(rel, first + 1, 1, end_line, len(replaced[-1]) + 1, "\n".join(inserted))
+
+
+@dataclass
+class _Planned:
+    finding: Finding
+    check: Check
+    spec: FixSpec
+    located: Located | None = None
+    reason: str = ""  # not fixable here, when set
+
+
+def propose(result: ScanResult, *, unsafe: bool = False, threshold: Severity = Severity.INFO) -> FixRun:
+    """Every fixable finding at or above `threshold` with its proposal, and the files changed by those
+    applied (the unsafe and shared ones too when `unsafe`). Suppressed findings are left alone."""
+    checks = {c.id: c for c in result.checks}
+    dispatch = Dispatch(result.checks)
+    sources = _Sources(result.root)
+    planned: list[_Planned] = []
+    for finding in result.findings:
+        check = checks.get(finding.check_id)
+        if check is None or check.fix is None or finding.suppression is not None:
+            continue
+        if finding.severity.rank < threshold.rank:
+            continue
+        item = _Planned(finding, check, check.fix)
+        try:
+            item.located = locate(finding, check.fix, sources)
+        except NotFixable as exc:
+            item.reason = str(exc)
+        planned.append(item)
+        if item.located is None:
+            continue
+        item.reason = _judged(item, dispatch, result, sources)
+    groups: dict[tuple, list[_Planned]] = defaultdict(list)
+    for item in planned:
+        if item.located is not None and not item.reason:
+            groups[_key(item.located.target)].append(item)
+    shared = _shared(groups, result, sources)
+    proposals: dict[int, FixProposal] = {}
+    accepted: dict[str, list[Target]] = defaultdict(list)
+    for key, items in sorted(groups.items()):
+        target = items[0].located.target  # type: ignore[union-attr]
+        warning = "; ".join(dict.fromkeys(filter(None, [items[0].spec.unsafe, shared.get(key, "")])))
+        if warning and not unsafe:
+            for item in items:
+                proposals[id(item)] = _proposal(item, NEEDS_UNSAFE, warning, sources)
+            continue
+        accepted[target.file].append(target)
+        for item in items:
+            proposals[id(item)] = _proposal(item, APPLIED, "", sources, warning)
+    changes, failed = _apply_all(accepted, sources)
+    for item in planned:
+        proposal = proposals.get(id(item))
+        if proposal is None:
+            proposals[id(item)] = FixProposal(_summary(item), NOT_FIXABLE, item.reason)
+        elif proposal.applied and item.located is not None and _key(item.located.target) in failed:
+            why = failed[_key(item.located.target)]
+            proposals[id(item)] = FixProposal(proposal.summary, NOT_FIXABLE, why)
+    by_finding = {id(item.finding): proposals[id(item)] for item in planned}
+    findings = [replace(f, fix=by_finding[id(f)]) if id(f) in by_finding else f for f in result.findings]
+    return FixRun(replace(result, findings=findings), changes, {rel: sources.raw[rel] for rel in changes})
+
+
+def _judged(item: _Planned, dispatch: Dispatch, result: ScanResult, sources: _Sources) -> str:
+    """ "" when the fix, made on the evaluated resource (or the Dockerfile), clears the finding and trips
+    no other check; else the reason it is not made."""
+    assert item.located is not None
+    finding = item.finding
+    others = dispatch.checks_for(finding.resource)
+    if isinstance(item.spec, SetValue):
+        patched = with_value(finding.resource, item.located.path, item.spec.value)
+        if patched is None:
+            return f"{item.located.path} cannot hold a value"
+        return judge(finding, item.check, patched, others, result.graph)
+    target = item.located.target
+    try:
+        fixed = dockerfile.stages(_apply(sources(target.file), target), target.file)
+    except FixFailed as exc:
+        return str(exc)
+    same = [s for s in fixed if s.address == finding.resource.address]
+    if len(same) != 1:
+        return "the fixed Dockerfile no longer has this stage"
+    return judge(finding, item.check, same[0], others, result.graph)
+
+
+_REFERENCE = "\\b{kind}\\.{name}\\b"
+
+
+def _shared(groups: dict[tuple, list[_Planned]], result: ScanResult, sources: _Sources) -> dict[tuple, str]:
+    """Why each Terraform edit would also change resources that pass: the same variable, local or module
+    input read elsewhere, or other instances of the same block."""
+    users: dict[tuple[str, int], set[tuple[str, str]]] = defaultdict(set)
+    blocks: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for resource in result.resources:
+        if resource.framework != "terraform":
+            continue
+        blocks[(resource.location.file, resource.location.start_line)].add(resource.key)
+        for path, trace in resource.provenance.items():
+            for loc in trace:
+                users[(loc.file, loc.start_line)].add((resource.key, path))
+    reasons: dict[tuple, str] = {}
+    for key, items in groups.items():
+        located = items[0].located
+        if (
+            located is None
+            or not isinstance(located.target, HclTarget)
+            or items[0].finding.resource.framework != "terraform"
+        ):
+            continue
+        fixing = {(i.finding.resource.key, i.located.path) for i in items if i.located}
+        instances = {i.finding.resource.key for i in items}
+        block = (items[0].finding.resource.location.file, items[0].finding.resource.location.start_line)
+        others = sorted(blocks[block] - instances)
+        if others:
+            reasons[key] = f"the block also defines {_named(others)}, which this check passes"
+            continue
+        if located.references:
+            origin = located.at
+            passing = sorted({k for k, p in users.get(origin, set()) - fixing})
+            if passing:
+                reasons[key] = f"the value is shared with {_named(passing)}"
+                continue
+            why = _read_elsewhere(items, result, sources)
+            if why:
+                reasons[key] = why
+    return reasons
+
+
+def _named(keys: list[str]) -> str:
+    names = [k.rsplit(":", 1)[-1] for k in keys]
+    shown = ", ".join(names[:3])
+    return shown + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+def _read_elsewhere(items: list[_Planned], result: ScanResult, sources: _Sources) -> str:
+    """A variable or local also read by something the scan does not trace (a count, an output, a condition)."""
+    seen: dict[tuple[str, str, str], set[tuple[str, int]]] = defaultdict(set)
+    for item in items:
+        for ref in item.located.references if item.located else []:
+            seen[(ref.directory, ref.kind, ref.name)].add((ref.file, ref.line))
+    for (directory, kind, name), fixed in sorted(seen.items()):
+        pattern = re.compile(_REFERENCE.format(kind=kind, name=re.escape(name)))
+        reads = 0
+        for source in result.files:
+            if source.kind == "terraform" and posixpath.dirname(source.rel) == directory:
+                try:
+                    text = sources(source.rel)
+                except FixFailed:
+                    return f"{source.rel} could not be read to see where {kind}.{name} is used"
+                reads += sum(1 for line in text.split("\n") if pattern.search(line))
+        if reads > len(fixed):
+            place = directory or "."
+            return f"{kind}.{name} is also read elsewhere in {place} ({reads} lines read it, {len(fixed)} fixed)"
+    return ""
+
+
+def _summary(item: _Planned) -> str:
+    finding = item.finding
+    where = f"{finding.location.file}:{finding.location.start_line} {finding.check_id} {finding.resource.address}"
+    spec = item.spec
+    if isinstance(spec, SetValue):
+        name = spec.path.rsplit(".", 1)[-1]
+        terraform = finding.resource.framework == "terraform"
+        what = f"set {name} = {hcl.render(spec.value)}" if terraform else f"set {name}: {yamltext.render(spec.value)}"
+    else:
+        what = spec.describe()
+    if item.located is not None and item.located.at != (finding.location.file, finding.location.start_line):
+        what += f" at {item.located.origin}"
+    return f"{where}: {what}"
+
+
+def _proposal(item: _Planned, status: str, reason: str, sources: _Sources, warning: str = "") -> FixProposal:
+    assert item.located is not None
+    target = item.located.target
+    before = sources(target.file)
+    try:
+        edits: tuple[TextEdit, ...] = (edit_between(target.file, before, _apply(before, target)),)
+    except FixFailed as exc:
+        return FixProposal(_summary(item), NOT_FIXABLE, str(exc))
+    return FixProposal(_summary(item), status, reason, edits, warning)
+
+
+def _apply_all(
+    accepted: dict[str, list[Target]], sources: _Sources
+) -> tuple[dict[str, tuple[str, str]], dict[tuple, str]]:
+    """Each file's edits one after another on the text the previous left; an edit that fails is
+    dropped alone (its reason returned), the others stay."""
+    changes: dict[str, tuple[str, str]] = {}
+    failed: dict[tuple, str] = {}
+    for rel, targets in sorted(accepted.items()):
+        before = sources(rel)
+        text = before
+        ordered = sorted(
+            targets, key=lambda t: (isinstance(t, dockerfile.DockerfileTarget) and t.instruction is None, repr(t))
+        )
+        for target in ordered:
+            try:
+                text = _apply(text, target)
+            except FixFailed as exc:
+                failed[_key(target)] = f"not applied together with the other fixes of {rel}: {exc}"
+        if text != before:
+            changes[rel] = (before, text)
+    return changes, failed
+
+
+def _order(target: Target) -> tuple[bool, str]:
+    """Dockerfile rewrites before inserts, so an inserted instruction shifts no index still to be used."""
+    return isinstance(target, dockerfile.DockerfileTarget) and target.instruction is None, repr(target)
+
+
+def write(run: FixRun) -> list[ScanError]:
+    """Put the fixed files on disk in their own encoding and line ends, each replaced atomically; a file
+    changed or replaced since the scan is left alone and reported."""
+    errors: list[ScanError] = []
+    root = run.result.root
+    for rel, (_, after) in sorted(run.changes.items()):
+        path = root / rel
+        raw = run.sources[rel]
+        try:
+            if read_regular(path) != raw:
+                errors.append(ScanError(rel, None, "changed since the scan: not fixed"))
+                continue
+            data = _encoded(after, raw)
+            mode = path.stat().st_mode & 0o7777
+            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".iacgate")
+            try:
+                with os.fdopen(handle, "wb") as out:
+                    out.write(data)
+                os.chmod(temporary, mode)
+                os.replace(temporary, path)
+            except BaseException:
+                os.unlink(temporary)
+                raise
+        except OSError as exc:
+            errors.append(ScanError(rel, None, f"not written: {refusal(exc)}"))
+    return errors
+
+
+def _encoded(text: str, raw: bytes) -> bytes:
+    """`text` in the encoding and line ends of the original bytes (UTF-8 with or without BOM, UTF-16)."""
+    if b"\r\n" in raw:
+        text = text.replace("\n", "\r\n")
+    if raw.startswith(b"\xff\xfe"):
+        return b"\xff\xfe" + text.encode("utf-16-le")
+    if raw.startswith(b"\xfe\xff"):
+        return b"\xfe\xff" + text.encode("utf-16-be")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return b"\xef\xbb\xbf" + text.encode("utf-8")
+    return text.encode("utf-8")

@@ -1,0 +1,178 @@
+"""YAML edits that keep every other byte: comments, key order, quoting and documents untouched.
+
+ruamel.yaml's round-trip loader finds the node and its position; the edit itself is made on the text
+(one scalar replaced, or lines inserted after the last line of a block mapping), because a round-trip
+dump re-indents sequences and re-wraps long lines of the whole document. The result is loaded again,
+and the edit is refused unless it reads back as the value set.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from io import StringIO
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
+
+from scanner.fix.hcl import FixFailed
+
+
+@dataclass(frozen=True)
+class YamlTarget:
+    file: str
+    document: int  # index among the file's documents
+    path: tuple[str | int, ...]  # keys and sequence indexes inside the document
+    value: Any
+
+    @property
+    def where(self) -> str:
+        return ".".join(str(p) for p in self.path)
+
+
+def load(text: str, rel: str) -> list[Any]:
+    try:
+        return list(YAML(typ="rt").load_all(StringIO(text)))
+    except YAMLError as exc:
+        raise FixFailed(f"{rel} does not load as YAML: {str(exc).splitlines()[0]}") from exc
+
+
+_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_./-]*")
+_RESERVED = {"true", "false", "yes", "no", "on", "off", "y", "n", "null", "~"}
+
+
+def render(value: Any) -> str:
+    """A scalar (or a flow list of scalars) in YAML syntax, plain where that reads back the same."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    if isinstance(value, str):
+        return value if _PLAIN.fullmatch(value) and value.lower() not in _RESERVED else json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(render(v) for v in value) + "]"
+    raise FixFailed(f"cannot write {value!r} as a YAML scalar")
+
+
+def _scalar_end(line: str, start: int) -> int:
+    """End of the scalar that starts at `start`: its closing quote, else before a comment or the line end."""
+    if start >= len(line):
+        raise FixFailed("no value on the line")
+    quote = line[start]
+    if quote in "\"'":
+        position = start + 1
+        while position < len(line):
+            if quote == '"' and line[position] == "\\":
+                position += 2
+                continue
+            if line[position] == quote:
+                if quote == "'" and line[position + 1 : position + 2] == "'":
+                    position += 2
+                    continue
+                return position + 1
+            position += 1
+        raise FixFailed("a quoted value continues on the next line")
+    if quote in "|>[{&*!":
+        raise FixFailed("the value is a block scalar, a flow collection, an anchor or a tag")
+    comment = re.search(r"\s#", line[start:])
+    end = start + comment.start() if comment else len(line)
+    return len(line[:end].rstrip())
+
+
+def _walk(documents: list[Any], target: YamlTarget) -> tuple[Any, list[str | int]]:
+    """The deepest existing node on the path, and the keys still missing below it."""
+    if target.document >= len(documents):
+        raise FixFailed(f"document {target.document + 1} is not in {target.file}")
+    node = documents[target.document]
+    for position, part in enumerate(target.path):
+        if isinstance(node, CommentedMap):
+            if part not in node:
+                return node, list(target.path[position:])
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            raise FixFailed(f"{target.where}: {'.'.join(map(str, target.path[:position]))} is not a mapping")
+    return node, []
+
+
+def _parent(documents: list[Any], target: YamlTarget) -> CommentedMap:
+    node = documents[target.document]
+    for part in target.path[:-1]:
+        node = node[part]
+    if not isinstance(node, CommentedMap):
+        raise FixFailed(f"{target.where}: the parent is not a mapping")
+    return node
+
+
+def _block_end(lines: list[str], first: int, column: int) -> int:
+    """Index of the last content line of the block mapping whose keys sit at `column`, from line `first`."""
+    last = first
+    for index in range(first + 1, len(lines)):
+        line = lines[index]
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        if indent > column or (indent == column and stripped.startswith("- ") and column > 0):
+            last = index
+            continue
+        if indent == column and stripped.startswith("-") and column == 0 and not stripped.startswith("---"):
+            last = index  # a sequence at the root mapping's column, under its last key
+            continue
+        break
+    return last
+
+
+def _unit(documents: list[Any], target: YamlTarget) -> int:
+    """The document's indentation step: a nested mapping's key column minus its parent's, else 2."""
+    pending = [documents[target.document]]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, CommentedMap):
+            for key, value in node.items():
+                if isinstance(value, CommentedMap) and value and not value.fa.flow_style():
+                    step = value.lc.key(next(iter(value)))[1] - node.lc.key(key)[1]
+                    if step > 0:
+                        return step
+                pending.append(value)
+        elif isinstance(node, CommentedSeq):
+            pending.extend(node)
+    return 2
+
+
+def apply(text: str, target: YamlTarget) -> str:
+    """`text` with the value at the target's path set; raises FixFailed when it cannot be done exactly."""
+    documents = load(text, target.file)
+    node, missing = _walk(documents, target)
+    lines = text.split("\n")
+    if not missing:
+        parent = _parent(documents, target)
+        if parent.fa.flow_style():
+            raise FixFailed(f"{target.where} is written in flow style")
+        if isinstance(node, CommentedMap | CommentedSeq):
+            raise FixFailed(f"{target.where} holds a collection, not a value")
+        row, column = parent.lc.value(target.path[-1])
+        line = lines[row]
+        end = _scalar_end(line, column)
+        lines[row] = line[:column] + render(target.value) + line[end:]
+    else:
+        if not isinstance(node, CommentedMap) or not node or node.fa.flow_style():
+            raise FixFailed(f"{target.where}: the mapping to add to is empty or in flow style")
+        if any(isinstance(part, int) for part in missing):
+            raise FixFailed(f"{target.where}: a sequence item is missing")
+        keys = list(node)
+        column = node.lc.key(keys[0])[1]
+        last = _block_end(lines, node.lc.key(keys[-1])[0], column)
+        unit = _unit(documents, target)
+        new = [f"{' ' * (column + unit * depth)}{key}:" for depth, key in enumerate(missing[:-1])]
+        new.append(f"{' ' * (column + unit * (len(missing) - 1))}{missing[-1]}: {render(target.value)}")
+        lines[last + 1 : last + 1] = new
+    result = "\n".join(lines)
+    written, rest = _walk(load(result, target.file), target)
+    if rest or written != target.value:
+        raise FixFailed(f"{target.where} does not read back as {render(target.value)}")
+    return result

@@ -1,0 +1,230 @@
+"""`iacgate fix`: the edit lands where the value was set, changes nothing else, and clears the finding.
+
+The checks here are defined by the test (a custom check file would do the same), so the engine is
+proved independently of the catalogue; tests/test_fixes.py proves every built-in check's fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from scanner.cli import main
+from scanner.custom import ChecksDirectory, load_custom_checks
+from scanner.fix.stage import APPLIED, NEEDS_UNSAFE, NOT_FIXABLE, FixRun, propose, write
+from scanner.records import Finding, ScanResult
+from scanner.registry import Selection
+from scanner.scan import ScanOptions, scan
+from tests.conftest import FIXTURES
+
+CHECKS_DIR = FIXTURES / "fix" / "checks"
+TEST_CHECKS = load_custom_checks([ChecksDirectory(CHECKS_DIR, run_python=True)])
+
+
+def _copy(name: str, tmp_path: Path) -> Path:
+    target = tmp_path / name
+    shutil.copytree(FIXTURES / "fix" / name, target)
+    return target
+
+
+def _scan(root: Path, **options) -> ScanResult:
+    selection = Selection(only=set(TEST_CHECKS), custom=dict(TEST_CHECKS))
+    return scan(ScanOptions(paths=[root], selection=selection, cache_dir=None, workers=1, root=root, **options))
+
+
+def _by_resource(run: FixRun, check_id: str) -> dict[str, Finding]:
+    return {f.resource.address: f for f in run.result.findings if f.check_id == check_id}
+
+
+def _changed_lines(before: str, after: str) -> list[str]:
+    return [
+        line
+        for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+
+
+def _rescan_clears(root: Path, run: FixRun) -> None:
+    """After --write: the applied fixes' findings are gone, nothing new appeared, nothing fails to parse."""
+    after = _scan(root)
+    assert not [e for e in after.errors if e.level == "error"], after.errors
+    before = {f.fingerprint for f in run.result.findings}
+    fixed = {f.fingerprint for f in run.result.findings if f.fix is not None and f.fix.applied}
+    now = {f.fingerprint for f in after.findings}
+    assert not fixed & now, [f for f in after.findings if f.fingerprint in fixed]
+    assert not now - before, [f for f in after.findings if f.fingerprint not in before]
+
+
+def test_terraform_fixes_land_where_the_value_was_set(tmp_path: Path) -> None:
+    root = _copy("terraform", tmp_path)
+    run = propose(_scan(root))
+    volumes = _by_resource(run, "FIX-TF-001")
+    assert volumes["aws_ebs_volume.literal"].fix.edits[0].file == "main.tf"
+    assert volumes["aws_ebs_volume.from_default"].fix.edits[0].file == "variables.tf"
+    assert volumes["aws_ebs_volume.from_tfvars"].fix.edits[0].file == "terraform.tfvars"
+    assert volumes["aws_ebs_volume.from_local"].fix.edits[0].start_line == 4  # the locals entry
+    assert volumes["module.disk.aws_ebs_volume.this"].fix.edits[0].start_line == 71  # the module input
+    assert all(volumes[a].fix.status == APPLIED for a in ("aws_ebs_volume.literal", "aws_ebs_volume.from_tfvars"))
+    variables_before, variables_after = run.changes["variables.tf"]
+    assert _changed_lines(variables_before, variables_after) == ["-  default     = false", "+  default     = true"]
+    tfvars = run.changes["terraform.tfvars"]
+    assert _changed_lines(*tfvars) == ["-encrypt_archive = false", "+encrypt_archive = true"]
+    assert tfvars[1].startswith("# archive settings for this account\n")  # the comment is kept
+
+
+def test_a_missing_attribute_is_inserted_in_the_block_style(tmp_path: Path) -> None:
+    root = _copy("terraform", tmp_path)
+    run = propose(_scan(root))
+    before, after = run.changes["main.tf"]
+    changed = _changed_lines(before, after)
+    assert "+  encrypted         = true" in changed  # aligned with the block's other arguments
+    assert changed.count("-  encrypted         = false") == 1  # the literal, and nothing else rewritten
+
+
+def test_a_missing_nested_block_is_created_only_with_unsafe(tmp_path: Path) -> None:
+    root = _copy("terraform", tmp_path)
+    safe = _by_resource(propose(_scan(root)), "FIX-TF-002")
+    assert safe["aws_instance.web"].fix.status == NEEDS_UNSAFE
+    assert "IMDSv1" in safe["aws_instance.web"].fix.reason
+    run = propose(_scan(root), unsafe=True)
+    before, after = run.changes["main.tf"]
+    assert '  metadata_options {\n    http_tokens = "required"\n  }\n' in after
+    assert '    http_tokens   = "required"\n' in after  # aligned under http_endpoint in the existing block
+    assert _by_resource(run, "FIX-TF-002")["aws_instance.web"].fix.warning
+
+
+def test_a_shared_variable_is_refused_without_unsafe(tmp_path: Path) -> None:
+    root = _copy("terraform", tmp_path)
+    shared = _by_resource(propose(_scan(root)), "FIX-TF-001")["aws_ebs_volume.shared"]
+    assert shared.fix.status == NEEDS_UNSAFE
+    assert "aws_instance.web" in shared.fix.reason
+    forced = _by_resource(propose(_scan(root), unsafe=True), "FIX-TF-001")["aws_ebs_volume.shared"]
+    assert forced.fix.status == APPLIED and "aws_instance.web" in forced.fix.warning
+
+
+def test_computed_values_and_downloaded_modules_are_not_fixable_here(tmp_path: Path) -> None:
+    root = _copy("terraform", tmp_path)
+    volumes = _by_resource(propose(_scan(root)), "FIX-TF-001")
+    computed = volumes["aws_ebs_volume.computed"].fix
+    assert computed.status == NOT_FIXABLE and "expression" in computed.reason and not computed.edits
+    remote = volumes["module.remote.aws_ebs_volume.remote"].fix
+    assert remote.status == NOT_FIXABLE and ".terraform" in remote.reason
+
+
+def test_write_then_rescan_clears_the_fixed_findings_and_adds_none(tmp_path: Path) -> None:
+    for name in ("terraform", "kubernetes", "docker"):
+        root = _copy(name, tmp_path)
+        run = propose(_scan(root), unsafe=True)
+        assert any(f.fix and f.fix.applied for f in run.result.findings), name
+        assert write(run) == []
+        _rescan_clears(root, run)
+
+
+def test_yaml_fix_keeps_comments_quotes_flow_style_and_documents(tmp_path: Path) -> None:
+    root = _copy("kubernetes", tmp_path)
+    run = propose(_scan(root))
+    before, after = run.changes["app.yaml"]
+    assert _changed_lines(before, after) == [
+        "-          allowPrivilegeEscalation: true  # set by an old template",
+        "+          allowPrivilegeEscalation: false  # set by an old template",
+        "+        securityContext:",
+        "+          allowPrivilegeEscalation: false",
+        "+          securityContext:",
+        "+            allowPrivilegeEscalation: false",
+    ]
+    assert "labels: {app: reports}   # flow style stays as written" in after
+    assert "image: 'registry.example.com/metrics:1.0'" in after
+    assert after.count("\n---\n") == 1
+
+
+def test_dockerfile_fixes_keep_continuation_lines_and_comments(tmp_path: Path) -> None:
+    root = _copy("docker", tmp_path)
+    run = propose(_scan(root), unsafe=True)
+    before, after = run.changes["Dockerfile"]
+    assert _changed_lines(before, after) == [
+        "-ADD requirements.txt /src/",
+        "+COPY requirements.txt /src/",
+        "-ADD app/ /app/",
+        "+COPY app/ /app/",
+        "+USER 10001",
+    ]
+    assert after.endswith('USER 10001\nCMD ["python", "/app/main.py"]\n')
+    assert "    # pinned in requirements.txt\n" in after
+
+
+def test_write_keeps_crlf_line_ends_and_a_byte_order_mark(tmp_path: Path) -> None:
+    root = tmp_path / "crlf"
+    root.mkdir()
+    text = (
+        'resource "aws_ebs_volume" "a" {\r\n  availability_zone = "eu-west-1a"\r\n  encrypted         = false\r\n}\r\n'
+    )
+    (root / "main.tf").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    run = propose(_scan(root))
+    assert write(run) == []
+    assert (root / "main.tf").read_bytes() == b"\xef\xbb\xbf" + text.replace("false", "true").encode()
+
+
+def test_write_leaves_a_file_changed_since_the_scan(tmp_path: Path) -> None:
+    root = _copy("docker", tmp_path)
+    run = propose(_scan(root))
+    (root / "Dockerfile").write_text("FROM scratch\n")
+    errors = write(run)
+    assert [e.message for e in errors] == ["changed since the scan: not fixed"]
+    assert (root / "Dockerfile").read_text() == "FROM scratch\n"
+
+
+def test_a_plan_is_never_fixed(shared: Path) -> None:
+    plan = shared / "plans" / "tfc-actions-regular-update-noop" / "tfplan.json"
+    from scanner.plan import PlanOptions, run_plan
+
+    selection = Selection(only=set(TEST_CHECKS), custom=dict(TEST_CHECKS))
+    result = run_plan(PlanOptions(plan=plan, selection=selection)).result
+    assert [f for f in result.findings if f.check_id == "FIX-TF-002"]
+    run = propose(result, unsafe=True)
+    assert not run.changes
+    assert all(f.fix.status == NOT_FIXABLE for f in run.result.findings if f.fix)
+
+
+def _cli(*args: str) -> object:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_cli_prints_a_diff_git_can_apply_and_exits_on_what_remains(tmp_path: Path) -> None:
+    root = _copy("kubernetes", tmp_path)
+    result = _cli("fix", str(root), "--checks-dir", str(CHECKS_DIR), "--check", "FIX-K8S-001")
+    assert result.exit_code == 0, result.output  # every finding would be fixed
+    assert result.output.startswith("# iacgate fix: 3 fixed in 1 file(s)")
+    if shutil.which("git"):
+        patch = tmp_path / "fix.patch"
+        patch.write_text(result.output)
+        subprocess.run(["git", "apply", "--check", "-p1", str(patch)], cwd=root, check=True)
+    assert (root / "app.yaml").read_text() == (FIXTURES / "fix" / "kubernetes" / "app.yaml").read_text()
+    written = _cli("fix", str(root), "--checks-dir", str(CHECKS_DIR), "--check", "FIX-K8S-001", "--write")
+    assert written.exit_code == 0
+    again = _cli("scan", str(root), "--checks-dir", str(CHECKS_DIR), "--check", "FIX-K8S-001")
+    assert again.exit_code == 0, again.output
+
+
+def test_cli_exit_status_counts_what_needs_unsafe(tmp_path: Path) -> None:
+    root = _copy("docker", tmp_path)
+    result = _cli("fix", str(root), "--checks-dir", str(CHECKS_DIR), "--check", "FIX-DKR-002")
+    assert result.exit_code == 1
+    assert "# needs --unsafe:" in result.output and "owned by root" in result.output
+
+
+def test_cli_sarif_and_json_carry_each_fix(tmp_path: Path) -> None:
+    root = _copy("terraform", tmp_path)
+    common = ["fix", str(root), "--checks-dir", str(CHECKS_DIR), "--check", "FIX-TF-001"]
+    sarif = json.loads(_cli(*common, "--format", "sarif").output)
+    fixes = [r["fixes"][0] for r in sarif["runs"][0]["results"] if r.get("fixes")]
+    replacement = fixes[0]["artifactChanges"][0]["replacements"][0]
+    assert {"deletedRegion", "insertedContent"} <= set(replacement)
+    report = json.loads(_cli(*common, "--format", "json").output)
+    statuses = {f["resource"]: f["fix"]["status"] for f in report["findings"]}
+    assert statuses["aws_ebs_volume.literal"] == "applied"
+    assert statuses["aws_ebs_volume.computed"] == "not fixable here"
