@@ -60,12 +60,6 @@ def _left_to_sec001(resource: Resource, path: str) -> bool:
     "system trust store or set custom_ca_bundle.",
     example='provider "aws" {\n  region = "eu-west-1"\n}',
     tags=("tls",),
-    fix=SetValue(
-        "insecure",
-        False,
-        unsafe="Terraform then fails against endpoints with a self-signed or privately issued certificate "
-        "(LocalStack, TLS-inspecting proxies)",
-    ),
 )
 def aws_provider_insecure(resource):
     if is_true(resource.get("insecure")):
