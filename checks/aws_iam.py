@@ -601,6 +601,12 @@ def aws_iam_user_direct_policy(resource):
     example='resource "aws_iam_user_login_profile" "analyst" {\n  user                    = aws_iam_user.analyst.name\n'
     '  pgp_key                 = "keybase:acme_security"\n  password_reset_required = true\n}',
     tags=("iam",),
+    fix=SetValue(
+        "password_reset_required",
+        True,
+        unsafe="password_reset_required forces a new login profile: Terraform generates a new password and the user's "
+        "current one stops working",
+    ),
 )
 def aws_iam_login_profile_no_reset(resource):
     if not is_true(resource.get("password_reset_required")):
