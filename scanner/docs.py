@@ -12,12 +12,14 @@ Regenerate after adding or changing a check:
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 from scanner.compliance import COMPLIANCE_FRAMEWORKS
+from scanner.fix.spec import FixSpec, SetValue
 from scanner.records import FRAMEWORKS
 from scanner.registry import Check, load_builtin_checks
 
@@ -114,10 +116,17 @@ def _section(c: Check) -> list[str]:
         lines.append(f"- Tags: {', '.join(c.tags)}")
     for name, controls in c.compliance.items():
         lines.append(f"- {COMPLIANCE_FRAMEWORKS[name]}: {', '.join(controls)}")
+    if c.fix is not None:
+        lines.append(f"- `iacgate fix`: {_fix_text(c.fix)}")
     lines += ["", f"**Why it matters.** {c.description}", "", f"**How to fix.** {c.remediation}", ""]
     if c.example:
         lines += ["**Example.**", "", fenced(c.example, c.framework), ""]
     return lines
+
+
+def _fix_text(fix: FixSpec) -> str:
+    what = f"sets `{fix.path}` to `{json.dumps(fix.value)}`" if isinstance(fix, SetValue) else fix.describe()
+    return f"{what}; only with `--unsafe`: {fix.unsafe}" if fix.unsafe else f"{what} (safe: made by default)"
 
 
 def area(check_id: str) -> str:
@@ -137,9 +146,12 @@ def count_summary(checks: Iterable[Check]) -> str:
     parts = [f"{len(by_framework['terraform'])} Terraform ({providers})"]
     parts += [f"{len(by_framework[f])} {FRAMEWORK_TITLES[f]}" for f in FRAMEWORKS if f != "terraform"]
     graph = sum(1 for c in checks if c.graph)
+    fixable = [c for c in checks if c.fix is not None]
+    safe = sum(1 for c in fixable if not c.fix or not c.fix.unsafe)
     return (
         f"{len(checks)} built-in checks: {'; '.join(parts)}. {graph} of them are graph checks that need a "
-        "relationship between resources."
+        f"relationship between resources. `iacgate fix` can fix the findings of {len(fixable)} ({safe} by "
+        "default, the others with `--unsafe`)."
     )
 
 

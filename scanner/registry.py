@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.compliance import COMPLIANCE_FRAMEWORKS
-from scanner.fix.spec import FixSpec, InsertInstruction, RewriteInstruction
+from scanner.fix.spec import FixSpec, InsertInstruction, RewriteInstruction, SetValue
 from scanner.records import FRAMEWORKS, Resource, Severity
 
 
@@ -116,6 +116,8 @@ def check(
         raise CheckDefinitionError(f"{id}: unknown compliance framework(s) {names} (known: {known})")
     if isinstance(fix, RewriteInstruction | InsertInstruction) and framework != "dockerfile":
         raise CheckDefinitionError(f"{id}: {type(fix).__name__} fixes only Dockerfile checks")
+    if isinstance(fix, SetValue) and (framework == "dockerfile" or not _plain_value(fix.value)):
+        raise CheckDefinitionError(f"{id}: SetValue sets a scalar or a list of scalars on Terraform or Kubernetes")
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         target = _TARGETS[-1]
@@ -142,6 +144,11 @@ def check(
         return fn
 
     return register
+
+
+def _plain_value(value: Any) -> bool:
+    scalars = (bool, int, float, str)
+    return isinstance(value, scalars) or (isinstance(value, list) and all(isinstance(v, scalars) for v in value))
 
 
 def load_builtin_checks() -> dict[str, Check]:

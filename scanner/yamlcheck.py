@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from checks._helpers import block_paths, dynamic_blocks, is_false, is_true, is_world_cidr, written
+from scanner.fix.spec import SetValue
 from scanner.graph import EDGE_KINDS, ResourceGraph
 from scanner.kube import containers, pod_spec
 from scanner.records import Resource, Unknown, UnknownValue
@@ -753,6 +754,11 @@ def _written_parent(resource: Resource, blame: Blame) -> str | None:
     return blame.fallback
 
 
+def _fix(declared: dict[str, Any] | None) -> SetValue | None:
+    """The `fix:` of a YAML check: `set` (the path), `value`, and `unsafe` (why it needs --unsafe)."""
+    return SetValue(declared["set"], declared["value"], declared.get("unsafe", "")) if declared else None
+
+
 def _register(compiled: tuple[Callable[..., Any], bool], document: Any, file: str) -> None:
     judge, graph = compiled
     data = _plain(document)
@@ -771,4 +777,7 @@ def _register(compiled: tuple[Callable[..., Any], bool], document: Any, file: st
         example=data.get("example", ""),
         compliance=data.get("compliance"),
         source=file,
+        fix=SetValue(data["fix"]["set"], data["fix"]["value"], data["fix"].get("unsafe", ""))
+        if "fix" in data
+        else None,
     )(judge)

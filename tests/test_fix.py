@@ -16,11 +16,12 @@ from click.testing import CliRunner
 
 from scanner.cli import main
 from scanner.custom import ChecksDirectory, load_custom_checks
-from scanner.fix.stage import APPLIED, NEEDS_UNSAFE, NOT_FIXABLE, FixRun, propose, write
+from scanner.fix.stage import APPLIED, NEEDS_UNSAFE, NOT_FIXABLE, FixRun, fix_regressions, propose, write
 from scanner.records import Finding, ScanResult
 from scanner.registry import Selection
 from scanner.scan import ScanOptions, scan
 from tests.conftest import FIXTURES
+from tests.test_helm import needs_helm
 
 CHECKS_DIR = FIXTURES / "fix" / "checks"
 TEST_CHECKS = load_custom_checks([ChecksDirectory(CHECKS_DIR, run_python=True)])
@@ -50,14 +51,13 @@ def _changed_lines(before: str, after: str) -> list[str]:
 
 
 def _rescan_clears(root: Path, run: FixRun) -> None:
-    """After --write: the applied fixes' findings are gone, nothing new appeared, nothing fails to parse."""
+    """After --write: the applied fixes' findings are gone, nothing new appeared, nothing fails to parse.
+
+    Findings are counted per check and resource: a finding that moves (from a container to the
+    securityContext another fix added) is the same problem, not a new one."""
     after = _scan(root)
     assert not [e for e in after.errors if e.level == "error"], after.errors
-    before = {f.fingerprint for f in run.result.findings}
-    fixed = {f.fingerprint for f in run.result.findings if f.fix is not None and f.fix.applied}
-    now = {f.fingerprint for f in after.findings}
-    assert not fixed & now, [f for f in after.findings if f.fingerprint in fixed]
-    assert not now - before, [f for f in after.findings if f.fingerprint not in before]
+    assert not fix_regressions(run, after)
 
 
 def test_terraform_fixes_land_where_the_value_was_set(tmp_path: Path) -> None:
@@ -228,3 +228,39 @@ def test_cli_sarif_and_json_carry_each_fix(tmp_path: Path) -> None:
     statuses = {f["resource"]: f["fix"]["status"] for f in report["findings"]}
     assert statuses["aws_ebs_volume.literal"] == "applied"
     assert statuses["aws_ebs_volume.computed"] == "not fixable here"
+
+
+def test_a_yaml_check_declares_its_fix(tmp_path: Path) -> None:
+    root = _copy("kubernetes", tmp_path)
+    findings = [f for f in propose(_scan(root), unsafe=True).result.findings if f.check_id == "FIX-K8S-002"]
+    assert [f.fix.status for f in findings] == [APPLIED]
+    assert "emptyDir" in findings[0].fix.warning
+    assert findings[0].fix.edits[0].text.endswith("readOnlyRootFilesystem: true")
+
+
+def test_kustomize_fixes_edit_the_patch_that_set_the_value_and_the_base_that_lacks_it(tmp_path: Path) -> None:
+    root = _copy("kustomize", tmp_path)
+    run = propose(_scan(root))
+    assert sorted(run.changes) == ["base/deployment.yaml", "overlays/prod/debug-patch.yaml"]
+    assert _changed_lines(*run.changes["overlays/prod/debug-patch.yaml"]) == [
+        "-            allowPrivilegeEscalation: true",
+        "+            allowPrivilegeEscalation: false",
+    ]
+    assert write(run) == []
+    _rescan_clears(root, run)
+
+
+@needs_helm
+def test_a_helm_template_is_not_fixable_here(tmp_path: Path) -> None:
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: jobs\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("image: registry.example.com/jobs:1.0.0\n")
+    (chart / "templates" / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}-jobs\nspec:\n  containers:\n"
+        "    - name: jobs\n      image: {{ .Values.image }}\n"
+    )
+    run = propose(_scan(tmp_path))
+    proposals = [f.fix for f in run.result.findings if f.check_id == "FIX-K8S-001"]
+    assert proposals and all(p.status == NOT_FIXABLE and "Helm template" in p.reason for p in proposals)
+    assert not run.changes

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from scanner.parsers.terraform import Attribute, Block, TerraformFile, parse_tfvars
@@ -39,7 +40,9 @@ class HclTarget:
         return " ".join([*head, *nested, *self.create, self.name])
 
 
+@lru_cache(maxsize=64)
 def parse(text: str, rel: str, tfvars: bool) -> TerraformFile:
+    """The file's blocks; cached, as each fix parses the text the previous edit left (never mutated)."""
     parsed = (parse_tfvars if tfvars else parse_hcl)(text, rel)
     if parsed.errors or not isinstance(parsed.payload, TerraformFile):
         raise FixFailed(f"{rel} does not parse: {parsed.errors[0].message if parsed.errors else 'no content'}")

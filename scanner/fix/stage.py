@@ -305,6 +305,25 @@ def _apply_all(
     return changes, failed
 
 
+def fix_regressions(run: FixRun, rescanned: ScanResult) -> list[str]:
+    """What a rescan after `write` shows that it should not: per check and resource, more findings than
+    before minus those fixed (a fix that did not clear, or a new finding). Counted, not matched by
+    fingerprint: a finding that moves within its resource (to the block another fix added) is the
+    same problem."""
+    expected: dict[tuple[str, str], int] = defaultdict(int)
+    for finding in run.result.findings:
+        if finding.fix is None or not finding.fix.applied:
+            expected[(finding.check_id, finding.resource.key)] += 1
+    found: dict[tuple[str, str], int] = defaultdict(int)
+    for finding in rescanned.findings:
+        found[(finding.check_id, finding.resource.key)] += 1
+    return [
+        f"{check_id} on {key.rsplit(':', 1)[-1]}: {count} after the fixes, {expected[(check_id, key)]} expected"
+        for (check_id, key), count in sorted(found.items())
+        if count > expected[(check_id, key)]
+    ]
+
+
 def _order(target: Target) -> tuple[bool, str]:
     """Dockerfile rewrites before inserts, so an inserted instruction shifts no index still to be used."""
     return isinstance(target, dockerfile.DockerfileTarget) and target.instruction is None, repr(target)

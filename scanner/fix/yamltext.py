@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from io import StringIO
 from typing import Any
 
@@ -33,7 +34,9 @@ class YamlTarget:
         return ".".join(str(p) for p in self.path)
 
 
+@lru_cache(maxsize=64)
 def load(text: str, rel: str) -> list[Any]:
+    """The documents (round-trip nodes, never mutated: cached for the next edit of the same text)."""
     try:
         return list(YAML(typ="rt").load_all(StringIO(text)))
     except YAMLError as exc:
