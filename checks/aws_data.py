@@ -834,7 +834,7 @@ SEARCH_DOMAINS = ["aws_opensearch_domain", "aws_elasticsearch_domain"]
     fix=SetValue(
         "encrypt_at_rest.0.enabled",
         True,
-        unsafe="before OpenSearch and Elasticsearch 6.7, enabling encryption at rest recreates the domain, "
+        unsafe="on Elasticsearch older than 6.7, enabling encryption at rest recreates the domain, "
         "potentially losing its indices",
     ),
 )
@@ -865,7 +865,7 @@ def aws_search_at_rest(resource):
     fix=SetValue(
         "node_to_node_encryption.0.enabled",
         True,
-        unsafe="before OpenSearch and Elasticsearch 6.7, enabling node-to-node encryption recreates the domain, "
+        unsafe="on Elasticsearch older than 6.7, enabling node-to-node encryption recreates the domain, "
         "potentially losing its indices",
     ),
 )
