@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from checks._helpers import Verdict, block_paths, configured, first_block, is_false, is_true, policy_document, written
+from scanner.fix.spec import SetValue
 from scanner.records import PartialDocument, Resource, Unknown, UnknownValue
 from scanner.registry import Fail, check
 from scanner.secrets import is_placeholder, is_secret_name, secret_kind, value_secret_kinds
@@ -437,6 +438,11 @@ EKS_AUDIT_LOGS = ("api", "audit", "authenticator")
     '  enabled_cluster_log_types = ["api", "audit", "authenticator"]\n\n'
     "  vpc_config {\n    subnet_ids = var.private_subnet_ids\n  }\n}",
     tags=("kubernetes", "logging"),
+    fix=SetValue(
+        "enabled_cluster_log_types",
+        ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+        unsafe="control plane logs, the audit log above all, are billed by CloudWatch Logs ingestion",
+    ),
 )
 def aws_eks_control_plane_logs(resource):
     enabled = {str(t).lower() for t in resource.get("enabled_cluster_log_types") or []}
@@ -493,6 +499,12 @@ def aws_eks_node_group_ssh(resource):
     "      file_system_id     = aws_efs_file_system.uploads.id\n"
     '      transit_encryption = "ENABLED"\n    }\n  }\n}',
     tags=("encryption", "containers"),
+    fix=SetValue(
+        "transit_encryption",
+        "ENABLED",
+        unsafe="a task definition change forces a new revision and redeploys its services, and the mount then needs "
+        "the EFS mount helper's TLS support",
+    ),
 )
 def aws_ecs_efs_transit(resource):
     verdict = Verdict()
@@ -522,6 +534,11 @@ def aws_ecs_efs_transit(resource):
     '  image_tag_mutability = "IMMUTABLE"\n\n'
     "  image_scanning_configuration {\n    scan_on_push = true\n  }\n}",
     tags=("containers",),
+    fix=SetValue(
+        "image_tag_mutability",
+        "IMMUTABLE",
+        unsafe="pipelines that push the same tag again (latest, a branch name) are refused",
+    ),
 )
 def aws_ecr_mutable_tags(resource):
     mode = resource.get("image_tag_mutability") or "MUTABLE"
@@ -546,6 +563,11 @@ def aws_ecr_mutable_tags(resource):
     "  function_name      = aws_lambda_function.report.function_name\n"
     '  authorization_type = "AWS_IAM"\n}',
     tags=("public",),
+    fix=SetValue(
+        "authorization_type",
+        "AWS_IAM",
+        unsafe="callers must then sign their requests with SigV4; anonymous callers are refused",
+    ),
 )
 def aws_lambda_url_public(resource):
     if str(resource.get("authorization_type", "")).upper() == "NONE":
@@ -676,6 +698,11 @@ def _lambda_at_edge(graph, function: Resource) -> bool:
     '  tracing_config {\n    mode = "Active"\n  }\n}',
     graph=True,
     tags=("logging",),
+    fix=SetValue(
+        "tracing_config.0.mode",
+        "Active",
+        unsafe="the function's role needs X-Ray write permission or the update fails, and X-Ray bills the traces",
+    ),
 )
 def aws_lambda_tracing(resource, graph):
     if _lambda_at_edge(graph, resource):
@@ -741,6 +768,12 @@ def aws_beanstalk_managed_updates(resource):
     remediation='Set http_tokens = "required" (and http_put_response_hop_limit = 1 unless containers need 2).',
     example='resource "aws_ec2_instance_metadata_defaults" "this" {\n  http_tokens                 = "required"\n'
     "  http_put_response_hop_limit = 1\n}",
+    fix=SetValue(
+        "http_tokens",
+        "required",
+        unsafe="software still using IMDSv1 (old SDKs and agents) on instances launched afterwards loses instance "
+        "metadata and credentials",
+    ),
 )
 def aws_imds_account_default(resource):
     if str(resource.get("http_tokens", "")).lower() == "optional":
@@ -841,6 +874,7 @@ def _insights_account_default(graph, cluster: Resource) -> bool:
     '    execute_command_configuration {\n      logging = "OVERRIDE"\n\n      log_configuration {\n'
     '        cloud_watch_log_group_name = "/aws/ecs/exec/main"\n      }\n    }\n  }\n}',
     tags=("logging", "containers"),
+    fix=SetValue("configuration.0.execute_command_configuration.0.logging", "DEFAULT"),
 )
 def aws_ecs_exec_not_logged(resource):
     configuration = first_block(resource, "configuration")
@@ -867,6 +901,12 @@ def aws_ecs_exec_not_logged(resource):
     '  application         = "web"\n  solution_stack_name = "64bit Amazon Linux 2023 v4.3.0 running Python 3.11"\n\n'
     '  setting {\n    namespace = "aws:autoscaling:launchconfiguration"\n    name      = "DisableIMDSv1"\n'
     '    value     = "true"\n  }\n}',
+    fix=SetValue(
+        "value",
+        "true",
+        unsafe="software still using IMDSv1 (old SDKs and agents) on the environment's instances loses instance "
+        "metadata and credentials",
+    ),
 )
 def aws_beanstalk_imdsv1(resource):
     verdict = Verdict()

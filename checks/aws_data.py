@@ -22,6 +22,7 @@ from checks._helpers import (
     is_true,
     written,
 )
+from scanner.fix.spec import SetValue
 from scanner.records import Resource
 from scanner.registry import Fail, check
 
@@ -90,6 +91,11 @@ IAM_AUTH_ENGINES = ("mysql", "mariadb", "postgres", "aurora", "neptune")
     '  engine                              = "postgres"\n  instance_class                      = "db.t4g.medium"\n'
     "  storage_encrypted                   = true\n  iam_database_authentication_enabled = true\n}",
     tags=("database", "iam"),
+    fix=SetValue(
+        "iam_database_authentication_enabled",
+        True,
+        unsafe="on Neptune every client must then sign its requests with SigV4 and password logins stop",
+    ),
 )
 def aws_db_iam_auth(resource):
     engine = resource.get("engine")
@@ -159,6 +165,11 @@ def aws_db_backups_disabled(resource):
     '  instance_class             = "db.r6g.large"\n  engine                     = aws_rds_cluster.orders.engine\n'
     "  auto_minor_version_upgrade = true\n}",
     tags=("database",),
+    fix=SetValue(
+        "auto_minor_version_upgrade",
+        True,
+        unsafe="AWS then upgrades the engine in the maintenance window, restarting the database on its schedule",
+    ),
 )
 def aws_db_minor_upgrades_off(resource):
     path = "auto_minor_version_upgrade"
@@ -245,6 +256,7 @@ def aws_snapshot_public(resource):
     example='resource "aws_redshift_cluster" "analytics" {\n  cluster_identifier  = "analytics"\n'
     '  node_type           = "ra3.xlplus"\n  encrypted           = true\n  publicly_accessible = false\n}',
     tags=("network", "database", "public"),
+    fix=SetValue("publicly_accessible", False, unsafe="clients outside the VPC lose their connection to the warehouse"),
 )
 def aws_redshift_public(resource):
     if is_true(resource.get("publicly_accessible")):
@@ -268,6 +280,12 @@ def aws_redshift_public(resource):
     '  node_type          = "ra3.xlplus"\n  encrypted          = true\n'
     "  kms_key_id         = aws_kms_key.redshift.arn\n}",
     tags=("encryption", "database"),
+    fix=SetValue(
+        "encrypted",
+        True,
+        unsafe="encrypting an existing cluster migrates its data; the cluster is read-only while that runs, for hours "
+        "on a large one",
+    ),
 )
 def aws_redshift_unencrypted(resource):
     if is_false(resource.get("encrypted")):
@@ -290,6 +308,12 @@ def aws_redshift_unencrypted(resource):
     example='resource "aws_dms_replication_instance" "migrate" {\n  replication_instance_id    = "migrate"\n'
     '  replication_instance_class = "dms.t3.medium"\n  publicly_accessible        = false\n}',
     tags=("network", "database", "public"),
+    fix=SetValue(
+        "publicly_accessible",
+        False,
+        unsafe="publicly_accessible forces a new replication instance, and endpoints outside the VPC become "
+        "unreachable",
+    ),
 )
 def aws_dms_public(resource):
     if is_true(resource.get("publicly_accessible")):
@@ -392,6 +416,12 @@ def aws_elasticache_transit(resource):
     '  description                = "web sessions"\n  node_type                  = "cache.t4g.small"\n'
     "  at_rest_encryption_enabled = true\n  transit_encryption_enabled = true\n}",
     tags=("encryption",),
+    fix=SetValue(
+        "at_rest_encryption_enabled",
+        True,
+        unsafe="at-rest encryption cannot be turned on for an existing Redis replication group: Terraform replaces it "
+        "and the cached data is lost",
+    ),
 )
 def aws_elasticache_at_rest(resource):
     if _global_secondary(resource):
@@ -442,6 +472,9 @@ def aws_elasticache_no_auth(resource):
     example='resource "aws_memorydb_cluster" "carts" {\n  name        = "carts"\n  node_type   = "db.t4g.small"\n'
     "  acl_name    = aws_memorydb_acl.app.name\n  tls_enabled = true\n}",
     tags=("encryption",),
+    fix=SetValue(
+        "tls_enabled", True, unsafe="tls_enabled forces a new cluster, and every client must then connect with TLS"
+    ),
 )
 def aws_memorydb_tls(resource):
     if is_false(resource.get("tls_enabled")):
@@ -489,6 +522,11 @@ def aws_memorydb_open_access(resource):
     '  hash_key     = "order_id"\n\n  attribute {\n    name = "order_id"\n    type = "S"\n  }\n\n'
     "  point_in_time_recovery {\n    enabled = true\n  }\n}",
     tags=("database",),
+    fix=SetValue(
+        "point_in_time_recovery.0.enabled",
+        True,
+        unsafe="continuous backups are billed per GB of table size every month",
+    ),
 )
 def aws_dynamodb_pitr(resource):
     block = first_block(resource, "point_in_time_recovery")
@@ -516,6 +554,11 @@ def aws_dynamodb_pitr(resource):
     '  hash_key     = "order_id"\n\n  attribute {\n    name = "order_id"\n    type = "S"\n  }\n\n'
     "  server_side_encryption {\n    enabled     = true\n    kms_key_arn = aws_kms_key.dynamodb.arn\n  }\n}",
     tags=("encryption", "database"),
+    fix=SetValue(
+        "server_side_encryption.0.enabled",
+        True,
+        unsafe="the table moves to the AWS managed KMS key aws/dynamodb, whose requests KMS bills",
+    ),
 )
 def aws_dynamodb_no_cmk(resource):
     block = first_block(resource, "server_side_encryption")
@@ -543,6 +586,11 @@ def aws_dynamodb_no_cmk(resource):
     '  iam_role_arn       = aws_iam_role.dax.arn\n  node_type          = "dax.t3.small"\n  replication_factor = 3\n'
     '  cluster_endpoint_encryption_type = "TLS"\n\n  server_side_encryption {\n    enabled = true\n  }\n}',
     tags=("encryption", "database"),
+    fix=SetValue(
+        "server_side_encryption.0.enabled",
+        True,
+        unsafe="server_side_encryption forces a new DAX cluster, and its cache starts empty",
+    ),
 )
 def aws_dax_at_rest(resource):
     block = first_block(resource, "server_side_encryption")
@@ -568,6 +616,11 @@ def aws_dax_at_rest(resource):
     '  iam_role_arn                     = aws_iam_role.dax.arn\n  node_type                        = "dax.t3.small"\n'
     '  replication_factor               = 3\n  cluster_endpoint_encryption_type = "TLS"\n}',
     tags=("encryption",),
+    fix=SetValue(
+        "cluster_endpoint_encryption_type",
+        "TLS",
+        unsafe="cluster_endpoint_encryption_type forces a new DAX cluster, and clients must then connect with TLS",
+    ),
 )
 def aws_dax_transit(resource):
     kind = _setting(resource, "cluster_endpoint_encryption_type", "NONE")
@@ -657,6 +710,11 @@ def aws_msk_unauthenticated(resource):
     "    client_subnets  = var.private_subnet_ids\n    security_groups = [aws_security_group.kafka.id]\n\n"
     '    connectivity_info {\n      public_access {\n        type = "DISABLED"\n      }\n    }\n  }\n}',
     tags=("network", "public"),
+    fix=SetValue(
+        "broker_node_group_info.0.connectivity_info.0.public_access.0.type",
+        "DISABLED",
+        unsafe="clients outside the VPC lose their connection to the brokers",
+    ),
 )
 def aws_msk_public(resource):
     path = "broker_node_group_info.0.connectivity_info.0.public_access.0.type"
@@ -717,6 +775,11 @@ def aws_msk_no_logs(resource):
     "  subnet_ids          = [var.private_subnet_id]\n\n  logs {\n    general = true\n  }\n\n"
     '  user {\n    username = "orders"\n    password = var.mq_password\n  }\n}',
     tags=("network", "public"),
+    fix=SetValue(
+        "publicly_accessible",
+        False,
+        unsafe="publicly_accessible forces a new broker, and clients outside the VPC lose their connection",
+    ),
 )
 def aws_mq_public(resource):
     if is_true(resource.get("publicly_accessible")):
@@ -739,6 +802,7 @@ def aws_mq_public(resource):
     '  engine_version     = "5.18"\n  host_instance_type = "mq.m5.large"\n\n  logs {\n    general = true\n'
     '    audit   = true\n  }\n\n  user {\n    username = "orders"\n    password = var.mq_password\n  }\n}',
     tags=("logging",),
+    fix=SetValue("logs.0.general", True),
 )
 def aws_mq_no_logs(resource):
     block = first_block(resource, "logs")
@@ -767,6 +831,12 @@ SEARCH_DOMAINS = ["aws_opensearch_domain", "aws_elasticsearch_domain"]
     '  engine_version = "OpenSearch_2.13"\n\n'
     "  encrypt_at_rest {\n    enabled = true\n  }\n\n  node_to_node_encryption {\n    enabled = true\n  }\n}",
     tags=("encryption",),
+    fix=SetValue(
+        "encrypt_at_rest.0.enabled",
+        True,
+        unsafe="on Elasticsearch older than 6.7, enabling encryption at rest recreates the domain, "
+        "potentially losing its indices",
+    ),
 )
 def aws_search_at_rest(resource):
     block = first_block(resource, "encrypt_at_rest")
@@ -792,6 +862,12 @@ def aws_search_at_rest(resource):
     '  engine_version = "OpenSearch_2.13"\n\n'
     "  node_to_node_encryption {\n    enabled = true\n  }\n}",
     tags=("encryption",),
+    fix=SetValue(
+        "node_to_node_encryption.0.enabled",
+        True,
+        unsafe="on Elasticsearch older than 6.7, enabling node-to-node encryption recreates the domain, "
+        "potentially losing its indices",
+    ),
 )
 def aws_search_node_to_node(resource):
     block = first_block(resource, "node_to_node_encryption")
@@ -881,6 +957,12 @@ def aws_search_no_audit_logs(resource):
     remediation="Set enabled = true (the resource's default).",
     example='resource "aws_ebs_encryption_by_default" "this" {\n  enabled = true\n}',
     tags=("encryption",),
+    fix=SetValue(
+        "enabled",
+        True,
+        unsafe="new volumes are encrypted with aws/ebs, whose snapshots cannot be shared with other accounts, and "
+        "instance types without EBS encryption fail to launch",
+    ),
 )
 def aws_ebs_default_encryption_off(resource):
     if is_false(resource.get("enabled")):
@@ -929,6 +1011,7 @@ def aws_kinesis_unencrypted(resource):
     "  extended_s3_configuration {\n    role_arn   = aws_iam_role.firehose.arn\n"
     "    bucket_arn = aws_s3_bucket.clicks.arn\n  }\n}",
     tags=("encryption",),
+    fix=SetValue("server_side_encryption.0.enabled", True),
 )
 def aws_firehose_unencrypted(resource):
     for source in ("kinesis_source_configuration", "msk_source_configuration"):
@@ -959,6 +1042,9 @@ def aws_firehose_unencrypted(resource):
     '  kms_key_id             = aws_kms_key.sagemaker.arn\n  root_access            = "Disabled"\n'
     '  direct_internet_access = "Disabled"\n}',
     tags=("iam",),
+    fix=SetValue(
+        "root_access", "Disabled", unsafe="notebook users lose sudo, so installs and setups that need root stop working"
+    ),
 )
 def aws_sagemaker_root(resource):
     value = _setting(resource, "root_access", "Enabled")
@@ -1140,6 +1226,11 @@ def aws_athena_results_unencrypted(resource):
     example='resource "aws_qldb_ledger" "payments" {\n  name                = "payments"\n'
     '  permissions_mode    = "STANDARD"\n  deletion_protection = true\n}',
     tags=("iam",),
+    fix=SetValue(
+        "permissions_mode",
+        "STANDARD",
+        unsafe="principals then need table-level PartiQL permissions; access granted only for ALLOW_ALL stops",
+    ),
 )
 def aws_qldb_allow_all(resource):
     if str(resource.get("permissions_mode", "")).upper() == "ALLOW_ALL":
@@ -1168,6 +1259,11 @@ EXPIRED_RDS_CAS = {"rds-ca-2015", "rds-ca-2019"}
     '  instance_class     = "db.t4g.medium"\n  storage_encrypted  = true\n  ca_cert_identifier = "rds-ca-rsa2048-g1"\n'
     "}",
     tags=("encryption", "database"),
+    fix=SetValue(
+        "ca_cert_identifier",
+        "rds-ca-rsa2048-g1",
+        unsafe="the database restarts to take the new certificate, and clients that pin the old CA bundle fail TLS",
+    ),
 )
 def aws_rds_expired_ca(resource):
     ca = resource.get("ca_cert_identifier")
@@ -1212,6 +1308,11 @@ DMS_TLS_ENGINES = {
     '  port            = 5432\n  database_name   = "orders"\n  ssl_mode        = "verify-full"\n'
     "  certificate_arn = aws_dms_certificate.rds.certificate_arn\n}",
     tags=("encryption", "database"),
+    fix=SetValue(
+        "ssl_mode",
+        "require",
+        unsafe="the database must accept TLS on that endpoint, or the replication tasks fail to connect",
+    ),
 )
 def aws_dms_endpoint_plaintext(resource):
     engine = resource.get("engine_name")
@@ -1240,6 +1341,11 @@ def aws_dms_endpoint_plaintext(resource):
     '  node_type                  = "cache.t4g.small"\n  num_cache_nodes            = 2\n'
     "  transit_encryption_enabled = true\n}",
     tags=("encryption",),
+    fix=SetValue(
+        "transit_encryption_enabled",
+        True,
+        unsafe="transit encryption needs Memcached 1.6.12 or later and clients that connect with TLS",
+    ),
 )
 def aws_memcached_transit(resource):
     if str(resource.get("engine") or "").lower() != "memcached":
@@ -1290,6 +1396,11 @@ def aws_sagemaker_endpoint_no_cmk(resource):
     '  subnet_ids              = ["subnet-0a1b2c3d"]\n  app_network_access_type = "VpcOnly"\n\n'
     "  default_user_settings {\n    execution_role = aws_iam_role.studio.arn\n  }\n}",
     tags=("network",),
+    fix=SetValue(
+        "app_network_access_type",
+        "VpcOnly",
+        unsafe="Studio apps lose internet access unless the VPC has a NAT gateway or endpoints for what they call",
+    ),
 )
 def aws_sagemaker_domain_internet(resource):
     mode = resource.get("app_network_access_type") or "PublicInternetOnly"
@@ -1313,6 +1424,11 @@ def aws_sagemaker_domain_internet(resource):
     example='resource "aws_redshift_cluster" "analytics" {\n  cluster_identifier   = "analytics"\n'
     '  node_type            = "ra3.xlplus"\n  encrypted            = true\n  enhanced_vpc_routing = true\n}',
     tags=("network",),
+    fix=SetValue(
+        "enhanced_vpc_routing",
+        True,
+        unsafe="COPY and UNLOAD traffic then goes through the VPC and fails without an S3 endpoint or a NAT route",
+    ),
 )
 def aws_redshift_vpc_routing(resource):
     if is_true(resource.get("enhanced_vpc_routing")):
@@ -1341,6 +1457,9 @@ PUBLIC_SHARING_SETTINGS = {
     example='resource "aws_ebs_snapshot_block_public_access" "this" {\n  state = "block-all-sharing"\n}\n\n'
     'resource "aws_ec2_image_block_public_access" "this" {\n  state = "block-new-sharing"\n}',
     tags=("public",),
+    fix=SetValue(
+        "state", "block-new-sharing", unsafe="pipelines that publish AMIs or snapshots to every account then fail"
+    ),
 )
 def aws_public_sharing_unblocked(resource):
     if str(resource.get("state", "")).lower() == "unblocked":
@@ -1367,6 +1486,11 @@ def aws_public_sharing_unblocked(resource):
     "    anonymous_auth_enabled         = false\n    internal_user_database_enabled = false\n"
     "    master_user_options {\n      master_user_arn = aws_iam_role.search_admin.arn\n    }\n  }\n}",
     tags=("iam", "public"),
+    fix=SetValue(
+        "advanced_security_options.0.anonymous_auth_enabled",
+        False,
+        unsafe="clients that call the domain without credentials are refused",
+    ),
 )
 def aws_search_anonymous(resource):
     block = first_block(resource, "advanced_security_options")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from checks._helpers import Verdict, block_paths, configured, first_block, is_true, written
+from scanner.fix.spec import SetValue
 from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
 
@@ -45,6 +46,11 @@ def _cache_behaviors(resource: Resource, verdict: Verdict) -> list[str]:
     '    acm_certificate_arn      = aws_acm_certificate.site.arn\n    ssl_support_method       = "sni-only"\n'
     '    minimum_protocol_version = "TLSv1.2_2021"\n  }\n}',
     tags=("encryption", "network"),
+    fix=SetValue(
+        "viewer_protocol_policy",
+        "redirect-to-https",
+        unsafe="plain-HTTP clients get a redirect, which API clients and non-GET requests may not follow",
+    ),
 )
 def aws_cloudfront_allow_http(resource):
     verdict = Verdict()
@@ -77,6 +83,11 @@ def aws_cloudfront_allow_http(resource):
     '    acm_certificate_arn      = aws_acm_certificate.site.arn\n    ssl_support_method       = "sni-only"\n'
     '    minimum_protocol_version = "TLSv1.2_2021"\n  }\n}',
     tags=("encryption",),
+    fix=SetValue(
+        "viewer_certificate.0.minimum_protocol_version",
+        "TLSv1.2_2021",
+        unsafe="viewers that only speak TLS 1.0 or 1.1 can no longer connect",
+    ),
 )
 def aws_cloudfront_old_tls(resource):
     block = first_block(resource, "viewer_certificate")
@@ -226,6 +237,12 @@ def _application(resource: Resource) -> bool:
     '  load_balancer_type         = "application"\n'
     "  subnets                    = var.public_subnet_ids\n  drop_invalid_header_fields = true\n}",
     tags=("network",),
+    fix=SetValue(
+        "drop_invalid_header_fields",
+        True,
+        unsafe="requests lose header fields whose names are not valid (underscores included), which some applications "
+        "rely on",
+    ),
 )
 def aws_alb_invalid_headers(resource):
     if not _application(resource) or is_true(resource.get("drop_invalid_header_fields")):
@@ -247,6 +264,7 @@ def aws_alb_invalid_headers(resource):
     example='resource "aws_lb" "web" {\n  name                       = "web"\n  subnets                    = '
     "var.public_subnet_ids\n  enable_deletion_protection = true\n  drop_invalid_header_fields = true\n}",
     tags=("network",),
+    fix=SetValue("enable_deletion_protection", True),
 )
 def aws_lb_deletion_protection(resource):
     if is_true(resource.get("enable_deletion_protection")):
@@ -302,6 +320,11 @@ MODERN_TLS_POLICY = re.compile(r"TLS13-1-[23]|TLS-1-2|FS-1-2", re.IGNORECASE)
     '  certificate_arn   = aws_acm_certificate.web.arn\n\n  default_action {\n    type             = "forward"\n'
     "    target_group_arn = aws_lb_target_group.web.arn\n  }\n}",
     tags=("encryption",),
+    fix=SetValue(
+        "ssl_policy",
+        "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        unsafe="clients that only speak TLS 1.0 or 1.1 can no longer connect",
+    ),
 )
 def aws_lb_listener_old_tls(resource):
     if str(resource.get("protocol", "")).upper() not in ("HTTPS", "TLS"):
@@ -331,6 +354,11 @@ def aws_lb_listener_old_tls(resource):
     "  subnets                = var.public_subnet_ids\n"
     '  desync_mitigation_mode = "defensive"\n}',
     tags=("network",),
+    fix=SetValue(
+        "desync_mitigation_mode",
+        "defensive",
+        unsafe="requests that the load balancer classifies as severe are then rejected instead of forwarded",
+    ),
 )
 def aws_alb_desync_monitor(resource):
     if _application(resource) and str(resource.get("desync_mitigation_mode", "")).lower() == "monitor":
@@ -353,6 +381,7 @@ def aws_alb_desync_monitor(resource):
     "  regional_certificate_arn = aws_acm_certificate.api.arn\n"
     '  security_policy          = "TLS_1_2"\n\n  endpoint_configuration {\n    types = ["REGIONAL"]\n  }\n}',
     tags=("encryption",),
+    fix=SetValue("security_policy", "TLS_1_2", unsafe="clients that only speak TLS 1.0 or 1.1 can no longer connect"),
 )
 def aws_apigw_domain_tls10(resource):
     policy = resource.get("security_policy")

@@ -27,6 +27,7 @@ from checks._helpers import (
     written,
 )
 from checks.terraform_aws import IAM_POLICY_TYPES, full_admin
+from scanner.fix.spec import SetValue
 from scanner.records import Resource, Unknown, UnknownValue
 from scanner.registry import Fail, check
 
@@ -600,6 +601,12 @@ def aws_iam_user_direct_policy(resource):
     example='resource "aws_iam_user_login_profile" "analyst" {\n  user                    = aws_iam_user.analyst.name\n'
     '  pgp_key                 = "keybase:acme_security"\n  password_reset_required = true\n}',
     tags=("iam",),
+    fix=SetValue(
+        "password_reset_required",
+        True,
+        unsafe="password_reset_required forces a new login profile: Terraform generates a new password and the user's "
+        "current one stops working",
+    ),
 )
 def aws_iam_login_profile_no_reset(resource):
     if not is_true(resource.get("password_reset_required")):
@@ -653,6 +660,7 @@ def _password_number(resource: Resource, name: str, default: int) -> tuple[int |
     "  password_reuse_prevention      = 24\n  max_password_age               = 90\n}",
     tags=("iam",),
     compliance={"cis-aws-3.0": ["1.8"]},
+    fix=SetValue("minimum_password_length", 14),
 )
 def aws_iam_password_length(resource):
     length, at = _password_number(resource, "minimum_password_length", 6)
@@ -708,6 +716,7 @@ def aws_iam_password_complexity(resource):
     "  password_reuse_prevention = 24\n}",
     tags=("iam",),
     compliance={"cis-aws-3.0": ["1.9"]},
+    fix=SetValue("password_reuse_prevention", 24),
 )
 def aws_iam_password_reuse(resource):
     remembered, at = _password_number(resource, "password_reuse_prevention", 0)
@@ -731,6 +740,12 @@ def aws_iam_password_reuse(resource):
     example='resource "aws_iam_account_password_policy" "strict" {\n  minimum_password_length = 14\n'
     "  max_password_age        = 90\n}",
     tags=("iam",),
+    fix=SetValue(
+        "max_password_age",
+        90,
+        unsafe="passwords older than 90 days expire at once; with hard_expiry their users cannot sign in until an "
+        "administrator resets them",
+    ),
 )
 def aws_iam_password_max_age(resource):
     age, at = _password_number(resource, "max_password_age", 0)
@@ -800,6 +815,9 @@ def aws_iam_service_wildcard(resource):
     example='resource "aws_cognito_identity_pool" "app" {\n  identity_pool_name               = "app"\n'
     "  allow_unauthenticated_identities = false\n}",
     tags=("iam", "public"),
+    fix=SetValue(
+        "allow_unauthenticated_identities", False, unsafe="guest users of the app stop getting AWS credentials"
+    ),
 )
 def aws_cognito_unauthenticated(resource):
     if is_true(resource.get("allow_unauthenticated_identities")):

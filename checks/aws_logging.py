@@ -18,6 +18,7 @@ from checks._helpers import (
     is_true,
     written,
 )
+from scanner.fix.spec import SetValue
 from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
 
@@ -92,6 +93,7 @@ def aws_cloudtrail_no_cloudwatch(resource):
     example='resource "aws_cloudtrail" "main" {\n  name                          = "main"\n'
     "  s3_bucket_name                = aws_s3_bucket.trail.id\n  include_global_service_events = true\n}",
     tags=("logging",),
+    fix=SetValue("include_global_service_events", True),
 )
 def aws_cloudtrail_no_global_events(resource):
     if is_false(resource.get("include_global_service_events")):
@@ -114,6 +116,12 @@ def aws_cloudtrail_no_global_events(resource):
     "  s3_bucket_name = aws_s3_bucket.trail.id\n\n"
     '  event_selector {\n    read_write_type           = "All"\n    include_management_events = true\n  }\n}',
     tags=("logging",),
+    fix=SetValue(
+        "read_write_type",
+        "All",
+        unsafe="the selector's data events of the other kind are recorded too, and CloudTrail bills data events per "
+        "event",
+    ),
 )
 def aws_cloudtrail_partial_management_events(resource):
     verdict = Verdict()
@@ -167,6 +175,9 @@ def aws_config_partial_recording(resource):
     "  depends_on = [aws_config_delivery_channel.main]\n}",
     tags=("logging",),
     compliance={"cis-aws-3.0": ["3.3"]},
+    fix=SetValue(
+        "is_enabled", True, unsafe="starts the recorder, and AWS Config bills every configuration item it records"
+    ),
 )
 def aws_config_recorder_off(resource):
     if not is_true(resource.get("is_enabled")):
@@ -187,6 +198,11 @@ def aws_config_recorder_off(resource):
     remediation="Set enable = true (the default).",
     example='resource "aws_guardduty_detector" "main" {\n  enable = true\n}',
     tags=("logging", "detection"),
+    fix=SetValue(
+        "enable",
+        True,
+        unsafe="resumes a detector someone suspended, and GuardDuty bills by the volume of logs and events it analyses",
+    ),
 )
 def aws_guardduty_disabled(resource):
     if is_false(resource.get("enable")):
@@ -240,6 +256,12 @@ def aws_securityhub_no_standards(resource, graph):
     example='resource "aws_cloudwatch_log_group" "api" {\n  name              = "/ecs/api"\n'
     "  retention_in_days = 365\n  kms_key_id        = aws_kms_key.logs.arn\n}",
     tags=("logging",),
+    fix=SetValue(
+        "retention_in_days",
+        365,
+        unsafe="keeps the logs, and pays for their storage, for a year; logs with personal data may be kept shorter "
+        "on purpose",
+    ),
 )
 def aws_log_group_short_retention(resource):
     days = as_int(resource.get("retention_in_days"))
@@ -370,6 +392,7 @@ def aws_sns_unencrypted(resource):
     example='resource "aws_sqs_queue" "orders" {\n  name                    = "orders"\n'
     "  sqs_managed_sse_enabled = true\n}",
     tags=("encryption", "messaging"),
+    fix=SetValue("sqs_managed_sse_enabled", True),
 )
 def aws_sqs_unencrypted(resource):
     if is_false(resource.get("sqs_managed_sse_enabled")) and _unset(resource, "kms_master_key_id"):
@@ -431,6 +454,11 @@ def aws_guardduty_protection_off(resource):
     example='resource "aws_macie2_account" "main" {\n  finding_publishing_frequency = "FIFTEEN_MINUTES"\n'
     '  status                       = "ENABLED"\n}',
     tags=("logging", "detection"),
+    fix=SetValue(
+        "status",
+        "ENABLED",
+        unsafe="resumes Macie, which bills for the buckets it monitors and the data its jobs inspect",
+    ),
 )
 def aws_macie_paused(resource):
     if str(resource.get("status", "")).upper() == "PAUSED":

@@ -30,6 +30,7 @@ from checks._helpers import (
     written,
 )
 from checks.terraform_aws import SG_TYPES
+from scanner.fix.spec import SetValue
 from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
 
@@ -259,6 +260,12 @@ def aws_default_sg_has_rules(resource):
     '  instance_type = "t3.small"\n\n  network_interfaces {\n    associate_public_ip_address = false\n'
     "    security_groups             = [aws_security_group.app.id]\n  }\n}",
     tags=("network", "public"),
+    fix=SetValue(
+        "associate_public_ip_address",
+        False,
+        unsafe="instances lose their public address (on aws_instance the argument forces a new instance), so access "
+        "from or to the internet without a NAT stops",
+    ),
 )
 def aws_instance_public_ip(resource):
     if resource.type == "aws_launch_template":
@@ -291,6 +298,11 @@ def aws_instance_public_ip(resource):
     "    subnets          = var.private_subnet_ids\n    security_groups  = [aws_security_group.api.id]\n"
     "    assign_public_ip = false\n  }\n}",
     tags=("network", "public", "containers"),
+    fix=SetValue(
+        "network_configuration.0.assign_public_ip",
+        False,
+        unsafe="tasks in public subnets without a NAT gateway can no longer pull images or reach the internet",
+    ),
 )
 def aws_ecs_service_public_ip(resource):
     block = first_block(resource, "network_configuration")
@@ -316,6 +328,12 @@ def aws_ecs_service_public_ip(resource):
     '  cidr_block              = "10.20.0.0/24"\n  availability_zone       = "eu-west-1a"\n'
     "  map_public_ip_on_launch = false\n}",
     tags=("network", "public"),
+    fix=SetValue(
+        "map_public_ip_on_launch",
+        False,
+        unsafe="new instances in the subnet get no public address, so those meant to be reached from the internet, or "
+        "to reach it without a NAT, stop working",
+    ),
 )
 def aws_subnet_public_ip(resource):
     value = resource.get("map_public_ip_on_launch")
@@ -405,6 +423,11 @@ def aws_vpc_endpoint_policy_full(resource):
     example='resource "aws_flow_log" "main" {\n  vpc_id          = aws_vpc.main.id\n  traffic_type    = "ALL"\n'
     "  log_destination = aws_cloudwatch_log_group.flow_logs.arn\n  iam_role_arn    = aws_iam_role.flow_logs.arn\n}",
     tags=("network", "logging"),
+    fix=SetValue(
+        "traffic_type",
+        "ALL",
+        unsafe="traffic_type forces a new flow log, and recording all traffic costs more to ingest and store",
+    ),
 )
 def aws_flow_log_partial(resource):
     traffic = resource.get("traffic_type")
@@ -484,6 +507,12 @@ def _endpoint_services(graph, resource: Resource) -> list[Resource]:
     example='resource "aws_ec2_transit_gateway" "core" {\n  description                     = "core"\n'
     '  auto_accept_shared_attachments  = "disable"\n}',
     tags=("network",),
+    fix=SetValue(
+        "auto_accept_shared_attachments",
+        "disable",
+        unsafe="attachments that other accounts create then wait for manual acceptance, which stalls automated "
+        "cross-account networking",
+    ),
 )
 def aws_tgw_auto_accept(resource):
     if str(resource.get("auto_accept_shared_attachments", "")).lower() == "enable":

@@ -25,6 +25,7 @@ from checks._helpers import (
     is_true,
     written,
 )
+from scanner.fix.spec import SetValue
 from scanner.records import PartialDocument, Resource, UnknownValue
 from scanner.registry import Fail, check
 from scanner.secrets import is_secret_name, secret_kind
@@ -98,6 +99,7 @@ def _json(resource: Resource, path: str) -> Any:
     "  secret_arn          = aws_secretsmanager_secret.db.arn\n  block_public_policy = true\n"
     "  policy              = data.aws_iam_policy_document.db_secret.json\n}",
     tags=("secrets",),
+    fix=SetValue("block_public_policy", True),
 )
 def aws_secret_policy_not_blocking(resource):
     if not is_true(resource.get("block_public_policy")):
@@ -244,6 +246,12 @@ def aws_secret_no_rotation(resource, graph):
     example='resource "aws_secretsmanager_secret" "db" {\n  name                    = "prod/orders/db"\n'
     "  recovery_window_in_days = 30\n}",
     tags=("secrets",),
+    fix=SetValue(
+        "recovery_window_in_days",
+        30,
+        unsafe="a deleted secret's name stays reserved for 30 days, so pipelines that destroy and recreate a secret "
+        "under the same name fail",
+    ),
 )
 def aws_secret_no_recovery_window(resource):
     value = resource.get("recovery_window_in_days")
@@ -267,6 +275,11 @@ def aws_secret_no_recovery_window(resource):
     example='resource "aws_acm_certificate" "www" {\n  domain_name       = "www.example.com"\n'
     '  validation_method = "DNS"\n}',
     tags=("tls",),
+    fix=SetValue(
+        "options.0.certificate_transparency_logging_preference",
+        "ENABLED",
+        unsafe="the certificate's domain names are published in public certificate transparency logs",
+    ),
 )
 def aws_acm_no_transparency(resource):
     block = first_block(resource, "options")
@@ -312,6 +325,7 @@ def aws_acm_email_validation(resource):
     example='resource "aws_kms_key" "data" {\n  description         = "application data"\n'
     "  enable_key_rotation = true\n}",
     tags=("encryption",),
+    fix=SetValue("bypass_policy_lockout_safety_check", False),
 )
 def aws_kms_lockout_bypass(resource):
     if is_true(resource.get("bypass_policy_lockout_safety_check")):
@@ -338,6 +352,7 @@ MIN_DELETION_WINDOW_DAYS = 30
     example='resource "aws_kms_key" "data" {\n  description             = "application data"\n'
     "  enable_key_rotation     = true\n  deletion_window_in_days = 30\n}",
     tags=("encryption",),
+    fix=SetValue("deletion_window_in_days", 30),
 )
 def aws_kms_short_deletion_window(resource):
     days = as_int(resource.get("deletion_window_in_days"))

@@ -23,6 +23,7 @@ from checks._helpers import (
 )
 from checks.aws_compute import privileged_containers
 from checks.terraform_aws import aws_ebs_unencrypted, aws_rds_unencrypted
+from scanner.fix.spec import SetValue
 from scanner.records import Resource, UnknownValue
 from scanner.registry import Fail, check
 
@@ -539,6 +540,7 @@ def _registry_scans_on_push(graph, repository: Resource) -> Resource | None:
     "  image_scanning_configuration {\n    scan_on_push = true\n  }\n}",
     graph=True,
     tags=("containers",),
+    fix=SetValue("image_scanning_configuration.0.scan_on_push", True),
 )
 def aws_ecr_no_scan_on_push(resource, graph):
     block = first_block(resource, "image_scanning_configuration")

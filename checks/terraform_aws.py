@@ -17,6 +17,7 @@ from checks._helpers import (
     world_open_ingress,
     written,
 )
+from scanner.fix.spec import SetValue
 from scanner.records import UnknownValue
 from scanner.registry import Fail, check
 
@@ -35,6 +36,7 @@ PUBLIC_ACLS = ("public-read", "public-read-write", "authenticated-read")
     remediation='Use `acl = "private"` (or drop the ACL and rely on bucket ownership controls) and grant '
     "access through IAM or a bucket policy scoped to the principals that need it.",
     example='resource "aws_s3_bucket_acl" "logs" {\n  bucket = aws_s3_bucket.logs.id\n  acl    = "private"\n}',
+    fix=SetValue("acl", "private", unsafe="clients that read (or write) the bucket through its public ACL lose access"),
 )
 def s3_bucket_acl_public(resource):
     if resource.get("acl") in PUBLIC_ACLS:
@@ -117,6 +119,9 @@ def aws_sg_all_ports_world_open(resource):
     example='resource "aws_db_instance" "app" {\n  identifier          = "app"\n  engine              = "postgres"\n'
     '  instance_class      = "db.t4g.medium"\n  publicly_accessible = false\n  storage_encrypted   = true\n}',
     tags=("network", "database"),
+    fix=SetValue(
+        "publicly_accessible", False, unsafe="clients outside the VPC lose their connection to the database endpoint"
+    ),
 )
 def aws_rds_public(resource):
     if is_true(resource.get("publicly_accessible")):
@@ -140,6 +145,11 @@ def aws_rds_public(resource):
     '  engine             = "aurora-postgresql"\n'
     "  storage_encrypted  = true\n  kms_key_id         = aws_kms_key.rds.arn\n}",
     tags=("encryption", "database"),
+    fix=SetValue(
+        "storage_encrypted",
+        True,
+        unsafe="storage_encrypted forces a new resource: Terraform replaces the database, and its data with it",
+    ),
 )
 def aws_rds_unencrypted(resource):
     encrypted = resource.get("storage_encrypted")
@@ -219,6 +229,11 @@ def aws_ebs_unencrypted(resource, graph):
     "file system for existing ones.",
     example='resource "aws_efs_file_system" "shared" {\n  creation_token = "shared"\n  encrypted      = true\n}',
     tags=("encryption",),
+    fix=SetValue(
+        "encrypted",
+        True,
+        unsafe="an EFS file system cannot be encrypted after creation: Terraform replaces it and its files",
+    ),
 )
 def aws_efs_unencrypted(resource):
     if not is_true(resource.get("encrypted")):
@@ -242,6 +257,11 @@ def aws_efs_unencrypted(resource):
     example='resource "aws_instance" "app" {\n  ami           = data.aws_ami.al2023.id\n'
     '  instance_type = "t3.micro"\n\n'
     '  metadata_options {\n    http_endpoint = "enabled"\n    http_tokens   = "required"\n  }\n}',
+    fix=SetValue(
+        "metadata_options.0.http_tokens",
+        "required",
+        unsafe="software still using IMDSv1 (old SDKs and agents) loses instance metadata and credentials",
+    ),
 )
 def aws_imdsv2_not_required(resource):
     block = first_block(resource, "metadata_options")
