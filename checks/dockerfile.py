@@ -119,8 +119,8 @@ def _unprivileged_user(stage: Resource) -> str:
     graph=True,
     fix=InsertInstruction(
         "USER 10001",
-        unsafe="the image's processes lose root (files they write must belong to the new user, an entrypoint that drops "
-        "privileges itself with gosu or su-exec can no longer)",
+        unsafe="the image's processes lose root (files they write must belong to the new user, an entrypoint "
+        "that drops privileges itself with gosu or su-exec can no longer)",
         choose=_unprivileged_user,
     ),
 )
