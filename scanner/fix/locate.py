@@ -195,27 +195,25 @@ def _kubernetes(resource: Resource, path: str, value: Any, texts: Texts) -> Loca
     parent = ".".join(parts[:present])
     if resource.file_of(parent or None) != rel or (parent and parent in resource.attribute_files):
         raise NotFixable(f"{parent or 'the object'} is set by a kustomize patch: add {path} there")
-    documents = _load(texts, rel)
-    index = next(
-        (
-            i
-            for i, d in enumerate(documents)
-            if isinstance(d, CommentedMap) and d.lc.line + 1 == resource.location.start_line
-        ),
-        None,
-    )
-    if index is None or documents[index].get("kind") != resource.type:
-        raise NotFixable(f"the object's document is not at {rel}:{resource.location.start_line}")
-    doc_path = _doc_path(documents[index], parts)
+    start = resource.location.start_line
+    found = [
+        (i, d)
+        for i, (offset, d) in enumerate(_documents(texts, rel))
+        if isinstance(d, CommentedMap) and offset + d.lc.line + 1 == start
+    ]
+    if len(found) != 1 or found[0][1].get("kind") != resource.type:
+        raise NotFixable(f"the object's document is not at {rel}:{start}")
+    index, document = found[0]
+    doc_path = _doc_path(document, parts)
     if doc_path is None:
         raise NotFixable(f"{parent} is not written in {rel} as the object has it")
     line = resource.line_of(parent)
     return Located(YamlTarget(rel, index, doc_path, value), f"{rel}:{line}", path=path, at=(rel, line))
 
 
-def _load(texts: Texts, rel: str) -> list[Any]:
+def _documents(texts: Texts, rel: str) -> list[tuple[int, Any]]:
     try:
-        return yamltext.load(texts(rel), rel)
+        return yamltext.documents(texts(rel), rel)
     except FixFailed as exc:
         raise NotFixable(str(exc)) from exc
 
@@ -248,8 +246,8 @@ def _existing_yaml(resource: Resource, path: str, value: Any, texts: Texts) -> L
     if rel.endswith(".json"):
         raise NotFixable(f"{rel} is JSON, which iacgate does not edit")
     key = path.rsplit(".", 1)[-1]
-    for index, document in enumerate(_load(texts, rel)):
-        found = _key_at(document, key, line - 1, ())
+    for index, (offset, document) in enumerate(_documents(texts, rel)):
+        found = _key_at(document, key, line - 1 - offset, ())
         if found is not None:
             return Located(YamlTarget(rel, index, found, value), f"{rel}:{line}", path=path, at=(rel, line))
     raise NotFixable(f"{key} is not written at {rel}:{line}")

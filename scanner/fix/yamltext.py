@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from io import StringIO
 from typing import Any
@@ -34,13 +34,29 @@ class YamlTarget:
         return ".".join(str(p) for p in self.path)
 
 
-@lru_cache(maxsize=64)
-def load(text: str, rel: str) -> list[Any]:
-    """The documents (round-trip nodes, never mutated: cached for the next edit of the same text)."""
+_MARKER = re.compile(r"(---|\.\.\.)(\s|$)")
+
+
+def split(text: str) -> list[tuple[int, str]]:
+    """The file's documents as (index of their first line, text), cut at `---` / `...` lines: an edit
+    parses only its own document, so a 5,000-line manifest bundle is not parsed again for every fix."""
+    lines = text.split("\n")
+    starts = [0, *(i for i, line in enumerate(lines) if i > 0 and _MARKER.match(line))]
+    return [(start, "\n".join(lines[start:end])) for start, end in zip(starts, [*starts[1:], len(lines)], strict=True)]
+
+
+@lru_cache(maxsize=256)
+def load_document(text: str, rel: str) -> Any:
+    """One document's round-trip nodes (never mutated: cached for the next edit of the same text)."""
     try:
-        return list(YAML(typ="rt").load_all(StringIO(text)))
+        return YAML(typ="rt").load(StringIO(text))
     except YAMLError as exc:
         raise FixFailed(f"{rel} does not load as YAML: {str(exc).splitlines()[0]}") from exc
+
+
+def documents(text: str, rel: str) -> list[tuple[int, Any]]:
+    """(index of the first line, nodes) of every document of the file."""
+    return [(start, load_document(chunk, rel)) for start, chunk in split(text)]
 
 
 _PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_./-]*")
@@ -180,7 +196,17 @@ def _replace_sequence(lines: list[str], parent: CommentedMap, node: CommentedSeq
 
 def apply(text: str, target: YamlTarget) -> str:
     """`text` with the value at the target's path set; raises FixFailed when it cannot be done exactly."""
-    documents = load(text, target.file)
+    chunks = split(text)
+    if target.document >= len(chunks):
+        raise FixFailed(f"document {target.document + 1} is not in {target.file}")
+    start, chunk = chunks[target.document]
+    edited = _apply_document(chunk, replace(target, document=0))
+    lines = text.split("\n")
+    return "\n".join([*lines[:start], edited, *lines[start + len(chunk.split("\n")) :]])
+
+
+def _apply_document(text: str, target: YamlTarget) -> str:
+    documents = [load_document(text, target.file)]
     node, missing = _walk(documents, target)
     lines = text.split("\n")
     if not missing:
@@ -210,7 +236,7 @@ def apply(text: str, target: YamlTarget) -> str:
         new.append(f"{' ' * (column + unit * (len(missing) - 1))}{missing[-1]}: {render(target.value)}")
         lines[last + 1 : last + 1] = new
     result = "\n".join(lines)
-    written, rest = _walk(load(result, target.file), target)
+    written, rest = _walk([load_document(result, target.file)], target)
     if rest or written != target.value:
         raise FixFailed(f"{target.where} does not read back as {render(target.value)}")
     return result
