@@ -194,9 +194,22 @@ def insert(lines: list[str], block: Block, target: HclTarget) -> list[str]:
     return [*lines[: block.end_line - 1], *new, *lines[block.end_line - 1 :]]
 
 
-def apply(text: str, target: HclTarget) -> str:
-    """`text` with the target set; raises FixFailed when it cannot be done exactly."""
+def _holds(parsed: TerraformFile, target: HclTarget) -> bool:
+    """The target's attribute is written with its value."""
+    try:
+        _, attribute = find(parsed, target)
+    except FixFailed:
+        return False
+    return attribute is not None and attribute.expr == ("lit", target.value)
+
+
+def apply(text: str, target: HclTarget, *, verify: bool = True) -> str:
+    """`text` with the target set; raises FixFailed when it cannot be done exactly. With `verify`, the
+    result is parsed again and must hold the value as a literal."""
     parsed = parse(text, target.file, target.tfvars)
+    settled = replace(target, blocks=(*target.blocks, *((kind, "0") for kind in target.create)), create=())
+    if target.create and _holds(parsed, settled):
+        return text  # made already (by this fix, merged with others)
     block, attribute = find(parsed, target)
     ends_with_newline = text.endswith("\n")
     lines = text.split("\n")
@@ -213,7 +226,8 @@ def apply(text: str, target: HclTarget) -> str:
     else:
         changed = [*lines, f"{target.name} = {render(target.value)}"]
     result = "\n".join(changed) + ("\n" if ends_with_newline or block is None else "")
-    settled = replace(target, blocks=(*target.blocks, *((kind, "0") for kind in target.create)), create=())
+    if not verify:
+        return result
     _, written = find(parse(result, target.file, target.tfvars), settled)
     if written is None or not literal(written.expr):
         raise FixFailed(f"{target.where} is not a literal after the edit")

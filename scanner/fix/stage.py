@@ -69,9 +69,9 @@ class _Sources:
         return self.text[rel]
 
 
-def _apply(text: str, target: Target) -> str:
+def _apply(text: str, target: Target, *, verify: bool = True) -> str:
     if isinstance(target, HclTarget):
-        return hcl.apply(text, target)
+        return hcl.apply(text, target, verify=verify)
     if isinstance(target, YamlTarget):
         return yamltext.apply(text, target)
     return dockerfile.apply(text, target)
@@ -141,6 +141,7 @@ def propose(result: ScanResult, *, unsafe: bool = False, threshold: Severity = S
     shared = _shared(groups, result, sources)
     proposals: dict[int, FixProposal] = {}
     accepted: dict[str, list[Target]] = defaultdict(list)
+    standalone: dict[tuple, TextEdit] = {}  # each applied edit as made alone on the file as scanned
     for key, items in sorted(groups.items()):
         target = items[0].located.target  # type: ignore[union-attr]
         warning = "; ".join(dict.fromkeys(filter(None, [items[0].spec.unsafe, shared.get(key, "")])))
@@ -148,10 +149,12 @@ def propose(result: ScanResult, *, unsafe: bool = False, threshold: Severity = S
             for item in items:
                 proposals[id(item)] = _proposal(item, NEEDS_UNSAFE, warning, sources)
             continue
-        accepted[target.file].append(target)
         for item in items:
             proposals[id(item)] = _proposal(item, APPLIED, "", sources, warning)
-    changes, failed = _apply_all(accepted, sources)
+        if proposals[id(items[0])].applied:
+            accepted[target.file].append(target)
+            standalone[key] = proposals[id(items[0])].edits[0]
+    changes, failed = _apply_all(accepted, sources, standalone)
     for item in planned:
         proposal = proposals.get(id(item))
         if proposal is None:
@@ -294,33 +297,63 @@ def _proposal(item: _Planned, status: str, reason: str, sources: _Sources, warni
     target = item.located.target
     before = sources(target.file)
     try:
-        edits: tuple[TextEdit, ...] = (edit_between(target.file, before, _apply(before, target)),)
+        edits: tuple[TextEdit, ...] = (edit_between(target.file, before, _apply(before, target, verify=False)),)
     except FixFailed as exc:
         return FixProposal(_summary(item), NOT_FIXABLE, str(exc))
     return FixProposal(_summary(item), status, reason, edits, warning)
 
 
 def _apply_all(
-    accepted: dict[str, list[Target]], sources: _Sources
+    accepted: dict[str, list[Target]], sources: _Sources, edits: dict[tuple, TextEdit]
 ) -> tuple[dict[str, tuple[str, str]], dict[tuple, str]]:
-    """Each file's edits one after another on the text the previous left; an edit that fails is
-    dropped alone (its reason returned), the others stay."""
+    """Each file's fixed text. The edits each fix makes alone are merged when they touch different lines
+    (one parse of the result checks them all: applying any fix again changes nothing); otherwise, and
+    for Dockerfiles, the fixes are applied one after another on the text the previous left, and one
+    that fails is dropped alone (its reason returned)."""
     changes: dict[str, tuple[str, str]] = {}
     failed: dict[tuple, str] = {}
     for rel, targets in sorted(accepted.items()):
         before = sources(rel)
-        text = before
-        ordered = sorted(
-            targets, key=lambda t: (isinstance(t, dockerfile.DockerfileTarget) and t.instruction is None, repr(t))
-        )
-        for target in ordered:
-            try:
-                text = _apply(text, target)
-            except FixFailed as exc:
-                failed[_key(target)] = f"not applied together with the other fixes of {rel}: {exc}"
+        ordered = sorted(targets, key=_order)
+        merged = None
+        if not any(isinstance(t, dockerfile.DockerfileTarget) for t in ordered):
+            merged = _merged(before, [edits[_key(t)] for t in ordered])
+            if merged is not None and not _settled(merged, ordered):
+                merged = None
+        text = merged if merged is not None else before
+        if merged is None:
+            for target in ordered:
+                try:
+                    text = _apply(text, target)
+                except FixFailed as exc:
+                    failed[_key(target)] = f"not applied together with the other fixes of {rel}: {exc}"
         if text != before:
             changes[rel] = (before, text)
     return changes, failed
+
+
+def _settled(text: str, targets: list[Target]) -> bool:
+    """Every fix is made in `text`: applying it again changes nothing (one parse, cached, for all)."""
+    try:
+        return all(_apply(text, target) == text for target in targets)
+    except FixFailed:
+        return False
+
+
+def _merged(text: str, edits: list[TextEdit]) -> str | None:
+    """`text` with every edit made, bottom up; None when two edits touch the same lines or insert at
+    the same place (they must be made one after another)."""
+    lines = text.split("\n")
+    spans = sorted({(e.start_line, e.start_column, e.end_line, e.end_column, e.text) for e in edits}, reverse=True)
+    previous = None
+    for start_line, start_column, end_line, end_column, inserted in spans:
+        if previous is not None and end_line >= previous:
+            return None
+        previous = start_line
+        head = lines[start_line - 1][: start_column - 1]
+        tail = lines[end_line - 1][end_column - 1 :]
+        lines[start_line - 1 : end_line] = (head + inserted + tail).split("\n")
+    return "\n".join(lines)
 
 
 def fix_regressions(run: FixRun, rescanned: ScanResult) -> list[str]:
