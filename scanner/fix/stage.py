@@ -73,7 +73,7 @@ def _apply(text: str, target: Target, *, verify: bool = True) -> str:
     if isinstance(target, HclTarget):
         return hcl.apply(text, target, verify=verify)
     if isinstance(target, YamlTarget):
-        return yamltext.apply(text, target)
+        return yamltext.apply(text, target, verify=verify)
     return dockerfile.apply(text, target)
 
 
