@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from scanner.cli import main
@@ -274,3 +275,26 @@ def test_fix_sarif_passes_github_validation_and_the_schema(tmp_path: Path) -> No
     log = json.loads(result.output)
     assert sum(1 for r in log["runs"][0]["results"] if r.get("fixes")) >= 8
     _validate(result.output, root, tmp_path)
+
+
+CORPUS_REPOSITORIES = ["bridgecrewio+terragoat", "madhuakula+kubernetes-goat", "docker-library+postgres"]
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("repository", CORPUS_REPOSITORIES)
+def test_fix_write_on_a_corpus_repository_clears_what_it_fixed_and_adds_nothing(
+    shared: Path, repository: str, tmp_path: Path
+) -> None:
+    """Real repositories nobody here wrote, with every built-in check (bench/fix_corpus.py does the whole
+    corpus): the rescan shows no fixed finding and nothing new, and every edited file still parses."""
+    root = tmp_path / repository
+    shutil.copytree(shared / "corpus" / repository, root, symlinks=True)
+    options = ScanOptions(paths=[root], selection=Selection(), cache_dir=None, workers=1, root=root)
+    before = scan(options)
+    run = propose(before, unsafe=True)
+    assert sum(1 for f in run.result.findings if f.fix and f.fix.applied) >= 5
+    assert write(run) == []
+    after = scan(options)
+    errors = {(e.file, e.message) for e in after.errors if e.level == "error"}
+    assert errors <= {(e.file, e.message) for e in before.errors if e.level == "error"}
+    assert fix_regressions(run, after) == []
