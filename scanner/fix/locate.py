@@ -196,14 +196,11 @@ def _kubernetes(resource: Resource, path: str, value: Any, texts: Texts) -> Loca
     if resource.file_of(parent or None) != rel or (parent and parent in resource.attribute_files):
         raise NotFixable(f"{parent or 'the object'} is set by a kustomize patch: add {path} there")
     start = resource.location.start_line
-    found = [
-        (i, d)
-        for i, (offset, d) in enumerate(_documents(texts, rel))
-        if isinstance(d, CommentedMap) and offset + d.lc.line + 1 == start
-    ]
-    if len(found) != 1 or found[0][1].get("kind") != resource.type:
+    index, offset, document = _document_at(texts, rel, start)
+    if not isinstance(document, CommentedMap) or offset + document.lc.line + 1 != start:
         raise NotFixable(f"the object's document is not at {rel}:{start}")
-    index, document = found[0]
+    if document.get("kind") != resource.type:
+        raise NotFixable(f"the object's document is not at {rel}:{start}")
     doc_path = _doc_path(document, parts)
     if doc_path is None:
         raise NotFixable(f"{parent} is not written in {rel} as the object has it")
@@ -211,9 +208,9 @@ def _kubernetes(resource: Resource, path: str, value: Any, texts: Texts) -> Loca
     return Located(YamlTarget(rel, index, doc_path, value), f"{rel}:{line}", path=path, at=(rel, line))
 
 
-def _documents(texts: Texts, rel: str) -> list[tuple[int, Any]]:
+def _document_at(texts: Texts, rel: str, line: int) -> tuple[int, int, Any]:
     try:
-        return yamltext.documents(texts(rel), rel)
+        return yamltext.document_at(texts(rel), rel, line)
     except FixFailed as exc:
         raise NotFixable(str(exc)) from exc
 
@@ -246,11 +243,11 @@ def _existing_yaml(resource: Resource, path: str, value: Any, texts: Texts) -> L
     if rel.endswith(".json"):
         raise NotFixable(f"{rel} is JSON, which iacgate does not edit")
     key = path.rsplit(".", 1)[-1]
-    for index, (offset, document) in enumerate(_documents(texts, rel)):
-        found = _key_at(document, key, line - 1 - offset, ())
-        if found is not None:
-            return Located(YamlTarget(rel, index, found, value), f"{rel}:{line}", path=path, at=(rel, line))
-    raise NotFixable(f"{key} is not written at {rel}:{line}")
+    index, offset, document = _document_at(texts, rel, line)
+    found = _key_at(document, key, line - 1 - offset, ())
+    if found is None:
+        raise NotFixable(f"{key} is not written at {rel}:{line}")
+    return Located(YamlTarget(rel, index, found, value), f"{rel}:{line}", path=path, at=(rel, line))
 
 
 def _key_at(node: Any, key: str, row: int, prefix: tuple[str | int, ...]) -> tuple[str | int, ...] | None:

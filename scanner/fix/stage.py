@@ -317,7 +317,7 @@ def _apply_all(
         ordered = sorted(targets, key=_order)
         merged = None
         if not any(isinstance(t, dockerfile.DockerfileTarget) for t in ordered):
-            merged = _merged(before, [edits[_key(t)] for t in ordered])
+            merged = _merged(before, [edits[_key(t)] for t in ordered]) or _chained(before, ordered)
             if merged is not None and not _settled(merged, ordered):
                 merged = None
         text = merged if merged is not None else before
@@ -330,6 +330,16 @@ def _apply_all(
         if text != before:
             changes[rel] = (before, text)
     return changes, failed
+
+
+def _chained(text: str, targets: list[Target]) -> str | None:
+    """The fixes applied one after another without checking each (the result is checked once)."""
+    try:
+        for target in targets:
+            text = _apply(text, target, verify=False)
+    except FixFailed:
+        return None
+    return text
 
 
 def _settled(text: str, targets: list[Target]) -> bool:

@@ -54,10 +54,15 @@ def load_document(text: str, rel: str) -> Any:
         raise FixFailed(f"{rel} does not load as YAML: {str(exc).splitlines()[0]}") from exc
 
 
-@lru_cache(maxsize=16)
-def documents(text: str, rel: str) -> list[tuple[int, Any]]:
-    """(index of the first line, nodes) of every document of the file."""
-    return [(start, load_document(chunk, rel)) for start, chunk in split(text)]
+def document_at(text: str, rel: str, line: int) -> tuple[int, int, Any]:
+    """(index, index of the first line, nodes) of the document holding 1-based `line`: only that
+    document is parsed (a CRD bundle's other documents can take seconds each)."""
+    chunks = split(text)
+    for index, (start, chunk) in enumerate(chunks):
+        end = chunks[index + 1][0] if index + 1 < len(chunks) else start + chunk.count("\n") + 1
+        if start < line <= end:
+            return index, start, load_document(chunk, rel)
+    raise FixFailed(f"{rel} has no line {line}")
 
 
 _PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_./-]*")
