@@ -194,6 +194,18 @@ def insert(lines: list[str], block: Block, target: HclTarget) -> list[str]:
     return [*lines[: block.end_line - 1], *new, *lines[block.end_line - 1 :]]
 
 
+def _into_existing(parsed: TerraformFile, target: HclTarget) -> HclTarget:
+    """The target with the blocks it would create that exist by now (another fix made them) as blocks to
+    go into, so two fixes adding settings to one new block make it once."""
+    while target.create and not target.tfvars:
+        block, _ = find(parsed, replace(target, create=()))
+        same = [b for b in block.blocks if b.type == target.create[0]] if block is not None else []
+        if len(same) != 1:
+            break
+        target = replace(target, blocks=(*target.blocks, (target.create[0], "0")), create=target.create[1:])
+    return target
+
+
 def _holds(parsed: TerraformFile, target: HclTarget) -> bool:
     """The target's attribute is written with its value."""
     try:
@@ -207,6 +219,7 @@ def apply(text: str, target: HclTarget, *, verify: bool = True) -> str:
     """`text` with the target set; raises FixFailed when it cannot be done exactly. With `verify`, the
     result is parsed again and must hold the value as a literal."""
     parsed = parse(text, target.file, target.tfvars)
+    target = _into_existing(parsed, target)
     settled = replace(target, blocks=(*target.blocks, *((kind, "0") for kind in target.create)), create=())
     if target.create and _holds(parsed, settled):
         return text  # made already (by this fix, merged with others)

@@ -26,6 +26,8 @@ def target_path(attribute: str | None, path: str) -> str:
     for overlap in range(min(len(have), len(want)), 0, -1):
         if have[len(have) - overlap :] == want[:overlap]:
             return ".".join([*have, *want[overlap:]])
+    if want[0] in have:  # a sibling of the path: `securityContext.runAsUser` for `securityContext.runAsNonRoot`
+        return ".".join([*have[: len(have) - have[::-1].index(want[0]) - 1], *want])
     return ".".join([*have, *want])
 
 

@@ -29,7 +29,8 @@ class SetValue:
     check failing at `spec.containers.0` with `path="securityContext.allowPrivilegeEscalation"` sets
     `spec.containers.0.securityContext.allowPrivilegeEscalation`, and a Terraform check failing at
     `metadata_options.0` (or at the resource) with `path="metadata_options.0.http_tokens"` sets exactly
-    that. Terraform nested blocks are written with their index (`versioning.0.enabled`); a missing
+    that. A finding at a sibling (`securityContext.runAsUser`) is anchored on the shared parent. Terraform
+    nested blocks are written with their index (`versioning.0.enabled`); a missing
     block is created.
     """
 
