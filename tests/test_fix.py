@@ -298,3 +298,9 @@ def test_fix_write_on_a_corpus_repository_clears_what_it_fixed_and_adds_nothing(
     errors = {(e.file, e.message) for e in after.errors if e.level == "error"}
     assert errors <= {(e.file, e.message) for e in before.errors if e.level == "error"}
     assert fix_regressions(run, after) == []
+
+
+def test_an_empty_block_written_on_one_line_is_opened(tmp_path: Path) -> None:
+    root = _copy("terraform", tmp_path)
+    before, after = propose(_scan(root)).changes["main.tf"]
+    assert after.endswith('resource "aws_ebs_volume" "empty" {\n  encrypted = true\n}\n')

@@ -161,11 +161,23 @@ def replace_value(lines: list[str], attribute: Attribute, value: Any) -> list[st
     return [*lines[: attribute.line - 1], joined, *lines[attribute.end_line :]]
 
 
+def _open_empty(lines: list[str], block: Block, target: HclTarget) -> list[str]:
+    """An empty block written `{}` on one line, opened to hold the attribute."""
+    line = lines[block.line - 1]
+    empty = re.search(r"\{\s*\}\s*$", line)
+    if empty is None or block.attributes or block.blocks:
+        raise FixFailed(f"the block at line {block.line} is written on one line")
+    body = insert(
+        [line[: empty.start()] + "{", _indent(line) + "}"], Block(block.type, block.labels, {}, [], 1, 2), target
+    )
+    return [*lines[: block.line - 1], *body, *lines[block.line :]]
+
+
 def insert(lines: list[str], block: Block, target: HclTarget) -> list[str]:
     """The attribute (inside new nested blocks when `create` names them) added before `block`'s closing
     brace, indented like the block's body."""
     if block.end_line <= block.line:
-        raise FixFailed(f"the block at line {block.line} is written on one line")
+        return _open_empty(lines, block, target)
     closing = lines[block.end_line - 1]
     if closing.strip() != "}":
         raise FixFailed(f"the block at line {block.line} does not end with a brace on its own line")
