@@ -94,7 +94,8 @@ IAM_AUTH_ENGINES = ("mysql", "mariadb", "postgres", "aurora", "neptune")
     fix=SetValue(
         "iam_database_authentication_enabled",
         True,
-        unsafe="on Neptune every client must then sign its requests with SigV4 and password logins stop",
+        unsafe="on a Neptune cluster every client must then sign its requests with SigV4 (on RDS and Aurora it "
+        "only adds IAM logins beside passwords)",
     ),
 )
 def aws_db_iam_auth(resource):

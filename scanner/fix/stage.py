@@ -229,13 +229,13 @@ def _shared(groups: dict[tuple, list[_Planned]], result: ScanResult, sources: _S
         ):
             continue
         fixing = {(i.finding.resource.key, i.located.path) for i in items if i.located}
-        instances = {i.finding.resource.key for i in items}
-        block = (items[0].finding.resource.location.file, items[0].finding.resource.location.start_line)
-        others = sorted(blocks[block] - instances)
-        if others:
-            reasons[key] = f"the block also defines {_named(others)}, which this check passes"
-            continue
-        if located.references:
+        if not located.references:  # the edit is on the resource's own block: every instance gets it
+            instances = {i.finding.resource.key for i in items}
+            block = (items[0].finding.resource.location.file, items[0].finding.resource.location.start_line)
+            others = sorted(blocks[block] - instances)
+            if others:
+                reasons[key] = f"the block also defines {_named(others)}, which this check passes"
+        else:
             origin = located.at
             passing = sorted({k for k, p in users.get(origin, set()) - fixing})
             if passing:
@@ -248,7 +248,9 @@ def _shared(groups: dict[tuple, list[_Planned]], result: ScanResult, sources: _S
 
 
 def _named(keys: list[str]) -> str:
-    names = [k.rsplit(":", 1)[-1] for k in keys]
+    """Resource addresses for a person: each once (one module called from several roots has one address
+    in each), the first three, and how many more."""
+    names = sorted({key.rsplit(":", 1)[-1] for key in keys})
     shown = ", ".join(names[:3])
     return shown + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
