@@ -707,6 +707,8 @@ def fix_command(
     _write(text, output)
     for error in errors:
         click.echo(f"iacgate: {error.file}: {error.message}", err=True)
+    if write:
+        click.echo(f"iacgate fix: wrote {len(run.changes) - len(errors)} of {len(run.changes)} file(s)", err=True)
     strict = config.fail_on_incomplete if fail_on_incomplete is None else fail_on_incomplete
     code = exit_code(run.remaining, threshold, fail_on_incomplete=strict)
     sys.exit(EXIT_USAGE if errors else code)

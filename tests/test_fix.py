@@ -207,6 +207,7 @@ def test_cli_prints_a_diff_git_can_apply_and_exits_on_what_remains(tmp_path: Pat
     assert (root / "app.yaml").read_text() == (FIXTURES / "fix" / "kubernetes" / "app.yaml").read_text()
     written = _cli("fix", str(root), "--checks-dir", str(CHECKS_DIR), "--check", "FIX-K8S-001", "--write")
     assert written.exit_code == 0
+    assert "iacgate fix: wrote 1 of 1 file(s)" in written.stderr
     again = _cli("scan", str(root), "--checks-dir", str(CHECKS_DIR), "--check", "FIX-K8S-001")
     assert again.exit_code == 0, again.output
 
