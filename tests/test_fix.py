@@ -305,3 +305,18 @@ def test_an_empty_block_written_on_one_line_is_opened(tmp_path: Path) -> None:
     root = _copy("terraform", tmp_path)
     before, after = propose(_scan(root)).changes["main.tf"]
     assert after.endswith('resource "aws_ebs_volume" "empty" {\n  encrypted = true\n}\n')
+
+
+def test_write_refuses_a_file_whose_directory_became_a_symlink_out_of_the_root(tmp_path: Path) -> None:
+    root = _copy("terraform", tmp_path)
+    run = propose(_scan(root))
+    scanned = run.sources["terraform.tfvars"]
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "terraform.tfvars").write_bytes(scanned)
+    (root / "vars").symlink_to(outside, target_is_directory=True)  # swapped in after the scan
+    swapped = FixRun(
+        run.result, {"vars/terraform.tfvars": run.changes["terraform.tfvars"]}, {"vars/terraform.tfvars": scanned}
+    )
+    assert [e.message for e in write(swapped)] == ["now outside the scanned root (a symlinked directory): not fixed"]
+    assert (outside / "terraform.tfvars").read_bytes() == scanned

@@ -30,7 +30,10 @@ class DockerfileTarget:
 
 
 def stages(text: str, rel: str) -> list[Resource]:
-    parsed = parse_dockerfile(text, rel)
+    try:
+        parsed = parse_dockerfile(text, rel)
+    except RecursionError as exc:
+        raise FixFailed(f"{rel} is nested too deeply to edit") from exc
     if parsed.errors:
         raise FixFailed(f"{rel} does not parse: {parsed.errors[0].message}")
     return parsed.resources

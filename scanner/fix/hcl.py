@@ -43,7 +43,10 @@ class HclTarget:
 @lru_cache(maxsize=64)
 def parse(text: str, rel: str, tfvars: bool) -> TerraformFile:
     """The file's blocks; cached, as each fix parses the text the previous edit left (never mutated)."""
-    parsed = (parse_tfvars if tfvars else parse_hcl)(text, rel)
+    try:
+        parsed = (parse_tfvars if tfvars else parse_hcl)(text, rel)
+    except RecursionError as exc:
+        raise FixFailed(f"{rel} is nested too deeply to edit") from exc
     if parsed.errors or not isinstance(parsed.payload, TerraformFile):
         raise FixFailed(f"{rel} does not parse: {parsed.errors[0].message if parsed.errors else 'no content'}")
     return parsed.payload

@@ -401,6 +401,9 @@ def write(run: FixRun) -> list[ScanError]:
         path = root / rel
         raw = run.sources[rel]
         try:
+            if not path.resolve().is_relative_to(root.resolve()):
+                errors.append(ScanError(rel, None, "now outside the scanned root (a symlinked directory): not fixed"))
+                continue
             if read_regular(path) != raw:
                 errors.append(ScanError(rel, None, "changed since the scan: not fixed"))
                 continue

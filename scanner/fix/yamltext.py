@@ -52,6 +52,8 @@ def load_document(text: str, rel: str) -> Any:
         return YAML(typ="rt").load(StringIO(text))
     except YAMLError as exc:
         raise FixFailed(f"{rel} does not load as YAML: {str(exc).splitlines()[0]}") from exc
+    except RecursionError as exc:  # aliases stay references in a round-trip load; only nesting can do this
+        raise FixFailed(f"{rel} is nested too deeply to edit") from exc
 
 
 def document_at(text: str, rel: str, line: int) -> tuple[int, int, Any]:
