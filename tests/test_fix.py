@@ -320,3 +320,21 @@ def test_write_refuses_a_file_whose_directory_became_a_symlink_out_of_the_root(t
     )
     assert [e.message for e in write(swapped)] == ["now outside the scanned root (a symlinked directory): not fixed"]
     assert (outside / "terraform.tfvars").read_bytes() == scanned
+
+
+def test_a_kubernetes_object_written_in_terraform_is_fixed_in_its_hcl(tmp_path: Path) -> None:
+    root = _copy("terraform-kubernetes", tmp_path)
+    run = propose(_scan(root))
+    before, after = run.changes["main.tf"]
+    assert _changed_lines(before, after) == [
+        "-  default     = true",
+        "+  default     = false",
+        "-        allow_privilege_escalation = true # needed by the old PDF renderer",
+        "+        allow_privilege_escalation = false # needed by the old PDF renderer",
+    ]
+    mine = [f.fix for f in run.result.findings if f.check_id == "FIX-K8S-001" and f.fix]
+    missing = [fix for fix in mine if fix.status == NOT_FIXABLE]
+    assert len(mine) == 3 and len(missing) == 1  # the metrics container has no security_context block
+    assert "add allowPrivilegeEscalation to its HCL by hand" in missing[0].reason
+    assert write(run) == []
+    _rescan_clears(root, run)

@@ -171,8 +171,10 @@ def _follow(
 
 def _kubernetes(resource: Resource, path: str, value: Any, texts: Texts) -> Located:
     rel = resource.location.file
-    if rel.endswith((".tf", ".tf.json")):
-        raise NotFixable("the object is written as a Terraform kubernetes_* resource: change its HCL by hand")
+    if rel.endswith(".tf"):
+        return _kubernetes_in_terraform(resource, path, value, texts)
+    if rel.endswith(".tf.json"):
+        raise NotFixable(f"the object is written as a kubernetes_* resource in JSON configuration ({rel})")
     try:
         text = texts(rel)
     except FixFailed as exc:
@@ -206,6 +208,42 @@ def _kubernetes(resource: Resource, path: str, value: Any, texts: Texts) -> Loca
         raise NotFixable(f"{parent} is not written in {rel} as the object has it")
     line = resource.line_of(parent)
     return Located(YamlTarget(rel, index, doc_path, value), f"{rel}:{line}", path=path, at=(rel, line))
+
+
+def _kubernetes_in_terraform(resource: Resource, path: str, value: Any, texts: Texts) -> Located:
+    """An object written as a Terraform `kubernetes_*` resource: the HCL argument that set the value (its
+    line is the Kubernetes path's), followed to its origin like any Terraform value. A missing setting is
+    not added: its snake_case block nesting is the provider's, not the object's."""
+    rel = resource.location.file
+    line = resource.attribute_lines.get(path)
+    if not line or line == resource.location.start_line:
+        where = path.rsplit(".", 1)[-1]
+        raise NotFixable(f"the object is written as a Terraform kubernetes_* resource: add {where} to its HCL by hand")
+    parsed = _parse_hcl(texts, rel, False)
+    blocks = [b for b in parsed.blocks if b.type == "resource" and b.line == resource.location.start_line]
+    name = re.sub(r"(?<!^)(?=[A-Z])", "_", path.rsplit(".", 1)[-1]).lower()
+    found = _attribute_at(blocks[0], line, name, [("resource", *blocks[0].labels)]) if len(blocks) == 1 else None
+    if found is None:
+        raise NotFixable(f"{name} is not written at {rel}:{line}")
+    structure, attribute = found
+    return _follow(resource, path, attribute, (rel, tuple(structure)), value, texts)
+
+
+def _attribute_at(
+    block: hcl.Block, line: int, name: str, structure: list[tuple[str, ...]]
+) -> tuple[list[tuple[str, ...]], hcl.Attribute] | None:
+    """The attribute `name` at `line` inside `block`, with the path of static nested blocks to it."""
+    attribute = block.attributes.get(name)
+    if attribute is not None and attribute.line == line:
+        return structure, attribute
+    for nested in block.blocks:
+        if nested.type == "dynamic" or not nested.line <= line <= nested.end_line:
+            continue
+        if any(b.type == "dynamic" and b.labels[:1] == [nested.type] for b in block.blocks):
+            return None
+        index = [b for b in block.blocks if b.type == nested.type].index(nested)
+        return _attribute_at(nested, line, name, [*structure, (nested.type, str(index))])
+    return None
 
 
 def _document_at(texts: Texts, rel: str, line: int) -> tuple[int, int, Any]:

@@ -26,7 +26,7 @@ from scanner.fix.model import judge, with_value
 from scanner.fix.spec import FixSpec, SetValue
 from scanner.fix.yamltext import YamlTarget
 from scanner.parsers import decode
-from scanner.records import Finding, FixProposal, ScanError, ScanResult, Severity, TextEdit
+from scanner.records import Finding, FixProposal, Resource, ScanError, ScanResult, Severity, TextEdit
 from scanner.registry import Check
 
 APPLIED, NEEDS_UNSAFE, NOT_FIXABLE = "applied", "needs --unsafe", "not fixable here"
@@ -212,8 +212,18 @@ def _shared(groups: dict[tuple, list[_Planned]], result: ScanResult, sources: _S
     input read elsewhere, or other instances of the same block."""
     users: dict[tuple[str, int], set[tuple[str, str]]] = defaultdict(set)
     blocks: dict[tuple[str, int], set[str]] = defaultdict(set)
+    # a `kubernetes_*` resource is judged as its Kubernetes twin: the twin stands for it here
+    twins = {
+        (r.scope, r.address)
+        for r in result.resources
+        if r.framework == "kubernetes" and r.location.file.endswith(".tf")
+    }
     for resource in result.resources:
-        if resource.framework != "terraform":
+        if resource.framework == "terraform" and (resource.scope, resource.address) in twins:
+            continue
+        if resource.framework == "kubernetes" and (resource.scope, resource.address) not in twins:
+            continue
+        if resource.framework == "dockerfile":
             continue
         blocks[(resource.location.file, resource.location.start_line)].add(resource.key)
         for path, trace in resource.provenance.items():
@@ -245,6 +255,20 @@ def _shared(groups: dict[tuple, list[_Planned]], result: ScanResult, sources: _S
             if why:
                 reasons[key] = why
     return reasons
+
+
+def _terraform_blocks(resources: list[Resource]) -> list[Resource]:
+    """The resources Terraform blocks define, a `kubernetes_*` resource as its Kubernetes twin (the twin
+    is what checks judge and fixes are made for)."""
+    twin_of = {
+        (r.scope, r.address) for r in resources if r.framework == "kubernetes" and r.location.file.endswith(".tf")
+    }
+    return [
+        r
+        for r in resources
+        if (r.framework == "terraform" and (r.scope, r.address) not in twin_of)
+        or (r.framework == "kubernetes" and (r.scope, r.address) in twin_of)
+    ]
 
 
 def _named(keys: list[str]) -> str:
