@@ -116,7 +116,7 @@ def check(
         raise CheckDefinitionError(f"{id}: unknown compliance framework(s) {names} (known: {known})")
     if isinstance(fix, RewriteInstruction | InsertInstruction) and framework != "dockerfile":
         raise CheckDefinitionError(f"{id}: {type(fix).__name__} fixes only Dockerfile checks")
-    if isinstance(fix, SetValue) and (framework == "dockerfile" or not _plain_value(fix.value)):
+    if isinstance(fix, SetValue) and (framework == "dockerfile" or not all(_plain_value(v) for _, v in fix.settings)):
         raise CheckDefinitionError(f"{id}: SetValue sets a scalar or a list of scalars on Terraform or Kubernetes")
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -755,8 +755,12 @@ def _written_parent(resource: Resource, blame: Blame) -> str | None:
 
 
 def _fix(declared: dict[str, Any] | None) -> SetValue | None:
-    """The `fix:` of a YAML check: `set` (the path), `value`, and `unsafe` (why it needs --unsafe)."""
-    return SetValue(declared["set"], declared["value"], declared.get("unsafe", "")) if declared else None
+    """The `fix:` of a YAML check: `set` (the path), `value`, `unsafe` (why it needs --unsafe) and `also`
+    (other settings made with it)."""
+    if not declared:
+        return None
+    also = tuple((extra["set"], extra["value"]) for extra in declared.get("also", ()))
+    return SetValue(declared["set"], declared["value"], declared.get("unsafe", ""), also)
 
 
 def _register(compiled: tuple[Callable[..., Any], bool], document: Any, file: str) -> None:
@@ -777,7 +781,5 @@ def _register(compiled: tuple[Callable[..., Any], bool], document: Any, file: st
         example=data.get("example", ""),
         compliance=data.get("compliance"),
         source=file,
-        fix=SetValue(data["fix"]["set"], data["fix"]["value"], data["fix"].get("unsafe", ""))
-        if "fix" in data
-        else None,
+        fix=_fix(data.get("fix")),
     )(judge)

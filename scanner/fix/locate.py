@@ -50,6 +50,12 @@ class Located:
     references: list[Reference] = field(default_factory=list)
     path: str = ""  # the resource attribute set (Terraform and Kubernetes)
     at: tuple[str, int] = ("", 0)  # file and line of the value, or of the block the value is added to
+    companions: list[Located] = field(default_factory=list)  # the edits of `SetValue.also`
+
+    @property
+    def all(self) -> list[Located]:
+        """This edit and its companions: made together or not at all."""
+        return [self, *self.companions]
 
 
 class NotFixable(Exception):
@@ -62,10 +68,10 @@ def locate(finding: Finding, spec: FixSpec, texts: Texts) -> Located:
         return _dockerfile(finding, spec)
     if not isinstance(spec, SetValue):
         raise NotFixable("the check's fix is not a value to set")
-    path = target_path(finding.attribute, spec.path)
-    if resource.framework == "terraform":
-        return _terraform(resource, path, spec.value, texts)
-    return _kubernetes(resource, path, spec.value, texts)
+    place = _terraform if resource.framework == "terraform" else _kubernetes
+    main, *companions = [place(resource, target_path(finding.attribute, p), v, texts) for p, v in spec.settings]
+    main.companions = companions
+    return main
 
 
 def _downloaded(rel: str) -> bool:

@@ -37,6 +37,13 @@ class SetValue:
     path: str
     value: Any
     unsafe: str = ""
+    # other settings made with it, each (path, value) anchored like `path`: when clearing the finding
+    # alone would make another check fail (`privileged: false` also needs `allowPrivilegeEscalation: false`)
+    also: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def settings(self) -> tuple[tuple[str, Any], ...]:
+        return ((self.path, self.value), *self.also)
 
 
 @dataclass(frozen=True)

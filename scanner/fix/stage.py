@@ -136,14 +136,13 @@ def propose(result: ScanResult, *, unsafe: bool = False, threshold: Severity = S
     groups: dict[tuple, list[_Planned]] = defaultdict(list)
     for item in planned:
         if item.located is not None and not item.reason:
-            groups[_key(item.located.target)].append(item)
+            groups[tuple(_key(part.target) for part in item.located.all)].append(item)
     _refuse_disagreements(groups)
     shared = _shared(groups, result, sources)
     proposals: dict[int, FixProposal] = {}
-    accepted: dict[str, list[Target]] = defaultdict(list)
+    applied: dict[tuple, list[Target]] = {}  # group -> its targets, for the groups made
     standalone: dict[tuple, TextEdit] = {}  # each applied edit as made alone on the file as scanned
     for key, items in sorted(groups.items()):
-        target = items[0].located.target  # type: ignore[union-attr]
         warning = "; ".join(dict.fromkeys(filter(None, [items[0].spec.unsafe, shared.get(key, "")])))
         if warning and not unsafe:
             for item in items:
@@ -151,17 +150,19 @@ def propose(result: ScanResult, *, unsafe: bool = False, threshold: Severity = S
             continue
         for item in items:
             proposals[id(item)] = _proposal(item, APPLIED, "", sources, warning)
-        if proposals[id(items[0])].applied:
-            accepted[target.file].append(target)
-            standalone[key] = proposals[id(items[0])].edits[0]
-    changes, failed = _apply_all(accepted, sources, standalone)
+        first = proposals[id(items[0])]
+        if first.applied:
+            applied[key] = [part.target for part in items[0].located.all]  # type: ignore[union-attr]
+            standalone.update(zip(key, first.edits, strict=True))
+    changes, failed = _apply_groups(applied, sources, standalone)
     for item in planned:
         proposal = proposals.get(id(item))
         if proposal is None:
             proposals[id(item)] = FixProposal(_summary(item), NOT_FIXABLE, item.reason)
-        elif proposal.applied and item.located is not None and _key(item.located.target) in failed:
-            why = failed[_key(item.located.target)]
-            proposals[id(item)] = FixProposal(proposal.summary, NOT_FIXABLE, why)
+        elif proposal.applied and item.located is not None:
+            why = next((failed[k] for k in (_key(part.target) for part in item.located.all) if k in failed), "")
+            if why:
+                proposals[id(item)] = FixProposal(proposal.summary, NOT_FIXABLE, why)
     by_finding = {id(item.finding): proposals[id(item)] for item in planned}
     findings = [replace(f, fix=by_finding[id(f)]) if id(f) in by_finding else f for f in result.findings]
     return FixRun(replace(result, findings=findings), changes, {rel: sources.raw[rel] for rel in changes})
@@ -169,16 +170,19 @@ def propose(result: ScanResult, *, unsafe: bool = False, threshold: Severity = S
 
 def _refuse_disagreements(groups: dict[tuple, list[_Planned]]) -> None:
     """Two checks that want different values at one place: neither is made (the second would undo the first)."""
-    places: dict[tuple, list[tuple]] = defaultdict(list)
+    places: dict[tuple, dict[str, list[tuple]]] = defaultdict(lambda: defaultdict(list))
     for key, items in groups.items():
-        target = items[0].located.target if items[0].located else None
-        if isinstance(target, HclTarget | YamlTarget):
-            places[(type(target).__name__, repr(replace(target, value=None)))].append(key)
-    for keys in places.values():
-        if len(keys) > 1:
-            ids = sorted({item.check.id for key in keys for item in groups[key]})
+        for part in items[0].located.all if items[0].located else []:
+            target = part.target
+            if isinstance(target, HclTarget | YamlTarget):
+                place = (type(target).__name__, repr(replace(target, value=None)))
+                places[place][repr(target.value)].append(key)
+    for by_value in places.values():
+        if len(by_value) > 1:
+            keys = sorted({key for keys in by_value.values() for key in keys})
+            ids = sorted({item.check.id for key in keys for item in groups.get(key, [])})
             for key in keys:
-                for item in groups.pop(key):
+                for item in groups.pop(key, []):
                     item.reason = f"{', '.join(ids)} want different values here: fix it by hand"
 
 
@@ -189,9 +193,12 @@ def _judged(item: _Planned, dispatch: Dispatch, result: ScanResult, sources: _So
     finding = item.finding
     others = dispatch.checks_for(finding.resource)
     if isinstance(item.spec, SetValue):
-        patched = with_value(finding.resource, item.located.path, item.spec.value)
-        if patched is None:
-            return f"{item.located.path} cannot hold a value"
+        patched: Resource | None = finding.resource
+        for part, (_, value) in zip(item.located.all, item.spec.settings, strict=True):
+            patched = with_value(patched, part.path, value) if patched is not None else None
+            if patched is None:
+                return f"{part.path} cannot hold a value"
+        assert patched is not None
         return judge(finding, item.check, patched, others, result.graph)
     target = item.located.target
     try:
@@ -232,29 +239,39 @@ def _shared(groups: dict[tuple, list[_Planned]], result: ScanResult, sources: _S
     reasons: dict[tuple, str] = {}
     for key, items in groups.items():
         located = items[0].located
-        if (
-            located is None
-            or not isinstance(located.target, HclTarget)
-            or items[0].finding.resource.framework != "terraform"
-        ):
+        if located is None:
             continue
-        fixing = {(i.finding.resource.key, i.located.path) for i in items if i.located}
-        if not located.references:  # the edit is on the resource's own block: every instance gets it
-            instances = {i.finding.resource.key for i in items}
-            block = (items[0].finding.resource.location.file, items[0].finding.resource.location.start_line)
-            others = sorted(blocks[block] - instances)
-            if others:
-                reasons[key] = f"the block also defines {_named(others)}, which this check passes"
+        fixing = {(i.finding.resource.key, part.path) for i in items if i.located for part in i.located.all}
+        instances = {i.finding.resource.key for i in items}
+        for part in located.all:
+            why = _shared_part(part, items, fixing, instances, users, blocks)
+            if why:
+                reasons[key] = why
+                break
         else:
-            origin = located.at
-            passing = sorted({k for k, p in users.get(origin, set()) - fixing})
-            if passing:
-                reasons[key] = f"the value is shared with {_named(passing)}"
-                continue
             why = _read_elsewhere(items, result, sources)
             if why:
                 reasons[key] = why
     return reasons
+
+
+def _shared_part(
+    part: Located,
+    items: list[_Planned],
+    fixing: set[tuple[str, str]],
+    instances: set[str],
+    users: dict[tuple[str, int], set[tuple[str, str]]],
+    blocks: dict[tuple[str, int], set[str]],
+) -> str:
+    """Why one Terraform edit of a fix would also change resources that pass, or ""."""
+    if not isinstance(part.target, HclTarget):
+        return ""
+    if not part.references:  # the edit is on the resource's own block: every instance gets it
+        resource = items[0].finding.resource
+        others = sorted(blocks[(resource.location.file, resource.location.start_line)] - instances)
+        return f"the block also defines {_named(others)}, which this check passes" if others else ""
+    passing = sorted({k for k, _ in users.get(part.at, set()) - fixing})
+    return f"the value is shared with {_named(passing)}" if passing else ""
 
 
 def _terraform_blocks(resources: list[Resource]) -> list[Resource]:
@@ -283,8 +300,9 @@ def _read_elsewhere(items: list[_Planned], result: ScanResult, sources: _Sources
     """A variable or local also read by something the scan does not trace (a count, an output, a condition)."""
     seen: dict[tuple[str, str, str], set[tuple[str, int]]] = defaultdict(set)
     for item in items:
-        for ref in item.located.references if item.located else []:
-            seen[(ref.directory, ref.kind, ref.name)].add((ref.file, ref.line))
+        for part in item.located.all if item.located else []:
+            for ref in part.references:
+                seen[(ref.directory, ref.kind, ref.name)].add((ref.file, ref.line))
     for (directory, kind, name), fixed in sorted(seen.items()):
         pattern = re.compile(_REFERENCE.format(kind=kind, name=re.escape(name)))
         reads = 0
@@ -306,9 +324,12 @@ def _summary(item: _Planned) -> str:
     where = f"{finding.location.file}:{finding.location.start_line} {finding.check_id} {finding.resource.address}"
     spec = item.spec
     if isinstance(spec, SetValue):
-        name = ".".join(part for part in spec.path.split(".") if not part.isdigit())
         terraform = finding.resource.framework == "terraform"
-        what = f"set {name} = {hcl.render(spec.value)}" if terraform else f"set {name}: {yamltext.render(spec.value)}"
+        settings = []
+        for path, value in spec.settings:
+            name = ".".join(part for part in path.split(".") if not part.isdigit())
+            settings.append(f"{name} = {hcl.render(value)}" if terraform else f"{name}: {yamltext.render(value)}")
+        what = "set " + " and ".join(settings)
     else:
         target = item.located.target if item.located else None
         inserted = target.text if isinstance(target, dockerfile.DockerfileTarget) else ""
@@ -320,13 +341,32 @@ def _summary(item: _Planned) -> str:
 
 def _proposal(item: _Planned, status: str, reason: str, sources: _Sources, warning: str = "") -> FixProposal:
     assert item.located is not None
-    target = item.located.target
-    before = sources(target.file)
-    try:
-        edits: tuple[TextEdit, ...] = (edit_between(target.file, before, _apply(before, target, verify=False)),)
-    except FixFailed as exc:
-        return FixProposal(_summary(item), NOT_FIXABLE, str(exc))
-    return FixProposal(_summary(item), status, reason, edits, warning)
+    edits: list[TextEdit] = []
+    for part in item.located.all:
+        before = sources(part.target.file)
+        try:
+            edits.append(edit_between(part.target.file, before, _apply(before, part.target, verify=False)))
+        except FixFailed as exc:
+            return FixProposal(_summary(item), NOT_FIXABLE, str(exc))
+    return FixProposal(_summary(item), status, reason, tuple(edits), warning)
+
+
+def _apply_groups(
+    groups: dict[tuple, list[Target]], sources: _Sources, edits: dict[tuple, TextEdit]
+) -> tuple[dict[str, tuple[str, str]], dict[tuple, str]]:
+    """The files changed by the groups of edits (a fix and its companions). When an edit fails, its whole
+    group is left out and the files are made again without it, so no fix is ever half made."""
+    failed: dict[tuple, str] = {}
+    while True:
+        accepted: dict[str, list[Target]] = defaultdict(list)
+        for key, targets in groups.items():
+            if not any(k in failed for k in key):
+                for target in targets:
+                    accepted[target.file].append(target)
+        changes, failures = _apply_all(accepted, sources, edits)
+        if not failures:
+            return changes, failed
+        failed.update(failures)
 
 
 def _apply_all(
