@@ -477,7 +477,7 @@ def aws_endpoint_service_any_principal(resource, graph):
     except UnknownValue as exc:
         # "*" is a finding whatever the service says; only the severity waits on it, so the worst case stands
         return Fail(path, f"any AWS account can connect; whether connections need approval is unknown: {exc.reason}")
-    related = tuple(s for s in services if s.key != resource.key)
+    related = tuple(s for s in services if not resource.same(s))
     if accepted:
         return Fail(path, "any AWS account can connect, and connections are accepted without approval", related)
     return Fail(path, "any AWS account can request a connection (each needs approval)", related, severity="medium")

@@ -392,7 +392,7 @@ def aws_private_api_policy_open(resource, graph):
         raise UnknownValue("rest_api_id", "the API is not defined in this configuration: its endpoint type is unknown")
     if not any(_private_api(api) for api in apis):
         return None
-    related = tuple(a for a in apis if a.key != resource.key)
+    related = tuple(a for a in apis if not resource.same(a))
     return Fail(
         "policy",
         f'statement {", ".join(found)} allows Principal "*" to the private API with no aws:SourceVpce condition',
@@ -568,7 +568,7 @@ def aws_s3_access_point_public(resource, graph):
         raise UnknownValue("access_point_arn", "the access point is not defined in this configuration")
     if all(_access_point_blocks(p) for p in points):
         return None
-    related = tuple(p for p in points if p.key != resource.key)
+    related = tuple(p for p in points if not resource.same(p))
     return Fail(
         "policy",
         f'policy statement {", ".join(found)} allows Principal "*" and the access point does not restrict it',

@@ -589,7 +589,7 @@ def aws_search_public_policy(resource, graph):
         with verdict.item():
             found = public_statements(holder, path)
             if found:
-                related = () if holder.key == resource.key else (holder,)
+                related = () if resource.same(holder) else (holder,)
                 at = path if holder is resource else None
                 verdict.fail(at, f"no VPC and policy statement {', '.join(found)} allows everyone", related=related)
     return verdict.result()

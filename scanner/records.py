@@ -236,6 +236,12 @@ class Resource:
         """Unique node key in the resource graph."""
         return f"{self.framework}:{self.scope}:{self.address}"
 
+    def same(self, other: Resource) -> bool:
+        """The same graph node: this resource, or a copy of it (`iacgate fix` judges a changed copy)."""
+        return other is self or (
+            other.address == self.address and other.scope == self.scope and other.framework == self.framework
+        )
+
     def get(self, path: str, default: Any = None) -> Any:
         """Value at a dotted path (`a.b.0.c`); `default` if absent; raises UnknownValue if unknown."""
         value: Any = self.attributes

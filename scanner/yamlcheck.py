@@ -377,10 +377,10 @@ class Connected:
             return found
         for type_ in self.types:
             for other in graph.same_scope(resource, type_):
-                if other.key == resource.key:
+                if resource.same(other):
                     continue
                 links = graph.links(other, via, resource.type)
-                if any(t.key == resource.key for t in links.targets):
+                if any(resource.same(t) for t in links.targets):
                     if self._kind(graph, other, resource):
                         found.append((other, False))
                 elif any(u.anything for u in links.unresolved):

@@ -110,10 +110,10 @@ class ResourceGraph:
         linked: dict[str, Resource] = {}
         unknown: UnknownValue | None = None
         for other in self.same_scope(resource, type):
-            if other.key == resource.key:
+            if resource.same(other):
                 continue
             link = self.links(other, attribute, resource.type)
-            if any(t.key == resource.key for t in link.targets):
+            if any(resource.same(t) for t in link.targets):
                 linked[other.key] = other
                 continue
             for part in link.unresolved:
