@@ -338,3 +338,23 @@ def test_a_kubernetes_object_written_in_terraform_is_fixed_in_its_hcl(tmp_path: 
     assert "add allowPrivilegeEscalation to its HCL by hand" in missing[0].reason
     assert write(run) == []
     _rescan_clears(root, run)
+
+
+def test_a_fix_whose_companion_edit_fails_is_not_made_at_all(tmp_path: Path) -> None:
+    from scanner.fix.hcl import HclTarget
+    from scanner.fix.stage import _apply, _apply_groups, _key, _Sources, edit_between
+    from scanner.records import TextEdit
+
+    root = _copy("terraform", tmp_path)
+    sources = _Sources(root)
+    text = sources("main.tf")
+    made = HclTarget("main.tf", False, (("resource", "aws_ebs_volume", "literal"),), "encrypted", True)
+    broken = HclTarget("main.tf", False, (("resource", "aws_ebs_volume", "gone"),), "encrypted", True)
+    other = HclTarget("main.tf", False, (("resource", "aws_ebs_volume", "missing"),), "encrypted", True)
+    edits = {_key(t): edit_between("main.tf", text, _apply(text, t)) for t in (made, other)}
+    edits[_key(broken)] = TextEdit("main.tf", 10, 1, 10, 1, "x")  # overlaps `made`: no merge, one by one
+    groups = {(_key(made), _key(broken)): [made, broken], (_key(other),): [other]}
+    changes, failed = _apply_groups(groups, sources, edits)
+    assert list(failed) == [_key(broken)]
+    after = changes["main.tf"][1]
+    assert _changed_lines(text, after) == ["+  encrypted = true"]  # `other` only, not half of the first
