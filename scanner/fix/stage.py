@@ -144,16 +144,18 @@ def propose(result: ScanResult, *, unsafe: bool = False, threshold: Severity = S
     standalone: dict[tuple, TextEdit] = {}  # each applied edit as made alone on the file as scanned
     for key, items in sorted(groups.items()):
         warning = "; ".join(dict.fromkeys(filter(None, [items[0].spec.unsafe, shared.get(key, "")])))
-        if warning and not unsafe:
-            for item in items:
-                proposals[id(item)] = _proposal(item, NEEDS_UNSAFE, warning, sources)
-            continue
+        edits = _edits(items[0], sources)  # the same for every finding of the group
+        made = not (warning and not unsafe)
         for item in items:
-            proposals[id(item)] = _proposal(item, APPLIED, "", sources, warning)
-        first = proposals[id(items[0])]
-        if first.applied:
+            if isinstance(edits, str):
+                proposals[id(item)] = FixProposal(_summary(item), NOT_FIXABLE, edits)
+            elif made:
+                proposals[id(item)] = FixProposal(_summary(item), APPLIED, "", edits, warning)
+            else:
+                proposals[id(item)] = FixProposal(_summary(item), NEEDS_UNSAFE, warning, edits)
+        if made and not isinstance(edits, str):
             applied[key] = [part.target for part in items[0].located.all]  # type: ignore[union-attr]
-            standalone.update(zip(key, first.edits, strict=True))
+            standalone.update(zip(key, edits, strict=True))
     changes, failed = _apply_groups(applied, sources, standalone)
     for item in planned:
         proposal = proposals.get(id(item))
@@ -219,24 +221,13 @@ def _shared(groups: dict[tuple, list[_Planned]], result: ScanResult, sources: _S
     input read elsewhere, or other instances of the same block."""
     users: dict[tuple[str, int], set[tuple[str, str]]] = defaultdict(set)
     blocks: dict[tuple[str, int], set[str]] = defaultdict(set)
-    # a `kubernetes_*` resource is judged as its Kubernetes twin: the twin stands for it here
-    twins = {
-        (r.scope, r.address)
-        for r in result.resources
-        if r.framework == "kubernetes" and r.location.file.endswith(".tf")
-    }
-    for resource in result.resources:
-        if resource.framework == "terraform" and (resource.scope, resource.address) in twins:
-            continue
-        if resource.framework == "kubernetes" and (resource.scope, resource.address) not in twins:
-            continue
-        if resource.framework == "dockerfile":
-            continue
+    for resource in _terraform_blocks(result.resources):
         blocks[(resource.location.file, resource.location.start_line)].add(resource.key)
         for path, trace in resource.provenance.items():
             for loc in trace:
                 users[(loc.file, loc.start_line)].add((resource.key, path))
     reasons: dict[tuple, str] = {}
+    reads: dict[tuple[str, str, str], int | str] = {}  # lines reading a variable or local, per directory
     for key, items in groups.items():
         located = items[0].located
         if located is None:
@@ -249,7 +240,7 @@ def _shared(groups: dict[tuple, list[_Planned]], result: ScanResult, sources: _S
                 reasons[key] = why
                 break
         else:
-            why = _read_elsewhere(items, result, sources)
+            why = _read_elsewhere(items, result, sources, reads)
             if why:
                 reasons[key] = why
     return reasons
@@ -296,27 +287,40 @@ def _named(keys: list[str]) -> str:
     return shown + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
 
-def _read_elsewhere(items: list[_Planned], result: ScanResult, sources: _Sources) -> str:
-    """A variable or local also read by something the scan does not trace (a count, an output, a condition)."""
+def _read_elsewhere(
+    items: list[_Planned], result: ScanResult, sources: _Sources, reads: dict[tuple[str, str, str], int | str]
+) -> str:
+    """A variable or local also read by something the scan does not trace (a count, an output, a condition).
+    `reads` keeps each count, as many fixes pass through the same variable."""
     seen: dict[tuple[str, str, str], set[tuple[str, int]]] = defaultdict(set)
     for item in items:
         for part in item.located.all if item.located else []:
             for ref in part.references:
                 seen[(ref.directory, ref.kind, ref.name)].add((ref.file, ref.line))
     for (directory, kind, name), fixed in sorted(seen.items()):
-        pattern = re.compile(_REFERENCE.format(kind=kind, name=re.escape(name)))
-        reads = 0
-        for source in result.files:
-            if source.kind == "terraform" and posixpath.dirname(source.rel) == directory:
-                try:
-                    text = sources(source.rel)
-                except FixFailed:
-                    return f"{source.rel} could not be read to see where {kind}.{name} is used"
-                reads += sum(1 for line in text.split("\n") if pattern.search(line))
-        if reads > len(fixed):
+        if (directory, kind, name) not in reads:
+            reads[(directory, kind, name)] = _lines_reading(result, sources, directory, kind, name)
+        count = reads[(directory, kind, name)]
+        if isinstance(count, str):
+            return count
+        if count > len(fixed):
             place = directory or "."
-            return f"{kind}.{name} is also read elsewhere in {place} ({reads} lines read it, {len(fixed)} fixed)"
+            return f"{kind}.{name} is also read elsewhere in {place} ({count} lines read it, {len(fixed)} fixed)"
     return ""
+
+
+def _lines_reading(result: ScanResult, sources: _Sources, directory: str, kind: str, name: str) -> int | str:
+    """How many lines of the module in `directory` read `kind.name`, or why that cannot be told."""
+    pattern = re.compile(_REFERENCE.format(kind=kind, name=re.escape(name)))
+    count = 0
+    for source in result.files:
+        if source.kind == "terraform" and posixpath.dirname(source.rel) == directory:
+            try:
+                text = sources(source.rel)
+            except FixFailed:
+                return f"{source.rel} could not be read to see where {kind}.{name} is used"
+            count += sum(1 for line in text.split("\n") if pattern.search(line))
+    return count
 
 
 def _summary(item: _Planned) -> str:
@@ -339,7 +343,9 @@ def _summary(item: _Planned) -> str:
     return f"{where}: {what}"
 
 
-def _proposal(item: _Planned, status: str, reason: str, sources: _Sources, warning: str = "") -> FixProposal:
+def _edits(item: _Planned, sources: _Sources) -> tuple[TextEdit, ...] | str:
+    """The edits of a fix (and its companions), each as made alone on the files as scanned; or why
+    one cannot be made."""
     assert item.located is not None
     edits: list[TextEdit] = []
     for part in item.located.all:
@@ -347,8 +353,8 @@ def _proposal(item: _Planned, status: str, reason: str, sources: _Sources, warni
         try:
             edits.append(edit_between(part.target.file, before, _apply(before, part.target, verify=False)))
         except FixFailed as exc:
-            return FixProposal(_summary(item), NOT_FIXABLE, str(exc))
-    return FixProposal(_summary(item), status, reason, tuple(edits), warning)
+            return str(exc)
+    return tuple(edits)
 
 
 def _apply_groups(
