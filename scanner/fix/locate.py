@@ -95,11 +95,7 @@ def _terraform(resource: Resource, path: str, value: Any, texts: Texts) -> Locat
         raise NotFixable("a plan is terraform's output: fix the configuration it was planned from")
     rel = resource.location.file
     _readable(rel, resource.address)
-    parsed = _parse_hcl(texts, rel, False)
-    blocks = [b for b in parsed.blocks if b.type == "resource" and b.line == resource.location.start_line]
-    if len(blocks) != 1:
-        raise NotFixable(f"the block of {resource.address} is not at {rel}:{resource.location.start_line}")
-    block = blocks[0]
+    block = _resource_block(resource, texts)
     structure: list[tuple[str, ...]] = [("resource", *block.labels)]
     parts = path.split(".")
     position = 0
@@ -128,6 +124,15 @@ def _terraform(resource: Resource, path: str, value: Any, texts: Texts) -> Locat
         raise NotFixable(f"{path} cannot be created as written")
     target = HclTarget(rel, False, tuple(structure), name, value, tuple(creates[0::2]))
     return Located(target, f"{rel}:{block.line} ({resource.address})", path=path, at=(rel, block.line))
+
+
+def _resource_block(resource: Resource, texts: Texts) -> hcl.Block:
+    """The `resource` block that defines a Terraform resource (or a `kubernetes_*` resource's twin)."""
+    rel, line = resource.location.file, resource.location.start_line
+    blocks = [b for b in _parse_hcl(texts, rel, False).blocks if b.type == "resource" and b.line == line]
+    if len(blocks) != 1:
+        raise NotFixable(f"the block of {resource.address} is not at {rel}:{line}")
+    return blocks[0]
 
 
 def _parse_hcl(texts: Texts, rel: str, tfvars: bool) -> hcl.TerraformFile:
@@ -225,10 +230,9 @@ def _kubernetes_in_terraform(resource: Resource, path: str, value: Any, texts: T
     if not line or line == resource.location.start_line:
         where = path.rsplit(".", 1)[-1]
         raise NotFixable(f"the object is written as a Terraform kubernetes_* resource: add {where} to its HCL by hand")
-    parsed = _parse_hcl(texts, rel, False)
-    blocks = [b for b in parsed.blocks if b.type == "resource" and b.line == resource.location.start_line]
+    block = _resource_block(resource, texts)
     name = re.sub(r"(?<!^)(?=[A-Z])", "_", path.rsplit(".", 1)[-1]).lower()
-    found = _attribute_at(blocks[0], line, name, [("resource", *blocks[0].labels)]) if len(blocks) == 1 else None
+    found = _attribute_at(block, line, name, [("resource", *block.labels)])
     if found is None:
         raise NotFixable(f"{name} is not written at {rel}:{line}")
     structure, attribute = found

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from io import StringIO
 from typing import Any
@@ -113,11 +113,9 @@ def _scalar_end(line: str, start: int) -> int:
     return len(line[:end].rstrip())
 
 
-def _walk(documents: list[Any], target: YamlTarget) -> tuple[Any, list[str | int]]:
+def _walk(document: Any, target: YamlTarget) -> tuple[Any, list[str | int]]:
     """The deepest existing node on the path, and the keys still missing below it."""
-    if target.document >= len(documents):
-        raise FixFailed(f"document {target.document + 1} is not in {target.file}")
-    node = documents[target.document]
+    node = document
     for position, part in enumerate(target.path):
         if isinstance(node, CommentedMap):
             if part not in node:
@@ -130,8 +128,8 @@ def _walk(documents: list[Any], target: YamlTarget) -> tuple[Any, list[str | int
     return node, []
 
 
-def _parent(documents: list[Any], target: YamlTarget) -> CommentedMap:
-    node = documents[target.document]
+def _parent(document: Any, target: YamlTarget) -> CommentedMap:
+    node = document
     for part in target.path[:-1]:
         node = node[part]
     if not isinstance(node, CommentedMap):
@@ -158,9 +156,9 @@ def _block_end(lines: list[str], first: int, column: int) -> int:
     return last
 
 
-def _unit(documents: list[Any], target: YamlTarget) -> int:
+def _unit(document: Any) -> int:
     """The document's indentation step: a nested mapping's key column minus its parent's, else 2."""
-    pending = [documents[target.document]]
+    pending = [document]
     while pending:
         node = pending.pop()
         if isinstance(node, CommentedMap):
@@ -209,17 +207,18 @@ def apply(text: str, target: YamlTarget, *, verify: bool = True) -> str:
     if target.document >= len(chunks):
         raise FixFailed(f"document {target.document + 1} is not in {target.file}")
     start, chunk = chunks[target.document]
-    edited = _apply_document(chunk, replace(target, document=0), verify)
+    edited = _apply_document(chunk, target, verify)
     lines = text.split("\n")
     return "\n".join([*lines[:start], edited, *lines[start + len(chunk.split("\n")) :]])
 
 
 def _apply_document(text: str, target: YamlTarget, verify: bool) -> str:
-    documents = [load_document(text, target.file)]
-    node, missing = _walk(documents, target)
+    """The target set in one document's text (`target.document` already chosen by `apply`)."""
+    document = load_document(text, target.file)
+    node, missing = _walk(document, target)
     lines = text.split("\n")
     if not missing:
-        parent = _parent(documents, target)
+        parent = _parent(document, target)
         if parent.fa.flow_style():
             raise FixFailed(f"{target.where} is written in flow style")
         if isinstance(node, CommentedSeq) and isinstance(target.value, list):
@@ -240,14 +239,14 @@ def _apply_document(text: str, target: YamlTarget, verify: bool) -> str:
         keys = list(node)
         column = node.lc.key(keys[0])[1]
         last = _block_end(lines, node.lc.key(keys[-1])[0], column)
-        unit = _unit(documents, target)
+        unit = _unit(document)
         new = [f"{' ' * (column + unit * depth)}{key}:" for depth, key in enumerate(missing[:-1])]
         new.append(f"{' ' * (column + unit * (len(missing) - 1))}{missing[-1]}: {render(target.value)}")
         lines[last + 1 : last + 1] = new
     result = "\n".join(lines)
     if not verify:
         return result
-    written, rest = _walk([load_document(result, target.file)], target)
+    written, rest = _walk(load_document(result, target.file), target)
     if rest or written != target.value:
         raise FixFailed(f"{target.where} does not read back as {render(target.value)}")
     return result
